@@ -1,0 +1,1 @@
+"""consent: honest, auditable telemetry consent for command-line programs."""
