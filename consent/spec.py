@@ -1,0 +1,227 @@
+"""What an app declares: its identity, destination and the registry of fields and events.
+
+The registry is the contract. The sender refuses undeclared keys, the privacy
+notice and `show-payload` are rendered from it, and the notice version is a hash
+of its canonical form, so changing what is collected re-opens the question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from consent.errors import SpecError
+
+Mode = Literal["opt-out", "opt-in"]
+Protocol = Literal["legacy", "ga4"]
+# Where a field's value comes from; the notice explains each kind in words.
+FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+_GA4_NAME = re.compile(r"^(?!ga_|google_|firebase_)[A-Za-z][A-Za-z0-9_]{0,39}$")
+_LEGACY_WIRE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+_KIND_TEXT: dict[str, str] = {
+    "constant": "a fixed value built into {app}",
+    "app_version": "the version of {app} that is running",
+    "client_id": "a random UUID4 created on this machine when the first hit is sent; "
+    "never derived from hardware, user, host or path",
+    "hit_type": "the kind of event, fixed per event",
+    "command": "the path of the command that ran, taken from {app}'s own command tree; "
+    "arguments, option values and paths are never included",
+    "runtime": "supplied by {app} when the event is recorded",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key that may appear on the wire."""
+
+    wire: str
+    description: str
+    example: str
+    kind: FieldKind
+    value: str | None = None  # the value of a constant field
+    obtained: str = ""  # how the value is obtained; derived from `kind` when empty
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something an app may report, with the fields it carries beyond the common ones."""
+
+    name: str
+    description: str
+    hit_type: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where hits go and under which protocol."""
+
+    protocol: Protocol
+    tracking_id: str  # legacy: UA-XXXX-Y; ga4: the measurement id G-XXXXXXX
+    base_url: str = "https://www.google-analytics.com"
+    api_secret: str = ""  # ga4 only; not a secret in a distributed CLI, but required
+
+    @property
+    def path(self) -> str:
+        return "/collect" if self.protocol == "legacy" else "/mp/collect"
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """Everything an app declares to get the consent layer."""
+
+    name: str
+    display_name: str
+    version: str
+    env_prefix: str
+    mode: Mode
+    destination: Destination
+    fields: tuple[Field, ...]
+    common: tuple[str, ...]
+    events: tuple[Event, ...]
+    purpose: str
+    access: str
+    retention: str = "as set in the analytics property's data-retention settings"
+    homepage: str = ""
+    _by_wire: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+        object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
+
+    # -- lookups -----------------------------------------------------------
+    def field(self, wire: str) -> Field:
+        return self._by_wire[wire]
+
+    def event(self, name: str) -> Event:
+        for event in self.events:
+            if event.name == name:
+                return event
+        known = ", ".join(e.name for e in self.events)
+        raise SpecError(f"{self.name} declares no event {name!r}; declared events: {known}")
+
+    def event_fields(self, event: Event) -> tuple[str, ...]:
+        """Wire names a hit of `event` carries, in declaration order."""
+        return self.common + tuple(w for w in event.fields if w not in self.common)
+
+    def obtained(self, f: Field) -> str:
+        if f.obtained:
+            return f.obtained
+        text = _KIND_TEXT[f.kind].format(app=self.display_name)
+        return f"{text}: {f.value!r}" if f.kind == "constant" else text
+
+    # -- derived names -----------------------------------------------------
+    @property
+    def disable_env(self) -> str:
+        return f"{self.env_prefix}_DISABLE_ANALYTICS"
+
+    @property
+    def debug_env(self) -> str:
+        return f"{self.env_prefix}_TELEMETRY_DEBUG"
+
+    @property
+    def endpoint_env(self) -> str:
+        return f"{self.env_prefix}_TELEMETRY_ENDPOINT"
+
+    @property
+    def keyring_service(self) -> str:
+        return f"{self.name}-telemetry"
+
+    @property
+    def notice_version(self) -> str:
+        return notice_version(self)
+
+
+def canonical_registry(spec: AppSpec) -> dict[str, object]:
+    """The facts whose change must re-open consent: fields, events, destination, purposes."""
+    dest = spec.destination
+    return {
+        "fields": [
+            [f.wire, f.description, f.example, f.kind, f.value, spec.obtained(f)]
+            for f in sorted(spec.fields, key=lambda f: f.wire)
+        ],
+        "common": sorted(spec.common),
+        "events": [
+            [e.name, e.description, e.hit_type, sorted(e.fields)]
+            for e in sorted(spec.events, key=lambda e: e.name)
+        ],
+        "destination": [dest.protocol, dest.base_url, dest.path, dest.tracking_id],
+        "purpose": spec.purpose,
+        "access": spec.access,
+        "retention": spec.retention,
+    }
+
+
+def notice_version(spec: AppSpec) -> str:
+    blob = json.dumps(canonical_registry(spec), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
+
+
+def _validate(spec: AppSpec) -> None:
+    problems: list[str] = []
+    if not _NAME.match(spec.name):
+        problems.append(f"name {spec.name!r} must be lower-case letters, digits, '-' or '_'")
+    if not _PREFIX.match(spec.env_prefix):
+        problems.append(f"env_prefix {spec.env_prefix!r} must be upper-case like 'LUMOGON'")
+    if spec.mode not in ("opt-out", "opt-in"):
+        problems.append(f"mode {spec.mode!r} must be 'opt-out' or 'opt-in'")
+    if spec.destination.protocol not in ("legacy", "ga4"):
+        problems.append(f"protocol {spec.destination.protocol!r} must be 'legacy' or 'ga4'")
+    if spec.destination.protocol == "ga4" and not spec.destination.api_secret:
+        problems.append("a GA4 destination needs an api_secret")
+    if not spec.purpose.strip() or not spec.access.strip():
+        problems.append("purpose and access must say why data is collected and who sees it")
+    wire_rule = _GA4_NAME if spec.destination.protocol == "ga4" else _LEGACY_WIRE
+    seen: set[str] = set()
+    for f in spec.fields:
+        if f.wire in seen:
+            problems.append(f"field {f.wire!r} is declared twice")
+        seen.add(f.wire)
+        if not wire_rule.match(f.wire):
+            problems.append(f"field {f.wire!r} is not a valid {spec.destination.protocol} name")
+        if not f.description.strip():
+            problems.append(f"field {f.wire!r} has no description")
+        if not f.example.strip():
+            problems.append(f"field {f.wire!r} has no example")
+        if f.kind not in _KIND_TEXT:
+            problems.append(f"field {f.wire!r} has unknown kind {f.kind!r}")
+        if (f.kind == "constant") != (f.value is not None):
+            problems.append(f"field {f.wire!r}: exactly the constant fields carry a value")
+    kinds = [f.kind for f in spec.fields]
+    for needed in ("client_id", "hit_type"):
+        if kinds.count(needed) != 1:
+            problems.append(f"the registry needs exactly one field of kind {needed!r}")
+    for wire in spec.common:
+        if wire not in seen:
+            problems.append(f"common field {wire!r} is not declared")
+    names: set[str] = set()
+    for event in spec.events:
+        if event.name in names:
+            problems.append(f"event {event.name!r} is declared twice")
+        names.add(event.name)
+        if not event.description.strip():
+            problems.append(f"event {event.name!r} has no description")
+        if spec.destination.protocol == "ga4" and not _GA4_NAME.match(event.hit_type):
+            problems.append(f"event {event.name!r}: {event.hit_type!r} is not a valid GA4 name")
+        for wire in event.fields:
+            if wire not in seen:
+                problems.append(f"event {event.name!r} carries undeclared field {wire!r}")
+    if not spec.events:
+        problems.append("the registry declares no events")
+    if problems:
+        raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+
+
+def command_event(spec: AppSpec) -> Event | None:
+    """The event that records a command run: the one carrying a field of kind 'command'."""
+    commands = {f.wire for f in spec.fields if f.kind == "command"}
+    for event in spec.events:
+        if commands.intersection(event.fields):
+            return event
+    return None
