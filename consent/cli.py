@@ -27,7 +27,7 @@ def flag_given(ctx: typer.Context) -> bool:
     return bool(ctx.meta.get(FLAG_KEY, False))
 
 
-def _why_off(spec: AppSpec, decision: Decision) -> str:
+def why_off(spec: AppSpec, decision: Decision) -> str:
     d = decision.decided_by
     hint = {
         "policy": "an administrator's policy locks it off",
@@ -82,7 +82,7 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
                 f"Recorded your choice to enable telemetry in {rec.write.path}, "
                 f"but telemetry stays disabled."
             )
-            warn(f"still disabled by {_why_off(spec, decision)}")
+            warn(f"still disabled by {why_off(spec, decision)}")
 
     @app.command()
     @guarded
@@ -113,6 +113,9 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
         if failed:
             raise typer.Exit(1)
 
+    from consent.cli_audit import register
+
+    register(app, spec)
     return app
 
 

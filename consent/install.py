@@ -20,15 +20,6 @@ _FLAG_PARAM = "consent_disable_analytics"
 _CTX_PARAM = "consent_ctx"
 _FLAG_HELP = "Send no usage data in this run (see `telemetry status`)."
 
-CommandHook = Callable[[typer.Context, AppSpec], None]
-_hooks: list[CommandHook] = []
-
-
-def on_root(hook: CommandHook) -> None:
-    """Register a function run in the root callback (instrumentation lives in its module)."""
-    if hook not in _hooks:
-        _hooks.append(hook)
-
 
 def install(app: typer.Typer, spec: AppSpec) -> typer.Typer:
     """Give `app` the consent layer for `spec`: the flag, the `telemetry` group, instrumentation."""
@@ -58,8 +49,9 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
     def callback(**kwargs: Any) -> Any:
         ctx: typer.Context = kwargs[ctx_name] if host_ctx else kwargs.pop(_CTX_PARAM)
         ctx.meta[FLAG_KEY] = bool(kwargs.pop(_FLAG_PARAM, False))
-        for hook in _hooks:
-            hook(ctx, spec)
+        from consent.instrument import instrument
+
+        instrument(ctx, spec)
         return host(**kwargs) if host is not None else None
 
     ours = [

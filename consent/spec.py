@@ -177,6 +177,13 @@ def _validate(spec: AppSpec) -> None:
         problems.append("a GA4 destination needs an api_secret")
     if not spec.purpose.strip() or not spec.access.strip():
         problems.append("purpose and access must say why data is collected and who sees it")
+    problems += _field_problems(spec)
+    if problems:
+        raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+
+
+def _field_problems(spec: AppSpec) -> list[str]:
+    problems: list[str] = []
     wire_rule = _GA4_NAME if spec.destination.protocol == "ga4" else _LEGACY_WIRE
     seen: set[str] = set()
     for f in spec.fields:
@@ -193,6 +200,15 @@ def _validate(spec: AppSpec) -> None:
             problems.append(f"field {f.wire!r} has unknown kind {f.kind!r}")
         if (f.kind == "constant") != (f.value is not None):
             problems.append(f"field {f.wire!r}: exactly the constant fields carry a value")
+    if spec.destination.protocol == "ga4":
+        # GA4 has fixed places for these two: the body's client_id and each event's name.
+        for f in spec.fields:
+            if f.kind == "client_id" and f.wire != "client_id":
+                problems.append(
+                    f"GA4: the client_id field must be named 'client_id', not {f.wire!r}"
+                )
+            if f.kind == "hit_type" and f.wire != "name":
+                problems.append(f"GA4: the hit_type field must be named 'name', not {f.wire!r}")
     kinds = [f.kind for f in spec.fields]
     for needed in ("client_id", "hit_type"):
         if kinds.count(needed) != 1:
@@ -214,8 +230,7 @@ def _validate(spec: AppSpec) -> None:
                 problems.append(f"event {event.name!r} carries undeclared field {wire!r}")
     if not spec.events:
         problems.append("the registry declares no events")
-    if problems:
-        raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+    return problems
 
 
 def command_event(spec: AppSpec) -> Event | None:

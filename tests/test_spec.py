@@ -15,7 +15,7 @@ def opt_in_spec(**changes: object) -> AppSpec:
     """A GA4, opt-in app used across the tests."""
     fields = (
         Field("client_id", "Anonymous id.", "6f1c…", "client_id"),
-        Field("event_name", "Which event.", "command_run", "hit_type"),
+        Field("name", "Which event.", "command_run", "hit_type"),
         Field("command", "The command that ran.", "acme build", "command"),
         Field("app_version", "The app version.", "2.0.0", "app_version"),
         Field("engagement_time_msec", "Required by GA4 for reports.", "1", "constant", "1"),
@@ -28,7 +28,7 @@ def opt_in_spec(**changes: object) -> AppSpec:
         mode="opt-in",
         destination=Destination("ga4", "G-TEST000000", api_secret="testsecret"),
         fields=fields,
-        common=("client_id", "event_name", "app_version", "engagement_time_msec"),
+        common=("client_id", "name", "app_version", "engagement_time_msec"),
         events=(Event("command", "A command ran.", "command_run", ("command",)),),
         purpose="Learn which commands matter.",
         access="The Acme maintainers.",

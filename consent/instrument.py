@@ -1,0 +1,93 @@
+"""Recording what ran: the screenview of each command, and events apps record themselves.
+
+The command path comes from the CLI's own command tree (the names click resolved),
+never from argv, so arguments, option values, paths and unknown words cannot
+reach a payload. `telemetry` commands, `--help` and completion record nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import typer
+
+from consent.cli import FLAG_KEY
+from consent.spec import AppSpec, command_event
+
+SKIP_GROUP = "telemetry"
+_MARK = "_consent_instrumented"
+
+
+def command_path(ctx: typer.Context, spec: AppSpec) -> str:
+    names: list[str] = []
+    current: Any = ctx
+    while current.parent is not None:
+        names.append(current.command.name or "")
+        current = current.parent
+    return " ".join([spec.name, *reversed(names)])
+
+
+def instrument(root: typer.Context, spec: AppSpec) -> None:
+    """Wrap every leaf command under `root` (once) so that running it records a screenview."""
+    group = root.command
+    if getattr(group, _MARK, False):
+        return
+    setattr(group, _MARK, True)
+    for name, command in getattr(group, "commands", {}).items():
+        if name != SKIP_GROUP:
+            _wrap_tree(command, spec)
+
+
+def _wrap_tree(command: Any, spec: AppSpec) -> None:
+    children = getattr(command, "commands", None)
+    if children is not None:
+        for child in children.values():
+            _wrap_tree(child, spec)
+        return
+    original: Callable[[Any], Any] = command.invoke
+
+    def invoke(ctx: Any) -> Any:
+        on_command(ctx, spec)
+        return original(ctx)
+
+    command.invoke = invoke
+
+
+def on_command(ctx: typer.Context, spec: AppSpec) -> None:
+    """Called as a command starts: decide, then (only if enabled) send. Never raises."""
+    try:
+        from consent.sources import resolve
+
+        flag = bool(ctx.meta.get(FLAG_KEY, False))
+        decision = resolve(spec, flag=flag, full=False)
+        if decision.enabled:
+            event = command_event(spec)
+            if event is not None:
+                from consent.send import submit
+
+                submit(spec, event.name, command=command_path(ctx, spec), flag=flag)
+    except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
+        pass
+
+
+def record_event(spec: AppSpec, event: str, values: Mapping[str, str] | None = None) -> None:
+    """Record a declared event (e.g. lumogon's `upload`) if consent allows. Never raises."""
+    try:
+        from consent.send import submit
+
+        flag = False
+        ctx = _current_context()
+        if ctx is not None:
+            flag = bool(ctx.meta.get(FLAG_KEY, False))
+        submit(spec, event, values=values, flag=flag)
+    except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
+        pass
+
+
+def _current_context() -> Any:
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # older typer depends on click itself
+        from click import get_current_context  # type: ignore[import-not-found,no-redef]
+    return get_current_context(silent=True)

@@ -1,0 +1,143 @@
+"""The gate: the one path by which anything leaves the machine.
+
+`submit` re-checks the decision itself, builds the hit from the registry, and
+hands the exact request bytes to a detached child process. It never raises,
+never waits on the network, and does nothing beyond the decision when telemetry
+is disabled: the id, the HTTP code and the child are reached only when enabled.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from consent.spec import AppSpec
+
+Outcome = Literal["disabled", "handed", "printed", "refused", "error"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    outcome: Outcome
+    detail: str
+
+
+def submit(
+    spec: AppSpec,
+    event: str,
+    *,
+    command: str | None = None,
+    values: Mapping[str, str] | None = None,
+    flag: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Submission:
+    """Send one hit of `event` if, and only if, consent resolves to enabled. Never raises."""
+    try:
+        from consent.sources import resolve
+
+        environ = os.environ if environ is None else environ
+        decision = resolve(spec, flag=flag, environ=environ, full=False)
+        if not decision.enabled:
+            return Submission("disabled", decision.decided_by.detail)
+        return _send(spec, event, command, values, environ)
+    except Exception as exc:  # noqa: BLE001 - telemetry must never break the host
+        return Submission("error", f"{type(exc).__name__}: {exc}")
+
+
+def _send(
+    spec: AppSpec,
+    event: str,
+    command: str | None,
+    values: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+) -> Submission:
+    import uuid
+
+    from consent import identity
+    from consent.envvalues import read_value
+    from consent.errors import HitError
+    from consent.hits import build_hit
+    from consent.paths import locations
+    from consent.telemetry_log import append, stamp
+    from consent.wire import encode, endpoint_for
+
+    locs = locations(spec)
+    record: dict[str, object] = {"id": uuid.uuid4().hex, "time": stamp(), "event": event}
+    try:
+        endpoint = endpoint_for(spec, environ)
+    except HitError as exc:
+        _warn(f"{spec.endpoint_env}: {exc}; nothing was sent")
+        append(locs.log_file, {**record, "outcome": f"refused: {exc}"})
+        return Submission("refused", str(exc))
+    stored = identity.load_or_create(spec, locs)
+    assert stored.value is not None
+    hit = build_hit(spec, event, client_id=stored.value, command=command, values=values)
+    request = encode(spec, hit, endpoint)
+    record.update(url=request.url, hit=hit.as_dict())
+    if read_value(environ.get(spec.debug_env)) in ("true", "unknown"):
+        _warn(f"{spec.debug_env} is set: printing this request instead of sending it")
+        sys.stderr.write(request.raw().decode("utf-8", "replace") + "\n")
+        sys.stderr.flush()
+        append(locs.log_file, {**record, "outcome": "printed, not sent"})
+        return Submission("printed", request.url)
+    append(locs.log_file, {**record, "outcome": "handed to sender"})
+    spawn_sender(
+        {
+            "host": endpoint.host,
+            "port": endpoint.port,
+            "tls": endpoint.scheme == "https",
+            "raw": request.raw(),
+            "log": str(locs.log_file),
+            "id": record["id"],
+        }
+    )
+    return Submission("handed", request.url)
+
+
+def spawn_sender(job: dict[str, object]) -> None:
+    """Start the detached child and hand it the job through a pipe; do not wait for it."""
+    import base64
+    import json
+    import subprocess
+
+    job = {**job, "raw": base64.b64encode(job["raw"]).decode("ascii")}  # type: ignore[arg-type]
+    flags = 0
+    if sys.platform == "win32":
+        flags = (
+            subprocess.DETACHED_PROCESS
+            | subprocess.CREATE_NEW_PROCESS_GROUP
+            | subprocess.CREATE_NO_WINDOW
+        )
+    # The package root goes in by path, so the child finds consent from any directory.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    bootstrap = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from consent.sender import main; main()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", bootstrap, root],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+        start_new_session=sys.platform != "win32",
+        creationflags=flags,
+        cwd=os.path.abspath(os.sep),  # never keep the host's directory busy
+    )
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(json.dumps(job).encode("ascii"))  # small: fits the pipe buffer
+    finally:
+        proc.stdin.close()
+    # Deliberately never waited for; tell Popen so it does not warn at exit.
+    proc.returncode = 0
+
+
+def _warn(text: str) -> None:
+    try:
+        sys.stderr.write(f"telemetry: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

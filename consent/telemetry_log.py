@@ -1,0 +1,69 @@
+"""The local log of hits handed to the sender: time, event, hit, outcome.
+
+The parent appends when it hands a hit over; the detached sender appends the
+outcome under the same id. Appends are single small writes with O_APPEND, so
+concurrent writers never interleave inside a line. The file is capped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 64 * 1024
+KEEP_LINES = 200
+
+
+def stamp() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def append(path: Path, record: dict[str, Any]) -> None:
+    """Append one record; never raises (a log must not break the host)."""
+    line = (json.dumps(record, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            size = os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+        if size > MAX_BYTES:
+            _trim(path)
+
+
+def _trim(path: Path) -> None:
+    from consent.fileio import atomic_write, locked
+
+    with locked(path.with_name(f".{path.name}.lock"), timeout=1.0):
+        lines = path.read_bytes().splitlines(keepends=True)
+        if len(lines) > KEEP_LINES:
+            atomic_write(path, b"".join(lines[-KEEP_LINES:]), 0o600)
+
+
+def entries(path: Path) -> list[dict[str, Any]]:
+    """Hits in order, each with its latest outcome merged in."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    merged: dict[str, dict[str, Any]] = {}
+    for raw in data.splitlines():
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue  # a line cut by a crash is skipped, not fatal
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            continue
+        entry = merged.setdefault(record["id"], {})
+        if "outcome" in record and "outcome" in entry:
+            entry["outcome_at"] = record.get("time", "")
+            entry["outcome"] = record["outcome"]
+        else:
+            entry.update(record)
+    return list(merged.values())

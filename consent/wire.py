@@ -1,0 +1,147 @@
+"""Encoding a hit into the exact HTTP request that leaves the machine.
+
+Every byte that is sent is built here — request line, every header, body — so
+`show-payload` can print precisely what the sender writes to the socket. No HTTP
+library adds headers of its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+from consent.errors import HitError
+from consent.hits import Hit
+from consent.spec import AppSpec
+
+LEGACY_MAX_BODY = 8192
+GA4_MAX_BODY = 130_000
+# Keys the GA4 encoder adds around the declared fields; the notice lists them.
+GA4_ENVELOPE = {
+    "events": "the list holding the one event of this request",
+    "name": "the event's name (its hit type)",
+    "params": "the event's declared fields",
+    "non_personalized_ads": "always true: the data may not be used to personalise ads",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    scheme: str
+    host: str
+    port: int
+    prefix: str  # path prefix from an override, "" for the app's destination
+
+    @property
+    def netloc(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    endpoint: Endpoint
+    target: str  # path and query, as on the request line
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def url(self) -> str:
+        return f"{self.endpoint.scheme}://{self.endpoint.netloc}{self.target}"
+
+    def raw(self) -> bytes:
+        """The request exactly as written to the socket."""
+        head = f"{self.method} {self.target} HTTP/1.1\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in self.headers)
+        return head.encode("latin-1") + b"\r\n" + self.body
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_endpoint(url: str) -> Endpoint:
+    """Parse a base URL; raises HitError unless it is https, or http on a loopback address."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise HitError(f"{url!r} is not a valid URL") from None
+    if not host or parts.query or parts.fragment or parts.username or parts.password:
+        raise HitError(f"{url!r} must be scheme://host[:port][/path] with nothing else")
+    if scheme == "https" or (scheme == "http" and is_loopback(host)):
+        port = port or (443 if scheme == "https" else 80)
+        return Endpoint(scheme, host, port, parts.path.rstrip("/"))
+    raise HitError(f"{url!r} is not allowed: only https://, or http:// on a loopback address")
+
+
+def endpoint_for(spec: AppSpec, environ: Mapping[str, str]) -> Endpoint:
+    """The destination, or the override in `<PREFIX>_TELEMETRY_ENDPOINT` (validated)."""
+    override = environ.get(spec.endpoint_env, "").strip()
+    return parse_endpoint(override or spec.destination.base_url)
+
+
+def user_agent(spec: AppSpec) -> str:
+    return f"{spec.name}/{spec.version}"
+
+
+def encode(spec: AppSpec, hit: Hit, endpoint: Endpoint) -> Request:
+    """The request for one hit under the app's protocol."""
+    if spec.destination.protocol == "legacy":
+        body = urlencode(hit.pairs, quote_via=quote).encode("ascii")
+        target = f"{endpoint.prefix}/collect"
+        content_type = "application/x-www-form-urlencoded"
+        limit = LEGACY_MAX_BODY
+    else:
+        body = json.dumps(ga4_body(spec, hit), separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
+        query = urlencode(
+            [
+                ("measurement_id", spec.destination.tracking_id),
+                ("api_secret", spec.destination.api_secret),
+            ]
+        )
+        target = f"{endpoint.prefix}/mp/collect?{query}"
+        content_type = "application/json"
+        limit = GA4_MAX_BODY - 1
+    if len(body) > limit:
+        raise HitError(f"the encoded hit is {len(body)} bytes; the protocol allows {limit}")
+    headers = (
+        ("Host", endpoint.netloc),
+        ("User-Agent", user_agent(spec)),
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("Connection", "close"),
+    )
+    return Request("POST", endpoint, target, headers, body)
+
+
+def ga4_body(spec: AppSpec, hit: Hit) -> dict[str, object]:
+    client_id = ""
+    name = ""
+    params: dict[str, str] = {}
+    for wire, value in hit.pairs:
+        kind = spec.field(wire).kind
+        if kind == "client_id":
+            client_id = value
+        elif kind == "hit_type":
+            name = value
+        else:
+            params[wire] = value
+    return {
+        "client_id": client_id,
+        "non_personalized_ads": True,
+        "events": [{"name": name, "params": params}],
+    }
