@@ -13,7 +13,7 @@ import typer
 from consent import identity
 from consent.choices import record_choice
 from consent.console import guarded, note, result, warn
-from consent.decide import Decision
+from consent.rules import Decision
 from consent.errors import ConfigError
 from consent.paths import locations
 from consent.report import Extras, status_json, status_lines

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from consent.install import install
+from consent.integrate import install
 from consent.spec import AppSpec, Destination, Event, Field
 
 VERSION = "0.1.0"

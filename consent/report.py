@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from consent.decide import Decision
+from consent.rules import Decision
 from consent.paths import Locations
 
 SCHEMA_VERSION = 1

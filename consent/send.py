@@ -79,8 +79,7 @@ def _send(
     record.update(url=request.url, hit=hit.as_dict())
     if read_value(environ.get(spec.debug_env)) in ("true", "unknown"):
         _warn(f"{spec.debug_env} is set: printing this request instead of sending it")
-        sys.stderr.write(request.raw().decode("utf-8", "replace") + "\n")
-        sys.stderr.flush()
+        _print_raw(request.raw())
         append(locs.log_file, {**record, "outcome": "printed, not sent"})
         return Submission("printed", request.url)
     append(locs.log_file, {**record, "outcome": "handed to sender"})
@@ -133,6 +132,20 @@ def spawn_sender(job: dict[str, object]) -> None:
         proc.stdin.close()
     # Deliberately never waited for; tell Popen so it does not warn at exit.
     proc.returncode = 0
+
+
+def _print_raw(data: bytes) -> None:
+    """The request's exact bytes on stderr (binary where possible, so CR LF stays CR LF)."""
+    try:
+        sys.stderr.flush()
+        buffer = getattr(sys.stderr, "buffer", None)
+        if buffer is not None:
+            buffer.write(data + b"\n")
+            buffer.flush()
+        else:
+            sys.stderr.write(data.decode("utf-8", "replace") + "\n")
+    except (OSError, ValueError):
+        pass
 
 
 def _warn(text: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from consent.decide import ConfigReading, Decision, Inputs, PolicyReading, decide
+from consent.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.envvalues import EnvReading, read_env
 from consent.paths import Locations, locations
 from consent.records import consent_record, policy_locks

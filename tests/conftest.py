@@ -135,3 +135,23 @@ def run_unprivileged(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+AUDIT_DIR = Path(__file__).resolve().parent / "audit"
+
+
+def audited(iso: Iso, log: Path, *, refuse_network: bool = False) -> dict[str, str]:
+    """Env that loads the audit hook into every Python process started with it."""
+    env = {**iso.env, "CONSENT_AUDIT_LOG": str(log)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(AUDIT_DIR), iso.env.get("PYTHONPATH")]))
+    if refuse_network:
+        env["CONSENT_AUDIT_REFUSE_NETWORK"] = "1"
+    return env
+
+
+def audit_events(log: Path) -> list[dict[str, str]]:
+    import json
+
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]

@@ -1,0 +1,72 @@
+"""A GA4, opt-in host app for the tests: commands with arguments, options and a nested group."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from consent import AppSpec, Destination, Event, Field, install, record_event
+
+# ACME_REGISTRY_EXTRA lets a test change the registry between runs (a new field), as a release would.
+_EXTRA = os.environ.get("ACME_REGISTRY_EXTRA", "")
+
+FIELDS = (
+    Field("client_id", "Anonymous id of this installation.", "6f1c2d3e-…", "client_id"),
+    Field("name", "Which event happened.", "command_run", "hit_type"),
+    Field("command", "The command that ran, without its arguments.", "acme build", "command"),
+    Field("app_version", "The version of Acme.", "2.0.0", "app_version"),
+    Field(
+        "engagement_time_msec",
+        "Required by GA4 for the event to show in reports.",
+        "1",
+        "constant",
+        "1",
+    ),
+    Field("outcome", "Whether a deployment succeeded.", "ok", "runtime"),
+) + ((Field(_EXTRA, "A field added in a later release.", "x", "runtime"),) if _EXTRA else ())
+
+SPEC = AppSpec(
+    name="acme",
+    display_name="Acme",
+    version="2.0.0",
+    env_prefix="ACME",
+    mode="opt-in",
+    destination=Destination("ga4", "G-TEST000000", api_secret="testsecret"),
+    fields=FIELDS,
+    common=("client_id", "name", "app_version", "engagement_time_msec"),
+    events=(
+        Event("command", "A command ran.", "command_run", ("command",)),
+        Event("deployed", "A deployment finished.", "deploy_done", ("outcome",)),
+    ),
+    purpose="Learn which Acme commands matter.",
+    access="The Acme maintainers.",
+)
+
+app = typer.Typer(name="acme", no_args_is_help=True)
+deploy = typer.Typer(no_args_is_help=True)
+app.add_typer(deploy, name="deploy")
+
+
+@app.command()
+def build(
+    paths: Annotated[list[str] | None, typer.Argument()] = None,
+    token: Annotated[str, typer.Option()] = "",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Build things."""
+    typer.echo(f"built {len(paths or [])}")
+
+
+@deploy.command("run")
+def deploy_run(target: str, force: Annotated[bool, typer.Option()] = False) -> None:
+    """Deploy to a target."""
+    record_event(SPEC, "deployed", {"outcome": "ok"})
+    typer.echo("deployed")
+
+
+install(app, SPEC)
+
+if __name__ == "__main__":
+    app(prog_name="acme")

@@ -1,0 +1,132 @@
+"""Hits are built only from the registry; the encoders produce the exact request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consent.errors import HitError
+from consent.hits import build_hit
+from consent.lumogon import SPEC
+from consent.wire import encode, endpoint_for, parse_endpoint
+from test_spec import opt_in_spec
+
+CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
+
+
+def test_legacy_screenview_exact_bytes() -> None:
+    hit = build_hit(SPEC, "screenview", client_id=CID, command="lumogon version")
+    request = encode(SPEC, hit, endpoint_for(SPEC, {}))
+    body = (
+        f"v=1&tid=UA-54263865-7&cid={CID}&an=Lumogon&av=0.1.0&t=screenview&cd=lumogon%20version"
+    ).encode()
+    assert request.url == "https://www.google-analytics.com/collect"
+    assert request.raw() == (
+        b"POST /collect HTTP/1.1\r\n"
+        b"Host: www.google-analytics.com\r\n"
+        b"User-Agent: lumogon/0.1.0\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        + f"Content-Length: {len(body)}\r\n".encode()
+        + b"Connection: close\r\n\r\n"
+        + body
+    )
+
+
+def test_legacy_upload_event_fields() -> None:
+    hit = build_hit(SPEC, "upload", client_id=CID)
+    assert [w for w, _ in hit.pairs] == ["v", "tid", "cid", "an", "av", "t", "ec", "ea"]
+    assert hit.as_dict()["t"] == "event"
+    assert hit.as_dict()["ec"] == "UX" and hit.as_dict()["ea"] == "upload"
+
+
+@pytest.mark.parametrize("values", [{"cd2": "x"}, {"cd": "lumogon secret"}, {"uip": "1.2.3.4"}])
+def test_undeclared_or_non_runtime_keys_are_refused(values: dict[str, str]) -> None:
+    with pytest.raises(HitError, match="does not declare"):
+        build_hit(SPEC, "screenview", client_id=CID, command="lumogon version", values=values)
+
+
+def test_unknown_event_is_refused() -> None:
+    with pytest.raises(Exception, match="declares no event"):
+        build_hit(SPEC, "install", client_id=CID)
+
+
+def test_legacy_byte_limits() -> None:
+    with pytest.raises(HitError, match="2048"):
+        build_hit(SPEC, "screenview", client_id=CID, command="lumogon " + "x" * 2050)
+
+
+def test_ga4_body_and_url() -> None:
+    spec = opt_in_spec()
+    hit = build_hit(spec, "command", client_id=CID, command="acme build")
+    request = encode(spec, hit, endpoint_for(spec, {}))
+    assert request.url == (
+        "https://www.google-analytics.com/mp/collect?measurement_id=G-TEST000000&api_secret=testsecret"
+    )
+    assert json.loads(request.body) == {
+        "client_id": CID,
+        "non_personalized_ads": True,
+        "events": [
+            {
+                "name": "command_run",
+                "params": {
+                    "app_version": "2.0.0",
+                    "engagement_time_msec": "1",
+                    "command": "acme build",
+                },
+            }
+        ],
+    }
+    assert dict(request.headers)["Content-Type"] == "application/json"
+    assert dict(request.headers)["Content-Length"] == str(len(request.body))
+
+
+def test_ga4_value_limit() -> None:
+    with pytest.raises(HitError, match="100"):
+        build_hit(opt_in_spec(), "command", client_id=CID, command="acme " + "y" * 100)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://collector.example.com",
+        "https://collector.example.com:8443/base",
+        "http://127.0.0.1:8080",
+        "http://127.5.5.5",
+        "http://[::1]:9000",
+        "http://localhost:1234/x/",
+    ],
+)
+def test_allowed_endpoints(url: str) -> None:
+    endpoint = parse_endpoint(url)
+    assert endpoint.scheme in ("http", "https")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://collector.example.com",
+        "http://10.0.0.1",
+        "http://192.168.1.2:80",
+        "ftp://127.0.0.1",
+        "file:///etc/passwd",
+        "127.0.0.1:80",
+        "https://",
+        "https://user:pw@host.example",
+        "http://127.0.0.1:99999",
+        "https://host.example/?q=1",
+        "http://0.0.0.0",
+        "http://127.0.0.1.nip.io",
+    ],
+)
+def test_refused_endpoints(url: str) -> None:
+    with pytest.raises(HitError):
+        parse_endpoint(url)
+
+
+def test_override_keeps_path_prefix() -> None:
+    env = {"LUMOGON_TELEMETRY_ENDPOINT": "http://127.0.0.1:8080/ga/"}
+    hit = build_hit(SPEC, "upload", client_id=CID)
+    request = encode(SPEC, hit, endpoint_for(SPEC, env))
+    assert request.url == "http://127.0.0.1:8080/ga/collect"
+    assert dict(request.headers)["Host"] == "127.0.0.1:8080"
