@@ -17,10 +17,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from consent.rules import Decision
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
-    from consent.integrate import install
     from consent.instrument import record_event
+    from consent.integrate import install
+    from consent.rules import Decision
     from consent.sources import resolve as decide
     from consent.spec import AppSpec, Destination, Event, Field
 
@@ -40,7 +40,21 @@ _EXPORTS = {
     "SpecError": ("consent.errors", "SpecError"),
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AppSpec",
+    "ConfigError",
+    "ConsentError",
+    "Decision",
+    "Destination",
+    "Event",
+    "Field",
+    "HitError",
+    "PolicyLockedError",
+    "SpecError",
+    "decide",
+    "install",
+    "record_event",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consent.configwrite import WriteResult, now_utc, update_telemetry
-from consent.rules import PolicyReading
 from consent.errors import PolicyLockedError
 from consent.paths import Locations
+from consent.rules import PolicyReading
 from consent.sources import read_policies
 from consent.spec import AppSpec
 

@@ -5,20 +5,18 @@ These commands never send anything and never show the first-run notice.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from consent import identity
-from consent.choices import record_choice
 from consent.console import guarded, note, result, warn
-from consent.rules import Decision
 from consent.errors import ConfigError
 from consent.paths import locations
-from consent.report import Extras, status_json, status_lines
+from consent.rules import Decision
 from consent.sources import resolve
 from consent.spec import AppSpec
+
+# Command bodies import what they need: a host command's run only defines them.
 
 FLAG_KEY = "consent.disable_analytics"
 
@@ -45,7 +43,6 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
     )
-    app_name = spec.name
 
     @app.command()
     @guarded
@@ -54,19 +51,36 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Show whether telemetry is on, which source decided, and every source consulted."""
+        from consent import identity
+        from consent.report import Extras, status_json, status_lines
+
         locs = locations(spec)
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
         stored = identity.load(spec, locs)
         extras = Extras(spec.name, spec.mode, stored.where, stored.detail)
         if as_json:
+            import json
+
             result(json.dumps(status_json(decision, locs, extras), indent=2))
         else:
             result("\n".join(status_lines(decision, locs, extras)))
+
+    _register_choices(app, spec)
+    from consent.cli_audit import register
+
+    register(app, spec)
+    return app
+
+
+def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
+    app_name = spec.name
 
     @app.command()
     @guarded
     def enable(ctx: typer.Context) -> None:
         """Allow telemetry (records your choice for the current notice)."""
+        from consent.choices import record_choice
+
         locs = locations(spec)
         rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} telemetry enable")
         if rec.write.backup is not None:
@@ -88,6 +102,9 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
     @guarded
     def disable() -> None:
         """Turn telemetry off and delete the anonymous id. Always works."""
+        from consent import identity
+        from consent.choices import record_choice
+
         locs = locations(spec)
         deleted, failed = identity.delete(spec, locs)
         try:
@@ -108,15 +125,12 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
     @guarded
     def reset() -> None:
         """Delete the anonymous id; the next hit, if any, gets a new one."""
+        from consent import identity
+
         deleted, failed = identity.delete(spec, locations(spec))
         _report_deletion(deleted, failed, none_text="There was no anonymous id to delete.")
         if failed:
             raise typer.Exit(1)
-
-    from consent.cli_audit import register
-
-    register(app, spec)
-    return app
 
 
 def _report_deletion(deleted: list[str], failed: list[str], none_text: str = "") -> None:

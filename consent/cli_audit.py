@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Annotated
@@ -45,6 +44,8 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
         )
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
         if as_json:
+            import json
+
             result(json.dumps([preview_json(p, decision.enabled) for p in shown], indent=2))
         else:
             # Exact bytes: a blank line only between requests, a final newline only on a tty.
@@ -74,6 +75,8 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
         locs = locations(spec)
         items = entries(locs.log_file)
         if as_json:
+            import json
+
             result(json.dumps(items, indent=2))
             return
         if not items:

@@ -6,8 +6,9 @@ and are reported as not understood, so a typo never turns telemetry on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from consent.record import Record
 
 FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -34,8 +35,7 @@ CI_MARKERS = (
 )
 
 
-@dataclass(frozen=True)
-class EnvReading:
+class EnvReading(Record):
     name: str
     raw: str | None
     reading: Reading

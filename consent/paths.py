@@ -1,25 +1,30 @@
-"""Where an app's files live, per OS, from platformdirs.
+"""Where an app's files live, per OS: platformdirs' answer, without its start-up cost on XDG.
 
-Computing a path never creates anything: platformdirs is asked with ensure_exists
-left off, and nothing here touches the disk.
+platformdirs decides the locations. On Linux and the BSDs its answer is the XDG
+Base Directory rule, which `_xdg_locations` computes directly: importing
+platformdirs costs about 5 ms, as much as everything else on a disabled host
+command. tests/test_paths.py holds the two to the same answer for any
+environment. Computing a path never creates anything.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import posixpath
+import sys
 from pathlib import Path
 
+from consent.record import Record
 from consent.spec import AppSpec
 
 CONFIG_NAME = "config.toml"
 POLICY_NAME = "telemetry.toml"
 ID_FILE_NAME = "client-id"
 LOG_NAME = "telemetry-log.jsonl"
+_XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 
-@dataclass(frozen=True)
-class Locations:
+class Locations(Record):
     config_file: Path
     policy_files: tuple[Path, ...]
     id_file: Path
@@ -27,10 +32,14 @@ class Locations:
 
 
 def locations(spec: AppSpec) -> Locations:
+    return _xdg_locations(spec.name, os.environ) or _platformdirs_locations(spec.name)
+
+
+def _platformdirs_locations(name: str) -> Locations:
     from platformdirs import PlatformDirs
 
-    dirs = PlatformDirs(spec.name, appauthor=False, multipath=True)
-    # multipath joins XDG_CONFIG_DIRS entries with os.pathsep; each may hold a policy.
+    dirs = PlatformDirs(name, appauthor=False, multipath=True)
+    # multipath joins the site config dirs with os.pathsep; each may hold a policy.
     site = [Path(p) for p in dirs.site_config_dir.split(os.pathsep) if p]
     return Locations(
         config_file=Path(dirs.user_config_dir) / CONFIG_NAME,
@@ -38,3 +47,39 @@ def locations(spec: AppSpec) -> Locations:
         id_file=Path(dirs.user_data_dir) / ID_FILE_NAME,
         log_file=Path(dirs.user_state_dir) / LOG_NAME,
     )
+
+
+def _xdg_locations(name: str, env: os._Environ[str] | dict[str, str]) -> Locations | None:
+    """The XDG answer, or None where platformdirs must be asked (other OSes, Android, no home)."""
+    if not sys.platform.startswith(_XDG_PLATFORMS) or hasattr(sys, "getandroidapilevel"):
+        return None
+    if env.get("ANDROID_DATA") == "/data" and env.get("ANDROID_ROOT") == "/system":
+        return None
+    home = _home(env)
+    if home is None:
+        return None
+
+    def user_dir(var: str, default: str) -> str:
+        value = env.get(var, "")
+        return value if posixpath.isabs(value) else posixpath.join(home, default)
+
+    site = [p for p in env.get("XDG_CONFIG_DIRS", "").split(os.pathsep) if posixpath.isabs(p)]
+    return Locations(
+        config_file=Path(user_dir("XDG_CONFIG_HOME", ".config"), name, CONFIG_NAME),
+        policy_files=tuple(Path(p, name, POLICY_NAME) for p in site or ["/etc/xdg"]),
+        id_file=Path(user_dir("XDG_DATA_HOME", ".local/share"), name, ID_FILE_NAME),
+        log_file=Path(user_dir("XDG_STATE_HOME", ".local/state"), name, LOG_NAME),
+    )
+
+
+def _home(env: os._Environ[str] | dict[str, str]) -> str | None:
+    home = env.get("HOME")
+    if home is None or not posixpath.isabs(home):
+        try:
+            import pwd
+
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        except (ImportError, KeyError):
+            return None
+    home = home.rstrip("/") or "/"
+    return home if posixpath.isabs(home) else None

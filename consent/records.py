@@ -6,14 +6,14 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from consent.record import Record
 
 TABLE = "telemetry"
 
 
-@dataclass(frozen=True)
-class ConsentRecord:
+class ConsentRecord(Record):
     """What the user config says about telemetry."""
 
     enabled: bool | None = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from consent.rules import Decision
 from consent.paths import Locations
+from consent.rules import Decision
 
 SCHEMA_VERSION = 1
 

@@ -7,11 +7,11 @@ disabling source is named; enabling needs an explicit, current reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from consent.envvalues import EnvReading, shown
+from consent.record import Record
 from consent.records import ConsentRecord
 from consent.tomlread import State
 
@@ -21,24 +21,21 @@ VoteValue = Literal["disable", "enable"] | None
 Pending = Literal["notice", "question"] | None
 
 
-@dataclass(frozen=True)
-class PolicyReading:
+class PolicyReading(Record):
     path: Path
     state: State
     locks: bool
     problem: str = ""
 
 
-@dataclass(frozen=True)
-class ConfigReading:
+class ConfigReading(Record):
     path: Path
     state: State
-    record: ConsentRecord = field(default_factory=ConsentRecord)
+    record: ConsentRecord = ConsentRecord()
     problem: str = ""
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(Record):
     """What the sources said. None means "not consulted" (a cheaper source already disabled)."""
 
     app: str
@@ -50,23 +47,20 @@ class Inputs:
     config: ConfigReading | None
 
 
-@dataclass(frozen=True)
-class SourceVote:
+class SourceVote(Record):
     source: SourceName
     vote: VoteValue
     detail: str
     origin: dict[str, str]
 
 
-@dataclass(frozen=True)
-class DecidedBy:
+class DecidedBy(Record):
     source: DecidedSource
     detail: str
     origin: dict[str, str]
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Record):
     enabled: bool
     decided_by: DecidedBy
     trace: tuple[SourceVote, ...]

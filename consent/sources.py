@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from consent.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.envvalues import EnvReading, read_env
 from consent.paths import Locations, locations
 from consent.records import consent_record, policy_locks
+from consent.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.spec import AppSpec
 from consent.tomlread import read_toml
 
@@ -57,9 +57,9 @@ def gather(
 ) -> Inputs:
     environ = os.environ if environ is None else environ
     envs = read_envs(spec, environ)
-    base = Inputs(spec.name, spec.mode, spec.notice_version, flag, envs, None, None)
     if not full and (flag or any(e.disables for e in envs)):
-        return base
+        # The fast path stops here; the notice version is not even computed.
+        return Inputs(spec.name, spec.mode, "", flag, envs, None, None)
     locs = locations(spec) if locs is None else locs
     policies = read_policies(locs)
     if not full and any(p.locks or p.state == "error" for p in policies):

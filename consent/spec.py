@@ -7,23 +7,46 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from dataclasses import dataclass, field
 from typing import Literal
 
 from consent.errors import SpecError
+from consent.record import Record
 
 Mode = Literal["opt-out", "opt-in"]
 Protocol = Literal["legacy", "ga4"]
 # Where a field's value comes from; the notice explains each kind in words.
 FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
 
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
-_GA4_NAME = re.compile(r"^(?!ga_|google_|firebase_)[A-Za-z][A-Za-z0-9_]{0,39}$")
-_LEGACY_WIRE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_GA4_RESERVED_PREFIXES = ("ga_", "google_", "firebase_")
+
+
+# Plain character checks rather than regexes: compiling a pattern costs ~0.2 ms per
+# run of every host command, and the spec is validated on every run.
+def _is_app_name(s: str) -> bool:
+    return 0 < len(s) <= 64 and s[0] in _LOWER and set(s) <= _LOWER | _DIGITS | {"-", "_"}
+
+
+def _is_env_prefix(s: str) -> bool:
+    return 0 < len(s) <= 32 and s[0] in _UPPER and set(s) <= _UPPER | _DIGITS | {"_"}
+
+
+def _is_ga4_name(s: str) -> bool:
+    letters = _LOWER | _UPPER
+    return (
+        0 < len(s) <= 40
+        and s[0] in letters
+        and set(s) <= letters | _DIGITS | {"_"}
+        and not s.startswith(_GA4_RESERVED_PREFIXES)
+    )
+
+
+def _is_legacy_wire(s: str) -> bool:
+    return 0 < len(s) <= 16 and s[0] in _LOWER and set(s) <= _LOWER | _DIGITS
+
+
 _KIND_TEXT: dict[str, str] = {
     "constant": "a fixed value built into {app}",
     "app_version": "the version of {app} that is running",
@@ -36,8 +59,7 @@ _KIND_TEXT: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Record):
     """One key that may appear on the wire."""
 
     wire: str
@@ -48,8 +70,7 @@ class Field:
     obtained: str = ""  # how the value is obtained; derived from `kind` when empty
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Record):
     """Something an app may report, with the fields it carries beyond the common ones."""
 
     name: str
@@ -58,8 +79,7 @@ class Event:
     fields: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(Record):
     """Where hits go and under which protocol."""
 
     protocol: Protocol
@@ -72,9 +92,31 @@ class Destination:
         return "/collect" if self.protocol == "legacy" else "/mp/collect"
 
 
-@dataclass(frozen=True)
+_SPEC_ATTRS = (
+    "name",
+    "display_name",
+    "version",
+    "env_prefix",
+    "mode",
+    "destination",
+    "fields",
+    "common",
+    "events",
+    "purpose",
+    "access",
+    "retention",
+    "homepage",
+)
+
+
 class AppSpec:
-    """Everything an app declares to get the consent layer."""
+    """Everything an app declares to get the consent layer. Immutable; validated when built.
+
+    A plain slotted class rather than a dataclass: host commands build one on every
+    run, and defining a dataclass costs more start-up time than this whole module.
+    """
+
+    __slots__ = (*_SPEC_ATTRS, "_by_wire", "_notice_version")
 
     name: str
     display_name: str
@@ -87,13 +129,57 @@ class AppSpec:
     events: tuple[Event, ...]
     purpose: str
     access: str
-    retention: str = "as set in the analytics property's data-retention settings"
-    homepage: str = ""
-    _by_wire: dict[str, Field] = field(init=False, repr=False, compare=False)
+    retention: str
+    homepage: str
+    _by_wire: dict[str, Field]
+    _notice_version: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        display_name: str,
+        version: str,
+        env_prefix: str,
+        mode: Mode,
+        destination: Destination,
+        fields: tuple[Field, ...],
+        common: tuple[str, ...],
+        events: tuple[Event, ...],
+        purpose: str,
+        access: str,
+        retention: str = "as set in the analytics property's data-retention settings",
+        homepage: str = "",
+    ) -> None:
+        values = locals()
+        for attr in _SPEC_ATTRS:
+            object.__setattr__(self, attr, values[attr])
         _validate(self)
         object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
+        object.__setattr__(self, "_notice_version", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"AppSpec is immutable; use .replace({name}=...)")
+
+    def replace(self, **changes: object) -> AppSpec:
+        """A copy with some attributes changed (validated again)."""
+        values: dict[str, object] = {a: getattr(self, a) for a in _SPEC_ATTRS}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"AppSpec has no attribute(s) {sorted(unknown)}")
+        values.update(changes)
+        return AppSpec(**values)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AppSpec):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a in _SPEC_ATTRS)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, a) for a in _SPEC_ATTRS))
+
+    def __repr__(self) -> str:
+        return f"AppSpec(name={self.name!r}, version={self.version!r}, mode={self.mode!r})"
 
     # -- lookups -----------------------------------------------------------
     def field(self, wire: str) -> Field:
@@ -135,39 +221,65 @@ class AppSpec:
 
     @property
     def notice_version(self) -> str:
-        return notice_version(self)
+        cached: str | None = self._notice_version
+        if cached is None:
+            cached = notice_version(self)
+            object.__setattr__(self, "_notice_version", cached)
+        return cached
 
 
-def canonical_registry(spec: AppSpec) -> dict[str, object]:
-    """The facts whose change must re-open consent: fields, events, destination, purposes."""
+def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
+    """The facts whose change must re-open consent: fields, events, destination, purposes.
+
+    Nested tuples of strings (and None), so that repr() is a canonical, stable text.
+    """
     dest = spec.destination
-    return {
-        "fields": [
-            [f.wire, f.description, f.example, f.kind, f.value, spec.obtained(f)]
-            for f in sorted(spec.fields, key=lambda f: f.wire)
-        ],
-        "common": sorted(spec.common),
-        "events": [
-            [e.name, e.description, e.hit_type, sorted(e.fields)]
-            for e in sorted(spec.events, key=lambda e: e.name)
-        ],
-        "destination": [dest.protocol, dest.base_url, dest.path, dest.tracking_id],
-        "purpose": spec.purpose,
-        "access": spec.access,
-        "retention": spec.retention,
-    }
+    return (
+        (
+            "fields",
+            tuple(
+                (f.wire, f.description, f.example, f.kind, f.value, spec.obtained(f))
+                for f in sorted(spec.fields, key=lambda f: f.wire)
+            ),
+        ),
+        ("common", tuple(sorted(spec.common))),
+        (
+            "events",
+            tuple(
+                (e.name, e.description, e.hit_type, tuple(sorted(e.fields)))
+                for e in sorted(spec.events, key=lambda e: e.name)
+            ),
+        ),
+        ("destination", (dest.protocol, dest.base_url, dest.path, dest.tracking_id)),
+        ("purpose", spec.purpose),
+        ("access", spec.access),
+        ("retention", spec.retention),
+    )
 
 
 def notice_version(spec: AppSpec) -> str:
-    blob = json.dumps(canonical_registry(spec), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:10]
+    return _sha256(repr(canonical_registry(spec)).encode("utf-8"))[:10]
+
+
+def _sha256(data: bytes) -> str:
+    # The builtin sha256 module loads in a fraction of a millisecond; hashlib pulls in
+    # OpenSSL (about 5 ms), which every host command would pay for.
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
+        except ImportError:
+            from hashlib import sha256
+    digest: str = sha256(data).hexdigest()
+    return digest
 
 
 def _validate(spec: AppSpec) -> None:
     problems: list[str] = []
-    if not _NAME.match(spec.name):
+    if not _is_app_name(spec.name):
         problems.append(f"name {spec.name!r} must be lower-case letters, digits, '-' or '_'")
-    if not _PREFIX.match(spec.env_prefix):
+    if not _is_env_prefix(spec.env_prefix):
         problems.append(f"env_prefix {spec.env_prefix!r} must be upper-case like 'LUMOGON'")
     if spec.mode not in ("opt-out", "opt-in"):
         problems.append(f"mode {spec.mode!r} must be 'opt-out' or 'opt-in'")
@@ -184,13 +296,13 @@ def _validate(spec: AppSpec) -> None:
 
 def _field_problems(spec: AppSpec) -> list[str]:
     problems: list[str] = []
-    wire_rule = _GA4_NAME if spec.destination.protocol == "ga4" else _LEGACY_WIRE
+    wire_rule = _is_ga4_name if spec.destination.protocol == "ga4" else _is_legacy_wire
     seen: set[str] = set()
     for f in spec.fields:
         if f.wire in seen:
             problems.append(f"field {f.wire!r} is declared twice")
         seen.add(f.wire)
-        if not wire_rule.match(f.wire):
+        if not wire_rule(f.wire):
             problems.append(f"field {f.wire!r} is not a valid {spec.destination.protocol} name")
         if not f.description.strip():
             problems.append(f"field {f.wire!r} has no description")
@@ -223,7 +335,7 @@ def _field_problems(spec: AppSpec) -> list[str]:
         names.add(event.name)
         if not event.description.strip():
             problems.append(f"event {event.name!r} has no description")
-        if spec.destination.protocol == "ga4" and not _GA4_NAME.match(event.hit_type):
+        if spec.destination.protocol == "ga4" and not _is_ga4_name(event.hit_type):
             problems.append(f"event {event.name!r}: {event.hit_type!r} is not a valid GA4 name")
         for wire in event.fields:
             if wire not in seen:

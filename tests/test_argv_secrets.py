@@ -9,11 +9,11 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 import pytest
+from conftest import Iso
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import Iso
 from consent.choices import record_choice
 from consent.lumogon import SPEC, app
 from tests.apps import acme

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_spec import opt_in_spec
 
 from consent.errors import HitError
 from consent.hits import build_hit
 from consent.lumogon import SPEC
 from consent.wire import encode, endpoint_for, parse_endpoint
-from test_spec import opt_in_spec
 
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import Iso, audit_events, audited
+
 from consent.choices import record_choice, record_notice_shown
 from consent.lumogon import SPEC
 

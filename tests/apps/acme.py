@@ -9,7 +9,7 @@ import typer
 
 from consent import AppSpec, Destination, Event, Field, install, record_event
 
-# ACME_REGISTRY_EXTRA lets a test change the registry between runs (a new field), as a release would.
+# ACME_REGISTRY_EXTRA adds a field to the registry, as a later release would.
 _EXTRA = os.environ.get("ACME_REGISTRY_EXTRA", "")
 
 FIELDS = (
