@@ -64,6 +64,25 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
         else:
             note(f"would NOT be sent now: telemetry is disabled ({why_off(spec, decision)})")
 
+    @app.command("notice")
+    @guarded
+    def notice(
+        fmt: Annotated[
+            str, typer.Option("--format", help="markdown or json.", case_sensitive=False)
+        ] = "markdown",
+    ) -> None:
+        """Print the full privacy notice, generated from what can be sent."""
+        from consent import notice as render
+
+        if fmt.lower() == "json":
+            import json
+
+            result(json.dumps(render.facts(spec), indent=2))
+        elif fmt.lower() == "markdown":
+            result(render.markdown(spec))
+        else:
+            raise typer.BadParameter("choose markdown or json", param_hint="--format")
+
     @app.command("log")
     @guarded
     def show_log(

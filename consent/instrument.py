@@ -67,6 +67,10 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
                 from consent.send import submit
 
                 submit(spec, event.name, command=command_path(ctx, spec), flag=flag)
+        elif decision.pending is not None:
+            from consent.firstrun import first_run
+
+            first_run(spec, decision)
     except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
         pass
 

@@ -9,7 +9,8 @@ import typer
 
 from consent import AppSpec, Destination, Event, Field, install, record_event
 
-# ACME_REGISTRY_EXTRA adds a field to the registry, as a later release would.
+# ACME_REGISTRY_EXTRA adds a field to the registry, as a later release would; ACME_MODE=opt-out
+# turns the app opt-out.
 _EXTRA = os.environ.get("ACME_REGISTRY_EXTRA", "")
 
 FIELDS = (
@@ -32,7 +33,7 @@ SPEC = AppSpec(
     display_name="Acme",
     version="2.0.0",
     env_prefix="ACME",
-    mode="opt-in",
+    mode="opt-out" if os.environ.get("ACME_MODE") == "opt-out" else "opt-in",
     destination=Destination("ga4", "G-TEST000000", api_secret="testsecret"),
     fields=FIELDS,
     common=("client_id", "name", "app_version", "engagement_time_msec"),

@@ -1,0 +1,14 @@
+"""Regenerate docs/PRIVACY.md from lumogon's registry: python scripts/render_privacy.py"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from consent.lumogon import SPEC
+from consent.notice import markdown
+
+TARGET = Path(__file__).resolve().parent.parent / "docs" / "PRIVACY.md"
+
+if __name__ == "__main__":
+    TARGET.write_text(markdown(SPEC), encoding="utf-8")
+    print(f"wrote {TARGET}")
