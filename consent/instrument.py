@@ -68,9 +68,12 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
 
                 submit(spec, event.name, command=command_path(ctx, spec), flag=flag)
         elif decision.pending is not None:
-            from consent.firstrun import first_run
+            from consent.interactive import is_interactive
 
-            first_run(spec, decision)
+            if is_interactive():  # only then is the notice or the question worth importing
+                from consent.firstrun import first_run
+
+                first_run(spec, decision)
     except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
         pass
 

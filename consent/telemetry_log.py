@@ -41,9 +41,11 @@ def _trim(path: Path) -> None:
     from consent.fileio import atomic_write, locked
 
     with locked(path.with_name(f".{path.name}.lock"), timeout=1.0):
-        lines = path.read_bytes().splitlines(keepends=True)
-        if len(lines) > KEEP_LINES:
-            atomic_write(path, b"".join(lines[-KEEP_LINES:]), 0o600)
+        lines = path.read_bytes().splitlines(keepends=True)[-KEEP_LINES:]
+        # Keep at most half the cap, so that a full log is not rewritten on every append.
+        while lines and sum(map(len, lines)) > MAX_BYTES // 2:
+            lines = lines[len(lines) // 4 or 1 :]
+        atomic_write(path, b"".join(lines), 0o600)
 
 
 def entries(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,77 @@
+"""When disabled, nothing beyond the decision is imported: no keyring, TOML writer, HTTP or sender."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import Iso
+
+from consent.choices import record_choice
+from consent.lumogon import SPEC
+
+PROBE = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+from consent.lumogon import main
+main()
+"""
+FORBIDDEN = (
+    "keyring",
+    "tomlkit",
+    "http",
+    "urllib.request",
+    "ssl",
+    "socket",
+    "consent.send",
+    "consent.sender",
+    "consent.identity",
+    "consent.wire",
+    "consent.hits",
+    "consent.configwrite",
+    "consent.notice",
+    "consent.firstrun",
+    "platformdirs",
+    "hashlib",
+    "json",
+)
+
+
+def modules(iso: Iso, env: dict[str, str]) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "version"],
+        env={**iso.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    assert proc.stdout == "lumogon 0.1.0\n"
+    loaded: set[str] = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    return loaded - {
+        "json",
+        "json.decoder",
+        "json.encoder",
+        "json.scanner",
+        "_json",
+    }  # the probe's own
+
+
+@pytest.mark.parametrize("how", ["env", "dnt", "flag-free-config", "awaiting-notice"])
+def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
+    env = {"env": {"LUMOGON_DISABLE_ANALYTICS": "1"}, "dnt": {"DO_NOT_TRACK": "1"}}.get(how, {})
+    if how == "flag-free-config":
+        record_choice(SPEC, iso.locs, enabled=False, via="test")
+    loaded = modules(iso, env)
+    heavy = sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+    assert heavy == []
+    assert "consent.rules" in loaded  # the decision did run
+
+
+def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
+    assert {"consent.send", "consent.identity", "consent.wire", "keyring"} <= loaded
