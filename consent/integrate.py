@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+import typer.main
 
 from consent.cli import FLAG_KEY, telemetry_app
+from consent.lazygroup import lazy_group_class
 from consent.spec import AppSpec
 
 _FLAG_PARAM = "consent_disable_analytics"
@@ -23,14 +25,17 @@ _FLAG_HELP = "Send no usage data in this run (see `telemetry status`)."
 
 def install(app: typer.Typer, spec: AppSpec) -> typer.Typer:
     """Give `app` the consent layer for `spec`: the flag, the `telemetry` group, instrumentation."""
-    app.add_typer(telemetry_app(spec), name="telemetry")
     info = app.registered_callback
     host = info.callback if info is not None else None
     wrapper = _wrap_callback(host, spec)
     if info is None:
         app.callback()(wrapper)
+        info = app.registered_callback
+        assert info is not None
     else:
         info.callback = wrapper
+    host_cls = info.cls if isinstance(info.cls, type) else None
+    info.cls = lazy_group_class(host_cls, lambda: typer.main.get_command(telemetry_app(spec)))
     return app
 
 

@@ -185,3 +185,10 @@ def test_read_only_config_dir_disable_says_what_to_do(unprivileged: Iso) -> None
     assert "Traceback" not in proc.stderr
     assert "LUMOGON_DISABLE_ANALYTICS=1" in proc.stderr
     assert iso.config.read_text() == "# mine\n[other]\nx = 1\n"
+
+
+def test_help_and_completion_list_the_lazy_telemetry_group(iso: Iso) -> None:
+    assert "telemetry" in run_lumogon(iso, "--help").stdout
+    env = {"COMP_WORDS": "lumogon telemetry s", "COMP_CWORD": "2", "_LUMOGON_COMPLETE": "complete_bash"}
+    proc = run_lumogon(iso, env=env)
+    assert proc.stdout.split() == ["status", "show-payload"]
