@@ -24,6 +24,11 @@ def parse_toml(data: bytes) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    from consent.tomlfast import parse_simple
+
+    simple = parse_simple(text)
+    if simple is not None:
+        return simple
     if sys.version_info >= (3, 11):
         import tomllib
 

@@ -189,6 +189,10 @@ def test_read_only_config_dir_disable_says_what_to_do(unprivileged: Iso) -> None
 
 def test_help_and_completion_list_the_lazy_telemetry_group(iso: Iso) -> None:
     assert "telemetry" in run_lumogon(iso, "--help").stdout
-    env = {"COMP_WORDS": "lumogon telemetry s", "COMP_CWORD": "2", "_LUMOGON_COMPLETE": "complete_bash"}
+    env = {
+        "COMP_WORDS": "lumogon telemetry s",
+        "COMP_CWORD": "2",
+        "_LUMOGON_COMPLETE": "complete_bash",
+    }
     proc = run_lumogon(iso, env=env)
     assert proc.stdout.split() == ["status", "show-payload"]
