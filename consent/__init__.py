@@ -3,12 +3,24 @@
 The public API, re-exported lazily so that importing `consent` costs nothing
 until a name is used (the disabled path and the detached sender stay lean):
 
-- `AppSpec`, `Field`, `Event`, `Destination`: declare your app and its registry.
+- `AppSpec`, `Field`, `Event`, `Destination`: declare your app (name, version,
+  env prefix, opt-in or opt-out) and its registry: every field that may be sent
+  and every event that carries them, and where hits go (GA4 or the legacy
+  protocol).
 - `install(app, spec)`: give a typer app `--disable-analytics`, the `telemetry`
-  command group and per-command screenviews.
-- `record_event(spec, name, values)`: record a declared event; never raises.
-- `decide(spec)`: the current `Decision` (enabled, decided_by, trace, warnings).
-- `ConsentError` and its subclasses.
+  command group and a screenview per command, in one call; returns `app`.
+- `record_event(spec, event, values=None)`: record a declared event with its
+  runtime fields, only if consent allows; never raises.
+- `decide(spec, *, flag=False, environ=None)`: read every source and return the
+  current `Decision`.
+- `Decision`: `enabled`; `decided_by` (`source`, `detail`, `origin`); `trace`,
+  every source consulted; `warnings`; `notice_version`; `pending` (`"notice"` or
+  `"question"` when an interactive run would show or ask).
+- `ConsentError` and its subclasses `SpecError`, `ConfigError`,
+  `PolicyLockedError`, `HitError`.
+
+For tests, the pytest plugin `consent.testing` (loaded by pytest on its own)
+provides the `consent_home`, `consent_collector` and `consent_sockets` fixtures.
 """
 
 from __future__ import annotations

@@ -67,14 +67,13 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
     @app.command("notice")
     @guarded
     def notice(
-        fmt: Annotated[
-            str, typer.Option("--format", help="markdown or json.", case_sensitive=False)
-        ] = "markdown",
+        fmt: Annotated[str, typer.Option("--format", help="markdown or json.")] = "markdown",
+        as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     ) -> None:
         """Print the full privacy notice, generated from what can be sent."""
         from consent import notice as render
 
-        if fmt.lower() == "json":
+        if as_json or fmt.lower() == "json":
             import json
 
             result(json.dumps(render.facts(spec), indent=2))

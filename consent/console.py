@@ -54,8 +54,9 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
         except ConsentError as exc:
             raise fail(str(exc)) from None
         except BrokenPipeError:
+            # Exit 1 quietly, as click does for the host's own commands (and Python's docs advise).
             _quiet_broken_pipe()
-            raise typer.Exit(141) from None
+            raise typer.Exit(1) from None
         except OSError as exc:
             raise fail(
                 f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or 'no file'})"

@@ -42,6 +42,7 @@ def instrument(root: typer.Context, spec: AppSpec) -> None:
 def _wrap_tree(command: Any, spec: AppSpec) -> None:
     children = getattr(command, "commands", None)
     if children is not None:
+        _wrap_group(command, spec)
         for child in children.values():
             _wrap_tree(child, spec)
         return
@@ -52,6 +53,19 @@ def _wrap_tree(command: Any, spec: AppSpec) -> None:
         return original(ctx)
 
     command.invoke = invoke
+
+
+def _wrap_group(group: Any, spec: AppSpec) -> None:
+    """A group's callback runs alone only under invoke_without_command: then it is the command."""
+    original: Callable[..., Any] | None = group.callback
+
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        ctx = _current_context()
+        if ctx is not None and ctx.invoked_subcommand is None:
+            on_command(ctx, spec)
+        return original(*args, **kwargs) if original is not None else None
+
+    group.callback = callback
 
 
 def on_command(ctx: typer.Context, spec: AppSpec) -> None:

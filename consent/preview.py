@@ -39,7 +39,8 @@ def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
             )
         current = children[word]
         names.append(word)
-    if getattr(current, "commands", None) is not None:
+    # A group is a command line of its own only when it runs without a subcommand.
+    if getattr(current, "commands", None) is not None and not current.invoke_without_command:
         raise ConsentError(f"'{' '.join(names)}' is a group; name one of its commands")
     return " ".join(names)
 

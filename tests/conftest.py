@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated XDG dirs, a real file-backed keyring, and the CLI as a subprocess."""
+"""Shared fixtures, built on the consent.testing plugin: lumogon's view of the isolated home."""
 
 from __future__ import annotations
 
@@ -6,36 +6,39 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
-from consent.envvalues import CI_MARKERS
 from consent.lumogon import SPEC
-from consent.paths import Locations, locations
-
-# Variables that would let the machine's own setup leak into a test's decision.
-_SCRUB = (
-    "LUMOGON_DISABLE_ANALYTICS",
-    "DO_NOT_TRACK",
-    "LUMOGON_TELEMETRY_DEBUG",
-    "LUMOGON_TELEMETRY_ENDPOINT",
-    "ACME_DISABLE_ANALYTICS",
-    "NO_COLOR",
-    *CI_MARKERS,
-)
+from consent.paths import Locations
+from consent.testhome import Home
 
 
-@dataclass
+def _plugin_autoloaded() -> bool:
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return any(ep.value == "consent.testing" for ep in entry_points(group="pytest11"))
+
+
+# An install made before the entry point existed (an older editable one) does not autoload the
+# plugin; registering it twice would be an error, so it is named here only when needed.
+pytest_plugins = ["pytester", *([] if _plugin_autoloaded() else ["consent.testing"])]
+
+
 class Iso:
-    root: Path
-    env: dict[str, str]
+    """The isolated home (`consent_home`), seen through lumogon's files."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.root = home.root
+        self.env = home.env
 
     @property
     def locs(self) -> Locations:
-        return locations(SPEC)
+        return self.home.locations(SPEC)
 
     @property
     def config(self) -> Path:
@@ -46,39 +49,19 @@ class Iso:
         return self.locs.policy_files[0]
 
     def write_config(self, data: bytes | str) -> Path:
-        self.config.parent.mkdir(parents=True, exist_ok=True)
-        self.config.write_bytes(data.encode() if isinstance(data, str) else data)
-        return self.config
+        return self.home.write_config(SPEC, data)
 
     def write_policy(self, data: bytes | str) -> Path:
-        self.policy.parent.mkdir(parents=True, exist_ok=True)
-        self.policy.write_bytes(data.encode() if isinstance(data, str) else data)
-        return self.policy
+        return self.home.write_policy(SPEC, data)
 
     def tree(self) -> set[str]:
         """Every path under the isolated root, for proving that nothing was created."""
-        return {str(p.relative_to(self.root)) for p in self.root.rglob("*")}
+        return self.home.tree()
 
 
 @pytest.fixture
-def iso(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Iso]:
-    root = tmp_path / "home"
-    for name in ("config", "data", "state", "etc", "cache"):
-        (root / name).mkdir(parents=True)
-    for name in _SCRUB:
-        monkeypatch.delenv(name, raising=False)
-    settings = {
-        "XDG_CONFIG_HOME": str(root / "config"),
-        "XDG_DATA_HOME": str(root / "data"),
-        "XDG_STATE_HOME": str(root / "state"),
-        "XDG_CACHE_HOME": str(root / "cache"),
-        "XDG_CONFIG_DIRS": str(root / "etc"),
-        "PYTHON_KEYRING_BACKEND": "consent.testkeyring.FileKeyring",
-        "CONSENT_TEST_KEYRING": str(tmp_path / "keyring.json"),
-    }
-    for key, value in settings.items():
-        monkeypatch.setenv(key, value)
-    yield Iso(root, dict(os.environ))
+def iso(consent_home: Home) -> Iso:
+    return Iso(consent_home)
 
 
 def run_lumogon(
@@ -135,23 +118,3 @@ def run_unprivileged(
         stdin=subprocess.DEVNULL,
         check=False,
     )
-
-
-AUDIT_DIR = Path(__file__).resolve().parent / "audit"
-
-
-def audited(iso: Iso, log: Path, *, refuse_network: bool = False) -> dict[str, str]:
-    """Env that loads the audit hook into every Python process started with it."""
-    env = {**iso.env, "CONSENT_AUDIT_LOG": str(log)}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(AUDIT_DIR), iso.env.get("PYTHONPATH")]))
-    if refuse_network:
-        env["CONSENT_AUDIT_REFUSE_NETWORK"] = "1"
-    return env
-
-
-def audit_events(log: Path) -> list[dict[str, str]]:
-    import json
-
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]

@@ -1,8 +1,8 @@
 """Nothing leaves the machine when disabled: zero connections, lookups and spawns.
 
-Each case runs the real CLI in a subprocess with an audit hook (a sitecustomize
-on PYTHONPATH) recording socket.connect, socket.getaddrinfo and process spawns.
-A positive control proves the hook sees a send when consent is enabled.
+Each case runs the real CLI in a subprocess under the consent_sockets audit hook
+(a sitecustomize on PYTHONPATH), which records every socket, lookup and process
+spawn. A positive control proves the hook sees a send when consent is enabled.
 """
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from conftest import Iso, audit_events, audited
+from conftest import Iso
 
 from consent.choices import record_choice, record_notice_shown
 from consent.lumogon import SPEC
+from consent.netaudit import SocketWatch
 
 ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing is expected to get there anyway
 
 
 def run(
-    iso: Iso, log: Path, *args: str, extra: dict[str, str] | None = None
+    iso: Iso, watch: SocketWatch, *args: str, extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**audited(iso, log), "LUMOGON_TELEMETRY_ENDPOINT": ENDPOINT, **(extra or {})}
+    env = {**watch.env(iso.env), "LUMOGON_TELEMETRY_ENDPOINT": ENDPOINT, **(extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "consent.lumogon", *args],
         env=env,
@@ -65,31 +65,33 @@ CASES: dict[str, tuple[Callable[[Iso], None], list[str], dict[str, str]]] = {
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASES)
-def test_disabled_means_zero_connections_and_spawns(iso: Iso, tmp_path: Path, case: str) -> None:
+def test_disabled_means_zero_connections_and_spawns(
+    iso: Iso, consent_sockets: SocketWatch, case: str
+) -> None:
     setup, flags, env = CASES[case]
     setup(iso)
-    log = tmp_path / "audit.jsonl"
-    proc = run(iso, log, *flags, "version", extra=env)
+    proc = run(iso, consent_sockets, *flags, "version", extra=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "lumogon 0.1.0\n"
-    assert audit_events(log) == []
+    consent_sockets.assert_no_sockets()
     assert not iso.locs.log_file.exists()  # nothing logged while disabled
     assert not iso.locs.id_file.exists()
 
 
-def test_control_enabled_run_is_seen_by_the_hook(iso: Iso, tmp_path: Path) -> None:
+def test_control_enabled_run_is_seen_by_the_hook(iso: Iso, consent_sockets: SocketWatch) -> None:
     enabled(iso)
-    log = tmp_path / "audit.jsonl"
-    proc = run(iso, log, "version")
+    proc = run(iso, consent_sockets, "version")
     assert proc.returncode == 0, proc.stderr
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not any(
-        e["event"] == "socket.connect" for e in audit_events(log)
+        e["event"] == "socket.connect" for e in consent_sockets.events()
     ):
         time.sleep(0.05)
-    events = [e["event"] for e in audit_events(log)]
+    events = [e["event"] for e in consent_sockets.events()]
     assert "subprocess.Popen" in events
     assert "socket.connect" in events
+    with pytest.raises(AssertionError, match=r"socket\.connect"):
+        consent_sockets.assert_no_sockets()
 
 
 @pytest.mark.parametrize(
@@ -102,10 +104,11 @@ def test_control_enabled_run_is_seen_by_the_hook(iso: Iso, tmp_path: Path) -> No
         ["version", "--help"],
     ],
 )
-def test_telemetry_commands_and_help_never_send(iso: Iso, tmp_path: Path, args: list[str]) -> None:
+def test_telemetry_commands_and_help_never_send(
+    iso: Iso, consent_sockets: SocketWatch, args: list[str]
+) -> None:
     record_notice_shown(SPEC, iso.locs)
     enabled(iso)
-    log = tmp_path / "audit.jsonl"
-    proc = run(iso, log, *args)
+    proc = run(iso, consent_sockets, *args)
     assert proc.returncode == 0, proc.stderr
-    assert audit_events(log) == []
+    consent_sockets.assert_no_sockets()

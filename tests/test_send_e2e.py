@@ -17,6 +17,7 @@ from conftest import Iso, run_lumogon
 from consent.choices import record_choice
 from consent.collector import Collector, refused_url
 from consent.lumogon import SPEC
+from consent.netaudit import SocketWatch
 from consent.paths import locations
 from consent.telemetry_log import entries
 from tests.apps import acme
@@ -79,7 +80,7 @@ def test_show_payload_never_creates_an_id(iso: Iso) -> None:
     assert proc.returncode == 0
     assert "anonymous-id" in proc.stdout and "would NOT be sent now" in proc.stderr
     assert "t=screenview" in proc.stdout and "t=event" in proc.stdout  # every declared event
-    assert not iso.locs.id_file.exists() and not Path(iso.env["CONSENT_TEST_KEYRING"]).exists()
+    assert not iso.locs.id_file.exists() and not iso.home.keyring_file.exists()
 
 
 def test_ga4_app_validates_clean_on_the_debug_endpoint(iso: Iso) -> None:
@@ -177,12 +178,11 @@ def test_hanging_endpoint_neither_slows_nor_holds_the_host(enabled: Iso) -> None
         listener.close()
 
 
-def test_refused_endpoint_override_sends_nothing(enabled: Iso, tmp_path: Path) -> None:
-    from conftest import audit_events, audited
-
-    log = tmp_path / "audit.jsonl"
+def test_refused_endpoint_override_sends_nothing(
+    enabled: Iso, consent_sockets: SocketWatch
+) -> None:
     env = {
-        **audited(enabled, log, refuse_network=True),
+        **consent_sockets.env(enabled.env, refuse=True),
         "LUMOGON_TELEMETRY_ENDPOINT": "http://10.1.2.3",
     }
     proc = subprocess.run(
@@ -195,7 +195,7 @@ def test_refused_endpoint_override_sends_nothing(enabled: Iso, tmp_path: Path) -
     )
     assert proc.returncode == 0 and proc.stdout == "lumogon 0.1.0\n"
     assert "LUMOGON_TELEMETRY_ENDPOINT" in proc.stderr and "nothing was sent" in proc.stderr
-    assert audit_events(log) == []
+    consent_sockets.assert_no_sockets()
     (item,) = entries(enabled.locs.log_file)
     assert str(item["outcome"]).startswith("refused")
 

@@ -1,0 +1,3 @@
+"""Acme: a tiny typer CLI with telemetry consent from the consent toolkit."""
+
+__version__ = "1.0.0"

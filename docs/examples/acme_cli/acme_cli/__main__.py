@@ -1,0 +1,3 @@
+from acme_cli.cli import main
+
+main()

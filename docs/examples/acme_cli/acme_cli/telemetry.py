@@ -1,0 +1,41 @@
+"""What Acme may send, declared once: the privacy notice, `show-payload` and the sender use this."""
+
+from consent import AppSpec, Destination, Event, Field
+
+from acme_cli import __version__
+
+SPEC = AppSpec(
+    name="acme",  # config in ~/.config/acme/, keyring service "acme-telemetry"
+    display_name="Acme",
+    version=__version__,
+    env_prefix="ACME",  # ACME_DISABLE_ANALYTICS, ACME_TELEMETRY_DEBUG, ACME_TELEMETRY_ENDPOINT
+    mode="opt-in",  # ask once, default No
+    destination=Destination(
+        protocol="ga4",
+        tracking_id="G-ACME000000",  # your GA4 measurement id
+        # A Measurement Protocol API secret of that stream. Every copy of the CLI carries it, so it
+        # identifies the stream rather than guarding anything.
+        api_secret="acme-example-secret",  # noqa: S106
+    ),
+    fields=(
+        Field("client_id", "Anonymous id of this installation.", "6f1c…", "client_id"),
+        Field("name", "Which event happened.", "command_run", "hit_type"),
+        Field("command", "The command that ran, without its arguments.", "acme hello", "command"),
+        Field("app_version", "The version of Acme.", "1.0.0", "app_version"),
+        Field(
+            "engagement_time_msec",
+            "Required by GA4 for an event to appear in reports.",
+            "1",
+            "constant",
+            "1",
+        ),
+        Field("outcome", "Whether a deployment succeeded: ok or failed.", "ok", "runtime"),
+    ),
+    common=("client_id", "name", "app_version", "engagement_time_msec"),
+    events=(
+        Event("command", "An Acme command ran.", "command_run", ("command",)),
+        Event("deployed", "A deployment finished.", "deploy_finished", ("outcome",)),
+    ),
+    purpose="To learn which Acme commands are used, so that work goes where it helps most.",
+    access="The Acme maintainers, through their Google Analytics property.",
+)

@@ -1,0 +1,68 @@
+"""The public API: a handful of names, documented, and `import consent` costs nothing."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import consent
+
+# Each name and where it lives; Decision's docstring comes from consent.rules (see below).
+PUBLIC = {
+    "AppSpec": "consent.spec",
+    "Field": "consent.spec",
+    "Event": "consent.spec",
+    "Destination": "consent.spec",
+    "install": "consent.integrate",
+    "record_event": "consent.instrument",
+    "decide": "consent.sources",
+    "Decision": "consent.rules",
+    "ConsentError": "consent.errors",
+    "ConfigError": "consent.errors",
+    "HitError": "consent.errors",
+    "PolicyLockedError": "consent.errors",
+    "SpecError": "consent.errors",
+}
+
+
+def test_exactly_these_names() -> None:
+    assert sorted(consent.__all__) == sorted(PUBLIC)
+    assert dir(consent) == consent.__all__
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_each_name_resolves_and_is_documented(name: str) -> None:
+    value = getattr(consent, name)
+    assert value.__module__ == PUBLIC[name]
+    if name != "Decision":  # a Record in consent.rules; described in the package docstring
+        assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+    assert f"`{name}" in (consent.__doc__ or "") or name.endswith("Error")
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'install_everything'"):
+        _ = consent.install_everything  # type: ignore[attr-defined]
+
+
+def test_install_and_decide_signatures() -> None:
+    assert (
+        str(inspect.signature(consent.install))
+        == "(app: 'typer.Typer', spec: 'AppSpec') -> 'typer.Typer'"
+    )
+    assert list(inspect.signature(consent.decide).parameters) == [
+        "spec",
+        "flag",
+        "environ",
+        "locs",
+        "full",
+    ]
+    assert list(inspect.signature(consent.record_event).parameters) == ["spec", "event", "values"]
+
+
+def test_importing_consent_loads_nothing_else() -> None:
+    code = "import sys, consent; print(sorted(m for m in sys.modules if m.startswith(('consent', 'typer'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['consent']"
