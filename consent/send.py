@@ -69,7 +69,7 @@ def _send(
     try:
         endpoint = endpoint_for(spec, environ)
     except HitError as exc:
-        _warn(f"{spec.endpoint_env}: {exc}; nothing was sent")
+        _warn(f"{exc}; nothing was sent")
         append(locs.log_file, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
     stored = identity.load_or_create(spec, locs)
