@@ -17,7 +17,7 @@ from consent.lumogon import SPEC
 from consent.paths import Locations, locations
 
 # Variables that would let the machine's own setup leak into a test's decision.
-_SCRUB = (
+SCRUB = (
     "LUMOGON_DISABLE_ANALYTICS",
     "DO_NOT_TRACK",
     "LUMOGON_TELEMETRY_DEBUG",
@@ -65,7 +65,7 @@ def iso(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Iso]:
     root = tmp_path / "home"
     for name in ("config", "data", "state", "etc", "cache"):
         (root / name).mkdir(parents=True)
-    for name in _SCRUB:
+    for name in SCRUB:
         monkeypatch.delenv(name, raising=False)
     settings = {
         "XDG_CONFIG_HOME": str(root / "config"),
