@@ -132,10 +132,14 @@ def test_fifty_processes_toggle_and_read(iso: Iso, tmp_path: Path) -> None:
             watcher.join(timeout=10)
             assert watcher.reads > 0 and not watcher.broken, watcher.broken[:3]
             check_round(iso, [json.loads(o.read_text("utf-8")) for o in outs])
-    finally:
+    except BaseException:
         for proc in started:
-            _, err = proc.communicate(timeout=START_TIMEOUT)
-            assert proc.returncode == 0, err.decode()[-500:]
+            proc.kill()  # they would wait for rounds that will not come
+        raise
+    finally:
+        errors = [proc.communicate(timeout=START_TIMEOUT)[1] for proc in started]
+    for proc, err in zip(started, errors, strict=True):
+        assert proc.returncode == 0, err.decode()[-500:]
 
 
 def check_round(iso: Iso, outs: list[dict[str, Any]]) -> None:
