@@ -267,6 +267,7 @@ class Case:
     # Run after the host command, before `enable` (e.g. kill the sender); returns problems.
     after_host: Callable[[Ctx, Observed], list[str]] | None = None
     extra: Callable[[Ctx, Observed], list[str]] | None = None  # more checks; returns problems
+    why: str = ""  # the reason for the expectation, for the report
 
     @property
     def expected_sent(self) -> int:
@@ -295,6 +296,18 @@ def summary(
         decision = f"{'enabled' if enabled else 'disabled'} by {source}"
     text = f"{decision}; enable→{enable_rc}, disable→{disable_rc}; {sent} sent"
     return f"{text} ({outcome})" if outcome else text
+
+
+def observed_summary(case: Case, obs: Observed) -> str:
+    enabled, source = parse_status(obs.status)
+    return summary(
+        enabled,
+        source,
+        obs.enable.returncode if obs.enable else -1,
+        obs.disable.returncode if obs.disable else -1,
+        obs.hits,
+        short_outcome(obs.outcome) if case.outcome else "",
+    )
 
 
 def parse_status(proc: Proc | None) -> tuple[bool | None, str]:
@@ -410,15 +423,7 @@ def judge(
     leaks = leak_problems(case, obs)
     data = data_problems(ctx, obs, before, after_reading)
     messages = message_problems(case, obs)
-    enabled, source = parse_status(obs.status)
-    observed = summary(
-        enabled,
-        source,
-        obs.enable.returncode if obs.enable else -1,
-        obs.disable.returncode if obs.disable else -1,
-        obs.hits,
-        short_outcome(obs.outcome) if case.outcome else "",
-    )
+    observed = observed_summary(case, obs)
     mismatch = [] if observed == case.expected() else [f"observed {observed!r}"]
     if case.outcome and not obs.outcome.startswith(case.outcome):
         mismatch.append(f"sender outcome {obs.outcome!r}, expected {case.outcome!r}...")
@@ -551,34 +556,39 @@ def message_problems(case: Case, obs: Observed) -> list[str]:
     return out
 
 
+def cell(text: str) -> str:
+    """Text as it appears in a cell of docs/reliability.md."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def record_skip(case: Case, reason: str) -> None:
+    _write({"case": case.id, "group": case.group, "fault": case.fault, "skipped": reason})
+
+
 def record(case: Case, obs: Observed, problems: list[str], counts: dict[str, int]) -> None:
     """One JSON line for the report, written before the test asserts (failures show too)."""
-    out = os.environ.get(OUT_ENV)
-    if not out:
-        return
-    enabled, source = parse_status(obs.status)
-    observed = summary(
-        enabled,
-        source,
-        obs.enable.returncode if obs.enable else -1,
-        obs.disable.returncode if obs.disable else -1,
-        obs.hits,
-        short_outcome(obs.outcome) if case.outcome else "",
-    )
+    observed = observed_summary(case, obs)
     line = {
         "case": case.id,
         "group": case.group,
         "fault": case.fault,
         "expected": case.expected(),
         "observed": observed,
-        "leaks": counts["leaks"],
-        "data_lost": counts["data"],
-        "host_failures": counts["host"],
-        "message_failures": counts["messages"],
-        "mismatches": counts["mismatch"],
+        "leaks": counts.get("leaks", 0),
+        "data_lost": counts.get("data", 0),
+        "host_failures": counts.get("host", 0),
+        "message_failures": counts.get("messages", 0),
+        "mismatches": counts.get("mismatch", 0),
         "check_failures": counts.get("checks", 0),
+        "why": case.why,
         "notes": obs.notes,
         "problems": problems,
     }
-    with open(out, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    _write(line)
+
+
+def _write(line: dict[str, object]) -> None:
+    out = os.environ.get(OUT_ENV)
+    if out:
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -30,10 +30,12 @@ from faults import (
     Case,
     Ctx,
     Observed,
+    cell,
     finish,
     hand_written,
     has_traceback,
     record,
+    record_skip,
     run,
     run_case,
     sender_marker,
@@ -314,7 +316,7 @@ def kill_sender(ctx: Ctx, obs: Observed) -> list[str]:
     deadline = time.monotonic() + 10
     while sender_pids(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    obs.notes.append(f"sender {pids[0]} killed with SIGKILL while waiting for an answer")
+    obs.notes.append("the sender was killed with SIGKILL while waiting for an answer")
     return ["sender: still alive after SIGKILL"] if sender_pids(marker) else []
 
 
@@ -324,7 +326,10 @@ def log_after_kill(ctx: Ctx, obs: Observed) -> list[str]:
     if proc.returncode != 0 or has_traceback(proc.stderr):
         return [f"`telemetry log` after the kill: {proc.returncode} {proc.stderr[-300:]!r}"]
     (item,) = json.loads(proc.stdout)
-    return [] if item["outcome"] == "handed to sender" else [f"log says {item['outcome']!r}"]
+    if item["outcome"] != "handed to sender":
+        return [f"log says {item['outcome']!r}"]
+    obs.notes.append("`telemetry log` still lists the hit, as handed to the sender")
+    return []
 
 
 def closed_stdout(ctx: Ctx, obs: Observed) -> list[str]:
@@ -376,20 +381,29 @@ def no_log_no_send(ctx: Ctx, obs: Observed) -> list[str]:
 # --- the cases ------------------------------------------------------------------------------
 
 CONFIG = [
-    Case("config-missing", "config", "no config file", lambda ctx: None, False, "notice"),
+    Case(
+        "config-missing", "config", "no config file", lambda ctx: None, False, "notice",
+        why="no choice recorded, and non-interactive runs never show the notice",
+    ),
     Case("config-empty", "config", "empty file", config_bytes(b""), False, "notice"),
     Case(
         "config-garbage", "config", "not TOML", config_bytes(b"# mine\nthis is [[ not toml\n"),
         False, "error",
     ),
-    Case("config-binary", "config", "bytes 0x00-0xff", config_bytes(bytes(range(256))), False, "error"),
+    Case(
+        "config-binary", "config", "bytes 0x00-0xff", config_bytes(bytes(range(256))), False,
+        "error",
+    ),
     Case(
         "config-truncated", "config", "cut mid-write by another tool, after `enabled = true`",
         config_bytes(hand_written(True)[:-12]), False, "error",
+        why="a file that does not parse is no consent, even with `enabled = true` before the "
+        "cut; the writes keep it as a backup",
     ),
     Case(
         "config-stale-temp", "config", "opt-out beside a killed writer's half temp file",
         stale_temp, False, "config",
+        why="readers never look at temp files; the next write removes one older than a minute",
     ),
     Case(
         "config-wrong-types", "config", '`enabled = "yes"`',
@@ -398,21 +412,31 @@ CONFIG = [
     Case(
         "config-directory", "config", "a directory in its place", config_directory, False,
         "error", enable_rc=1, disable_rc=1,
+        why="never touched: `enable` and `disable` refuse and name it",
     ),
-    Case("config-unreadable", "config", "mode 000", config_unreadable, False, "error"),
+    Case(
+        "config-unreadable", "config", "mode 000", config_unreadable, False, "error",
+        why="the writes move it aside (a rename needs no read permission), keeping every byte",
+    ),
     Case(
         "config-readonly-dir", "config", "opt-out in a read-only directory", config_readonly_dir,
         False, "config", enable_rc=1, disable_rc=1,
+        why="the opt-out stays in force; the refusals name the directory and offer "
+        "LUMOGON_DISABLE_ANALYTICS=1",
     ),
     Case(
         "config-symlink", "config", "a symlink to a dotfiles repo (opt-out there)",
         config_symlink, False, "config",
+        why="written through the link: the link and the dotfiles' comments are kept",
     ),
     Case(
         "config-symlink-loop", "config", "a symlink to itself", config_symlink_loop, False,
         "error", enable_rc=1, disable_rc=1,
     ),
-    Case("config-huge", "config", "5 MB file (cap 4 MiB)", config_huge, False, "error"),
+    Case(
+        "config-huge", "config", "5 MB file (cap 4 MiB)", config_huge, False, "error",
+        why="over the 4 MiB cap it is not even read; the writes move it aside",
+    ),
     Case(
         "config-dir-under-file", "config", "config dir path runs through a regular file",
         config_dir_under_a_file, False, "error", enable_rc=1, disable_rc=1,
@@ -422,8 +446,8 @@ CONFIG = [
         config_dir_not_creatable, False, "notice", enable_rc=1, disable_rc=1,
     ),
     Case(
-        "config-fifo", "config", "a FIFO in its place (a read would block)", config_fifo, False,
-        "error", enable_rc=1, disable_rc=1,
+        "config-fifo", "config", "a FIFO in its place", config_fifo, False, "error",
+        enable_rc=1, disable_rc=1, why="never opened: reading a FIFO would block the host",
     ),
 ]  # fmt: skip
 
@@ -431,6 +455,7 @@ POLICY = [
     Case(
         "policy-garbage", "policy", "not TOML", policy_bytes(b"[telemetry\nenabled = false"),
         False, "policy", enable_rc=1,
+        why="a policy that cannot be read clearly counts as a lock; `disable` always works",
     ),
     Case("policy-unreadable", "policy", "mode 000", policy_unreadable, False, "policy", enable_rc=1),
     Case(
@@ -453,21 +478,38 @@ ENV_VALUES = [
     ("100k-long", "x" * 100_000, True),
     ("non-utf8-bytes", "\udcff\udcfe", True),  # os.fsencode gives the raw bytes 0xff 0xfe
 ]
-ENV = [
-    Case(
-        f"env-{name.split('_')[0].lower()}-{label}", "env", f"{name}={value[:20]!r}",
+
+
+def warns_not_understood(ctx: Ctx, obs: Observed) -> list[str]:
+    status = obs.status.stdout if obs.status else ""
+    return [] if "is not understood" in status else ["status did not warn about the value"]
+
+
+def env_case(name: str, label: str, value: str, disables: bool) -> Case:
+    understood = value.strip().lower() in ("1", "true", "yes", "on", "", "0", "false", "no", "off")
+    return Case(
+        f"env-{name.split('_', maxsplit=1)[0].lower()}-{label}", "env", f"{name}={value[:20]!r}",
         both(enabled_config, env(**{name: value})), not disables,
         "env" if disables else "config",
-    )
+        extra=None if understood else warns_not_understood,
+        why="" if disables and understood
+        else "not understood: it disables (fail closed) and `status` warns" if disables
+        else "a false word or blank (trimmed, any case) is no vote: a positive control",
+    )  # fmt: skip
+
+
+ENV = [
+    env_case(name, label, value, disables)
     for name in ("LUMOGON_DISABLE_ANALYTICS", "DO_NOT_TRACK")
     for label, value, disables in ENV_VALUES
-]  # fmt: skip
+]
 
 KEYRING = [
     Case(
         "keyring-none", "keyring", "no backend (keyring.backends.fail)",
         keyring("keyring.backends.fail.Keyring"), True, "config",
         after_host=id_file_private, extra=id_gone,
+        why="the id falls back to a 0600 file in the data dir; `disable` deletes it",
     ),
     Case(
         "keyring-unloadable", "keyring", "backend module cannot be imported",
@@ -476,6 +518,7 @@ KEYRING = [
     Case(
         "keyring-get-raises", "keyring", "get_password raises",
         keyring("consent.testkeyring.FailingGet"), True, "config", extra=id_gone,
+        why="an id stored but unreadable is taken back at once; the file holds the one id",
     ),
     Case(
         "keyring-set-raises", "keyring", "set_password raises",
@@ -500,6 +543,7 @@ NETWORK = [
     Case(
         "net-blackhole", "network", "accepts, never answers", behaviour("blackhole"), True,
         "config", outcome="failed: TimeoutError",
+        why="the host never waits; the sender gives up after 3 s",
     ),
     Case(
         "net-trickle", "network", "answers one byte at a time", behaviour("trickle"), True,
@@ -520,11 +564,14 @@ NETWORK = [
     Case(
         "net-tls-self-signed", "network", "https with a self-signed certificate", tls_collector,
         True, "config", sent=0, outcome="failed: SSLCertVerificationError",
+        why="the certificate is verified: nothing goes to a peer that cannot prove who it is",
     ),
     Case(
         "net-override-http-remote", "network", "override http://10.1.2.3 (not loopback)",
         override("http://10.1.2.3"), True, "config", sent=0, outcome="refused",
         may_connect=False, host_stderr=NOT_SENT, extra=show_payload_refuses,
+        why="refused before any lookup or connection (the audit hook would have raised); "
+        "show-payload names the variable",
     ),
     Case(
         "net-override-http-name", "network", "override http://telemetry.example.com",
@@ -553,15 +600,20 @@ PROCESS = [
         "proc-sender-killed", "process", "sender SIGKILLed mid-send", behaviour("blackhole"),
         True, "config", outcome="handed to sender", after_host=kill_sender,
         extra=log_after_kill,
+        why="the host had already returned; the log keeps the hit as handed over",
     ),
     Case(
         "proc-sigpipe", "process", "stdout is a closed pipe", optout_config, False, "config",
         extra=closed_stdout,
     ),
-    Case("proc-home-unset", "process", "HOME unset", both(enabled_config, env(HOME=None)), True, "config"),
+    Case(
+        "proc-home-unset", "process", "HOME unset", both(enabled_config, env(HOME=None)), True,
+        "config",
+    ),
     Case(
         "proc-no-home", "process", "HOME, XDG_* unset and no passwd entry", no_home, False, "",
         status_rc=1, enable_rc=1, disable_rc=1, extra=nothing_in_cwd,
+        why="no place to read consent from: nothing is sent, and the commands say what to set",
     ),
     Case(
         "proc-c-locale-path", "process", "LC_ALL=C, config path with non-UTF-8 bytes",
@@ -574,12 +626,12 @@ PROCESS = [
     Case(
         "proc-readonly-data-state", "process", "data and state dirs read-only, no keyring",
         readonly_state_and_data("keyring.backends.fail.Keyring"), True, "config", sent=0,
-        extra=no_log_no_send,
+        extra=no_log_no_send, why="the id cannot be stored, so nothing is sent",
     ),
     Case(
         "proc-readonly-state", "process", "state dir read-only (no log), keyring works",
         readonly_state_and_data("consent.testkeyring.FileKeyring"), True, "config", sent=0,
-        extra=no_log_no_send,
+        extra=no_log_no_send, why="a hit that cannot be written to the local log is not sent",
     ),
 ]  # fmt: skip
 
@@ -611,7 +663,15 @@ def results(
 def test_fault(case: Case, results: Results) -> None:
     if case.id == "proc-sender-killed" and not sys.platform.startswith("linux"):
         pytest.skip("finds the sender through /proc")
-    obs, problems, counts = results[case.id].result(timeout=600)
+    try:
+        obs, problems, counts = results[case.id].result(timeout=600)
+    except pytest.skip.Exception as skipped:
+        record_skip(case, str(skipped))
+        raise
+    except Exception as exc:
+        # The report must show a case that could not run, not leave it out.
+        record(case, Observed(), [f"the case could not run: {exc!r}"], {"checks": 1})
+        raise
     record(case, obs, problems, counts)
     assert not problems, "\n".join(problems)
 
@@ -619,3 +679,12 @@ def test_fault(case: Case, results: Results) -> None:
 def test_case_ids_are_unique() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
+
+
+def test_the_reliability_page_lists_every_case_as_expected() -> None:
+    """docs/reliability.md is generated; this catches a case added or changed without it."""
+    page = (Path(__file__).parent.parent / "docs" / "reliability.md").read_text("utf-8")
+    for case in CASES:
+        row = f"| `{case.id}` | {cell(case.fault)} | {cell(case.expected())} | "
+        assert row in page, f"{case.id}: run python scripts/reliability_report.py"
+    assert f"| cases run | {len(CASES)} |" in page
