@@ -177,20 +177,60 @@ def self_signed() -> tuple[str, str] | None:
 
 @functools.cache
 def _self_signed() -> tuple[str, str] | None:
-    """A throwaway certificate for 127.0.0.1 made with the openssl CLI (None if it is missing)."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        return None
+    """A throwaway certificate for 127.0.0.1: the openssl CLI, else the cryptography package."""
     where = Path(tempfile.mkdtemp(prefix="consent-tls-"))
     cert, key = where / "cert.pem", where / "key.pem"
-    subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
+    openssl = shutil.which("openssl")
+    if openssl is not None:
+        subprocess.run(
+            [
+                openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out", str(cert),
+                "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        return str(cert), str(key)
+    try:
+        return _with_cryptography(cert, key)
+    except ImportError:
+        return None
+
+
+def _with_cryptography(cert: Path, key: Path) -> tuple[str, str]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(private, hashes.SHA256())
+    )
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return str(cert), str(key)
 
 
@@ -198,7 +238,7 @@ def tls_collector(ctx: Ctx) -> None:
     enabled_config(ctx)
     pair = self_signed()
     if pair is None:
-        pytest.skip("no openssl CLI to make a self-signed certificate")
+        pytest.skip("neither the openssl CLI nor cryptography to make a certificate")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*pair)
     ctx.collector(tls=context)
