@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import stat
 import subprocess
 import sys
@@ -144,9 +145,9 @@ class Ctx:
         self.config.write_bytes(data)
         return self.config
 
-    def collector(self, behaviour: str = "ok", **kwargs: object) -> Collector:
+    def collector(self, behaviour: str = "ok", tls: ssl.SSLContext | None = None) -> Collector:
         """Start a loopback collector and make it the endpoint."""
-        collector = Collector(behaviour=behaviour, **kwargs).start()  # type: ignore[arg-type]
+        collector = Collector(behaviour=behaviour, tls=tls).start()
         self.collectors.append(collector)
         self.env[ENDPOINT_ENV] = collector.url
         return collector
@@ -178,21 +179,26 @@ class Proc:
     stderr: str
 
 
-def start(ctx: Ctx, args: tuple[str, ...], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
+def start(
+    ctx: Ctx, args: tuple[str, ...], log: Path, stdout: int = subprocess.PIPE
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [*ctx.prefix, sys.executable, "-m", "consent.lumogon", *args],
         env=ctx.full_env(log),
         cwd=ctx.cwd,
         stdin=subprocess.DEVNULL,
-        stdout=kwargs.pop("stdout", subprocess.PIPE),  # type: ignore[arg-type]
+        stdout=stdout,
         stderr=subprocess.PIPE,
     )
 
 
 def finish(args: tuple[str, ...], proc: subprocess.Popen[bytes]) -> Proc:
     out, err = proc.communicate(timeout=PROCESS_TIMEOUT)
-    decode = lambda b: (b or b"").decode("utf-8", "backslashreplace")  # noqa: E731
-    return Proc(args, proc.returncode, decode(out), decode(err))
+    return Proc(args, proc.returncode, _text(out), _text(err))
+
+
+def _text(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", "backslashreplace")
 
 
 def run(ctx: Ctx, log: Path, *args: str) -> Proc:
@@ -249,12 +255,15 @@ class Observed:
     notes: list[str] = field(default_factory=list)
 
 
+Setup = Callable[[Ctx], object]
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
     group: str
     fault: str  # what is broken, in words
-    setup: Callable[[Ctx], None]
+    setup: Setup
     enabled: bool  # what consent must resolve to
     source: str  # the source `status` must name as "decided by" ("" when status itself refuses)
     enable_rc: int = 0

@@ -194,7 +194,7 @@ def test_writers_killed_mid_write_never_truncate(iso: Iso, tmp_path: Path) -> No
     assert watcher.reads > 0 and not watcher.broken, watcher.broken[:3]
     assert killed == KILL_BATCHES * KILL_WRITERS  # none had finished: each was cut short
     # The lock died with its holder: the next write neither waits nor fails.
-    proc = subprocess.run(
+    after = subprocess.run(
         [sys.executable, "-m", "consent.lumogon", "telemetry", "disable"],
         env=iso.env,
         capture_output=True,
@@ -202,6 +202,6 @@ def test_writers_killed_mid_write_never_truncate(iso: Iso, tmp_path: Path) -> No
         timeout=60,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert after.returncode == 0, after.stderr
     final = iso.config.read_text("utf-8")
     assert intact(final) is None and consent_record(parse_toml(final.encode())).enabled is False

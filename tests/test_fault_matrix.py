@@ -30,6 +30,7 @@ from faults import (
     Case,
     Ctx,
     Observed,
+    Setup,
     cell,
     finish,
     hand_written,
@@ -60,11 +61,11 @@ def optout_config(ctx: Ctx) -> None:
     ctx.write_config(hand_written(False))
 
 
-def config_bytes(data: bytes):  # type: ignore[no-untyped-def]
+def config_bytes(data: bytes) -> Setup:
     return lambda ctx: ctx.write_config(data)
 
 
-def both(*setups):  # type: ignore[no-untyped-def]
+def both(*setups: Setup) -> Setup:
     def setup(ctx: Ctx) -> None:
         for s in setups:
             s(ctx)
@@ -72,7 +73,7 @@ def both(*setups):  # type: ignore[no-untyped-def]
     return setup
 
 
-def env(**values: str | None):  # type: ignore[no-untyped-def]
+def env(**values: str | None) -> Setup:
     def setup(ctx: Ctx) -> None:
         ctx.env.update(values)
 
@@ -148,8 +149,8 @@ def config_fifo(ctx: Ctx) -> None:
     os.mkfifo(ctx.config)
 
 
-def policy_bytes(data: bytes):  # type: ignore[no-untyped-def]
-    return lambda ctx: (enabled_config(ctx), ctx.iso.write_policy(data))
+def policy_bytes(data: bytes) -> Setup:
+    return both(enabled_config, lambda ctx: ctx.iso.write_policy(data))
 
 
 def policy_unreadable(ctx: Ctx) -> None:
@@ -163,7 +164,7 @@ def policy_directory(ctx: Ctx) -> None:
     ctx.iso.policy.mkdir(parents=True)
 
 
-def keyring(backend: str):  # type: ignore[no-untyped-def]
+def keyring(backend: str) -> Setup:
     return both(enabled_config, env(PYTHON_KEYRING_BACKEND=backend))
 
 
@@ -242,11 +243,11 @@ def tls_collector(ctx: Ctx) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*pair)
     ctx.collector(tls=context)
-    assert ctx.env[SPEC.endpoint_env].startswith("https://127.0.0.1:")
+    assert str(ctx.env[SPEC.endpoint_env]).startswith("https://127.0.0.1:")
 
 
-def behaviour(name: str):  # type: ignore[no-untyped-def]
-    return lambda ctx: (enabled_config(ctx), ctx.collector(name))
+def behaviour(name: str) -> Setup:
+    return both(enabled_config, lambda ctx: ctx.collector(name))
 
 
 def refused(ctx: Ctx) -> None:
@@ -254,7 +255,7 @@ def refused(ctx: Ctx) -> None:
     ctx.env[SPEC.endpoint_env] = refused_url()
 
 
-def override(url: str):  # type: ignore[no-untyped-def]
+def override(url: str) -> Setup:
     """An endpoint that is not allowed: the audit hook refuses every lookup and connection."""
 
     def setup(ctx: Ctx) -> None:
@@ -293,7 +294,7 @@ def c_locale_path(ctx: Ctx) -> None:
     enabled_config(ctx)
 
 
-def readonly_state_and_data(keyring_backend: str):  # type: ignore[no-untyped-def]
+def readonly_state_and_data(keyring_backend: str) -> Setup:
     def setup(ctx: Ctx) -> None:
         unprivileged(ctx)
         enabled_config(ctx)
@@ -687,10 +688,12 @@ def results(
 ) -> Iterator[Results]:
     """Run the selected cases three at a time: each is mostly waiting on its subprocesses, and
     side by side the matrix fits CI (2 cores). Every case has its own dirs and collector."""
-    selected = [
+    selected: list[Case] = [
         item.callspec.params["case"]
         for item in request.session.items
-        if item.path == request.path and getattr(item, "originalname", "") == "test_fault"
+        if isinstance(item, pytest.Function)
+        and item.path == request.path
+        and item.originalname == "test_fault"
     ]
     with ThreadPoolExecutor(max_workers=3) as pool:
         yield {
