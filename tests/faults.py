@@ -129,8 +129,6 @@ class Ctx:
     refuse_network: bool = False
     collectors: list[Collector] = field(default_factory=list)
     undo: list[Callable[[], None]] = field(default_factory=list)
-    # Where the person's config really is (a symlink's target), for the data check.
-    config_target: Path | None = None
 
     @property
     def config(self) -> Path:
@@ -206,7 +204,7 @@ def run(ctx: Ctx, log: Path, *args: str) -> Proc:
 
 
 def run_together(ctx: Ctx, *jobs: tuple[tuple[str, ...], Path]) -> list[Proc]:
-    """Start independent commands at once (2 cores: the matrix runs in half the time)."""
+    """Start commands that do not depend on each other side by side."""
     started = [(args, start(ctx, args, log)) for args, log in jobs]
     return [finish(args, proc) for args, proc in started]
 
