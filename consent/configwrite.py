@@ -54,7 +54,11 @@ def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise ConfigError(f"cannot inspect {path} ({exc.strerror or exc})") from None
+        # A symlink loop, or a path running through a regular file: only a person can untangle it.
+        raise ConfigError(
+            f"cannot inspect {path} ({exc.strerror or exc}), so nothing was changed; fix what is "
+            f"at that path, or set {_hint_env()} to another directory"
+        ) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

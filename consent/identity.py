@@ -7,6 +7,7 @@ only `load_or_create`, called when a hit is handed to the sender, does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -85,12 +86,19 @@ def load_or_create(spec: AppSpec, locs: Locations) -> StoredId:
     value = str(uuid.uuid4())
     backend = _keyring()
     if backend is not None:
+        stored = False
         try:
             backend.set_password(spec.keyring_service, USER, value)
+            stored = True
             if _valid(backend.get_password(spec.keyring_service, USER)) == value:
                 return StoredId(value, "keyring", f"in the OS keyring ({type(backend).__name__})")
         except Exception:  # noqa: BLE001, S110 - fall back to the file below
             pass
+        if stored:
+            # Stored but not readable back: take it out again rather than leave an id
+            # that `status` cannot see (the file below becomes the one id).
+            with contextlib.suppress(Exception):
+                backend.delete_password(spec.keyring_service, USER)
     locs.id_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     atomic_write(locs.id_file, (value + "\n").encode("ascii"), 0o600)
     return StoredId(value, "file", f"in the file {locs.id_file}")
@@ -103,11 +111,19 @@ def delete(spec: AppSpec, locs: Locations) -> tuple[list[str], list[str]]:
     backend = _keyring()
     if backend is not None:
         try:
-            if backend.get_password(spec.keyring_service, USER) is not None:
+            present = backend.get_password(spec.keyring_service, USER) is not None
+        except Exception:  # noqa: BLE001 - cannot tell: try to delete all the same
+            present = True
+        if present:
+            from keyring.errors import PasswordDeleteError
+
+            try:
                 backend.delete_password(spec.keyring_service, USER)
                 deleted.append("the OS keyring")
-        except Exception as exc:  # noqa: BLE001 - reported to the person, never raised
-            failed.append(f"the OS keyring ({type(exc).__name__}: {exc})")
+            except PasswordDeleteError:
+                pass  # there was none
+            except Exception as exc:  # noqa: BLE001 - reported to the person, never raised
+                failed.append(f"the OS keyring ({type(exc).__name__}: {exc})")
     try:
         os.unlink(locs.id_file)
         deleted.append(str(locs.id_file))

@@ -32,7 +32,27 @@ class Locations(Record):
 
 
 def locations(spec: AppSpec) -> Locations:
-    return _xdg_locations(spec.name, os.environ) or _platformdirs_locations(spec.name)
+    """The app's files; raises ConfigError when no home directory can be found for them."""
+    found = _xdg_locations(spec.name, os.environ)
+    if found is not None:
+        return found
+    try:
+        found = _platformdirs_locations(spec.name)
+    except (RuntimeError, KeyError, OSError) as exc:  # platformdirs: "could not determine..."
+        problem = str(exc)
+    else:
+        # Older platformdirs return "~/.config/..." unexpanded: a path relative to the cwd.
+        paths = (found.config_file, found.id_file, found.log_file, *found.policy_files)
+        if all(p.is_absolute() for p in paths):
+            return found
+        problem = f"no home directory ({found.config_file} is not an absolute path)"
+    from consent.errors import ConfigError
+
+    raise ConfigError(
+        f"cannot tell where {spec.name} keeps its files: {problem}. Set HOME (or "
+        f"XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_STATE_HOME) to an absolute directory; "
+        f"nothing is sent until then"
+    )
 
 
 def _platformdirs_locations(name: str) -> Locations:

@@ -135,6 +135,13 @@ def decide(inputs: Inputs) -> Decision:
     )
 
 
+def printable(text: str) -> str:
+    """A string read from a file, safe to print: control characters become escapes."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def _policy_votes(inputs: Inputs, warnings: list[str]) -> list[tuple[SourceVote, DecidedBy | None]]:
     if inputs.policies is None:
         return [
@@ -212,7 +219,7 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
             "",
         )
     r = c.record
-    when = ", ".join(x for x in (r.decided_via, r.decided_at) if x)
+    when = ", ".join(printable(x) for x in (r.decided_via, r.decided_at) if x)
     when = f" ({when})" if when else ""
     if r.enabled is False:
         detail = f"{c.path}: telemetry.enabled = false{when}"
@@ -228,7 +235,8 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
             return SourceVote("config", "enable", detail, origin), None, ""
         if r.notice_version:
             stale = (
-                f"consent given for notice {r.notice_version}, current is {inputs.notice_version}"
+                f"consent given for notice {printable(r.notice_version)}, "
+                f"current is {inputs.notice_version}"
             )
         else:
             stale = "telemetry.enabled = true names no notice version"
@@ -247,7 +255,7 @@ def _default_vote(inputs: Inputs) -> SourceVote:
         return SourceVote("default", None, "opt-in: off until a person agrees", origin)
     r = inputs.config.record if inputs.config is not None and inputs.config.state == "ok" else None
     if r is not None and r.notice_shown_version == version:
-        at = f" on {r.notice_shown_at}" if r.notice_shown_at else ""
+        at = f" on {printable(r.notice_shown_at)}" if r.notice_shown_at else ""
         detail = f"opt-out: notice {version} was shown{at}"
         return SourceVote(
             "default", "enable", detail, {**origin, "shown_at": r.notice_shown_at or ""}

@@ -69,7 +69,7 @@ def _send(
     try:
         endpoint = endpoint_for(spec, environ)
     except HitError as exc:
-        _warn(f"{spec.endpoint_env}: {exc}; nothing was sent")
+        _warn(f"{exc}; nothing was sent")
         append(locs.log_file, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
     stored = identity.load_or_create(spec, locs)
@@ -82,7 +82,10 @@ def _send(
         _print_raw(request.raw())
         append(locs.log_file, {**record, "outcome": "printed, not sent"})
         return Submission("printed", request.url)
-    append(locs.log_file, {**record, "outcome": "handed to sender"})
+    if not append(locs.log_file, {**record, "outcome": "handed to sender"}):
+        # Every hit that leaves is in the log `telemetry log` shows; one that cannot be
+        # logged is not sent.
+        return Submission("error", f"cannot write the log {locs.log_file}; nothing was sent")
     spawn_sender(
         {
             "host": endpoint.host,

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from consent.errors import ConsentError
+
 MAX_BYTES = 64 * 1024
 KEEP_LINES = 200
 
@@ -22,19 +24,24 @@ def stamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def append(path: Path, record: dict[str, Any]) -> None:
-    """Append one record; never raises (a log must not break the host)."""
+def append(path: Path, record: dict[str, Any]) -> bool:
+    """Append one record; False if it could not be written. Never raises (a log must not
+    break the host)."""
     line = (json.dumps(record, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
-    with contextlib.suppress(OSError):
+    try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
+            written = os.write(fd, line)
             size = os.fstat(fd).st_size
         finally:
             os.close(fd)
-        if size > MAX_BYTES:
+    except OSError:
+        return False
+    if size > MAX_BYTES:
+        with contextlib.suppress(OSError, ConsentError):  # a busy lock: trim next time
             _trim(path)
+    return written == len(line)
 
 
 def _trim(path: Path) -> None:

@@ -72,12 +72,18 @@ def is_loopback(host: str) -> bool:
 
 def parse_endpoint(url: str) -> Endpoint:
     """Parse a base URL; raises HitError unless it is https, or http on a loopback address."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
+    text = url.strip()
+    # Its host and path go into the Host header and the request line byte for byte.
+    if not text.isascii() or not text.isprintable() or " " in text:
+        raise HitError(
+            f"{url!r} must be printable ASCII without spaces (punycode for names, %-escapes)"
+        )
     try:
+        parts = urlsplit(text)
         host, port = parts.hostname, parts.port
     except ValueError:
         raise HitError(f"{url!r} is not a valid URL") from None
+    scheme = parts.scheme.lower()
     if not host or parts.query or parts.fragment or parts.username or parts.password:
         raise HitError(f"{url!r} must be scheme://host[:port][/path] with nothing else")
     if scheme == "https" or (scheme == "http" and is_loopback(host)):
@@ -89,7 +95,12 @@ def parse_endpoint(url: str) -> Endpoint:
 def endpoint_for(spec: AppSpec, environ: Mapping[str, str]) -> Endpoint:
     """The destination, or the override in `<PREFIX>_TELEMETRY_ENDPOINT` (validated)."""
     override = environ.get(spec.endpoint_env, "").strip()
-    return parse_endpoint(override or spec.destination.base_url)
+    if not override:
+        return parse_endpoint(spec.destination.base_url)
+    try:
+        return parse_endpoint(override)
+    except HitError as exc:  # name the variable, so the person knows what to change
+        raise HitError(f"{spec.endpoint_env}: {exc}") from None
 
 
 def user_agent(spec: AppSpec) -> str:

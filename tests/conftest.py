@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from consent.lumogon import SPEC
+from consent.netaudit import AUDIT_DIR as AUDIT_HOOK_DIR
 from consent.paths import Locations
-from consent.testhome import Home
+from consent.testhome import SCRUB_NAMES, Home
 
 
 def _plugin_autoloaded() -> bool:
@@ -118,3 +119,38 @@ def run_unprivileged(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+# Helpers for the fault matrix and the subprocess audits: the packaged audit hook
+# (consent/_audit/sitecustomize.py, loaded through PYTHONPATH) writing JSON lines.
+AUDIT_DIR = AUDIT_HOOK_DIR
+SCRUB = tuple(
+    sorted(
+        {
+            *SCRUB_NAMES,
+            "LUMOGON_DISABLE_ANALYTICS",
+            "LUMOGON_TELEMETRY_DEBUG",
+            "LUMOGON_TELEMETRY_ENDPOINT",
+            "ACME_DISABLE_ANALYTICS",
+            "ACME_TELEMETRY_DEBUG",
+            "ACME_TELEMETRY_ENDPOINT",
+        }
+    )
+)
+
+
+def audited(iso: Iso, log: Path, *, refuse_network: bool = False) -> dict[str, str]:
+    """Env that loads the audit hook into every Python process started with it."""
+    env = {**iso.env, "CONSENT_AUDIT_LOG": str(log)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(AUDIT_DIR), iso.env.get("PYTHONPATH")]))
+    if refuse_network:
+        env["CONSENT_AUDIT_REFUSE_NETWORK"] = "1"
+    return env
+
+
+def audit_events(log: Path) -> list[dict[str, str]]:
+    import json
+
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]

@@ -176,3 +176,20 @@ def test_concurrent_toggling_leaves_a_valid_file(iso: Iso, tmp_path: Path) -> No
     assert doc["scan"]["depth"] == 3
     assert isinstance(doc["telemetry"]["enabled"], bool)
     assert not [p for p in iso.config.parent.iterdir() if p.name.startswith(".consent-tmp-")]
+
+
+@pytest.mark.parametrize("kind", ["symlink-loop", "path-through-a-file"])
+def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kind: str) -> None:
+    if kind == "symlink-loop":
+        iso.config.parent.mkdir(parents=True)
+        iso.config.symlink_to(iso.config.name)
+        locs = iso.locs
+    else:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("mine\n")
+        locs = iso.locs.replace(config_file=blocker / "lumogon" / "config.toml")
+    with pytest.raises(ConfigError) as caught:
+        record_choice(SPEC, locs, enabled=False, via="test")
+    message = str(caught.value)
+    assert str(locs.config_file) in message and "nothing was changed" in message
+    assert "XDG_CONFIG_HOME" in message  # what to do, not only what happened

@@ -223,3 +223,28 @@ def test_fast_path_skips_files_once_env_disables(iso: Iso) -> None:
     assert d.decided_by.source == "env"
     config = next(v for v in d.trace if v.source == "config")
     assert config.detail.startswith("not consulted")
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\r"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        f'enabled = false\ndecided_via = "{ESCAPES!s}"\ndecided_at = "{ESCAPES!s}"',
+        f'enabled = true\nnotice_version = "{ESCAPES!s}"',
+        f'notice_shown_version = "{SPEC.notice_version}"\nnotice_shown_at = "{ESCAPES!s}"',
+    ],
+    ids=["decision", "stale-version", "notice-shown-at"],
+)
+def test_strings_from_the_config_cannot_drive_the_terminal(iso: Iso, table: str) -> None:
+    """A config from someone else's dotfiles must not put escape sequences on the screen."""
+    iso.write_config(
+        f"[telemetry]\n{table}\n".replace("\x1b", "\\u001b")
+        .replace("\x07", "\\u0007")
+        .replace("\r", "\\r")
+    )
+    d = resolve(SPEC, environ={})
+    texts = [d.decided_by.detail, *(v.detail for v in d.trace), *d.warnings]
+    assert all(ch.isprintable() for text in texts for ch in text), texts
+    assert "\\x1b" in " ".join(texts)  # shown escaped, not dropped

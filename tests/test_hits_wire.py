@@ -117,11 +117,27 @@ def test_allowed_endpoints(url: str) -> None:
         "https://host.example/?q=1",
         "http://0.0.0.0",
         "http://127.0.0.1.nip.io",
+        # Malformed or not printable ASCII: every byte would land on the request line or in Host.
+        "https://[::1",
+        "https://127.0.0.1/\u20ac",
+        "https://\u4f8b\u3048.jp",
+        "https://127.0.0.1/a b",
+        "http://127.0.0.1:9/\r\nX-Injected: 1",
     ],
 )
 def test_refused_endpoints(url: str) -> None:
     with pytest.raises(HitError):
         parse_endpoint(url)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://127.0.0.1/\u20ac", "http://10.1.2.3"])
+def test_show_payload_names_the_refused_override(iso: object, url: str) -> None:
+    from conftest import Iso, run_lumogon
+
+    assert isinstance(iso, Iso)
+    proc = run_lumogon(iso, "telemetry", "show-payload", env={"LUMOGON_TELEMETRY_ENDPOINT": url})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: LUMOGON_TELEMETRY_ENDPOINT: ")
 
 
 def test_override_keeps_path_prefix() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import AUDIT_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +62,37 @@ def test_xdg_locations_match_platformdirs(
         assert ours == theirs, env
     else:
         assert theirs is None or ours is None
+
+
+def test_no_home_at_all_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """HOME unset, no XDG variables, no passwd entry (a container with an arbitrary uid)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(AUDIT_DIR), env.get("PYTHONPATH")])),
+        CONSENT_FAULT_NO_PASSWD="1",  # consent/_audit/sitecustomize.py: pwd.getpwuid raises
+        XDG_CONFIG_DIRS=str(tmp_path / "etc"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    for args in (["version"], ["telemetry", "status"], ["telemetry", "disable"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "consent.lumogon", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        if args == ["version"]:
+            assert proc.returncode == 0 and proc.stdout == "lumogon 0.1.0\n"
+            assert proc.stderr == ""
+        else:
+            assert proc.returncode == 1
+            assert proc.stderr.startswith("error: cannot tell where lumogon keeps its files")
+            assert "Set HOME" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written into the cwd

@@ -212,3 +212,24 @@ def test_debug_mode_creates_the_id_prints_and_logs(enabled: Iso) -> None:
     assert item["outcome"] == "printed, not sent"
     log = run_lumogon(enabled, "telemetry", "log", "--json")
     assert json.loads(log.stdout)[0]["outcome"] == "printed, not sent"
+
+
+def test_a_hit_that_cannot_be_logged_is_not_sent(unprivileged: Iso, tmp_path: Path) -> None:
+    """`telemetry log` shows every hit that left; with the state dir read-only, none leaves."""
+    from conftest import audit_events, audited, run_unprivileged
+
+    record_choice(SPEC, unprivileged.locs, enabled=True, via="test")
+    state = unprivileged.locs.log_file.parent.parent
+    state.chmod(0o500)
+    log = tmp_path / "audit.jsonl"
+    try:
+        with Collector() as collector:
+            env = {**audited(unprivileged, log), "LUMOGON_TELEMETRY_ENDPOINT": collector.url}
+            proc = run_unprivileged(unprivileged, "version", env=env)
+    finally:
+        state.chmod(0o700)
+    assert proc.returncode == 0 and proc.stdout == "lumogon 0.1.0\n" and proc.stderr == ""
+    # Causal: no sender was started, so nothing can arrive later either.
+    assert [e["event"] for e in audit_events(log)] == []
+    assert collector.received() == []
+    assert not unprivileged.locs.log_file.exists()
