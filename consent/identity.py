@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from consent.fileio import atomic_write
+from consent.fileio import atomic_write, locked
 from consent.paths import Locations
 from consent.spec import AppSpec
 
@@ -62,25 +62,40 @@ def _read_file(path: Path) -> str | None:
 
 def load(spec: AppSpec, locs: Locations) -> StoredId:
     """Where the id is, without creating one."""
+    return load_at(spec.keyring_service, locs.id_file)
+
+
+def load_at(service: str, id_file: Path) -> StoredId:
     backend = _keyring()
     if backend is not None:
         try:
-            value = _valid(backend.get_password(spec.keyring_service, USER))
+            value = _valid(backend.get_password(service, USER))
         except Exception:  # noqa: BLE001 - a locked or broken keyring is "not there"
             value = None
         if value is not None:
             name = type(backend).__name__
-            return StoredId(
-                value, "keyring", f"in the OS keyring ({name}, service {spec.keyring_service})"
-            )
-    value = _read_file(locs.id_file)
+            return StoredId(value, "keyring", f"in the OS keyring ({name}, service {service})")
+    value = _read_file(id_file)
     if value is not None:
-        return StoredId(value, "file", f"in the file {locs.id_file}")
+        return StoredId(value, "file", f"in the file {id_file}")
     return StoredId(None, "none", "none stored (one is created only when a hit is sent)")
 
 
 def load_or_create(spec: AppSpec, locs: Locations) -> StoredId:
-    existing = load(spec, locs)
+    return load_or_create_at(spec.keyring_service, locs.id_file)
+
+
+def load_or_create_at(service: str, id_file: Path) -> StoredId:
+    """The id, created if there is none. The detached sender calls this, not the host:
+    loading a keyring backend costs the host ~0.2 s (on Linux it probes for macOS
+    libraries by spawning compilers). Serialised, so concurrent senders agree on one id."""
+    id_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with locked(id_file.parent / f".{id_file.name}.lock", timeout=5.0):
+        return _load_or_create_locked(service, id_file)
+
+
+def _load_or_create_locked(service: str, id_file: Path) -> StoredId:
+    existing = load_at(service, id_file)
     if existing.value is not None:
         return existing
     value = str(uuid.uuid4())
@@ -88,9 +103,9 @@ def load_or_create(spec: AppSpec, locs: Locations) -> StoredId:
     if backend is not None:
         stored = False
         try:
-            backend.set_password(spec.keyring_service, USER, value)
+            backend.set_password(service, USER, value)
             stored = True
-            if _valid(backend.get_password(spec.keyring_service, USER)) == value:
+            if _valid(backend.get_password(service, USER)) == value:
                 return StoredId(value, "keyring", f"in the OS keyring ({type(backend).__name__})")
         except Exception:  # noqa: BLE001, S110 - fall back to the file below
             pass
@@ -98,10 +113,9 @@ def load_or_create(spec: AppSpec, locs: Locations) -> StoredId:
             # Stored but not readable back: take it out again rather than leave an id
             # that `status` cannot see (the file below becomes the one id).
             with contextlib.suppress(Exception):
-                backend.delete_password(spec.keyring_service, USER)
-    locs.id_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(locs.id_file, (value + "\n").encode("ascii"), 0o600)
-    return StoredId(value, "file", f"in the file {locs.id_file}")
+                backend.delete_password(service, USER)
+    atomic_write(id_file, (value + "\n").encode("ascii"), 0o600)
+    return StoredId(value, "file", f"in the file {id_file}")
 
 
 def delete(spec: AppSpec, locs: Locations) -> tuple[list[str], list[str]]:

@@ -110,5 +110,5 @@ def _current_context() -> Any:
     try:
         from typer._click.globals import get_current_context
     except ImportError:  # older typer depends on click itself
-        from click import get_current_context  # type: ignore[import-not-found,no-redef]
+        from click import get_current_context  # type: ignore[import-not-found, no-redef, unused-ignore]
     return get_current_context(silent=True)

@@ -4,7 +4,8 @@ It reads its job from stdin (never argv), writes the request bytes exactly as
 given, waits at most `timeout` seconds in total for the status line, records the
 outcome in the local log and swallows every error. Its stdin, stdout and stderr
 are devnull or a pipe, so it never holds the host's terminal or pipes open.
-Stdlib only, so it starts fast.
+It also loads (or creates) the anonymous id and fills it into the request: the
+keyring is slow to load, and here no one waits for it.
 """
 
 from __future__ import annotations
@@ -59,18 +60,37 @@ def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = TIMEOUT) 
 
 def run(job: dict[str, object]) -> None:
     log = Path(str(job["log"]))
-    hit_id = str(job["id"])
+    record: dict[str, object] = {"id": str(job["id"])}
     try:
+        raw = base64.b64decode(str(job["raw"]))
+        placeholder = job.get("id_placeholder")
+        if isinstance(placeholder, str) and placeholder:
+            client_id = _client_id(job)
+            token = placeholder.encode("ascii")
+            if len(client_id) != len(placeholder) or raw.count(token) != 1:
+                raise ValueError("the anonymous id could not be filled in")
+            raw = raw.replace(token, client_id.encode("ascii"))
+            record["client_id"] = client_id
         outcome = post(
             str(job["host"]),
             int(str(job["port"])),
             bool(job["tls"]),
-            base64.b64decode(str(job["raw"])),
+            raw,
             float(str(job.get("timeout", TIMEOUT))),
         )
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, never a crash
         outcome = f"failed: {type(exc).__name__}: {exc}"[:300]
-    append(log, {"id": hit_id, "time": stamp(), "outcome": outcome})
+    append(log, {**record, "time": stamp(), "outcome": outcome})
+
+
+def _client_id(job: dict[str, object]) -> str:
+    """Load or create the anonymous id here, in the child, where its cost is nobody's wait."""
+    from consent.identity import load_or_create_at
+
+    stored = load_or_create_at(str(job["keyring_service"]), Path(str(job["id_file"])))
+    if stored.value is None:
+        raise ValueError("no anonymous id could be stored")
+    return stored.value
 
 
 def main() -> None:

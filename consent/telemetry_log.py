@@ -73,6 +73,8 @@ def entries(path: Path) -> list[dict[str, Any]]:
         if "outcome" in record and "outcome" in entry:
             entry["outcome_at"] = record.get("time", "")
             entry["outcome"] = record["outcome"]
+            if "client_id" in record:  # filled in by the sender
+                entry["client_id"] = record["client_id"]
         else:
             entry.update(record)
     return list(merged.values())

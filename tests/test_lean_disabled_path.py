@@ -75,3 +75,25 @@ def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
     assert {"consent.send", "consent.identity", "consent.wire", "keyring"} <= loaded
+
+
+def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
+    """The id is filled in by the detached sender; the host pays no keyring start-up."""
+    import time
+
+    from consent.collector import Collector
+    from consent.telemetry_log import entries
+
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    with Collector() as collector:
+        loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
+        (hit,) = collector.wait_for(1, timeout=15)
+    assert "keyring" not in loaded and "consent.send" in loaded
+    deadline = time.monotonic() + 10
+    while (
+        time.monotonic() < deadline and "client_id" not in (entries(iso.locs.log_file) or [{}])[0]
+    ):
+        time.sleep(0.05)
+    (item,) = entries(iso.locs.log_file)
+    assert hit.params is not None and hit.params["cid"] == item["client_id"]
+    assert item["hit"]["cid"] == "(the anonymous id, filled in by the sender)"  # type: ignore[index]
