@@ -59,6 +59,8 @@ class Meta:
     peers_python: str | None
     peer_versions: dict[str, str]  # peer key -> installed version, or the reason it failed
     duration_s: float = 0.0
+    load_start: str = "?"  # 1-minute load average: other work on the machine skews timings
+    load_end: str = "?"
 
 
 # ---------------------------------------------------------------- statistics
@@ -191,6 +193,14 @@ def left_behind_cell(rec: Record, timeout_s: float) -> str:
 # ---------------------------------------------------------------- machine
 
 
+def load_average() -> str:
+    try:
+        with open("/proc/loadavg", encoding="utf-8") as fh:
+            return fh.read().split()[0]
+    except OSError:
+        return "?"
+
+
 def machine() -> list[tuple[str, str]]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -278,6 +288,11 @@ def render(meta: Meta, groups: Sequence[Group], records: Sequence[Record]) -> st
                 ("peers' Python", meta.peers_python or "— (no peers venv)"),
                 ("date", now),
                 (
+                    "load average (1 min)",
+                    f"{meta.load_start} at start, {meta.load_end} at end "
+                    "(2 cores: other work on the machine inflates the timings)",
+                ),
+                (
                     "background processes",
                     "tracked (harness is a child subreaper)"
                     if meta.subreaper
@@ -301,7 +316,7 @@ def render(meta: Meta, groups: Sequence[Group], records: Sequence[Record]) -> st
     for group in groups:
         recs = [r for r in by_group.get(group.name, []) if r.status == "measured" and r.runs]
         base = pick_baseline(group, recs)
-        out += [f"## {group.title} (`{group.name}`)", "", group.description + ".", ""]
+        out += [f"## {group.title} (`{group.name}`)", "", group.description, ""]
         out.append(
             f"Baseline: **{base.name}**." if base else "Baseline: none measured in this run."
         )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from procs import Runner
-from report import Meta, Record, render
+from report import Meta, Record, load_average, render
 from scenarios import GROUPS, PEERS, ROOT, Context, Group, Peer, Scenario
 from sinks import Sinks
 
@@ -362,6 +362,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    load_start = load_average()
     command = _command(args)
     runs = args.runs if args.runs is not None else (2 if args.quick else 10)
     warmup = 1
@@ -409,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
             k: (s.detail if s.ok else f"failed: {s.detail}") for k, s in (peers or {}).items()
         },
         duration_s=time.perf_counter() - started,
+        load_start=load_start,
+        load_end=load_average(),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(meta, groups, records), encoding="utf-8")

@@ -328,9 +328,9 @@ def _senders_in(network: Network) -> tuple[Scenario, ...]:
 
 
 _NET_TEXT = {
-    "ok": "the endpoint answers 200 at once; every sender must deliver its hit (counted)",
-    "blackhole": "the endpoint accepts the connection and never answers",
-    "refused": "nothing listens on the port: connect fails at once",
+    "ok": "The endpoint answers 200 at once; every sender must deliver its hit (counted).",
+    "blackhole": "The endpoint accepts the connection and never answers.",
+    "refused": "Nothing listens on the port: connect fails at once.",
 }
 
 GROUPS: tuple[Group, ...] = (

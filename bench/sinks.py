@@ -247,7 +247,13 @@ class Sinks:
         self.refused = RefusedSink()
 
     def by_name(self, name: str) -> OkSink | BlackholeSink | RefusedSink:
-        return {"ok": self.ok, "blackhole": self.blackhole, "refused": self.refused}[name]
+        if name == "ok":
+            return self.ok
+        if name == "blackhole":
+            return self.blackhole
+        if name == "refused":
+            return self.refused
+        raise KeyError(name)
 
     def __enter__(self) -> Sinks:
         for sink in (self.ok, self.blackhole, self.refused):
