@@ -59,8 +59,8 @@ class Meta:
     peers_python: str | None
     peer_versions: dict[str, str]  # peer key -> installed version, or the reason it failed
     duration_s: float = 0.0
-    load_start: str = "?"  # 1-minute load average: other work on the machine skews timings
-    load_end: str = "?"
+    # 1-minute load averages at start, after each round, at end: other work skews timings.
+    loads: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- statistics
@@ -201,6 +201,16 @@ def load_average() -> str:
         return "?"
 
 
+def load_text(loads: Sequence[str]) -> str:
+    known = [float(x) for x in loads if x != "?"]
+    if not known:
+        return "?"
+    return (
+        f"{known[0]:.2f} at start, {max(known):.2f} at most (sampled after each round), "
+        f"{known[-1]:.2f} at end; on 2 cores, other work on the machine inflates the timings"
+    )
+
+
 def machine() -> list[tuple[str, str]]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -287,11 +297,7 @@ def render(meta: Meta, groups: Sequence[Group], records: Sequence[Record]) -> st
                 *machine(),
                 ("peers' Python", meta.peers_python or "— (no peers venv)"),
                 ("date", now),
-                (
-                    "load average (1 min)",
-                    f"{meta.load_start} at start, {meta.load_end} at end "
-                    "(2 cores: other work on the machine inflates the timings)",
-                ),
+                ("load average (1 min)", load_text(meta.loads)),
                 (
                     "background processes",
                     "tracked (harness is a child subreaper)"

@@ -291,6 +291,7 @@ def run_group(
     runs: int,
     warmup: int,
     timeout_s: float,
+    loads: list[str],
 ) -> None:
     active = [r for r in records if r.status == "measured"]
     timeouts = {r.name: 0 for r in active}
@@ -322,6 +323,7 @@ def run_group(
                     rec.hits.append(hits)
             wall = "> timeout" if result.wall_s is None else f"{result.wall_s:.3f} s"
             log(f"[{group.name} {label}] {rec.name}: {wall}, {hits} requests at the sink")
+        loads.append(load_average())  # once a round: the report gives the highest seen
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -362,7 +364,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    load_start = load_average()
+    loads = [load_average()]
     command = _command(args)
     runs = args.runs if args.runs is not None else (2 if args.quick else 10)
     warmup = 1
@@ -394,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for group in groups:
                 recs = [r for r in records if r.group is group]
-                run_group(group, recs, prepared, runner, sinks, runs, warmup, args.timeout)
+                run_group(group, recs, prepared, runner, sinks, runs, warmup, args.timeout, loads)
         finally:
             runner.close()
 
@@ -410,8 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             k: (s.detail if s.ok else f"failed: {s.detail}") for k, s in (peers or {}).items()
         },
         duration_s=time.perf_counter() - started,
-        load_start=load_start,
-        load_end=load_average(),
+        loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(meta, groups, records), encoding="utf-8")
