@@ -248,15 +248,14 @@ LUMOGON_CHEAP_COMMAND = ("version",)  # lumogon's cheapest command; adjust to th
 CONSENT_API_SCRIPT = "{root}/bench/apps/consent_api.py"
 
 
+def _run(ctx: Context, *argv: str) -> None:
+    """Run a setup command once, to put state into the scenario's HOME."""
+    subprocess.run(list(argv), env=ctx.env, check=True, capture_output=True, timeout=60)
+
+
 def _lumogon(ctx: Context, *args: str) -> None:
     """Run lumogon once, as the user would, to put state into the scenario's HOME."""
-    subprocess.run(
-        [str(ctx.bin / "lumogon"), *args],
-        env=ctx.env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    _run(ctx, str(ctx.bin / "lumogon"), *args)
 
 
 CONSENT_CLI: tuple[Scenario, ...] = (
@@ -292,10 +291,12 @@ CONSENT_SENDERS: tuple[Scenario, ...] = (
     Scenario(
         "consent_api",
         ("{python}", CONSENT_API_SCRIPT),
+        endpoint_env="BENCHAPP_TELEMETRY_ENDPOINT",
         expect_hit=True,
         requires=(CONSENT_API_SCRIPT,),
         consent=True,
-        note="one hit through consent's public API",
+        setup=lambda ctx: _run(ctx, ctx.python, CONSENT_API_SCRIPT.format(root=ROOT), "--enable"),
+        note="one hit through consent's public API (`record_event`, no typer)",
     ),
     Scenario(
         "lumogon, enabled",

@@ -26,11 +26,13 @@ provides the `consent_home`, `consent_collector` and `consent_sockets` fixtures.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
-    from consent.instrument import record_event
+    from consent.events import record_event
     from consent.integrate import install
     from consent.rules import Decision
     from consent.sources import resolve as decide
@@ -42,7 +44,7 @@ _EXPORTS = {
     "Event": ("consent.spec", "Event"),
     "Field": ("consent.spec", "Field"),
     "install": ("consent.integrate", "install"),
-    "record_event": ("consent.instrument", "record_event"),
+    "record_event": ("consent.events", "record_event"),
     "decide": ("consent.sources", "resolve"),
     "Decision": ("consent.rules", "Decision"),
     "ConsentError": ("consent.errors", "ConsentError"),

@@ -11,14 +11,13 @@ import typer
 
 from consent.console import guarded, note, result, warn
 from consent.errors import ConfigError
+from consent.events import FLAG_KEY
 from consent.paths import locations
 from consent.rules import Decision
 from consent.sources import resolve
 from consent.spec import AppSpec
 
 # Command bodies import what they need: a host command's run only defines them.
-
-FLAG_KEY = "consent.disable_analytics"
 
 
 def flag_given(ctx: typer.Context) -> bool:

@@ -6,14 +6,17 @@ and are reported as not understood, so a typo never turns telemetry on.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from consent.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Reading = Literal["unset", "false", "true", "unknown"]
 
 FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")
 
-Reading = Literal["unset", "false", "true", "unknown"]
 
 # CI systems announce themselves with one of these; see design §3.
 CI_MARKERS = (

@@ -7,11 +7,13 @@ and a key that is not declared for the event is refused before any encoding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 from consent.errors import HitError
+from consent.record import Record
 from consent.spec import AppSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 CLIENT_ID_PLACEHOLDER = "<anonymous-id: created when the first hit is sent>"
 
@@ -21,8 +23,7 @@ GA4_VALUE_LIMIT = 100
 GA4_MAX_PARAMS = 25
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(Record):
     event: str
     pairs: tuple[tuple[str, str], ...]
 

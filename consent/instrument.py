@@ -7,12 +7,12 @@ reach a payload. `telemetry` commands, `--help` and completion record nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from consent.cli import FLAG_KEY
+from consent.events import FLAG_KEY, current_context
 from consent.spec import AppSpec, command_event
 
 SKIP_GROUP = "telemetry"
@@ -60,7 +60,7 @@ def _wrap_group(group: Any, spec: AppSpec) -> None:
     original: Callable[..., Any] | None = group.callback
 
     def callback(*args: Any, **kwargs: Any) -> Any:
-        ctx = _current_context()
+        ctx = current_context()
         if ctx is not None and ctx.invoked_subcommand is None:
             on_command(ctx, spec)
         return original(*args, **kwargs) if original is not None else None
@@ -90,25 +90,3 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
                 first_run(spec, decision)
     except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
         pass
-
-
-def record_event(spec: AppSpec, event: str, values: Mapping[str, str] | None = None) -> None:
-    """Record a declared event (e.g. lumogon's `upload`) if consent allows. Never raises."""
-    try:
-        from consent.send import submit
-
-        flag = False
-        ctx = _current_context()
-        if ctx is not None:
-            flag = bool(ctx.meta.get(FLAG_KEY, False))
-        submit(spec, event, values=values, flag=flag)
-    except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
-        pass
-
-
-def _current_context() -> Any:
-    try:
-        from typer._click.globals import get_current_context
-    except ImportError:  # older typer depends on click itself
-        from click import get_current_context  # type: ignore[import-not-found, no-redef, unused-ignore]
-    return get_current_context(silent=True)

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 import typer
 import typer.main
 
-from consent.cli import FLAG_KEY, telemetry_app
+from consent.cli import telemetry_app
 from consent.errors import ConsentError
+from consent.events import FLAG_KEY
 from consent.lazygroup import lazy_group_class
 from consent.spec import AppSpec
 

@@ -8,17 +8,20 @@ lets the type checker treat it as a frozen dataclass (typed constructor).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
+# No typing import at run time: it costs a host ~10 ms (see consent/paths.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
     from typing_extensions import dataclass_transform
+
+    R = TypeVar("R", bound="Record")
 else:
 
-    def dataclass_transform(**_: object) -> Any:
+    def dataclass_transform(**_: object) -> object:
         return lambda cls: cls
 
 
-R = TypeVar("R", bound="Record")
 _MISSING = object()
 
 

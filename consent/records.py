@@ -6,9 +6,11 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 
 from __future__ import annotations
 
-from typing import Any
-
 from consent.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TABLE = "telemetry"
 

@@ -8,17 +8,21 @@ disabling source is named; enabling needs an explicit, current reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from consent.envvalues import EnvReading, shown
 from consent.record import Record
 from consent.records import ConsentRecord
-from consent.tomlread import State
 
-SourceName = Literal["policy", "flag", "env", "config", "default"]
-DecidedSource = Literal["policy", "flag", "env", "config", "notice", "default", "error"]
-VoteValue = Literal["disable", "enable"] | None
-Pending = Literal["notice", "question"] | None
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from consent.tomlread import State
+
+    SourceName = Literal["policy", "flag", "env", "config", "default"]
+    DecidedSource = Literal["policy", "flag", "env", "config", "notice", "default", "error"]
+    VoteValue = Literal["disable", "enable"] | None
+    Pending = Literal["notice", "question"] | None
 
 
 class PolicyReading(Record):

@@ -8,7 +8,6 @@ the files are skipped once one of them already disables.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from consent.envvalues import EnvReading, read_env
 from consent.paths import Locations, locations
@@ -16,6 +15,10 @@ from consent.records import consent_record, policy_locks
 from consent.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.spec import AppSpec
 from consent.tomlread import read_toml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DO_NOT_TRACK = "DO_NOT_TRACK"
 

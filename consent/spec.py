@@ -7,15 +7,17 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from consent.errors import SpecError
 from consent.record import Record
 
-Mode = Literal["opt-out", "opt-in"]
-Protocol = Literal["legacy", "ga4"]
-# Where a field's value comes from; the notice explains each kind in words.
-FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Mode = Literal["opt-out", "opt-in"]
+    Protocol = Literal["legacy", "ga4"]
+    # Where a field's value comes from; the notice explains each kind in words.
+    FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
 
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")

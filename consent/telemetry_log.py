@@ -12,9 +12,12 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from consent.errors import ConsentError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_BYTES = 64 * 1024
 KEEP_LINES = 200

@@ -10,12 +10,15 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, Literal
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    State = Literal["missing", "ok", "error"]
 
 # Bigger than any config a person keeps; protects the host from a runaway file.
 MAX_BYTES = 4 * 1024 * 1024
-
-State = Literal["missing", "ok", "error"]
 
 
 def parse_toml(data: bytes) -> dict[str, Any]:

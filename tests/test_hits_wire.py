@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_spec import opt_in_spec
 
 from consent.errors import HitError
@@ -146,3 +148,63 @@ def test_override_keeps_path_prefix() -> None:
     request = encode(SPEC, hit, endpoint_for(SPEC, env))
     assert request.url == "http://127.0.0.1:8080/ga/collect"
     assert dict(request.headers)["Host"] == "127.0.0.1:8080"
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=30)), max_size=6))
+def test_form_encoding_matches_urllib(pairs: list[tuple[str, str]]) -> None:
+    from urllib.parse import quote, urlencode
+
+    from consent.wire import form_encode
+
+    try:
+        expected = urlencode(pairs, quote_via=quote)
+    except UnicodeEncodeError:  # lone surrogates: neither side can encode them
+        return
+    assert form_encode(pairs) == expected
+
+
+URL_PARTS = st.builds(
+    lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    st.sampled_from(
+        [
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+            "example.com",
+            "EXAMPLE.com",
+            "10.0.0.1",
+            "127.1.2.3",
+            "[::ffff:127.0.0.1]",
+            "0.0.0.0",
+            "",
+            "[::1",
+            "a:b",
+        ]
+    ),
+    st.sampled_from(["", ":8080", ":1", ":65535", ":65536", ":0", ":x", ":"]),
+    st.sampled_from(["", "/", "/base", "/base/", "/a/b"]),
+)
+
+
+@given(URL_PARTS)
+def test_endpoint_parser_agrees_with_urlsplit(url: str) -> None:
+    """Where the parser accepts a URL, urllib reads the same scheme, host, port and path."""
+    from urllib.parse import urlsplit
+
+    try:
+        endpoint = parse_endpoint(url)
+    except HitError:
+        return
+    parts = urlsplit(url)
+    assert endpoint.scheme == parts.scheme.lower()
+    assert endpoint.host == parts.hostname
+    assert endpoint.port == (parts.port or (443 if endpoint.scheme == "https" else 80))
+    assert endpoint.prefix == parts.path.rstrip("/")
+    assert endpoint.scheme == "https" or endpoint.host in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "127.1.2.3",
+        "::ffff:127.0.0.1",
+    )

@@ -17,7 +17,7 @@ PUBLIC = {
     "Event": "consent.spec",
     "Destination": "consent.spec",
     "install": "consent.integrate",
-    "record_event": "consent.instrument",
+    "record_event": "consent.events",
     "decide": "consent.sources",
     "Decision": "consent.rules",
     "ConsentError": "consent.errors",
