@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from growth import section as growth_section
 from procs import Runner
 from report import Meta, Record, load_average, render
 from scenarios import GROUPS, PEERS, ROOT, Context, Group, Peer, Scenario
@@ -399,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_group(group, recs, prepared, runner, sinks, runs, warmup, args.timeout, loads)
         finally:
             runner.close()
+    growth = [] if args.only else growth_section(scratch / "growth", args.quick)
 
     meta = Meta(
         command=command,
@@ -415,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(meta, groups, records), encoding="utf-8")
+    out.write_text(render(meta, groups, records) + "\n".join(growth), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)
     log(f"wrote {out} in {meta.duration_s:.0f} s")

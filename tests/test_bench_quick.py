@@ -34,6 +34,7 @@ def test_quick_run_writes_the_report(tmp_path: Path) -> None:
         assert heading in text, heading
     assert "| host exits (median) | min \u2013 max | \u00d7 baseline |" in text
     assert "python bench/run.py --quick --out" in text  # the command that reproduces it
+    assert "## Growth: registry and config size" in text
     rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()}
     assert "| bare typer app `version` | 2 |" in rows["bare typer app `version`"]
     # The floor must have delivered its hit in every ok run (a silent sender would be flagged).
