@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from goals import section as goals_section
 from growth import section as growth_section
 from procs import Runner
 from report import Meta, Record, load_average, render
@@ -417,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(meta, groups, records) + "\n".join(growth), encoding="utf-8")
+    extra = [*goals_section(records), *growth]
+    out.write_text(render(meta, groups, records) + "\n".join(extra), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)
     log(f"wrote {out} in {meta.duration_s:.0f} s")

@@ -1,0 +1,109 @@
+"""Issue 6's goals, judged from the measurements of this run (never asserted by hand)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from report import TIMES as X
+from report import Record, median, ratio_median
+from scenarios import NETWORKS
+
+BARE = "bare typer app `version`"
+DISABLED = ("lumogon, disabled by env", "lumogon, disabled by config", "lumogon, awaiting notice")
+FLOOR = "stdlib detached (floor)"
+SENDER_TIMEOUT_S = 3.0
+
+
+def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
+    for r in records:
+        if r.group.name == group and r.name == name and r.status == "measured" and r.runs:
+            return r
+    return None
+
+
+def _row(goal: str, measured: str, ok: bool | None) -> str:
+    verdict = "—" if ok is None else ("met" if ok else "**not met**")
+    return f"| {goal} | {measured} | {verdict} |"
+
+
+def section(records: Sequence[Record]) -> list[str]:
+    rows: list[str] = []
+    bare = _find(records, "cli", BARE)
+    for name in DISABLED:
+        rec = _find(records, "cli", name)
+        if rec is None or bare is None:
+            rows.append(_row(f"{name}: ≤ 1.05{X} bare typer, ≤ +5 MB", "not measured", None))
+            continue
+        ratio = ratio_median(rec, bare)
+        rss = (
+            median([r.maxrss_kb for r in rec.runs]) - median([r.maxrss_kb for r in bare.runs])
+        ) / 1024
+        rows.append(
+            _row(
+                f"{name}: ≤ 1.05{X} bare typer, ≤ +5 MB",
+                f"{ratio:.3f}{X}, {rss:+.1f} MB",
+                ratio <= 1.05 and rss <= 5,
+            )
+        )
+    for net in NETWORKS:
+        group = f"net-{net}"
+        on, off = (
+            _find(records, group, "lumogon, enabled"),
+            _find(records, group, "lumogon, telemetry off"),
+        )
+        if on is None or off is None:
+            rows.append(_row(f"{net}: lumogon enabled ≤ 1.10{X} disabled", "not measured", None))
+        else:
+            ratio = ratio_median(on, off)
+            rows.append(
+                _row(f"{net}: lumogon enabled ≤ 1.10{X} disabled", f"{ratio:.3f}{X}", ratio <= 1.10)
+            )
+        if net == "ok" and on is not None:
+            got, runs = sum(on.hits), len(on.runs)
+            rows.append(
+                _row("ok: 100 % of lumogon's hits delivered", f"{got} of {runs}", got == runs)
+            )
+        api, floor = _find(records, group, "consent_api"), _find(records, group, FLOOR)
+        if api is None:
+            rows.append(_row(f"{net}: consent fastest of all peers", "not measured", None))
+            continue
+        peers = [
+            r
+            for r in records
+            if r.group.name == group and r.scenario.interpreter == "peers" and r.runs
+        ]
+        slower = [r.name for r in peers if median(r.walls()) <= median(api.walls())]
+        if not peers:
+            rows.append(_row(f"{net}: consent fastest of all peers", "no peers measured", None))
+        else:
+            rows.append(
+                _row(
+                    f"{net}: consent fastest of all peers",
+                    f"{median(api.walls()):.3f} s; faster than {len(peers) - len(slower)} of "
+                    f"{len(peers)} peers" + (f" (not: {', '.join(slower)})" if slower else ""),
+                    not slower,
+                )
+            )
+        if floor is not None:
+            ratio = ratio_median(api, floor)
+            rows.append(
+                _row(f"{net}: consent ≤ 1.15{X} the stdlib floor", f"{ratio:.2f}{X}", ratio <= 1.15)
+            )
+        lived = max(api.trees())
+        rows.append(
+            _row(
+                f"{net}: consent's sender finishes within its {SENDER_TIMEOUT_S:g} s budget",
+                f"last process gone at {lived:.2f} s at most",
+                lived <= SENDER_TIMEOUT_S + 1.0,  # the budget is for the network; start-up on top
+            )
+        )
+    return [
+        "## Goals",
+        "",
+        "Judged by `bench/goals.py` from the measurements above.",
+        "",
+        "| goal | measured (medians of per-round ratios) | verdict |",
+        "|---|---|---|",
+        *rows,
+        "",
+    ]
