@@ -140,8 +140,13 @@ def spawn_sender(job: dict[str, object]) -> None:
         )
     # The package root goes in by path, so the child finds consent from any directory.
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # The sender runs at a lower priority: on a small machine it must not take CPU from the
+    # host command, which is still finishing while the sender starts.
     bootstrap = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from consent.sender import main; main()"
+        "import os, sys\n"
+        "try: os.nice(10)\n"
+        "except (AttributeError, OSError): pass\n"
+        "sys.path.insert(0, sys.argv[1]); from consent.sender import main; main()"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", bootstrap, root],
