@@ -81,7 +81,12 @@ def decision_times(scratch: Path, calls: int) -> dict[tuple[int, str], float]:
         cfg = scratch / f"decide-{size}" / "config.toml"
         cfg.parent.mkdir(parents=True, exist_ok=True)
         cfg.write_text(config_text(size))
-        locs = Locations(cfg, (cfg.parent / "policy.toml",), cfg.parent / "id", cfg.parent / "log")
+        locs = Locations(
+            str(cfg),
+            (str(cfg.parent / "policy.toml"),),
+            str(cfg.parent / "id"),
+            str(cfg.parent / "log"),
+        )
         for n in FIELD_COUNTS:
             spec = _spec(n)
             times = []

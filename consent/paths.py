@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 import posixpath
 import sys
-from pathlib import Path
 
 from consent.record import Record
 from consent.spec import AppSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONFIG_NAME = "config.toml"
 POLICY_NAME = "telemetry.toml"
@@ -25,10 +28,37 @@ _XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 
 class Locations(Record):
-    config_file: Path
-    policy_files: tuple[Path, ...]
-    id_file: Path
-    log_file: Path
+    """The app's files. Kept as strings: the sending path never needs pathlib (about 12 ms to
+    import); the Path properties are for everything else."""
+
+    config_path: str
+    policy_paths: tuple[str, ...]
+    id_path: str
+    log_path: str
+
+    @property
+    def config_file(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.config_path)
+
+    @property
+    def policy_files(self) -> tuple[Path, ...]:
+        from pathlib import Path
+
+        return tuple(Path(p) for p in self.policy_paths)
+
+    @property
+    def id_file(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.id_path)
+
+    @property
+    def log_file(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.log_path)
 
 
 def locations(spec: AppSpec) -> Locations:
@@ -42,8 +72,8 @@ def locations(spec: AppSpec) -> Locations:
         problem = str(exc)
     else:
         # Older platformdirs return "~/.config/..." unexpanded: a path relative to the cwd.
-        paths = (found.config_file, found.id_file, found.log_file, *found.policy_files)
-        if all(p.is_absolute() for p in paths):
+        paths = (found.config_path, found.id_path, found.log_path, *found.policy_paths)
+        if all(os.path.isabs(p) for p in paths):
             return found
         problem = f"no home directory ({found.config_file} is not an absolute path)"
     from consent.errors import ConfigError
@@ -60,13 +90,24 @@ def _platformdirs_locations(name: str) -> Locations:
 
     dirs = PlatformDirs(name, appauthor=False, multipath=True)
     # multipath joins the site config dirs with os.pathsep; each may hold a policy.
-    site = [Path(p) for p in dirs.site_config_dir.split(os.pathsep) if p]
+    site = [p for p in dirs.site_config_dir.split(os.pathsep) if p]
     return Locations(
-        config_file=Path(dirs.user_config_dir) / CONFIG_NAME,
-        policy_files=tuple(p / POLICY_NAME for p in site),
-        id_file=Path(dirs.user_data_dir) / ID_FILE_NAME,
-        log_file=Path(dirs.user_state_dir) / LOG_NAME,
+        config_path=_clean(os.path.join(dirs.user_config_dir, CONFIG_NAME)),
+        policy_paths=tuple(_clean(os.path.join(p, POLICY_NAME)) for p in site),
+        id_path=_clean(os.path.join(dirs.user_data_dir, ID_FILE_NAME)),
+        log_path=_clean(os.path.join(dirs.user_state_dir, LOG_NAME)),
     )
+
+
+def _clean(path: str) -> str:
+    """The path as str(Path(path)) spells it, without importing pathlib."""
+    if os.sep == "/":
+        lead = "//" if path.startswith("//") and not path.startswith("///") else ""
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        return lead + ("/" if path.startswith("/") and not lead else "") + "/".join(parts) or "."
+    from pathlib import Path
+
+    return str(Path(path))
 
 
 def _xdg_locations(name: str, env: os._Environ[str] | dict[str, str]) -> Locations | None:
@@ -85,10 +126,16 @@ def _xdg_locations(name: str, env: os._Environ[str] | dict[str, str]) -> Locatio
 
     site = [p for p in env.get("XDG_CONFIG_DIRS", "").split(os.pathsep) if posixpath.isabs(p)]
     return Locations(
-        config_file=Path(user_dir("XDG_CONFIG_HOME", ".config"), name, CONFIG_NAME),
-        policy_files=tuple(Path(p, name, POLICY_NAME) for p in site or ["/etc/xdg"]),
-        id_file=Path(user_dir("XDG_DATA_HOME", ".local/share"), name, ID_FILE_NAME),
-        log_file=Path(user_dir("XDG_STATE_HOME", ".local/state"), name, LOG_NAME),
+        config_path=_clean(
+            posixpath.join(user_dir("XDG_CONFIG_HOME", ".config"), name, CONFIG_NAME)
+        ),
+        policy_paths=tuple(
+            _clean(posixpath.join(p, name, POLICY_NAME)) for p in site or ["/etc/xdg"]
+        ),
+        id_path=_clean(
+            posixpath.join(user_dir("XDG_DATA_HOME", ".local/share"), name, ID_FILE_NAME)
+        ),
+        log_path=_clean(posixpath.join(user_dir("XDG_STATE_HOME", ".local/state"), name, LOG_NAME)),
     )
 
 

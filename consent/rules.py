@@ -7,8 +7,6 @@ disabling source is named; enabling needs an explicit, current reason.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from consent.envvalues import EnvReading, shown
 from consent.record import Record
 from consent.records import ConsentRecord
@@ -26,14 +24,14 @@ if TYPE_CHECKING:
 
 
 class PolicyReading(Record):
-    path: Path
+    path: str
     state: State
     locks: bool
     problem: str = ""
 
 
 class ConfigReading(Record):
-    path: Path
+    path: str
     state: State
     record: ConsentRecord = ConsentRecord()
     problem: str = ""

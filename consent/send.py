@@ -75,7 +75,7 @@ def _send(
         endpoint = endpoint_for(spec, environ)
     except HitError as exc:
         _warn(f"{exc}; nothing was sent")
-        append(locs.log_file, {**record, "outcome": f"refused: {exc}"})
+        append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
     debug = read_value(environ.get(spec.debug_env)) in ("true", "unknown")
     # The sender fills in the anonymous id: loading a keyring costs the host ~0.2 s. A
@@ -93,23 +93,23 @@ def _send(
     if debug:
         _warn(f"{spec.debug_env} is set: printing this request instead of sending it")
         _print_raw(request.raw())
-        append(locs.log_file, {**record, "outcome": "printed, not sent"})
+        append(locs.log_path, {**record, "outcome": "printed, not sent"})
         return Submission("printed", request.url)
-    if not append(locs.log_file, {**record, "outcome": "handed to sender"}):
+    if not append(locs.log_path, {**record, "outcome": "handed to sender"}):
         # Every hit that leaves is in the log `telemetry log` shows; one that cannot be
         # logged is not sent.
-        return Submission("error", f"cannot write the log {locs.log_file}; nothing was sent")
+        return Submission("error", f"cannot write the log {locs.log_path}; nothing was sent")
     spawn_sender(
         {
             "host": endpoint.host,
             "port": endpoint.port,
             "tls": endpoint.scheme == "https",
             "raw": request.raw(),
-            "log": str(locs.log_file),
+            "log": locs.log_path,
             "id": record["id"],
             "id_placeholder": placeholder,
             "keyring_service": spec.keyring_service,
-            "id_file": str(locs.id_file),
+            "id_file": locs.id_path,
         }
     )
     return Submission("handed", request.url)
@@ -126,11 +126,12 @@ def new_uuid4() -> str:
 
 def spawn_sender(job: dict[str, object]) -> None:
     """Start the detached child and hand it the job through a pipe; do not wait for it."""
-    import base64
-    import json
     import subprocess
 
-    job = {**job, "raw": base64.b64encode(job["raw"]).decode("ascii")}  # type: ignore[arg-type]
+    from consent.jsonline import dumps
+
+    # The request bytes travel as a latin-1 string: one char per byte, escaped by the encoder.
+    job = {**job, "raw": job["raw"].decode("latin-1")}  # type: ignore[attr-defined]
     flags = 0
     if sys.platform == "win32":
         flags = (
@@ -160,7 +161,7 @@ def spawn_sender(job: dict[str, object]) -> None:
     )
     assert proc.stdin is not None
     try:
-        proc.stdin.write(json.dumps(job).encode("ascii"))  # small: fits the pipe buffer
+        proc.stdin.write(dumps(job).encode("ascii"))  # small: fits the pipe buffer
     finally:
         proc.stdin.close()
     # Deliberately never waited for; tell Popen so it does not warn at exit.

@@ -10,7 +10,6 @@ keyring is slow to load, and here no one waits for it.
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import ssl
@@ -62,7 +61,7 @@ def run(job: dict[str, object]) -> None:
     log = Path(str(job["log"]))
     record: dict[str, object] = {"id": str(job["id"])}
     try:
-        raw = base64.b64decode(str(job["raw"]))
+        raw = str(job["raw"]).encode("latin-1")
         placeholder = job.get("id_placeholder")
         if isinstance(placeholder, str) and placeholder:
             client_id = _client_id(job)

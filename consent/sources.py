@@ -30,7 +30,7 @@ def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ..
 
 def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
     out = []
-    for path in locs.policy_files:
+    for path in locs.policy_paths:
         state, doc, problem = read_toml(path)
         locks = False
         if state == "ok":
@@ -40,7 +40,7 @@ def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
 
 
 def read_config(locs: Locations) -> ConfigReading:
-    path = locs.config_file
+    path = locs.config_path
     state, doc, problem = read_toml(path)
     if state != "ok":
         return ConfigReading(path, state, problem=problem)

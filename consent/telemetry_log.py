@@ -8,12 +8,11 @@ concurrent writers never interleave inside a line. The file is capped.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
-from pathlib import Path
 
 from consent.errors import ConsentError
+from consent.jsonline import dumps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,12 +26,12 @@ def stamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def append(path: Path, record: dict[str, Any]) -> bool:
+def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
     """Append one record; False if it could not be written. Never raises (a log must not
     break the host)."""
-    line = (json.dumps(record, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+    line = (dumps(record) + "\n").encode("ascii")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.makedirs(os.path.dirname(os.fspath(path)), mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             written = os.write(fd, line)
@@ -47,8 +46,12 @@ def append(path: Path, record: dict[str, Any]) -> bool:
     return written == len(line)
 
 
-def _trim(path: Path) -> None:
+def _trim(name: str | os.PathLike[str]) -> None:
+    from pathlib import Path
+
     from consent.fileio import atomic_write, locked
+
+    path = Path(name)
 
     with locked(path.with_name(f".{path.name}.lock"), timeout=1.0):
         lines = path.read_bytes().splitlines(keepends=True)[-KEEP_LINES:]
@@ -58,12 +61,15 @@ def _trim(path: Path) -> None:
         atomic_write(path, b"".join(lines), 0o600)
 
 
-def entries(path: Path) -> list[dict[str, Any]]:
+def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Hits in order, each with its latest outcome merged in."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError:
         return []
+    import json  # reading is for `telemetry log`, never the sending path
+
     merged: dict[str, dict[str, Any]] = {}
     for raw in data.splitlines():
         try:

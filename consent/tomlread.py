@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,10 +48,10 @@ def parse_toml(data: bytes) -> dict[str, Any]:
     return parsed
 
 
-def read_toml(path: Path) -> tuple[State, dict[str, Any], str]:
+def read_toml(path: str | os.PathLike[str]) -> tuple[State, dict[str, Any], str]:
     """Read a TOML file: (state, document, error). Never raises, never writes."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return "missing", {}, ""
     except OSError as exc:
@@ -65,7 +64,7 @@ def read_toml(path: Path) -> tuple[State, dict[str, Any], str]:
     if st.st_size > MAX_BYTES:
         return "error", {}, f"is larger than {MAX_BYTES // (1024 * 1024)} MiB"
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return "missing", {}, ""
@@ -81,5 +80,5 @@ def read_toml(path: Path) -> tuple[State, dict[str, Any], str]:
         return "error", {}, "is nested too deeply to read"
 
 
-def path_text(path: Path) -> str:
+def path_text(path: str | os.PathLike[str]) -> str:
     return os.fspath(path)

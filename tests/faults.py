@@ -111,10 +111,10 @@ class CaseHome(Iso):
     def locs(self) -> Locations:
         name, env = SPEC.name, self.env
         return Locations(
-            config_file=Path(env["XDG_CONFIG_HOME"], name, "config.toml"),
-            policy_files=(Path(env["XDG_CONFIG_DIRS"], name, "telemetry.toml"),),
-            id_file=Path(env["XDG_DATA_HOME"], name, "client-id"),
-            log_file=Path(env["XDG_STATE_HOME"], name, "telemetry-log.jsonl"),
+            config_path=str(Path(env["XDG_CONFIG_HOME"], name, "config.toml")),
+            policy_paths=(str(Path(env["XDG_CONFIG_DIRS"], name, "telemetry.toml")),),
+            id_path=str(Path(env["XDG_DATA_HOME"], name, "client-id")),
+            log_path=str(Path(env["XDG_STATE_HOME"], name, "telemetry-log.jsonl")),
         )
 
 

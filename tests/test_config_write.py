@@ -187,7 +187,7 @@ def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kin
     else:
         blocker = tmp_path / "a-file"
         blocker.write_text("mine\n")
-        locs = iso.locs.replace(config_file=blocker / "lumogon" / "config.toml")
+        locs = iso.locs.replace(config_path=str(blocker / "lumogon" / "config.toml"))
     with pytest.raises(ConfigError) as caught:
         record_choice(SPEC, locs, enabled=False, via="test")
     message = str(caught.value)

@@ -87,7 +87,12 @@ def check(
 ) -> None:
     root = Path(tempfile.mkdtemp(prefix="consent-prop-"))
     try:
-        locs = Locations(root / "config.toml", (root / "policy.toml",), root / "id", root / "log")
+        locs = Locations(
+            str(root / "config.toml"),
+            (str(root / "policy.toml"),),
+            str(root / "id"),
+            str(root / "log"),
+        )
         locs.config_file.write_bytes(config)
         if policy is not None:
             locs.policy_files[0].write_bytes(policy)
