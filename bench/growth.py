@@ -73,8 +73,8 @@ def _spec(n: int) -> object:
 
 def decision_times(scratch: Path, calls: int) -> dict[tuple[int, str], float]:
     """Median seconds per `decide()` call (the host path), per registry and config size."""
-    from consent.paths import Locations
-    from consent.sources import resolve
+    from consent.store.paths import Locations
+    from consent.store.sources import resolve
 
     out = {}
     for label, size in CONFIG_SIZES.items():

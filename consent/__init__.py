@@ -31,22 +31,22 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from consent.cli.install import install
+    from consent.core.rules import Decision
+    from consent.core.spec import AppSpec, Destination, Event, Field
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
-    from consent.events import record_event
-    from consent.integrate import install
-    from consent.rules import Decision
-    from consent.sources import resolve as decide
-    from consent.spec import AppSpec, Destination, Event, Field
+    from consent.store.sources import resolve as decide
+    from consent.wire.events import record_event
 
 _EXPORTS = {
-    "AppSpec": ("consent.spec", "AppSpec"),
-    "Destination": ("consent.spec", "Destination"),
-    "Event": ("consent.spec", "Event"),
-    "Field": ("consent.spec", "Field"),
-    "install": ("consent.integrate", "install"),
-    "record_event": ("consent.events", "record_event"),
-    "decide": ("consent.sources", "resolve"),
-    "Decision": ("consent.rules", "Decision"),
+    "AppSpec": ("consent.core.spec", "AppSpec"),
+    "Destination": ("consent.core.spec", "Destination"),
+    "Event": ("consent.core.spec", "Event"),
+    "Field": ("consent.core.spec", "Field"),
+    "install": ("consent.cli.install", "install"),
+    "record_event": ("consent.wire.events", "record_event"),
+    "decide": ("consent.store.sources", "resolve"),
+    "Decision": ("consent.core.rules", "Decision"),
     "ConsentError": ("consent.errors", "ConsentError"),
     "ConfigError": ("consent.errors", "ConfigError"),
     "HitError": ("consent.errors", "HitError"),

@@ -19,7 +19,7 @@ SDIST_NEEDS = (
     "mkdocs.yml",
     "consent/__init__.py",
     "consent/py.typed",
-    "consent/_audit/sitecustomize.py",
+    "consent/testing/_audit/sitecustomize.py",
     "tests/conftest.py",
     "tests/apps/acme.py",
     "docs/index.md",
@@ -27,8 +27,8 @@ SDIST_NEEDS = (
     "docs/examples/acme_cli/pyproject.toml",
     "scripts/render_privacy.py",
 )
-WHEEL_NEEDS = ("consent/__init__.py", "consent/py.typed", "consent/_audit/sitecustomize.py")
-ENTRY_POINTS = ("lumogon = consent.lumogon:main", "consent = consent.testing")
+WHEEL_NEEDS = ("consent/__init__.py", "consent/py.typed", "consent/testing/_audit/sitecustomize.py")
+ENTRY_POINTS = ("lumogon = lumogon.cli:main", "consent = consent.testing")
 JUNK = ("__pycache__", ".pyc", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site/")
 
 

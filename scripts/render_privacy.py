@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consent.lumogon import SPEC
-from consent.notice import markdown
+from consent.notice.document import markdown
+from lumogon import SPEC
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "PRIVACY.md"
 

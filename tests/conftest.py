@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from consent.lumogon import SPEC
-from consent.netaudit import AUDIT_DIR as AUDIT_HOOK_DIR
-from consent.paths import Locations
-from consent.testhome import SCRUB_NAMES, Home
+from consent.store.paths import Locations
+from consent.testing.home import SCRUB_NAMES, Home
+from consent.testing.sockets import AUDIT_DIR as AUDIT_HOOK_DIR
+from lumogon import SPEC
 
 
 def _plugin_autoloaded() -> bool:
@@ -74,7 +74,7 @@ def run_lumogon(
     """Run the real CLI in a subprocess with the isolated environment (plus `env`)."""
     full = {**iso.env, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "consent.lumogon", *args],
+        [sys.executable, "-m", "lumogon", *args],
         env=full,
         capture_output=True,
         text=True,
@@ -111,7 +111,7 @@ def run_unprivileged(
     """Run the CLI so that file permissions apply even when the tests run as root."""
     full = {**iso.env, **(env or {})}
     return subprocess.run(
-        [*unprivileged_prefix(), sys.executable, "-m", "consent.lumogon", *args],
+        [*unprivileged_prefix(), sys.executable, "-m", "lumogon", *args],
         env=full,
         capture_output=True,
         text=True,
@@ -122,7 +122,7 @@ def run_unprivileged(
 
 
 # Helpers for the fault matrix and the subprocess audits: the packaged audit hook
-# (consent/_audit/sitecustomize.py, loaded through PYTHONPATH) writing JSON lines.
+# (consent/testing/_audit/sitecustomize.py, loaded through PYTHONPATH) writing JSON lines.
 AUDIT_DIR = AUDIT_HOOK_DIR
 SCRUB = tuple(
     sorted(

@@ -38,13 +38,13 @@ from urllib.parse import urlsplit
 
 from conftest import SCRUB, Iso, audit_events, audited, unprivileged_prefix
 
-from consent.collector import Collector
-from consent.lumogon import SPEC
-from consent.paths import Locations
-from consent.records import consent_record
-from consent.telemetry_log import entries
-from consent.testhome import Home
-from consent.tomlread import parse_toml
+from consent.core.records import consent_record
+from consent.store.log import entries
+from consent.store.paths import Locations
+from consent.store.tomlread import parse_toml
+from consent.testing.collector import Collector
+from consent.testing.home import Home
+from lumogon import SPEC
 
 OUT_ENV = "CONSENT_RELIABILITY_OUT"
 HOST_ARGS = ("version",)
@@ -102,7 +102,7 @@ class CaseHome(Iso):
             XDG_STATE_HOME=str(root / "state"),
             XDG_CACHE_HOME=str(root / "cache"),
             XDG_CONFIG_DIRS=str(root / "etc"),
-            PYTHON_KEYRING_BACKEND="consent.testkeyring.FileKeyring",
+            PYTHON_KEYRING_BACKEND="consent.testing.keyring.FileKeyring",
             CONSENT_TEST_KEYRING=str(tmp / "keyring.json"),
         )
         return cls(Home(root, env))
@@ -182,7 +182,7 @@ def start(
     ctx: Ctx, args: tuple[str, ...], log: Path, stdout: int = subprocess.PIPE
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [*ctx.prefix, sys.executable, "-m", "consent.lumogon", *args],
+        [*ctx.prefix, sys.executable, "-m", "lumogon", *args],
         env=ctx.full_env(log),
         cwd=ctx.cwd,
         stdin=subprocess.DEVNULL,
@@ -395,7 +395,7 @@ def sender_pids(marker: str) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"consent.sender" not in (entry / "cmdline").read_bytes():
+            if b"consent.wire.sender" not in (entry / "cmdline").read_bytes():
                 continue
             if marker.encode() + b"\0" in (entry / "environ").read_bytes():
                 pids.append(int(entry.name))

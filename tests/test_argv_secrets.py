@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from consent.choices import record_choice
-from consent.lumogon import SPEC, app
+from consent.store.choices import record_choice
+from lumogon import SPEC, app
 from tests.apps import acme
 
 SECRETS = st.one_of(
@@ -74,7 +74,7 @@ def test_debug_mode_prints_instead_of_sending(enabled_debug: Iso) -> None:
 
 @pytest.fixture
 def acme_enabled(iso: Iso, monkeypatch: pytest.MonkeyPatch) -> Iso:
-    from consent.paths import locations
+    from consent.store.paths import locations
 
     record_choice(acme.SPEC, locations(acme.SPEC), enabled=True, via="test")
     monkeypatch.setenv("ACME_TELEMETRY_DEBUG", "1")

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import Iso, run_lumogon, run_unprivileged
 
-from consent.lumogon import SPEC, VERSION
+from lumogon import SPEC, VERSION
 
 
 def status_json(iso: Iso, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:

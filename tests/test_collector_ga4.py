@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent import collector_ga4 as ga4
+from consent.testing.collector import ga4
 
 NOW = 1_732_291_200_000_000  # microseconds
 HOUR = 3600 * 1_000_000

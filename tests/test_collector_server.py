@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from consent.collector import BEHAVIOURS, Collector, refused_url
-from consent.collector_routes import GIF
+from consent.testing.collector import BEHAVIOURS, Collector, refused_url
+from consent.testing.collector.routes import GIF
 
 REPO = Path(__file__).resolve().parent.parent
 GA4_QUERY = "?measurement_id=G-TEST000000&api_secret=testsecret"
@@ -463,7 +463,7 @@ def test_tls(tmp_path: Path) -> None:
 def test_command_line_runs_and_logs_one_line_per_request() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "consent.collector", "--behaviour", "ok"],
+        [sys.executable, "-m", "consent.testing.collector", "--behaviour", "ok"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent import collector_ua as ua
+from consent.testing.collector import ua
 
 # Section A.7, composed example: a valid Lumogon-style screenview sent in the query string.
 LUMOGON_TARGET = (

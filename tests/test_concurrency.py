@@ -22,9 +22,9 @@ from typing import Any
 from conftest import Iso
 from test_config_write import HAND_WRITTEN
 
-from consent.lumogon import SPEC
-from consent.records import consent_record
-from consent.tomlread import parse_toml
+from consent.core.records import consent_record
+from consent.store.tomlread import parse_toml
+from lumogon import SPEC
 
 TOGGLER = str(Path(__file__).with_name("toggler.py"))
 PROCESSES = 50
@@ -195,7 +195,7 @@ def test_writers_killed_mid_write_never_truncate(iso: Iso, tmp_path: Path) -> No
     assert killed == KILL_BATCHES * KILL_WRITERS  # none had finished: each was cut short
     # The lock died with its holder: the next write neither waits nor fails.
     after = subprocess.run(
-        [sys.executable, "-m", "consent.lumogon", "telemetry", "disable"],
+        [sys.executable, "-m", "lumogon", "telemetry", "disable"],
         env=iso.env,
         capture_output=True,
         text=True,

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import Iso
 
-from consent.choices import record_choice, record_notice_shown
 from consent.errors import ConfigError
-from consent.lumogon import SPEC
-from consent.sources import resolve
-from consent.tomlread import parse_toml
+from consent.store.choices import record_choice, record_notice_shown
+from consent.store.sources import resolve
+from consent.store.tomlread import parse_toml
+from lumogon import SPEC
 
 HAND_WRITTEN = textwrap.dedent(
     """\
@@ -141,10 +141,10 @@ def test_unwritable_directory_is_a_clear_error(iso: Iso) -> None:
 TOGGLER = textwrap.dedent(
     """\
     import sys
-    from consent.choices import record_choice
-    from consent.lumogon import SPEC
-    from consent.paths import locations
-    from consent.sources import resolve
+    from consent.store.choices import record_choice
+    from lumogon import SPEC
+    from consent.store.paths import locations
+    from consent.store.sources import resolve
     locs = locations(SPEC)
     for i in range(int(sys.argv[2])):
         record_choice(SPEC, locs, enabled=(int(sys.argv[1]) + i) % 2 == 0, via=f"p{sys.argv[1]}")

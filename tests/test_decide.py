@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import Iso
 
-from consent.choices import record_choice, record_notice_shown
-from consent.lumogon import SPEC
-from consent.sources import resolve
+from consent.store.choices import record_choice, record_notice_shown
+from consent.store.sources import resolve
+from lumogon import SPEC
 
 
 def enable_in_config(iso: Iso) -> None:

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_spec import opt_in_spec
 
-from consent.lumogon import SPEC
-from consent.paths import Locations
-from consent.records import consent_record
-from consent.sources import resolve
-from consent.spec import AppSpec
-from consent.tomlread import parse_toml
+from consent.core.records import consent_record
+from consent.core.spec import AppSpec
+from consent.store.paths import Locations
+from consent.store.sources import resolve
+from consent.store.tomlread import parse_toml
+from lumogon import SPEC
 
 
 def config_bytes(current: str) -> st.SearchStrategy[bytes]:

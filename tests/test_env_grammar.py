@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.envvalues import ci_marker, read_value
-from consent.lumogon import SPEC
-from consent.sources import resolve
+from consent.core.envgrammar import ci_marker, read_value
+from consent.store.sources import resolve
+from lumogon import SPEC
 
 ROWS = [
     # (raw value, disables, understood)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from consent.collector import Collector
-from consent.lumogon import SPEC as LUMOGON
-from consent.netaudit import SocketWatch
-from consent.testhome import Home
+from consent.testing.collector import Collector
+from consent.testing.home import Home
+from consent.testing.sockets import SocketWatch
+from lumogon import SPEC as LUMOGON
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "acme_cli"
 
@@ -47,7 +47,7 @@ def lumogon(
     home: Home, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "consent.lumogon", *args],
+        [sys.executable, "-m", "lumogon", *args],
         env={**home.env, **(env or {})},
         capture_output=True,
         text=True,

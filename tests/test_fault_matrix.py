@@ -44,8 +44,8 @@ from faults import (
     start,
 )
 
-from consent.collector import refused_url
-from consent.lumogon import SPEC
+from consent.testing.collector import refused_url
+from lumogon import SPEC
 
 KEYRING_ID = f"{SPEC.keyring_service}\x00client-id"
 
@@ -558,20 +558,20 @@ KEYRING = [
     ),
     Case(
         "keyring-get-raises", "keyring", "get_password raises",
-        keyring("consent.testkeyring.FailingGet"), True, "config", extra=id_gone,
+        keyring("consent.testing.keyring.FailingGet"), True, "config", extra=id_gone,
         why="an id stored but unreadable is taken back at once; the file holds the one id",
     ),
     Case(
         "keyring-set-raises", "keyring", "set_password raises",
-        keyring("consent.testkeyring.FailingSet"), True, "config", extra=id_gone,
+        keyring("consent.testing.keyring.FailingSet"), True, "config", extra=id_gone,
     ),
     Case(
         "keyring-delete-raises", "keyring", "delete_password raises",
-        keyring("consent.testkeyring.FailingDelete"), True, "config", extra=id_left_and_said,
+        keyring("consent.testing.keyring.FailingDelete"), True, "config", extra=id_left_and_said,
     ),
     Case(
         "keyring-locked", "keyring", "locked (every call raises KeyringLocked)",
-        keyring("consent.testkeyring.LockedKeyring"), True, "config", extra=id_gone,
+        keyring("consent.testing.keyring.LockedKeyring"), True, "config", extra=id_gone,
     ),
 ]  # fmt: skip
 
@@ -671,7 +671,7 @@ PROCESS = [
     ),
     Case(
         "proc-readonly-state", "process", "state dir read-only (no log), keyring works",
-        readonly_state_and_data("consent.testkeyring.FileKeyring"), True, "config", sent=0,
+        readonly_state_and_data("consent.testing.keyring.FileKeyring"), True, "config", sent=0,
         extra=no_log_no_send, why="a hit that cannot be written to the local log is not sent",
     ),
 ]  # fmt: skip

@@ -10,12 +10,12 @@ from pathlib import Path
 from conftest import Iso
 from ptyrun import run_in_pty
 
-from consent.collector import Collector
-from consent.lumogon import SPEC
-from consent.notice import first_run_text
-from consent.sources import resolve
+from consent.notice.document import first_run_text
+from consent.store.sources import resolve
+from consent.testing.collector import Collector
+from lumogon import SPEC
 
-LUMOGON = [sys.executable, "-m", "consent.lumogon"]
+LUMOGON = [sys.executable, "-m", "lumogon"]
 ACME = [sys.executable, str(Path(__file__).parent / "apps" / "acme.py")]
 
 

@@ -26,10 +26,10 @@ from test_argv_secrets import SECRETS
 from test_decision_property import POLICY, config_bytes, explicit_enable, policy_allows
 from typer.testing import CliRunner
 
-from consent.configwrite import MANAGED_KEYS
-from consent.lumogon import SPEC, app
-from consent.records import TABLE, consent_record
-from consent.tomlread import parse_toml
+from consent.core.records import TABLE, consent_record
+from consent.store.configwrite import MANAGED_KEYS
+from consent.store.tomlread import parse_toml
+from lumogon import SPEC, app
 
 CURRENT = SPEC.notice_version
 # Shapes of TOML that editors and people produce, beyond random lines and bytes.
@@ -65,7 +65,7 @@ def file_keyring() -> Iterator[None]:
     """In this process keyring keeps its backend: make it the file-backed test keyring."""
     import keyring
 
-    from consent.testkeyring import FileKeyring
+    from consent.testing.keyring import FileKeyring
 
     previous = keyring.get_keyring()
     keyring.set_keyring(FileKeyring())

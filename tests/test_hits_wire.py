@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from test_spec import opt_in_spec
 
 from consent.errors import HitError
-from consent.hits import build_hit
-from consent.lumogon import SPEC
-from consent.wire import encode, endpoint_for, parse_endpoint
+from consent.wire.hits import build_hit
+from consent.wire.http import encode, endpoint_for, parse_endpoint
+from lumogon import SPEC
 
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
 
@@ -154,7 +154,7 @@ def test_override_keeps_path_prefix() -> None:
 def test_form_encoding_matches_urllib(pairs: list[tuple[str, str]]) -> None:
     from urllib.parse import quote, urlencode
 
-    from consent.wire import form_encode
+    from consent.wire.http import form_encode
 
     try:
         expected = urlencode(pairs, quote_via=quote)

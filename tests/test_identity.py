@@ -8,9 +8,9 @@ import pytest
 from conftest import Iso
 from keyring.backend import KeyringBackend
 
-from consent import identity
-from consent.lumogon import SPEC
-from consent.testkeyring import FailingDelete, FailingGet, FileKeyring
+from consent.store import identity
+from consent.testing.keyring import FailingDelete, FailingGet, FileKeyring
+from lumogon import SPEC
 
 ENTRY = f"{SPEC.keyring_service}\x00{identity.USER}"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import Iso, run_lumogon
 
-from consent import identity
-from consent.lumogon import SPEC
-from consent.telemetry_log import KEEP_LINES, MAX_BYTES, append, entries
+from consent.store import identity
+from consent.store.log import KEEP_LINES, MAX_BYTES, append, entries
+from lumogon import SPEC
 
 
 def use_backend(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
@@ -25,7 +25,7 @@ def use_backend(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
 
 @pytest.fixture(autouse=True)
 def file_keyring(iso: Iso, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_backend(monkeypatch, "consent.testkeyring.FileKeyring")
+    use_backend(monkeypatch, "consent.testing.keyring.FileKeyring")
 
 
 def keyring_items(iso: Iso) -> dict[str, str]:
@@ -54,7 +54,7 @@ def test_no_keyring_falls_back_to_a_0600_file(iso: Iso, monkeypatch: pytest.Monk
 def test_broken_keyring_falls_back_to_the_file(
     iso: Iso, monkeypatch: pytest.MonkeyPatch, backend: str
 ) -> None:
-    use_backend(monkeypatch, f"consent.testkeyring.{backend}")
+    use_backend(monkeypatch, f"consent.testing.keyring.{backend}")
     assert identity.load_or_create(SPEC, iso.locs).where == "file"
 
 
@@ -67,7 +67,7 @@ def test_disable_deletes_the_id_everywhere(iso: Iso, monkeypatch: pytest.MonkeyP
     identity.load_or_create(SPEC, iso.locs)
     use_backend(monkeypatch, "keyring.backends.fail.Keyring")
     identity.load_or_create(SPEC, iso.locs)  # a file id as well, as after a keyring outage
-    use_backend(monkeypatch, "consent.testkeyring.FileKeyring")
+    use_backend(monkeypatch, "consent.testing.keyring.FileKeyring")
     proc = run_lumogon(iso, "telemetry", "disable")
     assert proc.returncode == 0
     assert "OS keyring" in proc.stdout and str(iso.locs.id_file) in proc.stdout
@@ -88,7 +88,7 @@ def test_reset_reports_a_keyring_that_refuses(iso: Iso) -> None:
         iso,
         "telemetry",
         "reset",
-        env={"PYTHON_KEYRING_BACKEND": "consent.testkeyring.FailingDelete"},
+        env={"PYTHON_KEYRING_BACKEND": "consent.testing.keyring.FailingDelete"},
     )
     assert proc.returncode == 1
     assert "could not delete" in proc.stderr and "Traceback" not in proc.stderr

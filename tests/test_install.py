@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from consent import ConsentError, install
-from consent.testhome import Home
+from consent.testing.home import Home
 from tests.apps.acme import SPEC
 
 

@@ -9,13 +9,13 @@ import sys
 import pytest
 from conftest import Iso
 
-from consent.choices import record_choice
-from consent.lumogon import SPEC
+from consent.store.choices import record_choice
+from lumogon import SPEC
 
 PROBE = """
 import atexit, json, sys
 atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
-from consent.lumogon import main
+from lumogon import main
 main()
 """
 FORBIDDEN = (
@@ -25,14 +25,14 @@ FORBIDDEN = (
     "urllib.request",
     "ssl",
     "socket",
-    "consent.send",
-    "consent.sender",
-    "consent.identity",
-    "consent.wire",
-    "consent.hits",
-    "consent.configwrite",
-    "consent.notice",
-    "consent.firstrun",
+    "consent.wire.gate",
+    "consent.wire.sender",
+    "consent.store.identity",
+    "consent.wire.http",
+    "consent.wire.hits",
+    "consent.store.configwrite",
+    "consent.notice.document",
+    "consent.cli.firstrun",
     "platformdirs",
     "hashlib",
     "json",
@@ -68,27 +68,27 @@ def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
     loaded = modules(iso, env)
     heavy = sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
     assert heavy == []
-    assert "consent.rules" in loaded  # the decision did run
+    assert "consent.core.rules" in loaded  # the decision did run
 
 
 def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
-    assert {"consent.send", "consent.identity", "consent.wire", "keyring"} <= loaded
+    assert {"consent.wire.gate", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
 
 
 def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
     """The id is filled in by the detached sender; the host pays no keyring start-up."""
     import time
 
-    from consent.collector import Collector
-    from consent.telemetry_log import entries
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
 
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     with Collector() as collector:
         loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
         (hit,) = collector.wait_for(1, timeout=15)
-    assert "keyring" not in loaded and "consent.send" in loaded
+    assert "keyring" not in loaded and "consent.wire.gate" in loaded
     deadline = time.monotonic() + 10
     while (
         time.monotonic() < deadline and "client_id" not in (entries(iso.locs.log_file) or [{}])[0]

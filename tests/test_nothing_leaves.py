@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 from conftest import Iso
 
-from consent.choices import record_choice, record_notice_shown
-from consent.lumogon import SPEC
-from consent.netaudit import SocketWatch
+from consent.store.choices import record_choice, record_notice_shown
+from consent.testing.sockets import SocketWatch
+from lumogon import SPEC
 
 ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing is expected to get there anyway
 
@@ -27,7 +27,7 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     env = {**watch.env(iso.env), "LUMOGON_TELEMETRY_ENDPOINT": ENDPOINT, **(extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "consent.lumogon", *args],
+        [sys.executable, "-m", "lumogon", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -11,13 +11,13 @@ from urllib.parse import parse_qsl
 import pytest
 from conftest import Iso, run_lumogon
 
-from consent.choices import record_choice
-from consent.collector import Collector
+from consent.core.spec import Field
 from consent.errors import SpecError
-from consent.lumogon import SPEC
-from consent.notice import facts, markdown
-from consent.paths import locations
-from consent.spec import Field
+from consent.notice.document import facts, markdown
+from consent.store.choices import record_choice
+from consent.store.paths import locations
+from consent.testing.collector import Collector
+from lumogon import SPEC
 from tests.apps import acme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def keys_sent(raw_body: bytes, protocol: str) -> set[str]:
     return keys
 
 
-UPLOAD = "from consent.lumogon import SPEC; from consent import record_event; record_event(SPEC, 'upload')"
+UPLOAD = "from lumogon import SPEC; from consent import record_event; record_event(SPEC, 'upload')"
 
 
 def test_every_key_of_every_real_hit_is_in_the_notice(iso: Iso) -> None:

@@ -12,7 +12,7 @@ from conftest import AUDIT_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent.paths import _platformdirs_locations, _xdg_locations
+from consent.store.paths import _platformdirs_locations, _xdg_locations
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG platforms only")
 
@@ -73,13 +73,13 @@ def test_no_home_at_all_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     }
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(AUDIT_DIR), env.get("PYTHONPATH")])),
-        CONSENT_FAULT_NO_PASSWD="1",  # consent/_audit/sitecustomize.py: pwd.getpwuid raises
+        CONSENT_FAULT_NO_PASSWD="1",  # consent/testing/_audit/sitecustomize.py: pwd.getpwuid raises
         XDG_CONFIG_DIRS=str(tmp_path / "etc"),
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
     )
     for args in (["version"], ["telemetry", "status"], ["telemetry", "disable"]):
         proc = subprocess.run(
-            [sys.executable, "-m", "consent.lumogon", *args],
+            [sys.executable, "-m", "lumogon", *args],
             env=env,
             cwd=tmp_path,
             capture_output=True,

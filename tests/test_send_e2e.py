@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import Iso, run_lumogon
 
-from consent.choices import record_choice
-from consent.collector import Collector, refused_url
-from consent.lumogon import SPEC
-from consent.netaudit import SocketWatch
-from consent.paths import locations
-from consent.telemetry_log import entries
+from consent.store.choices import record_choice
+from consent.store.log import entries
+from consent.store.paths import locations
+from consent.testing.collector import Collector, refused_url
+from consent.testing.sockets import SocketWatch
+from lumogon import SPEC
 from tests.apps import acme
 
 ACME = str(Path(__file__).parent / "apps" / "acme.py")
@@ -65,7 +65,7 @@ def test_show_payload_equals_the_bytes_received(enabled: Iso) -> None:
         run_lumogon(enabled, "version", env=env)
         (hit,) = collector.wait_for(1, timeout=10)
         shown = subprocess.run(
-            [sys.executable, "-m", "consent.lumogon", "telemetry", "show-payload", "version"],
+            [sys.executable, "-m", "lumogon", "telemetry", "show-payload", "version"],
             env={**enabled.env, **env},
             capture_output=True,
             timeout=60,
@@ -148,7 +148,7 @@ def test_hanging_endpoint_neither_slows_nor_holds_the_host(enabled: Iso) -> None
     try:
         env = {**enabled.env, "LUMOGON_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{port}"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "consent.lumogon", "version"],
+            [sys.executable, "-m", "lumogon", "version"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -186,7 +186,7 @@ def test_refused_endpoint_override_sends_nothing(
         "LUMOGON_TELEMETRY_ENDPOINT": "http://10.1.2.3",
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "consent.lumogon", "version"],
+        [sys.executable, "-m", "lumogon", "version"],
         env=env,
         capture_output=True,
         text=True,

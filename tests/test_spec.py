@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from consent.core.spec import AppSpec, Destination, Event, Field, command_event
 from consent.errors import SpecError
-from consent.lumogon import SPEC
-from consent.spec import AppSpec, Destination, Event, Field, command_event
+from lumogon import SPEC
 
 
 def opt_in_spec(**changes: object) -> AppSpec:

@@ -14,11 +14,11 @@ import pytest
 from conftest import Iso, run_lumogon
 from ptyrun import run_in_pty
 
-from consent.choices import record_choice
-from consent.lumogon import SPEC
-from consent.netaudit import SocketWatch
+from consent.store.choices import record_choice
+from consent.testing.sockets import SocketWatch
+from lumogon import SPEC
 
-LUMOGON = [sys.executable, "-m", "consent.lumogon"]
+LUMOGON = [sys.executable, "-m", "lumogon"]
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
 

@@ -13,11 +13,11 @@ import pytest
 import tomlkit
 
 from consent import decide
-from consent.collector import Collector
-from consent.lumogon import SPEC as LUMOGON
-from consent.netaudit import SocketWatch
-from consent.send import submit
-from consent.testhome import Home, isolated_env
+from consent.testing.collector import Collector
+from consent.testing.home import Home, isolated_env
+from consent.testing.sockets import SocketWatch
+from consent.wire.gate import submit
+from lumogon import SPEC as LUMOGON
 from tests.apps import acme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def test_isolated_env_drops_every_deciding_variable(tmp_path: Path) -> None:
     for name in set(base) - {"PATH", "XDG_CONFIG_HOME"}:
         assert name not in env
     assert env["XDG_CONFIG_HOME"] == str(tmp_path / "config")
-    assert env["PYTHON_KEYRING_BACKEND"] == "consent.testkeyring.FileKeyring"
+    assert env["PYTHON_KEYRING_BACKEND"] == "consent.testing.keyring.FileKeyring"
 
 
 def test_each_app_gets_its_own_files_under_the_root(consent_home: Home) -> None:
@@ -162,7 +162,7 @@ def test_lumogon_never_imports_the_test_helpers(consent_home: Home) -> None:
     code = textwrap.dedent(
         """
         import sys
-        from consent.lumogon import main
+        from lumogon import main
         try:
             main()
         except SystemExit:
@@ -175,6 +175,12 @@ def test_lumogon_never_imports_the_test_helpers(consent_home: Home) -> None:
         [sys.executable, "-c", code, "version"], env=env, capture_output=True, text=True, check=True
     )
     loaded = set(proc.stderr.split())
-    assert "consent.lumogon" in loaded
-    heavy = {"consent.testing", "consent.testhome", "consent.netaudit", "pytest", "keyring"}
+    assert "lumogon" in loaded
+    heavy = {
+        "consent.testing",
+        "consent.testing.home",
+        "consent.testing.sockets",
+        "pytest",
+        "keyring",
+    }
     assert not heavy & loaded

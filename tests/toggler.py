@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import consent.configwrite as configwrite
-from consent.choices import record_notice_shown
-from consent.lumogon import SPEC, app
-from consent.paths import locations
+import consent.store.configwrite as configwrite
+from consent.store.choices import record_notice_shown
+from consent.store.paths import locations
+from lumogon import SPEC, app
 
 GO_WAIT = 60.0
 
@@ -65,7 +65,7 @@ def main() -> None:
 def warm_up() -> None:
     import tomlkit  # noqa: F401
 
-    from consent import identity
+    from consent.store import identity
 
     identity._keyring()
 

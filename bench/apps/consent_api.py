@@ -33,8 +33,8 @@ SPEC = AppSpec(
 
 if __name__ == "__main__":
     if "--enable" in sys.argv:
-        from consent.choices import record_choice
-        from consent.paths import locations
+        from consent.store.choices import record_choice
+        from consent.store.paths import locations
 
         record_choice(SPEC, locations(SPEC), enabled=True, via="benchmark setup")
     else:

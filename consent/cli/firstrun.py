@@ -1,0 +1,47 @@
+"""The first interactive run: show the notice (opt-out) or ask once (opt-in).
+
+Only a person at a terminal can see a notice or answer a question, so nothing
+here happens in a non-interactive run; and nothing is sent in the run that
+showed the notice or asked.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from consent.cli.interactive import is_interactive
+from consent.core.rules import Decision
+from consent.core.spec import AppSpec
+
+YES = ("y", "yes")
+
+
+def first_run(spec: AppSpec, decision: Decision) -> None:
+    """Handle a pending notice or question; never raises into the host command."""
+    if decision.pending is None or not is_interactive():
+        return
+    from consent.notice.document import first_run_text, question_text
+    from consent.store.choices import record_choice, record_notice_shown
+    from consent.store.paths import locations
+
+    locs = locations(spec)
+    if decision.pending == "notice":
+        _err(first_run_text(spec) + "\n")
+        record_notice_shown(spec, locs)
+        return
+    _err(question_text(spec))
+    try:
+        answer = sys.stdin.readline().strip().lower()
+    except (OSError, ValueError, KeyboardInterrupt):
+        answer = ""
+    allowed = answer in YES
+    record_choice(spec, locs, enabled=allowed, via="prompt")
+    _err(
+        f"Recorded: telemetry {'enabled' if allowed else 'disabled'}. "
+        f"Change it any time: {spec.name} telemetry {'disable' if allowed else 'enable'}\n"
+    )
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()

@@ -1,0 +1,73 @@
+"""The `[telemetry]` table of the user config and of the admin policy, read into values.
+
+Pure: a parsed TOML document in, a record or an error message out. Wrong types
+are errors, never guesses: `enabled = "yes"` is not consent.
+"""
+
+from __future__ import annotations
+
+from consent.core.value import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+TABLE = "telemetry"
+
+
+class ConsentRecord(Record):
+    """What the user config says about telemetry."""
+
+    enabled: bool | None = None
+    notice_version: str | None = None  # the notice version the decision covers
+    decided_at: str | None = None
+    decided_via: str | None = None  # how the decision was made: command, prompt, …
+    notice_shown_version: str | None = None  # opt-out apps: the notice a person saw
+    notice_shown_at: str | None = None
+
+
+_STR_KEYS = (
+    "notice_version",
+    "decided_at",
+    "decided_via",
+    "notice_shown_version",
+    "notice_shown_at",
+)
+
+
+def consent_record(doc: dict[str, Any]) -> ConsentRecord:
+    """Read the user's `[telemetry]` table; raises ValueError naming the bad key."""
+    table = doc.get(TABLE)
+    if table is None:
+        return ConsentRecord()
+    if not isinstance(table, dict):
+        raise ValueError(f"'{TABLE}' must be a table, found {type(table).__name__}")
+    enabled = table.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ValueError(f"'{TABLE}.enabled' must be true or false, found {enabled!r}")
+    values: dict[str, str | None] = {}
+    for key in _STR_KEYS:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"'{TABLE}.{key}' must be a string, found {value!r}")
+        values[key] = value
+    return ConsentRecord(enabled=enabled, **values)
+
+
+def policy_locks(doc: dict[str, Any]) -> tuple[bool, str]:
+    """Does an admin policy document lock telemetry off? (locks, problem).
+
+    Anything but a clean `enabled = true` or no `enabled` key locks: a policy
+    file exists to restrict, so an unreadable intent fails closed.
+    """
+    table = doc.get(TABLE)
+    if table is None:
+        return False, ""
+    if not isinstance(table, dict):
+        return True, f"'{TABLE}' must be a table, found {type(table).__name__}"
+    enabled = table.get("enabled")
+    if enabled is None or enabled is True:
+        return False, ""
+    if enabled is False:
+        return True, ""
+    return True, f"'{TABLE}.enabled' must be true or false, found {enabled!r}"

@@ -1,0 +1,356 @@
+"""What an app declares: its identity, destination and the registry of fields and events.
+
+The registry is the contract. The sender refuses undeclared keys, the privacy
+notice and `show-payload` are rendered from it, and the notice version is a hash
+of its canonical form, so changing what is collected re-opens the question.
+"""
+
+from __future__ import annotations
+
+from consent.core.value import Record
+from consent.errors import SpecError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Mode = Literal["opt-out", "opt-in"]
+    Protocol = Literal["legacy", "ga4"]
+    # Where a field's value comes from; the notice explains each kind in words.
+    FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_GA4_RESERVED_PREFIXES = ("ga_", "google_", "firebase_")
+
+
+# Plain character checks rather than regexes: compiling a pattern costs ~0.2 ms per
+# run of every host command, and the spec is validated on every run.
+def _is_app_name(s: str) -> bool:
+    return 0 < len(s) <= 64 and s[0] in _LOWER and set(s) <= _LOWER | _DIGITS | {"-", "_"}
+
+
+def _is_env_prefix(s: str) -> bool:
+    return 0 < len(s) <= 32 and s[0] in _UPPER and set(s) <= _UPPER | _DIGITS | {"_"}
+
+
+def _is_ga4_name(s: str) -> bool:
+    letters = _LOWER | _UPPER
+    return (
+        0 < len(s) <= 40
+        and s[0] in letters
+        and set(s) <= letters | _DIGITS | {"_"}
+        and not s.startswith(_GA4_RESERVED_PREFIXES)
+    )
+
+
+def _is_legacy_wire(s: str) -> bool:
+    return 0 < len(s) <= 16 and s[0] in _LOWER and set(s) <= _LOWER | _DIGITS
+
+
+_KIND_TEXT: dict[str, str] = {
+    "constant": "a fixed value built into {app}",
+    "app_version": "the version of {app} that is running",
+    "client_id": "a random UUID4 created on this machine when the first hit is sent; "
+    "never derived from hardware, user, host or path",
+    "hit_type": "the kind of event, fixed per event",
+    "command": "the path of the command that ran, taken from {app}'s own command tree; "
+    "arguments, option values and paths are never included",
+    "runtime": "supplied by {app} when the event is recorded",
+}
+
+
+class Field(Record):
+    """One key that may appear on the wire."""
+
+    wire: str
+    description: str
+    example: str
+    kind: FieldKind
+    value: str | None = None  # the value of a constant field
+    obtained: str = ""  # how the value is obtained; derived from `kind` when empty
+
+
+class Event(Record):
+    """Something an app may report, with the fields it carries beyond the common ones."""
+
+    name: str
+    description: str
+    hit_type: str
+    fields: tuple[str, ...] = ()
+
+
+class Destination(Record):
+    """Where hits go and under which protocol."""
+
+    protocol: Protocol
+    tracking_id: str  # legacy: UA-XXXX-Y; ga4: the measurement id G-XXXXXXX
+    base_url: str = "https://www.google-analytics.com"
+    api_secret: str = ""  # ga4 only; not a secret in a distributed CLI, but required
+
+    @property
+    def path(self) -> str:
+        return "/collect" if self.protocol == "legacy" else "/mp/collect"
+
+
+_SPEC_ATTRS = (
+    "name",
+    "display_name",
+    "version",
+    "env_prefix",
+    "mode",
+    "destination",
+    "fields",
+    "common",
+    "events",
+    "purpose",
+    "access",
+    "retention",
+    "homepage",
+)
+
+
+class AppSpec:
+    """Everything an app declares to get the consent layer. Immutable; validated when built.
+
+    A plain slotted class rather than a dataclass: host commands build one on every
+    run, and defining a dataclass costs more start-up time than this whole module.
+    """
+
+    __slots__ = (*_SPEC_ATTRS, "_by_wire", "_notice_version")
+
+    name: str
+    display_name: str
+    version: str
+    env_prefix: str
+    mode: Mode
+    destination: Destination
+    fields: tuple[Field, ...]
+    common: tuple[str, ...]
+    events: tuple[Event, ...]
+    purpose: str
+    access: str
+    retention: str
+    homepage: str
+    _by_wire: dict[str, Field]
+    _notice_version: str | None
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        display_name: str,
+        version: str,
+        env_prefix: str,
+        mode: Mode,
+        destination: Destination,
+        fields: tuple[Field, ...],
+        common: tuple[str, ...],
+        events: tuple[Event, ...],
+        purpose: str,
+        access: str,
+        retention: str = "as set in the analytics property's data-retention settings",
+        homepage: str = "",
+    ) -> None:
+        values = locals()
+        for attr in _SPEC_ATTRS:
+            object.__setattr__(self, attr, values[attr])
+        _validate(self)
+        object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
+        object.__setattr__(self, "_notice_version", None)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"AppSpec is immutable; use .replace({name}=...)")
+
+    def replace(self, **changes: object) -> AppSpec:
+        """A copy with some attributes changed (validated again)."""
+        values: dict[str, object] = {a: getattr(self, a) for a in _SPEC_ATTRS}
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"AppSpec has no attribute(s) {sorted(unknown)}")
+        values.update(changes)
+        return AppSpec(**values)  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AppSpec):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a in _SPEC_ATTRS)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, a) for a in _SPEC_ATTRS))
+
+    def __repr__(self) -> str:
+        return f"AppSpec(name={self.name!r}, version={self.version!r}, mode={self.mode!r})"
+
+    # -- lookups -----------------------------------------------------------
+    def field(self, wire: str) -> Field:
+        return self._by_wire[wire]
+
+    def event(self, name: str) -> Event:
+        for event in self.events:
+            if event.name == name:
+                return event
+        known = ", ".join(e.name for e in self.events)
+        raise SpecError(f"{self.name} declares no event {name!r}; declared events: {known}")
+
+    def event_fields(self, event: Event) -> tuple[str, ...]:
+        """Wire names a hit of `event` carries, in declaration order."""
+        return self.common + tuple(w for w in event.fields if w not in self.common)
+
+    def obtained(self, f: Field) -> str:
+        if f.obtained:
+            return f.obtained
+        text = _KIND_TEXT[f.kind].format(app=self.display_name)
+        return f"{text}: {f.value!r}" if f.kind == "constant" else text
+
+    # -- derived names -----------------------------------------------------
+    @property
+    def disable_env(self) -> str:
+        return f"{self.env_prefix}_DISABLE_ANALYTICS"
+
+    @property
+    def debug_env(self) -> str:
+        return f"{self.env_prefix}_TELEMETRY_DEBUG"
+
+    @property
+    def endpoint_env(self) -> str:
+        return f"{self.env_prefix}_TELEMETRY_ENDPOINT"
+
+    @property
+    def keyring_service(self) -> str:
+        return f"{self.name}-telemetry"
+
+    @property
+    def notice_version(self) -> str:
+        cached: str | None = self._notice_version
+        if cached is None:
+            cached = notice_version(self)
+            object.__setattr__(self, "_notice_version", cached)
+        return cached
+
+
+def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
+    """The facts whose change must re-open consent: fields, events, destination, purposes.
+
+    Nested tuples of strings (and None), so that repr() is a canonical, stable text.
+    """
+    dest = spec.destination
+    return (
+        (
+            "fields",
+            tuple(
+                (f.wire, f.description, f.example, f.kind, f.value, spec.obtained(f))
+                for f in sorted(spec.fields, key=lambda f: f.wire)
+            ),
+        ),
+        ("common", tuple(sorted(spec.common))),
+        (
+            "events",
+            tuple(
+                (e.name, e.description, e.hit_type, tuple(sorted(e.fields)))
+                for e in sorted(spec.events, key=lambda e: e.name)
+            ),
+        ),
+        ("destination", (dest.protocol, dest.base_url, dest.path, dest.tracking_id)),
+        ("purpose", spec.purpose),
+        ("access", spec.access),
+        ("retention", spec.retention),
+    )
+
+
+def notice_version(spec: AppSpec) -> str:
+    return _sha256(repr(canonical_registry(spec)).encode("utf-8"))[:10]
+
+
+def _sha256(data: bytes) -> str:
+    # The builtin sha256 module loads in a fraction of a millisecond; hashlib pulls in
+    # OpenSSL (about 5 ms), which every host command would pay for.
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found, unused-ignore]  # 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
+        except ImportError:
+            from hashlib import sha256
+    digest: str = sha256(data).hexdigest()
+    return digest
+
+
+def _validate(spec: AppSpec) -> None:
+    problems: list[str] = []
+    if not _is_app_name(spec.name):
+        problems.append(f"name {spec.name!r} must be lower-case letters, digits, '-' or '_'")
+    if not _is_env_prefix(spec.env_prefix):
+        problems.append(f"env_prefix {spec.env_prefix!r} must be upper-case like 'LUMOGON'")
+    if spec.mode not in ("opt-out", "opt-in"):
+        problems.append(f"mode {spec.mode!r} must be 'opt-out' or 'opt-in'")
+    if spec.destination.protocol not in ("legacy", "ga4"):
+        problems.append(f"protocol {spec.destination.protocol!r} must be 'legacy' or 'ga4'")
+    if spec.destination.protocol == "ga4" and not spec.destination.api_secret:
+        problems.append("a GA4 destination needs an api_secret")
+    if not spec.purpose.strip() or not spec.access.strip():
+        problems.append("purpose and access must say why data is collected and who sees it")
+    problems += _field_problems(spec)
+    if problems:
+        raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+
+
+def _field_problems(spec: AppSpec) -> list[str]:
+    problems: list[str] = []
+    wire_rule = _is_ga4_name if spec.destination.protocol == "ga4" else _is_legacy_wire
+    seen: set[str] = set()
+    for f in spec.fields:
+        if f.wire in seen:
+            problems.append(f"field {f.wire!r} is declared twice")
+        seen.add(f.wire)
+        if not wire_rule(f.wire):
+            problems.append(f"field {f.wire!r} is not a valid {spec.destination.protocol} name")
+        if not f.description.strip():
+            problems.append(f"field {f.wire!r} has no description")
+        if not f.example.strip():
+            problems.append(f"field {f.wire!r} has no example")
+        if f.kind not in _KIND_TEXT:
+            problems.append(f"field {f.wire!r} has unknown kind {f.kind!r}")
+        if (f.kind == "constant") != (f.value is not None):
+            problems.append(f"field {f.wire!r}: exactly the constant fields carry a value")
+    if spec.destination.protocol == "ga4":
+        # GA4 has fixed places for these two: the body's client_id and each event's name.
+        for f in spec.fields:
+            if f.kind == "client_id" and f.wire != "client_id":
+                problems.append(
+                    f"GA4: the client_id field must be named 'client_id', not {f.wire!r}"
+                )
+            if f.kind == "hit_type" and f.wire != "name":
+                problems.append(f"GA4: the hit_type field must be named 'name', not {f.wire!r}")
+    kinds = [f.kind for f in spec.fields]
+    for needed in ("client_id", "hit_type"):
+        if kinds.count(needed) != 1:
+            problems.append(f"the registry needs exactly one field of kind {needed!r}")
+    for wire in spec.common:
+        if wire not in seen:
+            problems.append(f"common field {wire!r} is not declared")
+    names: set[str] = set()
+    for event in spec.events:
+        if event.name in names:
+            problems.append(f"event {event.name!r} is declared twice")
+        names.add(event.name)
+        if not event.description.strip():
+            problems.append(f"event {event.name!r} has no description")
+        if spec.destination.protocol == "ga4" and not _is_ga4_name(event.hit_type):
+            problems.append(f"event {event.name!r}: {event.hit_type!r} is not a valid GA4 name")
+        for wire in event.fields:
+            if wire not in seen:
+                problems.append(f"event {event.name!r} carries undeclared field {wire!r}")
+    if not spec.events:
+        problems.append("the registry declares no events")
+    return problems
+
+
+def command_event(spec: AppSpec) -> Event | None:
+    """The event that records a command run: the one carrying a field of kind 'command'."""
+    commands = {f.wire for f in spec.fields if f.kind == "command"}
+    for event in spec.events:
+        if commands.intersection(event.fields):
+            return event
+    return None

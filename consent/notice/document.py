@@ -1,0 +1,265 @@
+"""The privacy notice, generated from the registry, the destination and the decision rules.
+
+Never hand-written: what the notice says is what the sender enforces. Markdown
+for people and auditors, JSON for machines; both carry the same facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from consent.core.envgrammar import FALSE_WORDS, TRUE_WORDS
+from consent.core.spec import AppSpec
+from consent.wire.http import GA4_ENVELOPE, user_agent
+from consent.wire.sender import TIMEOUT
+
+HEADERS = ("Host", "User-Agent", "Content-Type", "Content-Length", "Connection")
+
+
+def facts(spec: AppSpec) -> dict[str, Any]:
+    """Everything the notice states, as plain data (the JSON form)."""
+    dest = spec.destination
+    host = urlsplit(dest.base_url).hostname or dest.base_url
+    legacy = dest.protocol == "legacy"
+    n = spec.name
+    return {
+        "app": spec.name,
+        "display_name": spec.display_name,
+        "notice_version": spec.notice_version,
+        "mode": spec.mode,
+        "purpose": spec.purpose,
+        "access": spec.access,
+        "retention": spec.retention,
+        "fields": [
+            {
+                "wire": f.wire,
+                "description": f.description,
+                "example": f.example,
+                "obtained": spec.obtained(f),
+                "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
+            }
+            for f in spec.fields
+        ],
+        "envelope": []
+        if legacy
+        else [{"wire": k, "description": v} for k, v in GA4_ENVELOPE.items()],
+        "events": [
+            {
+                "name": e.name,
+                "description": e.description,
+                "hit_type": e.hit_type,
+                "fields": list(spec.event_fields(e)),
+            }
+            for e in spec.events
+        ],
+        "destination": {
+            "protocol": "Universal Analytics Measurement Protocol v1"
+            if legacy
+            else "GA4 Measurement Protocol",
+            "method": "POST",
+            "url": dest.base_url.rstrip("/")
+            + dest.path
+            + ("" if legacy else "?measurement_id=…&api_secret=…"),
+            "host": host,
+            "body": "form-encoded (application/x-www-form-urlencoded); the query string is empty"
+            if legacy
+            else "JSON (application/json)",
+            "headers": list(HEADERS),
+            "user_agent": user_agent(spec),
+            "timeout_seconds": TIMEOUT,
+        },
+        "stored_locally": {
+            "client_id": f"the OS keyring (service '{spec.keyring_service}', user 'client-id'); "
+            f"where no keyring is usable, the file 'client-id' (mode 0600) in the user data directory",
+            "log": "the file 'telemetry-log.jsonl' (mode 0600) in the user state directory: the "
+            "time, event, fields and outcome of each hit handed to the sender (at most 200 entries)",
+            "config": f"the [telemetry] table of '{n}/config.toml' in the user config directory",
+        },
+        "opt_out": {
+            "flag": f"{n} --disable-analytics COMMAND",
+            "env": [spec.disable_env, "DO_NOT_TRACK"],
+            "env_disable_values": list(TRUE_WORDS),
+            "env_allow_values": ["(unset)", "(empty)", *FALSE_WORDS],
+            "env_other_values": "disable, with a warning in status",
+            "command": f"{n} telemetry disable",
+            "config_key": "[telemetry] enabled = false",
+            "policy_file": f"'{n}/telemetry.toml' in the system config directories, "
+            "with [telemetry] enabled = false",
+        },
+        "inspect": {
+            "show_payload": f"{n} telemetry show-payload [COMMAND…]",
+            "debug_env": spec.debug_env,
+            "log": f"{n} telemetry log",
+            "status": f"{n} telemetry status",
+        },
+    }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(spec: AppSpec) -> str:
+    f = facts(spec)
+    d = f["destination"]
+    app, name = spec.display_name, spec.name
+    out = [
+        f"# {app} telemetry notice",
+        "",
+        f"Notice version **{f['notice_version']}**. This notice is generated from the same field "
+        f"registry that {app}'s sender enforces: a key that is not listed here cannot be sent.",
+        "",
+        "## Why data is collected",
+        "",
+        spec.purpose,
+        "",
+        "## Whether anything is sent",
+        "",
+        *_mode_text(spec),
+        "",
+        "## What is sent",
+        "",
+        "Every field that any hit can carry:",
+        "",
+        "| wire name | meaning | example | how the value is obtained | sent with |",
+        "|---|---|---|---|---|",
+    ]
+    for fld in f["fields"]:
+        out.append(
+            f"| `{fld['wire']}` | {_cell(fld['description'])} | `{_cell(fld['example'])}` | "
+            f"{_cell(fld['obtained'])} | {', '.join(fld['events'])} |"
+        )
+    if f["envelope"]:
+        out += ["", "The GA4 request body wraps those fields in these keys:", ""]
+        out += [f"- `{e['wire']}`: {e['description']}" for e in f["envelope"]]
+    out += ["", "### Events", ""]
+    for e in f["events"]:
+        fields = ", ".join(f"`{w}`" for w in e["fields"])
+        out.append(
+            f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} Fields: {fields}."
+        )
+    out += [
+        "",
+        "Nothing else is sent: no arguments, option values, file paths, user or host names, "
+        "environment variables or hardware identifiers.",
+        "",
+        "## When and where",
+        "",
+        f"- **Destination:** `{d['method']} {d['url']}` ({d['protocol']}).",
+        f"- **Body:** {d['body']}.",
+        f"- **Headers:** exactly {', '.join(d['headers'])}; the User-Agent is `{d['user_agent']}`.",
+        "- **When:** as a command starts, a separate background process sends one request; the "
+        f"command never waits for it. The background process gives up after {d['timeout_seconds']:g} "
+        "seconds.",
+        "- **Offline or failing:** the hit is dropped silently: never retried, never queued.",
+        f"- **Besides the body:** like any connection, the request reveals your IP address to "
+        f"{d['host']}, which may derive a coarse location from it.",
+        *(
+            [
+                "- **Note:** Google stopped processing Universal Analytics hits on 1 July 2023; "
+                "hits to this destination are received but no longer appear in reports."
+            ]
+            if spec.destination.protocol == "legacy" and "google-analytics.com" in d["host"]
+            else []
+        ),
+        "",
+        "## Who has access",
+        "",
+        f"{spec.access} Retention: {spec.retention}.",
+        "",
+        "## What is stored on this machine",
+        "",
+        f"- **Anonymous id:** {f['stored_locally']['client_id']}. It is created only when the first "
+        f"hit is sent. `{name} telemetry disable` deletes it; `{name} telemetry reset` replaces it.",
+        f"- **Log:** {f['stored_locally']['log']}. Delete the file at any time.",
+        f"- **Your choice:** {f['stored_locally']['config']}. `{name} telemetry status` prints every "
+        "path in force on your machine.",
+        "",
+        "## How to opt out",
+        "",
+        "Any one of these is enough; none of them sends anything (not even an opt-out event).",
+        "",
+        f"- For one run: `{f['opt_out']['flag']}`.",
+        f"- In your shell, CI or container: `{spec.disable_env}=1` or `DO_NOT_TRACK=1`.",
+        f"- For good: `{f['opt_out']['command']}` (also deletes the anonymous id), or "
+        f"`{f['opt_out']['config_key']}` in the config file.",
+        f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}.",
+        "",
+        "The two environment variables read values this way (trimmed, any case):",
+        "",
+        "| value | effect |",
+        "|---|---|",
+        f"| unset, empty, {', '.join(f'`{w}`' for w in FALSE_WORDS)} | no effect |",
+        f"| {', '.join(f'`{w}`' for w in TRUE_WORDS)} | telemetry off |",
+        "| anything else | telemetry off, and `status` warns that the value was not understood |",
+        "",
+        "## How to see exactly what is sent",
+        "",
+        f"- `{f['inspect']['show_payload']}` prints the exact request — method, URL, headers and "
+        "body — that a command line would send, without sending anything.",
+        f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it.",
+        f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome.",
+        f"- `{f['inspect']['status']}` says whether telemetry is on, and which setting decided.",
+        "",
+        "## When this notice changes",
+        "",
+        "The notice version is a hash of the fields, events, destination and purposes above. If any "
+        "of them changes, the version changes and earlier consent no longer counts: "
+        + (
+            "the new notice is shown before anything new is sent."
+            if spec.mode == "opt-out"
+            else "you are asked again."
+        )
+        + " A recorded opt-out stays an opt-out.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _mode_text(spec: AppSpec) -> list[str]:
+    app = spec.display_name
+    if spec.mode == "opt-in":
+        return [
+            f"Nothing is sent unless you agree. {app} asks once, in an interactive terminal; the "
+            "default answer is no, and runs without a terminal (scripts, CI) never ask and never send."
+        ]
+    return [
+        f"{app} is opt-out. The first time a person runs a {app} command in an interactive "
+        "terminal, this notice is summarised on the screen and nothing is sent in that run; hits "
+        "are sent from the next run on unless you opt out. Runs without a terminal or in CI never "
+        "show the notice and so never send, unless someone enabled telemetry explicitly.",
+    ]
+
+
+def first_run_text(spec: AppSpec) -> str:
+    """The short notice for the first interactive run of an opt-out app (stderr)."""
+    n = spec.name
+    kinds = {f.kind for f in spec.fields}
+    what = []
+    if "command" in kinds:
+        what.append("the name of the command you ran (never its arguments)")
+    if "app_version" in kinds:
+        what.append(f"the {spec.display_name} version")
+    if "client_id" in kinds:
+        what.append("a random anonymous id")
+    what += [f.description.rstrip(".").lower() for f in spec.fields if f.kind == "runtime"]
+    return "\n".join(
+        [
+            f"{spec.display_name} collects anonymous usage data to learn which commands are used: "
+            f"{', '.join(what)}. Nothing else.",
+            "Nothing was sent this time. To opt out, use any one of:",
+            f"  {n} telemetry disable",
+            f"  {spec.disable_env}=1   (or DO_NOT_TRACK=1)",
+            f"  {n} --disable-analytics COMMAND   (this run only)",
+            f"Full notice: {n} telemetry notice    Exactly what is sent: {n} telemetry show-payload",
+        ]
+    )
+
+
+def question_text(spec: AppSpec) -> str:
+    return (
+        f"{spec.display_name} would like to send anonymous usage data (which command ran, the "
+        f"version, a random id). Details: {spec.name} telemetry notice\n"
+        f"Allow it? [y/N] "
+    )

@@ -1,0 +1,73 @@
+"""Rendering a decision for people (`status`) and for scripts (`status --json`).
+
+Pure: values in, text or plain dicts out. The JSON schema is documented in
+docs/configuration.md and is part of the public interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from consent.core.rules import Decision
+from consent.store.paths import Locations
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Facts beyond the decision that `status` shows."""
+
+    app: str
+    mode: str
+    client_id: str  # where the anonymous id is kept: "keyring", "file", or "none"
+    client_id_detail: str
+
+
+def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str, Any]:
+    d = decision.decided_by
+    return {
+        "schema": SCHEMA_VERSION,
+        "app": extras.app,
+        "enabled": decision.enabled,
+        "decided_by": {"source": d.source, "detail": d.detail, **d.origin},
+        "sources": [
+            {"source": v.source, "vote": v.vote, "detail": v.detail, **v.origin}
+            for v in decision.trace
+        ],
+        "mode": extras.mode,
+        "notice_version": decision.notice_version,
+        "pending": decision.pending,
+        "config_path": str(locs.config_file),
+        "policy_paths": [str(p) for p in locs.policy_files],
+        "client_id": {"stored": extras.client_id, "detail": extras.client_id_detail},
+        "warnings": list(decision.warnings),
+    }
+
+
+def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[str]:
+    state = "enabled" if decision.enabled else "disabled"
+    d = decision.decided_by
+    lines = [
+        f"Telemetry for {extras.app} is {state}.",
+        f"decided by: {d.source}: {d.detail}",
+        "",
+        "sources, strongest first:",
+    ]
+    width = max(len(v.source) for v in decision.trace)
+    for v in decision.trace:
+        vote = v.vote or "-"
+        lines.append(f"  {v.source:<{width}}  {vote:<7}  {v.detail}")
+    lines += [
+        "",
+        f"mode:            {extras.mode}",
+        f"notice version:  {decision.notice_version}",
+        f"config file:     {locs.config_file}",
+    ]
+    for i, p in enumerate(locs.policy_files):
+        lines.append(f"{'policy file:' if i == 0 else '':<17}{p}")
+    lines.append(f"anonymous id:    {extras.client_id_detail}")
+    if decision.warnings:
+        lines += ["", "warnings:"] + [f"  ! {w}" for w in decision.warnings]
+    return lines

@@ -1,0 +1,59 @@
+"""Recording what a person chose: enable, disable, and "this notice was shown".
+
+Each choice is stored with the notice version it covers, when, and how it was
+made, so `status` can explain it later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from consent.core.rules import PolicyReading
+from consent.core.spec import AppSpec
+from consent.errors import PolicyLockedError
+from consent.store.configwrite import WriteResult, now_utc, update_telemetry
+from consent.store.paths import Locations
+from consent.store.sources import read_policies
+
+
+@dataclass(frozen=True)
+class Recorded:
+    write: WriteResult
+    notice_version: str
+    at: str
+
+
+def policy_lock(locs: Locations) -> PolicyReading | None:
+    """The first admin policy file that locks telemetry off (unreadable ones included)."""
+    for reading in read_policies(locs):
+        if reading.locks or reading.state == "error":
+            return reading
+    return None
+
+
+def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) -> Recorded:
+    """Store an explicit enable or disable. Enabling under an admin lock is refused."""
+    if enabled:
+        lock = policy_lock(locs)
+        if lock is not None:
+            why = f" ({lock.problem}, so it counts as a lock)" if lock.problem else ""
+            raise PolicyLockedError(
+                f"telemetry is locked off by the administrator's policy file {lock.path}{why}; "
+                f"nothing was recorded. Ask whoever manages this machine if it should change."
+            )
+    at = now_utc()
+    version = spec.notice_version
+    write = update_telemetry(
+        locs.config_file,
+        {"enabled": enabled, "notice_version": version, "decided_at": at, "decided_via": via},
+    )
+    return Recorded(write, version, at)
+
+
+def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
+    at = now_utc()
+    version = spec.notice_version
+    write = update_telemetry(
+        locs.config_file, {"notice_shown_version": version, "notice_shown_at": at}
+    )
+    return Recorded(write, version, at)

@@ -1,0 +1,181 @@
+"""Writing the user's `[telemetry]` table without losing anything they wrote.
+
+tomlkit keeps comments, key order and every other table; the write is atomic and
+serialised across processes. A file that cannot be read as valid consent is kept
+beside the new one as a backup before anything replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from consent.core.records import TABLE, consent_record
+from consent.errors import ConfigError
+from consent.store.fileio import atomic_write, locked, remove_stale_temps
+from consent.store.tomlread import MAX_BYTES, parse_toml
+
+MANAGED_KEYS = (
+    "enabled",
+    "notice_version",
+    "decided_at",
+    "decided_via",
+    "notice_shown_version",
+    "notice_shown_at",
+)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: Path  # the file written (the target when config.toml is a symlink)
+    backup: Path | None  # where an unreadable or invalid earlier file was kept
+
+
+def now_utc() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
+    """Set keys of the `[telemetry]` table in `path` (a None value removes the key)."""
+    target = Path(os.path.realpath(path))  # write through a symlink, keep the link
+    try:
+        st_mode = target.stat().st_mode
+        if not stat.S_ISREG(st_mode):
+            kind = "a directory" if stat.S_ISDIR(st_mode) else "not a regular file"
+            raise ConfigError(
+                f"{path} is {kind}, so the telemetry choice cannot be recorded there; "
+                f"move it away (nothing was changed) and run the command again"
+            )
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        # A symlink loop, or a path running through a regular file: only a person can untangle it.
+        raise ConfigError(
+            f"cannot inspect {path} ({exc.strerror or exc}), so nothing was changed; fix what is "
+            f"at that path, or set {_hint_env()} to another directory"
+        ) from None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the config directory {target.parent} ({exc.strerror or exc}); "
+            f"set {_hint_env()} to a writable directory or fix its permissions"
+        ) from None
+    with locked(target.parent / f".{target.name}.lock"):
+        remove_stale_temps(target.parent)
+        return _update_locked(path, target, values)
+
+
+def _update_locked(shown: Path, target: Path, values: dict[str, Any]) -> WriteResult:
+    import tomlkit
+
+    doc, mode, backup = _load_for_edit(shown, target)
+    table = doc.get(TABLE)
+    if table is None:
+        table = tomlkit.table()
+        doc[TABLE] = table
+    for key, value in values.items():
+        if value is None:
+            if key in table:
+                del table[key]
+        else:
+            table[key] = value
+    _drop_bad_managed(table)
+    try:
+        atomic_write(target, tomlkit.dumps(doc).encode("utf-8"), mode)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {shown} ({exc.strerror or exc}); make its directory writable, "
+            f"or set {_hint_env()} to a writable directory"
+        ) from None
+    return WriteResult(target, backup)
+
+
+def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
+    """The document to edit, the file mode to keep, and the backup made of a bad file."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    mode = 0o644
+    try:
+        st = target.stat()
+        mode = stat.S_IMODE(st.st_mode) | stat.S_IRUSR | stat.S_IWUSR
+        if st.st_size > MAX_BYTES:
+            raise OSError(0, f"larger than {MAX_BYTES} bytes")
+        data = target.read_bytes()
+    except FileNotFoundError:
+        return tomlkit.document(), mode, None
+    except OSError:
+        # Unreadable: a rename needs no read permission, and keeps every byte.
+        backup = _backup_path(target)
+        try:
+            os.rename(target, backup)
+        except OSError as exc:
+            raise ConfigError(
+                f"{shown} cannot be read and cannot be moved aside ({exc.strerror or exc}); "
+                f"fix its permissions, then run the command again"
+            ) from None
+        return tomlkit.document(), 0o644, backup
+    try:
+        parse_toml(data)  # the reader's verdict: what tomllib rejects is broken
+        doc = tomlkit.parse(data.decode("utf-8"))
+    except (ValueError, TOMLKitError, RecursionError):
+        return tomlkit.document(), mode, _write_backup(target, data)
+    table = doc.get(TABLE)
+    if table is not None and not isinstance(table, dict):
+        del doc[TABLE]  # keep every other table; the backup keeps the odd value
+        return doc, mode, _write_backup(target, data)
+    try:
+        consent_record(doc.unwrap())
+    except ValueError:
+        # Wrong types: the bad keys are replaced or dropped, the rest is kept.
+        return doc, mode, _write_backup(target, data)
+    return doc, mode, None
+
+
+def _drop_bad_managed(table: Any) -> None:
+    """Remove managed keys of the wrong type that this write did not replace."""
+    for key in MANAGED_KEYS:
+        if key not in table:
+            continue
+        value = table[key]
+        ok = isinstance(value, bool) if key == "enabled" else isinstance(value, str)
+        if not ok:
+            del table[key]
+
+
+def _backup_path(target: Path) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    candidate = target.with_name(f"{target.name}.bak-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = target.with_name(f"{target.name}.bak-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def _write_backup(target: Path, data: bytes) -> Path:
+    backup = _backup_path(target)
+    try:
+        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            backup.unlink()
+        raise ConfigError(
+            f"{target} is not valid and a backup of it could not be written "
+            f"({exc.strerror or exc}); nothing was changed"
+        ) from None
+    return backup
+
+
+def _hint_env() -> str:
+    return "XDG_CONFIG_HOME" if os.name == "posix" else "the config directory"

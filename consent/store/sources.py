@@ -1,0 +1,84 @@
+"""One small reader per source, turning the world into `decide.Inputs`.
+
+Reading never writes: no file, directory, id or keyring entry is created here.
+With `full=False` (a host command's run) the cheap sources are read first and
+the files are skipped once one of them already disables.
+"""
+
+from __future__ import annotations
+
+import os
+
+from consent.core.envgrammar import EnvReading, read_env
+from consent.core.records import consent_record, policy_locks
+from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
+from consent.core.spec import AppSpec
+from consent.store.paths import Locations, locations
+from consent.store.tomlread import read_toml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+DO_NOT_TRACK = "DO_NOT_TRACK"
+
+
+def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
+    env = dict(environ)
+    return (read_env(spec.disable_env, env), read_env(DO_NOT_TRACK, env))
+
+
+def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
+    out = []
+    for path in locs.policy_paths:
+        state, doc, problem = read_toml(path)
+        locks = False
+        if state == "ok":
+            locks, problem = policy_locks(doc)
+        out.append(PolicyReading(path, state, locks, problem))
+    return tuple(out)
+
+
+def read_config(locs: Locations) -> ConfigReading:
+    path = locs.config_path
+    state, doc, problem = read_toml(path)
+    if state != "ok":
+        return ConfigReading(path, state, problem=problem)
+    try:
+        return ConfigReading(path, "ok", consent_record(doc))
+    except ValueError as exc:
+        return ConfigReading(path, "error", problem=f"is invalid: {exc}")
+
+
+def gather(
+    spec: AppSpec,
+    *,
+    flag: bool = False,
+    environ: Mapping[str, str] | None = None,
+    locs: Locations | None = None,
+    full: bool = True,
+) -> Inputs:
+    environ = os.environ if environ is None else environ
+    envs = read_envs(spec, environ)
+    if not full and (flag or any(e.disables for e in envs)):
+        # The fast path stops here; the notice version is not even computed.
+        return Inputs(spec.name, spec.mode, "", flag, envs, None, None)
+    locs = locations(spec) if locs is None else locs
+    policies = read_policies(locs)
+    if not full and any(p.locks or p.state == "error" for p in policies):
+        return Inputs(spec.name, spec.mode, spec.notice_version, flag, envs, policies, None)
+    return Inputs(
+        spec.name, spec.mode, spec.notice_version, flag, envs, policies, read_config(locs)
+    )
+
+
+def resolve(
+    spec: AppSpec,
+    *,
+    flag: bool = False,
+    environ: Mapping[str, str] | None = None,
+    locs: Locations | None = None,
+    full: bool = True,
+) -> Decision:
+    """Read every source and decide. The one entry point for "may we send?"."""
+    return decide(gather(spec, flag=flag, environ=environ, locs=locs, full=full))

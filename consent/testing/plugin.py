@@ -1,0 +1,71 @@
+"""pytest plugin for apps built on consent (entry point `consent`, loaded by pytest on its own).
+
+Fixtures, all opt-in (a test gets one only by naming it):
+
+- `consent_home`: an isolated home: XDG config, data, state, cache and system
+  config dirs in a tmp dir, the file-backed test keyring (in this process and in
+  subprocesses), and none of the machine's telemetry, CI or colour variables.
+  `consent_home.env` is the environment for subprocesses.
+- `consent_collector`: a local collector on 127.0.0.1 that validates hits like
+  Google's servers; point `<PREFIX>_TELEMETRY_ENDPOINT` at `consent_collector.url`.
+- `consent_sockets`: proves no socket was opened, in this process
+  (`with consent_sockets: ...`) and in subprocesses (`env=consent_sockets.env(...)`),
+  then `consent_sockets.assert_no_sockets()`.
+
+This module is imported by pytest only, never by an app's command, and imports
+little until a fixture is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from consent.testing.home import Home, can_isolate
+from consent.testing.sockets import SocketWatch
+
+if TYPE_CHECKING:
+    from consent.testing.collector import Collector
+
+__all__ = ["Home", "SocketWatch", "consent_collector", "consent_home", "consent_sockets"]
+
+
+@pytest.fixture
+def consent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
+    """An isolated home for one test; os.environ is switched to it for the test's duration."""
+    if not can_isolate():
+        pytest.skip("consent_home needs an XDG platform (Linux, BSD) to redirect every path")
+    import os
+
+    home = Home.create(tmp_path / "home", os.environ)
+    for name in list(os.environ):
+        if name not in home.env:
+            monkeypatch.delenv(name)
+    for name, value in home.env.items():
+        monkeypatch.setenv(name, value)
+    # keyring caches its backend on first use, so the environment alone may come too late.
+    import keyring.core
+
+    from consent.testing.keyring import FileKeyring
+
+    backend = FileKeyring()  # type: ignore[no-untyped-call]  # keyring is untyped
+    monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
+    yield home
+
+
+@pytest.fixture
+def consent_collector() -> Iterator[Collector]:
+    """A started local collector (behaviour `ok`); see consent.testing.collector for the others."""
+    from consent.testing.collector import Collector
+
+    with Collector() as collector:
+        yield collector
+
+
+@pytest.fixture
+def consent_sockets(tmp_path: Path) -> SocketWatch:
+    """A watch for socket and spawn events; children log to a file in tmp_path."""
+    return SocketWatch(tmp_path / "consent-socket-audit.jsonl")

@@ -1,0 +1,92 @@
+"""Building a hit from the registry, and refusing anything the registry does not declare.
+
+A hit is an ordered list of (wire name, value) pairs for one declared event.
+Values come from the field's kind; the caller may supply only `runtime` fields,
+and a key that is not declared for the event is refused before any encoding.
+"""
+
+from __future__ import annotations
+
+from consent.core.spec import AppSpec
+from consent.core.value import Record
+from consent.errors import HitError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CLIENT_ID_PLACEHOLDER = "<anonymous-id: created when the first hit is sent>"
+
+# Byte limits of the legacy protocol (reference §A.4 / §D U6).
+LEGACY_LIMITS = {"an": 100, "av": 100, "cd": 2048, "ec": 150, "ea": 500, "el": 500}
+GA4_VALUE_LIMIT = 100
+GA4_MAX_PARAMS = 25
+
+
+class Hit(Record):
+    event: str
+    pairs: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.pairs)
+
+
+def build_hit(
+    spec: AppSpec,
+    event_name: str,
+    *,
+    client_id: str,
+    command: str | None = None,
+    values: Mapping[str, str] | None = None,
+) -> Hit:
+    """The hit for `event_name`; raises HitError for undeclared keys or broken limits."""
+    event = spec.event(event_name)
+    wires = spec.event_fields(event)
+    supplied = dict(values or {})
+    undeclared = sorted(k for k in supplied if k not in wires or spec.field(k).kind != "runtime")
+    if undeclared:
+        keys = ", ".join(map(repr, undeclared))
+        raise HitError(
+            f"{spec.name}: the {event_name!r} event does not declare {keys} as a runtime "
+            f"field; declare it in the AppSpec registry to send it"
+        )
+    pairs: list[tuple[str, str]] = []
+    for wire in wires:
+        f = spec.field(wire)
+        if f.kind == "constant":
+            value = f.value or ""
+        elif f.kind == "app_version":
+            value = spec.version
+        elif f.kind == "client_id":
+            value = client_id
+        elif f.kind == "hit_type":
+            value = event.hit_type
+        elif f.kind == "command":
+            if command is None:
+                raise HitError(f"{spec.name}: the {event_name!r} event needs the command path")
+            value = command
+        else:
+            if wire not in supplied:
+                raise HitError(f"{spec.name}: the {event_name!r} event needs a value for {wire!r}")
+            value = supplied[wire]
+        pairs.append((wire, str(value)))
+    hit = Hit(event_name, tuple(pairs))
+    check_limits(spec, hit)
+    return hit
+
+
+def check_limits(spec: AppSpec, hit: Hit) -> None:
+    if spec.destination.protocol == "legacy":
+        for wire, value in hit.pairs:
+            limit = LEGACY_LIMITS.get(
+                wire, 150 if wire.startswith("cd") and wire[2:].isdigit() else None
+            )
+            if limit is not None and len(value.encode("utf-8")) > limit:
+                raise HitError(f"{wire!r} is longer than the protocol's {limit} bytes")
+        return
+    params = [(w, v) for w, v in hit.pairs if spec.field(w).kind not in ("client_id", "hit_type")]
+    if len(params) > GA4_MAX_PARAMS:
+        raise HitError(f"a GA4 event carries at most {GA4_MAX_PARAMS} params, not {len(params)}")
+    for wire, value in params:
+        if len(value) > GA4_VALUE_LIMIT:
+            raise HitError(f"{wire!r} is longer than GA4's {GA4_VALUE_LIMIT} characters")

@@ -1,0 +1,40 @@
+"""lumogon, the reference CLI built on consent: a container-inspection tool with honest telemetry.
+
+`lumogon.spec` declares what it may send (`SPEC`, `VERSION`); `lumogon.cli` is its typer app
+(`app`, and `main`, the console script). The names are re-exported lazily, so that reading the
+spec never builds the app.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from lumogon.cli import app, main
+    from lumogon.spec import SPEC, VERSION
+
+_EXPORTS = {
+    "SPEC": "lumogon.spec",
+    "VERSION": "lumogon.spec",
+    "app": "lumogon.cli",
+    "main": "lumogon.cli",
+}
+
+__all__ = ["SPEC", "VERSION", "app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'lumogon' has no attribute {name!r}") from None
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,5 @@
+"""`python -m lumogon`: the same as the `lumogon` console script."""
+
+from lumogon.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""lumogon's AppSpec: the original tool's fields and events, and where its hits go."""
+
+from __future__ import annotations
+
+from consent.core.spec import AppSpec, Destination, Event, Field
+
+VERSION = "0.1.0"
+
+SPEC = AppSpec(
+    name="lumogon",
+    display_name="Lumogon",
+    version=VERSION,
+    env_prefix="LUMOGON",
+    mode="opt-out",
+    destination=Destination(protocol="legacy", tracking_id="UA-54263865-7"),
+    fields=(
+        Field("v", "Measurement Protocol version.", "1", "constant", "1"),
+        Field(
+            "tid",
+            "The Lumogon analytics property that receives the hit.",
+            "UA-54263865-7",
+            "constant",
+            "UA-54263865-7",
+        ),
+        Field(
+            "cid",
+            "Anonymous client id: tells repeat use apart from new installs, and nothing else.",
+            "35009a79-1a05-49d7-b876-2b884d0f825b",
+            "client_id",
+        ),
+        Field("an", "Application name.", "Lumogon", "constant", "Lumogon"),
+        Field("av", "Application version.", "0.1.0", "app_version"),
+        Field(
+            "t",
+            "Hit type: 'screenview' for a command run, 'event' for a report upload.",
+            "screenview",
+            "hit_type",
+        ),
+        Field(
+            "cd",
+            "Screen name: the command that ran, without any of its arguments.",
+            "lumogon version",
+            "command",
+        ),
+        Field("ec", "Event category of the upload event.", "UX", "constant", "UX"),
+        Field("ea", "Event action of the upload event.", "upload", "constant", "upload"),
+    ),
+    common=("v", "tid", "cid", "an", "av", "t"),
+    events=(
+        Event("screenview", "A Lumogon command was run.", "screenview", ("cd",)),
+        Event("upload", "An upload of a Lumogon report was attempted.", "event", ("ec", "ea")),
+    ),
+    purpose="To learn which Lumogon commands are used and how often, so that development "
+    "effort goes where it helps people most.",
+    access="The Lumogon maintainers, through the Google Analytics property UA-54263865-7 "
+    "(Google processes the hits on their behalf).",
+)
