@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from consent.core.spec import AppSpec, Destination, Event, Field
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
     from consent.store.sources import resolve as decide
-    from consent.wire.events import record_event
+    from consent.wire.gate import record_event
 
 _EXPORTS = {
     "AppSpec": ("consent.core.spec", "AppSpec"),
@@ -44,7 +44,7 @@ _EXPORTS = {
     "Event": ("consent.core.spec", "Event"),
     "Field": ("consent.core.spec", "Field"),
     "install": ("consent.cli.install", "install"),
-    "record_event": ("consent.wire.events", "record_event"),
+    "record_event": ("consent.wire.gate", "record_event"),
     "decide": ("consent.store.sources", "resolve"),
     "Decision": ("consent.core.rules", "Decision"),
     "ConsentError": ("consent.errors", "ConsentError"),

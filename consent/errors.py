@@ -1,14 +1,40 @@
-"""The toolkit's exceptions: one base class and a few subclasses.
+"""The toolkit's exceptions: one base class and a few subclasses that carry data.
 
-Foreign errors (OSError, TOML parse errors, keyring errors) are translated into
-these where they enter, with messages that say what happened and what to do.
+```
+ConsentError                 message; .path and .hint when they apply
+├── SpecError                an AppSpec (registry, names, destination) is invalid
+├── ConfigError              a file of the toolkit's cannot be read or written (.path)
+│   └── LockTimeoutError     another process held a lock too long (.path, .waited)
+├── PolicyLockedError        an admin policy file locks telemetry off (.path)
+├── HitError                 a hit breaks the registry or a protocol limit (.event, .field)
+└── EndpointError            an endpoint URL is not allowed (.url, .variable)
+```
+
+Foreign errors (OSError, TOML parse errors, keyring errors) are translated into these where
+they enter. `str(error)` is the whole message a person reads: what happened, then the hint
+(what to do).
 """
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import os
+
+    PathLike = str | os.PathLike[str]
+
 
 class ConsentError(Exception):
     """Base class for every error the toolkit raises on purpose."""
+
+    def __init__(self, message: str, *, path: PathLike | None = None, hint: str = "") -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
 
 
 class SpecError(ConsentError):
@@ -16,12 +42,34 @@ class SpecError(ConsentError):
 
 
 class ConfigError(ConsentError):
-    """The user config could not be read or written."""
+    """A file the toolkit keeps (config, lock, log, id) could not be read or written."""
+
+
+class LockTimeoutError(ConfigError):
+    """Another process held the lock at `path` for longer than `waited` seconds."""
+
+    def __init__(self, message: str, *, path: PathLike, waited: float, hint: str = "") -> None:
+        super().__init__(message, path=path, hint=hint)
+        self.waited = waited
 
 
 class PolicyLockedError(ConsentError):
-    """An admin policy file locks telemetry off; the user cannot enable it."""
+    """An admin policy file (`path`) locks telemetry off; the user cannot enable it."""
 
 
 class HitError(ConsentError):
-    """A hit carries a key the registry does not declare, or breaks a protocol limit."""
+    """A hit carries a key or value the registry does not declare, or breaks a protocol limit."""
+
+    def __init__(self, message: str, *, event: str = "", field: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.event = event
+        self.field = field
+
+
+class EndpointError(ConsentError):
+    """An endpoint URL (`url`, from `variable` when it is an override) is not allowed."""
+
+    def __init__(self, message: str, *, url: str, variable: str = "", hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.variable = variable

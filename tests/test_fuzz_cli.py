@@ -26,8 +26,8 @@ from test_argv_secrets import SECRETS
 from test_decision_property import POLICY, config_bytes, explicit_enable, policy_allows
 from typer.testing import CliRunner
 
-from consent.core.records import TABLE, consent_record
-from consent.store.configwrite import MANAGED_KEYS
+from consent.core.names import MANAGED_KEYS, TABLE
+from consent.core.records import consent_record
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC, app
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_spec import opt_in_spec
 
-from consent.errors import HitError
+from consent.errors import EndpointError, HitError
 from consent.wire.hits import build_hit
 from consent.wire.http import encode, endpoint_for, parse_endpoint
 from lumogon import SPEC
@@ -128,8 +128,9 @@ def test_allowed_endpoints(url: str) -> None:
     ],
 )
 def test_refused_endpoints(url: str) -> None:
-    with pytest.raises(HitError):
+    with pytest.raises(EndpointError) as caught:
         parse_endpoint(url)
+    assert caught.value.url == url and not isinstance(caught.value, HitError)
 
 
 @pytest.mark.parametrize("url", ["https://[::1", "https://127.0.0.1/\u20ac", "http://10.1.2.3"])
@@ -194,7 +195,7 @@ def test_endpoint_parser_agrees_with_urlsplit(url: str) -> None:
 
     try:
         endpoint = parse_endpoint(url)
-    except HitError:
+    except EndpointError:
         return
     parts = urlsplit(url)
     assert endpoint.scheme == parts.scheme.lower()

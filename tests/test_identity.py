@@ -8,11 +8,12 @@ import pytest
 from conftest import Iso
 from keyring.backend import KeyringBackend
 
+from consent.core.names import KEYRING_USER
 from consent.store import identity
 from consent.testing.keyring import FailingDelete, FailingGet, FileKeyring
 from lumogon import SPEC
 
-ENTRY = f"{SPEC.keyring_service}\x00{identity.USER}"
+ENTRY = f"{SPEC.keyring_service}\x00{KEYRING_USER}"
 
 
 @pytest.fixture

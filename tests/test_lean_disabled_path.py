@@ -25,7 +25,7 @@ FORBIDDEN = (
     "urllib.request",
     "ssl",
     "socket",
-    "consent.wire.gate",
+    "consent.wire.job",
     "consent.wire.sender",
     "consent.store.identity",
     "consent.wire.http",
@@ -74,7 +74,7 @@ def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
 def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
-    assert {"consent.wire.gate", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
+    assert {"consent.wire.hits", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
 
 
 def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:

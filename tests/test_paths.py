@@ -94,5 +94,5 @@ def test_no_home_at_all_is_a_message_not_a_traceback(tmp_path: Path) -> None:
         else:
             assert proc.returncode == 1
             assert proc.stderr.startswith("error: cannot tell where lumogon keeps its files")
-            assert "Set HOME" in proc.stderr
+            assert "set HOME" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written into the cwd

@@ -17,7 +17,7 @@ PUBLIC = {
     "Event": "consent.core.spec",
     "Destination": "consent.core.spec",
     "install": "consent.cli.install",
-    "record_event": "consent.wire.events",
+    "record_event": "consent.wire.gate",
     "decide": "consent.store.sources",
     "Decision": "consent.core.rules",
     "ConsentError": "consent.errors",

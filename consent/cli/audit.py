@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from consent.cli.console import guarded, note, result
-from consent.cli.telemetry import flag_given, why_off
+from consent.cli.instrument import flag_given
 from consent.core.spec import AppSpec
+from consent.notice.status import why_off
 from consent.store.paths import locations
 from consent.store.sources import resolve
 

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 import typer
 import typer.main
 
+from consent.cli.instrument import FLAG_KEY
 from consent.cli.lazygroup import lazy_group_class
-from consent.cli.telemetry import telemetry_app
+from consent.core.names import FLAG
 from consent.core.spec import AppSpec
 from consent.errors import ConsentError
-from consent.wire.events import FLAG_KEY
 
 _FLAG_PARAM = "consent_disable_analytics"
 _CTX_PARAM = "consent_ctx"
@@ -50,9 +50,15 @@ def install(app: typer.Typer, spec: AppSpec) -> typer.Typer:
     # The telemetry group is built only when used (see consent.cli.lazygroup), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls, lambda: typer.main.get_command(telemetry_app(spec)))
+    info.cls = lazy_group_class(host_cls, lambda: _build_group(spec))
     setattr(app, _INSTALLED, spec)
     return app
+
+
+def _build_group(spec: AppSpec) -> Any:
+    from consent.cli.telemetry import telemetry_app
+
+    return typer.main.get_command(telemetry_app(spec))
 
 
 def _instance_callback(app: typer.Typer) -> Callable[..., Any] | None:
@@ -88,7 +94,7 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
             _FLAG_PARAM,
             inspect.Parameter.KEYWORD_ONLY,
             default=False,
-            annotation=Annotated[bool, typer.Option("--disable-analytics", help=_FLAG_HELP)],
+            annotation=Annotated[bool, typer.Option(FLAG, help=_FLAG_HELP)],
         )
     ]
     if host_ctx is None:

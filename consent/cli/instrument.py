@@ -7,16 +7,34 @@ reach a payload. `telemetry` commands, `--help` and completion record nothing.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
+from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec, command_event
-from consent.wire.events import FLAG_KEY, current_context
 
-SKIP_GROUP = "telemetry"
+FLAG_KEY = "consent.disable_analytics"  # where the root callback keeps --disable-analytics
+
 _MARK = "_consent_instrumented"
+
+
+def flag_given(ctx: typer.Context) -> bool:
+    """Was --disable-analytics given to this run (anywhere the root callback saw it)?"""
+    return bool(ctx.meta.get(FLAG_KEY, False))
+
+
+def current_context() -> Any:
+    """The running typer/click command's context, if this program runs one."""
+    if "typer" not in sys.modules and "click" not in sys.modules:
+        return None
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # older typer depends on click itself
+        from click import get_current_context  # type: ignore[import-not-found, no-redef, unused-ignore]
+    return get_current_context(silent=True)
 
 
 def command_path(ctx: typer.Context, spec: AppSpec) -> str:
@@ -35,7 +53,7 @@ def instrument(root: typer.Context, spec: AppSpec) -> None:
         return
     setattr(group, _MARK, True)
     for name, command in getattr(group, "commands", {}).items():
-        if name != SKIP_GROUP:
+        if name != GROUP_NAME:
             _wrap_tree(command, spec)
 
 
@@ -69,18 +87,23 @@ def _wrap_group(group: Any, spec: AppSpec) -> None:
 
 
 def on_command(ctx: typer.Context, spec: AppSpec) -> None:
-    """Called as a command starts: decide, then (only if enabled) send. Never raises."""
+    """Called as a command starts: decide once for the run, then send only if enabled.
+
+    The decision is registered with the gate first, so that every `record_event` of this run
+    uses it: a run that shows the first-run notice or asks the question is a disabled run, and
+    sends nothing from any path. Never raises.
+    """
     try:
         from consent.store.sources import resolve
+        from consent.wire import gate
 
-        flag = bool(ctx.meta.get(FLAG_KEY, False))
-        decision = resolve(spec, flag=flag, full=False)
+        decision = resolve(spec, flag=flag_given(ctx), full=False)
+        gate.start_run(spec, decision)
         if decision.enabled:
             event = command_event(spec)
             if event is not None:
-                from consent.wire.gate import submit
-
-                submit(spec, event.name, command=command_path(ctx, spec), flag=flag)
+                command = command_path(ctx, spec)
+                gate.submit(spec, event.name, decision=decision, command=command)
         elif decision.pending is not None:
             from consent.cli.interactive import is_interactive
 

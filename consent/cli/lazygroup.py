@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-GROUP_NAME = "telemetry"
+from consent.core.names import GROUP_NAME
 
 
 class _LazyTelemetry:

@@ -9,35 +9,22 @@ from typing import Annotated
 
 import typer
 
+from consent.cli.audit import register
 from consent.cli.console import guarded, note, result, warn
-from consent.core.rules import Decision
+from consent.cli.instrument import flag_given
+from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec
 from consent.errors import ConfigError
+from consent.notice.status import why_off
 from consent.store.paths import locations
 from consent.store.sources import resolve
-from consent.wire.events import FLAG_KEY
 
 # Command bodies import what they need: a host command's run only defines them.
 
 
-def flag_given(ctx: typer.Context) -> bool:
-    return bool(ctx.meta.get(FLAG_KEY, False))
-
-
-def why_off(spec: AppSpec, decision: Decision) -> str:
-    d = decision.decided_by
-    hint = {
-        "policy": "an administrator's policy locks it off",
-        "flag": "--disable-analytics applies to this run only",
-        "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",
-        "error": f"run `{spec.name} telemetry status` for details",
-    }.get(d.source, "")
-    return f"{d.source}: {d.detail}" + (f" — {hint}" if hint else "")
-
-
 def telemetry_app(spec: AppSpec) -> typer.Typer:
     app = typer.Typer(
-        name="telemetry",
+        name=GROUP_NAME,
         help=f"See and change what {spec.display_name} may send about its use.",
         no_args_is_help=True,
         add_completion=False,
@@ -65,7 +52,6 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
             result("\n".join(status_lines(decision, locs, extras)))
 
     _register_choices(app, spec)
-    from consent.cli.audit import register
 
     register(app, spec)
     return app
@@ -112,8 +98,10 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
             )
         except ConfigError as exc:
             raise ConfigError(
-                f"{exc}. Until then, set {spec.disable_env}=1 in your environment: it disables "
-                f"telemetry whatever the config says"
+                f"{exc}",
+                path=exc.path,
+                hint=f"until then, set {spec.disable_env}=1 in your environment: it disables "
+                "telemetry whatever the config says",
             ) from None
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")

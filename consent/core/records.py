@@ -6,13 +6,17 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 
 from __future__ import annotations
 
+from consent.core.names import MANAGED_KEYS, TABLE
 from consent.core.value import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
-TABLE = "telemetry"
+    # The state of a file a source reads: absent, read, or present but unusable.
+    FileState = Literal["missing", "ok", "error"]
+else:
+    FileState = str  # typing is not imported at run time (see consent/core/value.py)
 
 
 class ConsentRecord(Record):
@@ -26,13 +30,7 @@ class ConsentRecord(Record):
     notice_shown_at: str | None = None
 
 
-_STR_KEYS = (
-    "notice_version",
-    "decided_at",
-    "decided_via",
-    "notice_shown_version",
-    "notice_shown_at",
-)
+_STR_KEYS = tuple(k for k, kind in MANAGED_KEYS.items() if kind is str)
 
 
 def consent_record(doc: dict[str, Any]) -> ConsentRecord:

@@ -8,14 +8,13 @@ disabling source is named; enabling needs an explicit, current reason.
 from __future__ import annotations
 
 from consent.core.envgrammar import EnvReading, shown
-from consent.core.records import ConsentRecord
+from consent.core.names import FLAG
+from consent.core.records import ConsentRecord, FileState
 from consent.core.value import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
-
-    from consent.store.tomlread import State
 
     SourceName = Literal["policy", "flag", "env", "config", "default"]
     DecidedSource = Literal["policy", "flag", "env", "config", "notice", "default", "error"]
@@ -25,14 +24,14 @@ if TYPE_CHECKING:
 
 class PolicyReading(Record):
     path: str
-    state: State
+    state: FileState
     locks: bool
     problem: str = ""
 
 
 class ConfigReading(Record):
     path: str
-    state: State
+    state: FileState
     record: ConsentRecord = ConsentRecord()
     problem: str = ""
 
@@ -84,10 +83,8 @@ def decide(inputs: Inputs) -> Decision:
     flag = SourceVote(
         "flag",
         "disable" if inputs.flag else None,
-        "--disable-analytics given (this run only)"
-        if inputs.flag
-        else "--disable-analytics not given",
-        {"name": "--disable-analytics"},
+        f"{FLAG} given (this run only)" if inputs.flag else f"{FLAG} not given",
+        {"name": FLAG},
     )
     votes.append(flag)
     if inputs.flag:

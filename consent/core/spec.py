@@ -7,7 +7,7 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
-from consent.core.value import Record
+from consent.core.value import Record, derived
 from consent.errors import SpecError
 
 TYPE_CHECKING = False
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     Protocol = Literal["legacy", "ga4"]
     # Where a field's value comes from; the notice explains each kind in words.
     FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
+else:  # typing is not imported at run time (see consent/core/value.py)
+    Mode = Protocol = FieldKind = str
 
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -94,31 +96,9 @@ class Destination(Record):
         return "/collect" if self.protocol == "legacy" else "/mp/collect"
 
 
-_SPEC_ATTRS = (
-    "name",
-    "display_name",
-    "version",
-    "env_prefix",
-    "mode",
-    "destination",
-    "fields",
-    "common",
-    "events",
-    "purpose",
-    "access",
-    "retention",
-    "homepage",
-)
-
-
-class AppSpec:
-    """Everything an app declares to get the consent layer. Immutable; validated when built.
-
-    A plain slotted class rather than a dataclass: host commands build one on every
-    run, and defining a dataclass costs more start-up time than this whole module.
-    """
-
-    __slots__ = (*_SPEC_ATTRS, "_by_wire", "_notice_version")
+class AppSpec(Record):
+    """Everything an app declares to get the consent layer. Immutable; validated when built
+    (a `SpecError` names every problem at once)."""
 
     name: str
     display_name: str
@@ -131,54 +111,16 @@ class AppSpec:
     events: tuple[Event, ...]
     purpose: str
     access: str
-    retention: str
-    homepage: str
-    _by_wire: dict[str, Field]
-    _notice_version: str | None
+    retention: str = "as set in the analytics property's data-retention settings"
+    homepage: str = ""
+    # Derived when built: the registry by wire name, and the notice version once computed.
+    _by_wire: dict[str, Field] = derived(init=False)
+    _notice_version: str | None = derived(init=False)
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        display_name: str,
-        version: str,
-        env_prefix: str,
-        mode: Mode,
-        destination: Destination,
-        fields: tuple[Field, ...],
-        common: tuple[str, ...],
-        events: tuple[Event, ...],
-        purpose: str,
-        access: str,
-        retention: str = "as set in the analytics property's data-retention settings",
-        homepage: str = "",
-    ) -> None:
-        values = locals()
-        for attr in _SPEC_ATTRS:
-            object.__setattr__(self, attr, values[attr])
+    def __post_init__(self) -> None:
         _validate(self)
         object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
         object.__setattr__(self, "_notice_version", None)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"AppSpec is immutable; use .replace({name}=...)")
-
-    def replace(self, **changes: object) -> AppSpec:
-        """A copy with some attributes changed (validated again)."""
-        values: dict[str, object] = {a: getattr(self, a) for a in _SPEC_ATTRS}
-        unknown = set(changes) - set(values)
-        if unknown:
-            raise TypeError(f"AppSpec has no attribute(s) {sorted(unknown)}")
-        values.update(changes)
-        return AppSpec(**values)  # type: ignore[arg-type]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, AppSpec):
-            return NotImplemented
-        return all(getattr(self, a) == getattr(other, a) for a in _SPEC_ATTRS)
-
-    def __hash__(self) -> int:
-        return hash(tuple(getattr(self, a) for a in _SPEC_ATTRS))
 
     def __repr__(self) -> str:
         return f"AppSpec(name={self.name!r}, version={self.version!r}, mode={self.mode!r})"

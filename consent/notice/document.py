@@ -10,11 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consent.core.envgrammar import FALSE_WORDS, TRUE_WORDS
+from consent.core.names import DO_NOT_TRACK, SENDER_TIMEOUT
 from consent.core.spec import AppSpec
-from consent.wire.http import GA4_ENVELOPE, user_agent
-from consent.wire.sender import TIMEOUT
-
-HEADERS = ("Host", "User-Agent", "Content-Type", "Content-Length", "Connection")
+from consent.wire.http import GA4_ENVELOPE, HEADERS, user_agent
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:
@@ -67,7 +65,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             else "JSON (application/json)",
             "headers": list(HEADERS),
             "user_agent": user_agent(spec),
-            "timeout_seconds": TIMEOUT,
+            "timeout_seconds": SENDER_TIMEOUT,
         },
         "stored_locally": {
             "client_id": f"the OS keyring (service '{spec.keyring_service}', user 'client-id'); "
@@ -78,7 +76,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         },
         "opt_out": {
             "flag": f"{n} --disable-analytics COMMAND",
-            "env": [spec.disable_env, "DO_NOT_TRACK"],
+            "env": [spec.disable_env, DO_NOT_TRACK],
             "env_disable_values": list(TRUE_WORDS),
             "env_allow_values": ["(unset)", "(empty)", *FALSE_WORDS],
             "env_other_values": "disable, with a warning in status",
@@ -181,7 +179,7 @@ def markdown(spec: AppSpec) -> str:
         "Any one of these is enough; none of them sends anything (not even an opt-out event).",
         "",
         f"- For one run: `{f['opt_out']['flag']}`.",
-        f"- In your shell, CI or container: `{spec.disable_env}=1` or `DO_NOT_TRACK=1`.",
+        f"- In your shell, CI or container: `{spec.disable_env}=1` or `{DO_NOT_TRACK}=1`.",
         f"- For good: `{f['opt_out']['command']}` (also deletes the anonymous id), or "
         f"`{f['opt_out']['config_key']}` in the config file.",
         f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}.",
@@ -250,7 +248,7 @@ def first_run_text(spec: AppSpec) -> str:
             f"{', '.join(what)}. Nothing else.",
             "Nothing was sent this time. To opt out, use any one of:",
             f"  {n} telemetry disable",
-            f"  {spec.disable_env}=1   (or DO_NOT_TRACK=1)",
+            f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
             f"  {n} --disable-analytics COMMAND   (this run only)",
             f"Full notice: {n} telemetry notice    Exactly what is sent: {n} telemetry show-payload",
         ]

@@ -7,10 +7,11 @@ never opens a socket: without a stored id, a marked placeholder stands in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec, command_event
+from consent.core.value import Record
 from consent.errors import ConsentError
 from consent.store import identity
 from consent.store.paths import Locations
@@ -18,8 +19,7 @@ from consent.wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
 from consent.wire.http import Request, encode, endpoint_for
 
 
-@dataclass(frozen=True)
-class Preview:
+class Preview(Record):
     event: str
     request: Request
 
@@ -45,7 +45,7 @@ def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
     return " ".join(names)
 
 
-def first_leaf(root: Any, spec: AppSpec, skip: str = "telemetry") -> str:
+def first_leaf(root: Any, spec: AppSpec, skip: str = GROUP_NAME) -> str:
     names = [spec.name]
     current = root
     while getattr(current, "commands", None):

@@ -6,17 +6,18 @@ docs/configuration.md and is part of the public interface.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from consent.core.names import FLAG, GROUP_NAME
 from consent.core.rules import Decision
+from consent.core.spec import AppSpec
+from consent.core.value import Record
 from consent.store.paths import Locations
 
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Extras:
+class Extras(Record):
     """Facts beyond the decision that `status` shows."""
 
     app: str
@@ -71,3 +72,15 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     if decision.warnings:
         lines += ["", "warnings:"] + [f"  ! {w}" for w in decision.warnings]
     return lines
+
+
+def why_off(spec: AppSpec, decision: Decision) -> str:
+    """Why telemetry is off, and what would change it, in one line."""
+    d = decision.decided_by
+    hint = {
+        "policy": "an administrator's policy locks it off",
+        "flag": f"{FLAG} applies to this run only",
+        "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",
+        "error": f"run `{spec.name} {GROUP_NAME} status` for details",
+    }.get(d.source, "")
+    return f"{d.source}: {d.detail}" + (f" — {hint}" if hint else "")

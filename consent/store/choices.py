@@ -6,18 +6,17 @@ made, so `status` can explain it later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from consent.core.rules import PolicyReading
 from consent.core.spec import AppSpec
+from consent.core.value import Record
 from consent.errors import PolicyLockedError
-from consent.store.configwrite import WriteResult, now_utc, update_telemetry
+from consent.store.clock import utc_stamp
+from consent.store.configwrite import WriteResult, update_telemetry
 from consent.store.paths import Locations
 from consent.store.sources import read_policies
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(Record):
     write: WriteResult
     notice_version: str
     at: str
@@ -38,10 +37,11 @@ def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) ->
         if lock is not None:
             why = f" ({lock.problem}, so it counts as a lock)" if lock.problem else ""
             raise PolicyLockedError(
-                f"telemetry is locked off by the administrator's policy file {lock.path}{why}; "
-                f"nothing was recorded. Ask whoever manages this machine if it should change."
+                f"telemetry is locked off by the administrator's policy file {lock.path}{why}",
+                path=lock.path,
+                hint="nothing was recorded. Ask whoever manages this machine if it should change.",
             )
-    at = now_utc()
+    at = utc_stamp()
     version = spec.notice_version
     write = update_telemetry(
         locs.config_file,
@@ -51,7 +51,7 @@ def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) ->
 
 
 def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
-    at = now_utc()
+    at = utc_stamp()
     version = spec.notice_version
     write = update_telemetry(
         locs.config_file, {"notice_shown_version": version, "notice_shown_at": at}

@@ -10,34 +10,21 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consent.core.records import TABLE, consent_record
+from consent.core.names import MANAGED_KEYS, TABLE
+from consent.core.records import consent_record
+from consent.core.value import Record
 from consent.errors import ConfigError
+from consent.store.clock import utc_compact
 from consent.store.fileio import atomic_write, locked, remove_stale_temps
 from consent.store.tomlread import MAX_BYTES, parse_toml
 
-MANAGED_KEYS = (
-    "enabled",
-    "notice_version",
-    "decided_at",
-    "decided_via",
-    "notice_shown_version",
-    "notice_shown_at",
-)
 
-
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(Record):
     path: Path  # the file written (the target when config.toml is a symlink)
     backup: Path | None  # where an unreadable or invalid earlier file was kept
-
-
-def now_utc() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
@@ -48,23 +35,26 @@ def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
         if not stat.S_ISREG(st_mode):
             kind = "a directory" if stat.S_ISDIR(st_mode) else "not a regular file"
             raise ConfigError(
-                f"{path} is {kind}, so the telemetry choice cannot be recorded there; "
-                f"move it away (nothing was changed) and run the command again"
+                f"{path} is {kind}, so the telemetry choice cannot be recorded there",
+                path=path,
+                hint="move it away (nothing was changed) and run the command again",
             )
     except FileNotFoundError:
         pass
     except OSError as exc:
         # A symlink loop, or a path running through a regular file: only a person can untangle it.
         raise ConfigError(
-            f"cannot inspect {path} ({exc.strerror or exc}), so nothing was changed; fix what is "
-            f"at that path, or set {_hint_env()} to another directory"
+            f"cannot inspect {path} ({exc.strerror or exc}), so nothing was changed",
+            path=path,
+            hint=f"fix what is at that path, or set {_hint_env()} to another directory",
         ) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"cannot create the config directory {target.parent} ({exc.strerror or exc}); "
-            f"set {_hint_env()} to a writable directory or fix its permissions"
+            f"cannot create the config directory {target.parent} ({exc.strerror or exc})",
+            path=target.parent,
+            hint=f"set {_hint_env()} to a writable directory or fix its permissions",
         ) from None
     with locked(target.parent / f".{target.name}.lock"):
         remove_stale_temps(target.parent)
@@ -90,8 +80,9 @@ def _update_locked(shown: Path, target: Path, values: dict[str, Any]) -> WriteRe
         atomic_write(target, tomlkit.dumps(doc).encode("utf-8"), mode)
     except OSError as exc:
         raise ConfigError(
-            f"cannot write {shown} ({exc.strerror or exc}); make its directory writable, "
-            f"or set {_hint_env()} to a writable directory"
+            f"cannot write {shown} ({exc.strerror or exc})",
+            path=shown,
+            hint=f"make its directory writable, or set {_hint_env()} to a writable directory",
         ) from None
     return WriteResult(target, backup)
 
@@ -117,8 +108,9 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
             os.rename(target, backup)
         except OSError as exc:
             raise ConfigError(
-                f"{shown} cannot be read and cannot be moved aside ({exc.strerror or exc}); "
-                f"fix its permissions, then run the command again"
+                f"{shown} cannot be read and cannot be moved aside ({exc.strerror or exc})",
+                path=shown,
+                hint="fix its permissions, then run the command again",
             ) from None
         return tomlkit.document(), 0o644, backup
     try:
@@ -140,17 +132,13 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
 
 def _drop_bad_managed(table: Any) -> None:
     """Remove managed keys of the wrong type that this write did not replace."""
-    for key in MANAGED_KEYS:
-        if key not in table:
-            continue
-        value = table[key]
-        ok = isinstance(value, bool) if key == "enabled" else isinstance(value, str)
-        if not ok:
+    for key, kind in MANAGED_KEYS.items():
+        if key in table and not isinstance(table[key], kind):
             del table[key]
 
 
 def _backup_path(target: Path) -> Path:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    stamp = utc_compact()
     candidate = target.with_name(f"{target.name}.bak-{stamp}")
     n = 1
     while candidate.exists():
@@ -172,7 +160,9 @@ def _write_backup(target: Path, data: bytes) -> Path:
             backup.unlink()
         raise ConfigError(
             f"{target} is not valid and a backup of it could not be written "
-            f"({exc.strerror or exc}); nothing was changed"
+            f"({exc.strerror or exc})",
+            path=target,
+            hint="nothing was changed",
         ) from None
     return backup
 

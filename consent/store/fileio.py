@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from consent.errors import ConfigError
+from consent.errors import ConfigError, LockTimeoutError
 
 LOCK_TIMEOUT = 10.0
 _TMP_PREFIX = ".consent-tmp-"
@@ -28,16 +28,19 @@ def locked(lock_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ConfigError(
-            f"cannot create the lock file {lock_path} ({exc.strerror or exc}); "
-            f"check that its directory is writable"
+            f"cannot create the lock file {lock_path} ({exc.strerror or exc})",
+            path=lock_path,
+            hint="check that its directory is writable",
         ) from None
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):
             if time.monotonic() > deadline:
-                raise ConfigError(
-                    f"another process has held {lock_path} for {timeout:.0f} s; try again, "
-                    f"or remove the lock file if no other process is running"
+                raise LockTimeoutError(
+                    f"another process has held {lock_path} for {timeout:.0f} s",
+                    path=lock_path,
+                    waited=timeout,
+                    hint="try again, or remove the lock file if no other process is running",
                 )
             time.sleep(0.01)
         try:

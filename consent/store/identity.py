@@ -10,20 +10,19 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from consent.core.names import KEYRING_USER
 from consent.core.spec import AppSpec
+from consent.core.value import Record
 from consent.store.fileio import atomic_write, locked
 from consent.store.paths import Locations
 
-USER = "client-id"
 Where = Literal["keyring", "file", "none"]
 
 
-@dataclass(frozen=True)
-class StoredId:
+class StoredId(Record):
     value: str | None
     where: Where
     detail: str
@@ -69,7 +68,7 @@ def load_at(service: str, id_file: Path) -> StoredId:
     backend = _keyring()
     if backend is not None:
         try:
-            value = _valid(backend.get_password(service, USER))
+            value = _valid(backend.get_password(service, KEYRING_USER))
         except Exception:  # noqa: BLE001 - a locked or broken keyring is "not there"
             value = None
         if value is not None:
@@ -103,9 +102,9 @@ def _load_or_create_locked(service: str, id_file: Path) -> StoredId:
     if backend is not None:
         stored = False
         try:
-            backend.set_password(service, USER, value)
+            backend.set_password(service, KEYRING_USER, value)
             stored = True
-            if _valid(backend.get_password(service, USER)) == value:
+            if _valid(backend.get_password(service, KEYRING_USER)) == value:
                 return StoredId(value, "keyring", f"in the OS keyring ({type(backend).__name__})")
         except Exception:  # noqa: BLE001, S110 - fall back to the file below
             pass
@@ -113,7 +112,7 @@ def _load_or_create_locked(service: str, id_file: Path) -> StoredId:
             # Stored but not readable back: take it out again rather than leave an id
             # that `status` cannot see (the file below becomes the one id).
             with contextlib.suppress(Exception):
-                backend.delete_password(service, USER)
+                backend.delete_password(service, KEYRING_USER)
     atomic_write(id_file, (value + "\n").encode("ascii"), 0o600)
     return StoredId(value, "file", f"in the file {id_file}")
 
@@ -125,14 +124,14 @@ def delete(spec: AppSpec, locs: Locations) -> tuple[list[str], list[str]]:
     backend = _keyring()
     if backend is not None:
         try:
-            present = backend.get_password(spec.keyring_service, USER) is not None
+            present = backend.get_password(spec.keyring_service, KEYRING_USER) is not None
         except Exception:  # noqa: BLE001 - cannot tell: try to delete all the same
             present = True
         if present:
             from keyring.errors import PasswordDeleteError
 
             try:
-                backend.delete_password(spec.keyring_service, USER)
+                backend.delete_password(spec.keyring_service, KEYRING_USER)
                 deleted.append("the OS keyring")
             except PasswordDeleteError:
                 pass  # there was none

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 
 from consent.core.jsonline import dumps
+from consent.core.names import LOG_KEEP_LINES, LOG_MAX_BYTES
 from consent.errors import ConsentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-MAX_BYTES = 64 * 1024
-KEEP_LINES = 200
-
-
-def stamp() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
@@ -40,7 +33,7 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
             os.close(fd)
     except OSError:
         return False
-    if size > MAX_BYTES:
+    if size > LOG_MAX_BYTES:
         with contextlib.suppress(OSError, ConsentError):  # a busy lock: trim next time
             _trim(path)
     return written == len(line)
@@ -54,9 +47,9 @@ def _trim(name: str | os.PathLike[str]) -> None:
     path = Path(name)
 
     with locked(path.with_name(f".{path.name}.lock"), timeout=1.0):
-        lines = path.read_bytes().splitlines(keepends=True)[-KEEP_LINES:]
+        lines = path.read_bytes().splitlines(keepends=True)[-LOG_KEEP_LINES:]
         # Keep at most half the cap, so that a full log is not rewritten on every append.
-        while lines and sum(map(len, lines)) > MAX_BYTES // 2:
+        while lines and sum(map(len, lines)) > LOG_MAX_BYTES // 2:
             lines = lines[len(lines) // 4 or 1 :]
         atomic_write(path, b"".join(lines), 0o600)
 

@@ -13,6 +13,7 @@ import os
 import posixpath
 import sys
 
+from consent.core.names import CONFIG_NAME, ID_FILE_NAME, LOG_NAME, POLICY_NAME
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -20,10 +21,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
-CONFIG_NAME = "config.toml"
-POLICY_NAME = "telemetry.toml"
-ID_FILE_NAME = "client-id"
-LOG_NAME = "telemetry-log.jsonl"
 _XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 
@@ -79,9 +76,9 @@ def locations(spec: AppSpec) -> Locations:
     from consent.errors import ConfigError
 
     raise ConfigError(
-        f"cannot tell where {spec.name} keeps its files: {problem}. Set HOME (or "
-        f"XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_STATE_HOME) to an absolute directory; "
-        f"nothing is sent until then"
+        f"cannot tell where {spec.name} keeps its files: {problem}",
+        hint="set HOME (or XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_STATE_HOME) to an absolute "
+        "directory; nothing is sent until then",
     )
 
 

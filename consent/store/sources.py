@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from consent.core.envgrammar import EnvReading, read_env
+from consent.core.names import DO_NOT_TRACK
 from consent.core.records import consent_record, policy_locks
 from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.core.spec import AppSpec
@@ -20,8 +21,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-DO_NOT_TRACK = "DO_NOT_TRACK"
-
 
 def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
     env = dict(environ)
@@ -31,21 +30,19 @@ def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ..
 def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
     out = []
     for path in locs.policy_paths:
-        state, doc, problem = read_toml(path)
-        locks = False
-        if state == "ok":
-            locks, problem = policy_locks(doc)
-        out.append(PolicyReading(path, state, locks, problem))
+        read = read_toml(path)
+        locks, problem = policy_locks(read.doc) if read.state == "ok" else (False, read.problem)
+        out.append(PolicyReading(path, read.state, locks, problem))
     return tuple(out)
 
 
 def read_config(locs: Locations) -> ConfigReading:
     path = locs.config_path
-    state, doc, problem = read_toml(path)
-    if state != "ok":
-        return ConfigReading(path, state, problem=problem)
+    read = read_toml(path)
+    if read.state != "ok":
+        return ConfigReading(path, read.state, problem=read.problem)
     try:
-        return ConfigReading(path, "ok", consent_record(doc))
+        return ConfigReading(path, "ok", consent_record(read.doc))
     except ValueError as exc:
         return ConfigReading(path, "error", problem=f"is invalid: {exc}")
 

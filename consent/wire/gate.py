@@ -1,9 +1,14 @@
 """The gate: the one path by which anything leaves the machine.
 
-`submit` re-checks the decision itself, builds the hit from the registry, and
-hands the exact request bytes to a detached child process. It never raises,
-never waits on the network, and does nothing beyond the decision when telemetry
-is disabled: the id, the HTTP code and the child are reached only when enabled.
+`submit` takes the run's decision (or makes one), builds the hit from the registry, and hands
+the exact request bytes to a detached child process. It never raises, never waits on the
+network, and does nothing beyond the decision when telemetry is disabled: the id, the HTTP
+code and the child are reached only when enabled.
+
+One decision per run: a CLI adapter decides once as a command starts and registers that
+decision here (`start_run`); the command's screenview and every `record_event` of the same run
+go through that one decision. A run that showed the first-run notice or asked the question
+registers a disabled decision, so nothing leaves in that run from any path.
 """
 
 from __future__ import annotations
@@ -19,9 +24,17 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Literal
 
+    from consent.core.rules import Decision
+    from consent.wire.job import Job
+
     Outcome = Literal["disabled", "handed", "printed", "refused", "error"]
+else:
+    Outcome = str  # typing is not imported at run time (see consent/core/value.py)
 
 ID_IN_LOG = "(the anonymous id, filled in by the sender)"
+
+# The decision of the command running in this process, per app (see the module docstring).
+_runs: dict[str, Decision] = {}
 
 
 class Submission(Record):
@@ -29,21 +42,47 @@ class Submission(Record):
     detail: str
 
 
+def start_run(spec: AppSpec, decision: Decision) -> None:
+    """Register the decision of the command that is starting: the run's every hit uses it."""
+    _runs[spec.name] = decision
+
+
+def run_decision(spec: AppSpec) -> Decision | None:
+    """The decision registered for this run, if a CLI adapter registered one."""
+    return _runs.get(spec.name)
+
+
+def record_event(spec: AppSpec, event: str, values: Mapping[str, str] | None = None) -> None:
+    """Record a declared event (e.g. lumogon's `upload`) if consent allows. Never raises.
+
+    Inside a command run by an installed CLI it uses that run's decision (so the run's
+    `--disable-analytics` and first-run notice count); elsewhere it decides on the spot.
+    """
+    try:  # noqa: SIM105 - contextlib is one import more on the sending path
+        submit(spec, event, decision=_runs.get(spec.name), values=values)
+    except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host program
+        pass
+
+
 def submit(
     spec: AppSpec,
     event: str,
     *,
+    decision: Decision | None = None,
     command: str | None = None,
     values: Mapping[str, str] | None = None,
-    flag: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Submission:
-    """Send one hit of `event` if, and only if, consent resolves to enabled. Never raises."""
-    try:
-        from consent.store.sources import resolve
+    """Send one hit of `event` if, and only if, consent is enabled. Never raises.
 
+    `decision` is the run's (see `start_run`); without one, every source is read now.
+    """
+    try:
         environ = os.environ if environ is None else environ
-        decision = resolve(spec, flag=flag, environ=environ, full=False)
+        if decision is None:
+            from consent.store.sources import resolve
+
+            decision = resolve(spec, environ=environ, full=False)
         if not decision.enabled:
             return Submission("disabled", decision.decided_by.detail)
         return _send(spec, event, command, values, environ)
@@ -59,8 +98,9 @@ def _send(
     environ: Mapping[str, str],
 ) -> Submission:
     from consent.core.envgrammar import read_value
-    from consent.errors import HitError
-    from consent.store.log import append, stamp
+    from consent.errors import EndpointError
+    from consent.store.clock import utc_stamp
+    from consent.store.log import append
     from consent.store.paths import locations
     from consent.wire.hits import build_hit
     from consent.wire.http import encode, endpoint_for
@@ -68,12 +108,12 @@ def _send(
     locs = locations(spec)
     record: dict[str, object] = {
         "id": new_uuid4().replace("-", ""),
-        "time": stamp(),
+        "time": utc_stamp(),
         "event": event,
     }
     try:
         endpoint = endpoint_for(spec, environ)
-    except HitError as exc:
+    except EndpointError as exc:
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
@@ -99,18 +139,20 @@ def _send(
         # Every hit that leaves is in the log `telemetry log` shows; one that cannot be
         # logged is not sent.
         return Submission("error", f"cannot write the log {locs.log_path}; nothing was sent")
+    from consent.wire.job import Job
+
     spawn_sender(
-        {
-            "host": endpoint.host,
-            "port": endpoint.port,
-            "tls": endpoint.scheme == "https",
-            "raw": request.raw(),
-            "log": locs.log_path,
-            "id": record["id"],
-            "id_placeholder": placeholder,
-            "keyring_service": spec.keyring_service,
-            "id_file": locs.id_path,
-        }
+        Job(
+            host=endpoint.host,
+            port=endpoint.port,
+            tls=endpoint.scheme == "https",
+            raw=request.raw(),
+            log=locs.log_path,
+            id=str(record["id"]),
+            id_placeholder=placeholder,
+            keyring_service=spec.keyring_service,
+            id_file=locs.id_path,
+        )
     )
     return Submission("handed", request.url)
 
@@ -124,14 +166,10 @@ def new_uuid4() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def spawn_sender(job: dict[str, object]) -> None:
+def spawn_sender(job: Job) -> None:
     """Start the detached child and hand it the job through a pipe; do not wait for it."""
     import subprocess
 
-    from consent.core.jsonline import dumps
-
-    # The request bytes travel as a latin-1 string: one char per byte, escaped by the encoder.
-    job = {**job, "raw": job["raw"].decode("latin-1")}  # type: ignore[attr-defined]
     flags = 0
     if sys.platform == "win32":
         flags = (
@@ -162,7 +200,7 @@ def spawn_sender(job: dict[str, object]) -> None:
     )
     assert proc.stdin is not None
     try:
-        proc.stdin.write(dumps(job).encode("ascii"))  # small: fits the pipe buffer
+        proc.stdin.write(job.to_json().encode("ascii"))  # small: fits the pipe buffer
     finally:
         proc.stdin.close()
     # Deliberately never waited for; tell Popen so it does not warn at exit.

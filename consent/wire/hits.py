@@ -47,8 +47,10 @@ def build_hit(
     if undeclared:
         keys = ", ".join(map(repr, undeclared))
         raise HitError(
-            f"{spec.name}: the {event_name!r} event does not declare {keys} as a runtime "
-            f"field; declare it in the AppSpec registry to send it"
+            f"{spec.name}: the {event_name!r} event does not declare {keys} as a runtime field",
+            event=event_name,
+            field=undeclared[0],
+            hint="declare it in the AppSpec registry to send it",
         )
     pairs: list[tuple[str, str]] = []
     for wire in wires:
@@ -63,11 +65,19 @@ def build_hit(
             value = event.hit_type
         elif f.kind == "command":
             if command is None:
-                raise HitError(f"{spec.name}: the {event_name!r} event needs the command path")
+                raise HitError(
+                    f"{spec.name}: the {event_name!r} event needs the command path",
+                    event=event_name,
+                    field=wire,
+                )
             value = command
         else:
             if wire not in supplied:
-                raise HitError(f"{spec.name}: the {event_name!r} event needs a value for {wire!r}")
+                raise HitError(
+                    f"{spec.name}: the {event_name!r} event needs a value for {wire!r}",
+                    event=event_name,
+                    field=wire,
+                )
             value = supplied[wire]
         pairs.append((wire, str(value)))
     hit = Hit(event_name, tuple(pairs))
@@ -82,11 +92,22 @@ def check_limits(spec: AppSpec, hit: Hit) -> None:
                 wire, 150 if wire.startswith("cd") and wire[2:].isdigit() else None
             )
             if limit is not None and len(value.encode("utf-8")) > limit:
-                raise HitError(f"{wire!r} is longer than the protocol's {limit} bytes")
+                raise HitError(
+                    f"{wire!r} is longer than the protocol's {limit} bytes",
+                    event=hit.event,
+                    field=wire,
+                )
         return
     params = [(w, v) for w, v in hit.pairs if spec.field(w).kind not in ("client_id", "hit_type")]
     if len(params) > GA4_MAX_PARAMS:
-        raise HitError(f"a GA4 event carries at most {GA4_MAX_PARAMS} params, not {len(params)}")
+        raise HitError(
+            f"a GA4 event carries at most {GA4_MAX_PARAMS} params, not {len(params)}",
+            event=hit.event,
+        )
     for wire, value in params:
         if len(value) > GA4_VALUE_LIMIT:
-            raise HitError(f"{wire!r} is longer than GA4's {GA4_VALUE_LIMIT} characters")
+            raise HitError(
+                f"{wire!r} is longer than GA4's {GA4_VALUE_LIMIT} characters",
+                event=hit.event,
+                field=wire,
+            )

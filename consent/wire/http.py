@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from consent.core.spec import AppSpec
 from consent.core.value import Record
-from consent.errors import HitError
+from consent.errors import EndpointError, HitError
 from consent.wire.hits import Hit
 
 TYPE_CHECKING = False
@@ -32,6 +32,8 @@ def form_encode(pairs: Sequence[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k)}={quote(v)}" for k, v in pairs)
 
 
+# Every header that leaves, in this order; nothing else adds one (the notice lists them).
+HEADERS = ("Host", "User-Agent", "Content-Type", "Content-Length", "Connection")
 LEGACY_MAX_BODY = 8192
 GA4_MAX_BODY = 130_000
 # Keys the GA4 encoder adds around the declared fields; the notice lists them.
@@ -89,27 +91,34 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_endpoint(url: str) -> Endpoint:
-    """Parse a base URL; raises HitError unless it is https, or http on a loopback address."""
+    """Parse a base URL; raises EndpointError unless it is https, or http on a loopback address."""
     text = url.strip()
     # Its host and path go into the Host header and the request line byte for byte.
     if not text.isascii() or not text.isprintable() or " " in text:
-        raise HitError(
-            f"{url!r} must be printable ASCII without spaces (punycode for names, %-escapes)"
+        raise EndpointError(
+            f"{url!r} must be printable ASCII without spaces (punycode for names, %-escapes)",
+            url=url,
         )
     scheme, sep, rest = text.partition("://")
     scheme = scheme.lower()
     if not sep or not scheme.isalpha():
-        raise HitError(f"{url!r} is not a valid URL")
+        raise EndpointError(f"{url!r} is not a valid URL", url=url)
     if any(c in rest for c in "?#@\\"):
-        raise HitError(f"{url!r} must be scheme://host[:port][/path] with nothing else")
+        raise EndpointError(
+            f"{url!r} must be scheme://host[:port][/path] with nothing else", url=url
+        )
     netloc, slash, path = rest.partition("/")
     host, port = _host_port(url, netloc)
     if not host:
-        raise HitError(f"{url!r} must be scheme://host[:port][/path] with nothing else")
+        raise EndpointError(
+            f"{url!r} must be scheme://host[:port][/path] with nothing else", url=url
+        )
     if scheme == "https" or (scheme == "http" and is_loopback(host)):
         port = port or (443 if scheme == "https" else 80)
         return Endpoint(scheme, host, port, ("/" + path if slash else "").rstrip("/"))
-    raise HitError(f"{url!r} is not allowed: only https://, or http:// on a loopback address")
+    raise EndpointError(
+        f"{url!r} is not allowed: only https://, or http:// on a loopback address", url=url
+    )
 
 
 def _host_port(url: str, netloc: str) -> tuple[str, int | None]:
@@ -117,16 +126,16 @@ def _host_port(url: str, netloc: str) -> tuple[str, int | None]:
         close = netloc.find("]")
         host, after = netloc[1:close], netloc[close + 1 :]
         if close < 0 or not host or (after and not after.startswith(":")):
-            raise HitError(f"{url!r} is not a valid URL")
+            raise EndpointError(f"{url!r} is not a valid URL", url=url)
         port_text = after[1:]
     else:
         host, _, port_text = netloc.partition(":")
         if ":" in port_text:
-            raise HitError(f"{url!r} is not a valid URL")
+            raise EndpointError(f"{url!r} is not a valid URL", url=url)
     if not port_text:
         return host.lower(), None
     if not port_text.isdigit() or not 0 < int(port_text) <= 65535:
-        raise HitError(f"{url!r} is not a valid URL (port {port_text!r})")
+        raise EndpointError(f"{url!r} is not a valid URL (port {port_text!r})", url=url)
     return host.lower(), int(port_text)
 
 
@@ -137,8 +146,10 @@ def endpoint_for(spec: AppSpec, environ: Mapping[str, str]) -> Endpoint:
         return parse_endpoint(spec.destination.base_url)
     try:
         return parse_endpoint(override)
-    except HitError as exc:  # name the variable, so the person knows what to change
-        raise HitError(f"{spec.endpoint_env}: {exc}") from None
+    except EndpointError as exc:  # name the variable, so the person knows what to change
+        raise EndpointError(
+            f"{spec.endpoint_env}: {exc}", url=override, variable=spec.endpoint_env
+        ) from None
 
 
 def user_agent(spec: AppSpec) -> str:
@@ -169,13 +180,8 @@ def encode(spec: AppSpec, hit: Hit, endpoint: Endpoint) -> Request:
         limit = GA4_MAX_BODY - 1
     if len(body) > limit:
         raise HitError(f"the encoded hit is {len(body)} bytes; the protocol allows {limit}")
-    headers = (
-        ("Host", endpoint.netloc),
-        ("User-Agent", user_agent(spec)),
-        ("Content-Type", content_type),
-        ("Content-Length", str(len(body))),
-        ("Connection", "close"),
-    )
+    values = (endpoint.netloc, user_agent(spec), content_type, str(len(body)), "close")
+    headers = tuple(zip(HEADERS, values, strict=True))
     return Request("POST", endpoint, target, headers, body)
 
 

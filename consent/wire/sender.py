@@ -1,7 +1,7 @@
 """The detached sender: a child process that posts one request and exits.
 
 It reads its job from stdin (never argv), writes the request bytes exactly as
-given, waits at most `timeout` seconds in total for the status line, records the
+given, waits at most the job's `timeout` seconds in total for the status line, records the
 outcome in the local log and swallows every error. Its stdin, stdout and stderr
 are devnull or a pipe, so it never holds the host's terminal or pipes open.
 It also loads (or creates) the anonymous id and fills it into the request: the
@@ -10,20 +10,18 @@ keyring is slow to load, and here no one waits for it.
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 import sys
 import time
-from pathlib import Path
 
-from consent.store.log import append, stamp
+from consent.core.names import SENDER_TIMEOUT
+from consent.store.clock import utc_stamp
+from consent.store.log import append
+from consent.wire.job import MAX_JOB, Job
 
-TIMEOUT = 3.0
-MAX_JOB = 1024 * 1024
 
-
-def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = TIMEOUT) -> str:
+def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TIMEOUT) -> str:
     """Send `raw` and return the outcome as a short phrase; raises on failure."""
     deadline = time.monotonic() + timeout
 
@@ -57,36 +55,30 @@ def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = TIMEOUT) 
     raise ValueError("the answer was not HTTP")
 
 
-def run(job: dict[str, object]) -> None:
-    log = Path(str(job["log"]))
-    record: dict[str, object] = {"id": str(job["id"])}
+def run(job: Job) -> None:
+    record: dict[str, object] = {"id": job.id}
     try:
-        raw = str(job["raw"]).encode("latin-1")
-        placeholder = job.get("id_placeholder")
-        if isinstance(placeholder, str) and placeholder:
+        raw = job.raw
+        if job.id_placeholder:
             client_id = _client_id(job)
-            token = placeholder.encode("ascii")
-            if len(client_id) != len(placeholder) or raw.count(token) != 1:
+            token = job.id_placeholder.encode("ascii")
+            if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
                 raise ValueError("the anonymous id could not be filled in")
             raw = raw.replace(token, client_id.encode("ascii"))
             record["client_id"] = client_id
-        outcome = post(
-            str(job["host"]),
-            int(str(job["port"])),
-            bool(job["tls"]),
-            raw,
-            float(str(job.get("timeout", TIMEOUT))),
-        )
+        outcome = post(job.host, job.port, job.tls, raw, job.timeout)
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, never a crash
         outcome = f"failed: {type(exc).__name__}: {exc}"[:300]
-    append(log, {**record, "time": stamp(), "outcome": outcome})
+    append(job.log, {**record, "time": utc_stamp(), "outcome": outcome})
 
 
-def _client_id(job: dict[str, object]) -> str:
+def _client_id(job: Job) -> str:
     """Load or create the anonymous id here, in the child, where its cost is nobody's wait."""
+    from pathlib import Path
+
     from consent.store.identity import load_or_create_at
 
-    stored = load_or_create_at(str(job["keyring_service"]), Path(str(job["id_file"])))
+    stored = load_or_create_at(job.keyring_service, Path(job.id_file))
     if stored.value is None:
         raise ValueError("no anonymous id could be stored")
     return stored.value
@@ -94,12 +86,10 @@ def _client_id(job: dict[str, object]) -> str:
 
 def main() -> None:
     try:
-        job = json.loads(sys.stdin.buffer.read(MAX_JOB))
-        if isinstance(job, dict):
-            run(job)
+        job = Job.from_json(sys.stdin.buffer.read(MAX_JOB))
+    except Exception:  # noqa: BLE001 - not a job of ours: nothing to do, nowhere to say so
+        return
+    try:  # noqa: SIM105 - the same shape as every other guard here
+        run(job)
     except Exception:  # noqa: BLE001, S110 - nothing may escape a detached child
         pass
-
-
-if __name__ == "__main__":
-    main()

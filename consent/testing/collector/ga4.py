@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from consent.core.value import Record
 from consent.testing.collector import ga4_limits as lim
 from consent.testing.collector.ga4_events import check_events, check_user_properties
 from consent.testing.collector.ga4_limits import (
@@ -35,8 +35,7 @@ _CLIENT_ID = re.compile(r"\d+\.\d+", re.ASCII)
 _APP_INSTANCE_ID = re.compile(r"[0-9A-Fa-f]{32}")
 
 
-@dataclass(frozen=True)
-class Ga4Verdict:
+class Ga4Verdict(Record):
     """Messages, the payload as parsed (None if it was not JSON), and when each event counts.
 
     `event_times_micros` applies section B.4: the event's own timestamp, else the request's,

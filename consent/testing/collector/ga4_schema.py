@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TypeAlias
+
+from consent.core.value import Record
 
 PARSE_ERROR = "Unable to parse Measurement Protocol JSON payload."
 
 
-@dataclass(frozen=True)
-class ValidationMessage:
+class ValidationMessage(Record):
     """One entry of `validationMessages`; `field_path` is None where Google omits it."""
 
     field_path: str | None
@@ -36,20 +36,17 @@ class ValidationMessage:
         return f"{self.validation_code}{where}: {self.description}"
 
 
-@dataclass(frozen=True)
-class Obj:
+class Obj(Record):
     """A message with fixed fields."""
 
     fields: Mapping[str, Node]
 
 
-@dataclass(frozen=True)
-class ListOf:
+class ListOf(Record):
     item: Node
 
 
-@dataclass(frozen=True)
-class MapOf:
+class MapOf(Record):
     """Free-form names (event params, user properties) mapping to values of one shape."""
 
     value: Node

@@ -7,10 +7,10 @@ reply a healthy collector sends. consent.testing.collector.http does the socket 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from consent.core.value import Record
 from consent.testing.collector import ga4 as collector_ga4
 from consent.testing.collector import ua as collector_ua
 
@@ -35,8 +35,7 @@ ROUTES: dict[str, tuple[Protocol, bool, tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(Record):
     """One request as the collector read it, with the verdict of the validation rules."""
 
     method: str
@@ -73,16 +72,14 @@ class Received:
         }
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(Record):
     status: int
     content_type: str | None = None
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Record):
     method: str
     target: str  # as in the request line (latin-1 decoded by http.server)
     version: str
@@ -92,8 +89,7 @@ class Request:
     received_at: float
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     ga360: bool = False
     reserved_event_names: frozenset[str] | None = None
 

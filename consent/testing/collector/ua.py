@@ -10,9 +10,10 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote_to_bytes
+
+from consent.core.value import Record
 
 HIT_TYPES = frozenset(
     {"pageview", "screenview", "event", "transaction", "item", "social", "exception", "timing"}
@@ -47,8 +48,7 @@ _DOCS = "Please see http://goo.gl/a8d4RP#{p} for details."
 MessageType = Literal["INFO", "WARN", "ERROR"]
 
 
-@dataclass(frozen=True)
-class ParserMessage:
+class ParserMessage(Record):
     """One entry of a `parserMessage` array."""
 
     message_type: MessageType
@@ -70,8 +70,7 @@ class ParserMessage:
         return f"{self.message_type}{code}{where}: {self.description}"
 
 
-@dataclass(frozen=True)
-class HitResult:
+class HitResult(Record):
     """The verdict on one hit: its decoded parameters, the echo string and the messages."""
 
     params: Mapping[str, str]

@@ -1,0 +1,70 @@
+"""The job the gate hands to the detached sender: one request, and where to record its outcome.
+
+It travels as one JSON object on the child's stdin (never argv): `to_json` in the host, with
+the sending path's small encoder; `from_json` in the child, which refuses anything malformed.
+"""
+
+from __future__ import annotations
+
+from consent.core.jsonline import dumps
+from consent.core.names import SENDER_TIMEOUT
+from consent.core.value import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
+# A job is a few KB; anything bigger on the pipe is not one of ours.
+MAX_JOB = 1024 * 1024
+
+
+class Job(Record):
+    host: str
+    port: int
+    tls: bool
+    raw: bytes  # the request exactly as it leaves, the id's placeholder included
+    log: str  # the local log, where the outcome is appended under `id`
+    id: str
+    id_placeholder: str  # stands in for the pseudonymous id in `raw`; the sender fills it in
+    keyring_service: str
+    id_file: str
+    timeout: float = SENDER_TIMEOUT
+
+    def to_json(self) -> str:
+        data = self.asdict()
+        # The request bytes travel as a latin-1 string: one character per byte.
+        data["raw"] = self.raw.decode("latin-1")
+        return dumps(data)
+
+    @classmethod
+    def from_json(cls, text: bytes) -> Job:
+        """The job in `text`; raises ValueError unless every field is there with its type."""
+        import json
+
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("a job is a JSON object")
+        timeout = data.get("timeout")
+        if type(timeout) is int:
+            timeout = float(timeout)
+        return cls(
+            host=_typed(data, "host", str),
+            port=_typed(data, "port", int),
+            tls=_typed(data, "tls", bool),
+            raw=_typed(data, "raw", str).encode("latin-1"),
+            log=_typed(data, "log", str),
+            id=_typed(data, "id", str),
+            id_placeholder=_typed(data, "id_placeholder", str),
+            keyring_service=_typed(data, "keyring_service", str),
+            id_file=_typed(data, "id_file", str),
+            timeout=_typed({"timeout": timeout}, "timeout", float),
+        )
+
+
+def _typed(data: dict[str, object], name: str, kind: type[T]) -> T:
+    value = data.get(name)
+    if type(value) is not kind:  # exact: a bool is not a port, an int is not a flag
+        raise ValueError(f"the job's {name!r} must be {kind.__name__}")
+    return value
