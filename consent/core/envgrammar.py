@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
     Reading = Literal["unset", "false", "true", "unknown"]
+else:
+    Reading = str  # typing is not imported at run time (see consent/core/value.py)
 
 FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")

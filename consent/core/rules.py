@@ -10,6 +10,7 @@ from __future__ import annotations
 from consent.core.envgrammar import EnvReading, shown
 from consent.core.names import FLAG
 from consent.core.records import ConsentRecord, FileState
+from consent.core.spec import Mode
 from consent.core.value import Record
 
 TYPE_CHECKING = False
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     DecidedSource = Literal["policy", "flag", "env", "config", "notice", "default", "error"]
     VoteValue = Literal["disable", "enable"] | None
     Pending = Literal["notice", "question"] | None
+else:  # typing is not imported at run time (see consent/core/value.py)
+    SourceName = DecidedSource = str
+    VoteValue = Pending = str | None
 
 
 class PolicyReading(Record):
@@ -40,7 +44,7 @@ class Inputs(Record):
     """What the sources said. None means "not consulted" (a cheaper source already disabled)."""
 
     app: str
-    mode: Literal["opt-out", "opt-in"]
+    mode: Mode
     notice_version: str
     flag: bool
     env: tuple[EnvReading, ...]

@@ -33,7 +33,7 @@ class TomlReading(Record):
 
     path: str
     state: FileState  # "missing", "ok" or "error"
-    doc: dict[str, Any]
+    doc: dict[str, object]
     reason: Reason = ""
     problem: str = ""  # for people: completes "<path> ...", e.g. "is a directory, not a file"
 

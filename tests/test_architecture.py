@@ -1,0 +1,182 @@
+"""The package's shape: layers that import only downward, no import cycle, a pure core.
+
+Every import counts, at module level or inside a function: a lazy import is still a
+dependency. The layers, lowest first, are drawn in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Lowest first: a module may import its own layer and the ones before it, never a later one.
+LAYERS = (
+    "consent.errors",
+    "consent.core",
+    "consent.store",
+    "consent.wire",
+    "consent.notice",
+    "consent.cli",
+    "consent.testing",
+    "consent",  # the public API: lazy re-exports of every layer
+    "lumogon",
+)
+# core is pure: these, and nothing else, may be imported there.
+CORE_ALLOWED = {
+    "__future__",
+    "typing",
+    "typing_extensions",
+    "collections.abc",
+    "math",
+    "json",
+    "json.encoder",
+    "_json",
+    "hashlib",
+    "_sha2",
+    "_sha256",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def sources() -> dict[str, Path]:
+    found = {}
+    for package in ("consent", "lumogon"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "_audit" not in path.parts:  # the audit hook runs before anything, stdlib only
+                found[module_name(path)] = path
+    return found
+
+
+def imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """Every module (ours or not) that `path` imports, wherever the import statement is."""
+    tree = ast.parse(path.read_text("utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                out.add(child if child in known else base)
+    return out
+
+
+def layer(module: str) -> int:
+    best = -1
+    for i, prefix in enumerate(LAYERS):
+        if (module == prefix or module.startswith(prefix + ".")) and (
+            best < 0 or len(prefix) > len(LAYERS[best])
+        ):
+            best = i
+    return best
+
+
+def graph() -> dict[str, set[str]]:
+    mods = sources()
+    known = set(mods)
+    return {name: imports(path, name, known) for name, path in mods.items()}
+
+
+def ours(module: str) -> bool:
+    return layer(module) >= 0
+
+
+def test_every_module_is_in_a_layer_and_imports_only_downward() -> None:
+    upward = []
+    for module, deps in graph().items():
+        assert layer(module) >= 0, module
+        for dep in filter(ours, deps):
+            if layer(dep) > layer(module):
+                upward.append(f"{module} -> {dep}")
+    assert upward == []
+
+
+def test_no_import_cycle() -> None:
+    full = graph()
+    g = {m: {d for d in deps if d in full} for m, deps in full.items()}
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(g[node]):
+            # A package's __init__ importing its own sub-module is how a package re-exports.
+            if dep.startswith(node + "."):
+                continue
+            if state.get(dep) == 1:
+                cycles.append(" -> ".join([*stack[stack.index(dep) :], dep]))
+            elif dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(g):
+        if node not in state:
+            visit(node)
+    assert cycles == []
+
+
+def test_the_checker_sees_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
+    """The two checks above can fail: the same functions on a small made-up package."""
+    pkg = tmp_path / "consent"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "store").mkdir()
+    (pkg / "core" / "a.py").write_text("def f():\n    from consent.store import b\n")
+    (pkg / "store" / "b.py").write_text("from consent.core import a\n")
+    known = {"consent.core.a", "consent.store.b"}
+    seen_a = imports(pkg / "core" / "a.py", "consent.core.a", known)
+    seen_b = imports(pkg / "store" / "b.py", "consent.store.b", known)
+    assert seen_a == {"consent.store.b"} and layer("consent.store.b") > layer("consent.core.a")
+    assert "consent.core.a" in seen_b  # so a -> b -> a is a cycle
+
+
+def test_core_is_pure() -> None:
+    bad = []
+    for module, deps in graph().items():
+        if layer(module) == LAYERS.index("consent.core"):
+            bad += [f"{module} -> {d}" for d in deps if not ours(d) and d not in CORE_ALLOWED]
+            bad += [f"{module} -> {d}" for d in deps if ours(d) and layer(d) > layer(module)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("package", ["consent.core", "consent.store", "consent.wire",
+                                     "consent.notice", "consent.cli", "consent.testing"])  # fmt: skip
+def test_each_sub_package_stays_small(package: str) -> None:
+    path = ROOT / package.replace(".", "/")
+    modules = [p for p in path.glob("*.py") if p.name != "__init__.py"]
+    assert 0 < len(modules) <= 12, sorted(p.name for p in modules)
+
+
+def test_only_the_facade_and_errors_live_at_the_top() -> None:
+    top = sorted(p.name for p in (ROOT / "consent").glob("*.py"))
+    assert top == ["__init__.py", "errors.py"]
+
+
+def test_importing_consent_loads_neither_lumogon_nor_the_testing_kit() -> None:
+    code = (
+        "import sys, consent; from consent import AppSpec, decide, install, record_event; "
+        "bad = sorted(m for m in sys.modules if m == 'lumogon' or m.startswith('lumogon.') "
+        "or m.startswith('consent.testing')); print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
