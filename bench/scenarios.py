@@ -239,7 +239,7 @@ BARE_TYPER = Scenario(
 #      ``setup(ctx)`` that makes it under the scenario's private HOME (ctx.home; XDG dirs set);
 #   3. put it in CONSENT_CLI (no network: compared with the bare typer app) or CONSENT_SENDERS
 #      (run in ok/blackhole/refused: compared with the peers; consent_api becomes the baseline).
-# The endpoint override env var used by lumogon (https only, http on loopback; see design §7)
+# The endpoint override env var used by lumogon (https only, http on loopback; see docs/security.md)
 # is named in LUMOGON_ENDPOINT_ENV; rename it here if consent names it differently.
 # --------------------------------------------------------------------------------------------
 LUMOGON = "{bin}/lumogon"

@@ -1,4 +1,4 @@
-"""Rules G1-G11 (reference/ga-protocols.md section D.3) of the GA4 request validator."""
+"""Rules G1-G11 (consent/testing/collector/ga4.py) of the GA4 request validator."""
 
 from __future__ import annotations
 

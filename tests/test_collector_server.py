@@ -1,4 +1,4 @@
-"""The local collector over real HTTP on 127.0.0.1: endpoints (section D.1) and behaviours."""
+"""The local collector over real HTTP on 127.0.0.1: endpoints and behaviours."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-# --- behaviour "ok": the endpoints of section D.1 --------------------------------------------
+# --- behaviour "ok": the endpoints ------------------------------------------------------
 
 
 def test_collect_post_answers_gif_and_records_the_hit(collector: Collector) -> None:

@@ -1,4 +1,4 @@
-"""Rules U1-U10 (reference/ga-protocols.md section D.2) of the legacy hit validator."""
+"""Rules U1-U10 (consent/testing/collector/ua.py) of the legacy hit validator."""
 
 from __future__ import annotations
 

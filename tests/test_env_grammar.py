@@ -1,4 +1,4 @@
-"""Every row of the env value grammar (design §3), for both variables."""
+"""Every row of the env value grammar (docs/configuration.md), for both variables."""
 
 from __future__ import annotations
 

@@ -314,7 +314,7 @@ def keyring_store(ctx: Ctx) -> dict[str, str]:
 
 
 def id_gone(ctx: Ctx, obs: Observed) -> list[str]:
-    """After `disable`, no anonymous id is left anywhere (design §5)."""
+    """After `disable`, no anonymous id is left anywhere (docs/security.md)."""
     out = []
     if KEYRING_ID in keyring_store(ctx):
         out.append("identity: an id is left in the keyring after `disable`")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import Iso, run_lumogon
 
-from consent.store import identity
 from consent.core.names import LOG_KEEP_LINES as KEEP_LINES
 from consent.core.names import LOG_MAX_BYTES as MAX_BYTES
+from consent.store import identity
 from consent.store.log import append, entries
 from lumogon import SPEC
 

@@ -20,7 +20,7 @@ FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-# CI systems announce themselves with one of these; see design §3.
+# CI systems announce themselves with one of these (docs/configuration.md lists them).
 CI_MARKERS = (
     "CI",
     "CONTINUOUS_INTEGRATION",

@@ -1,7 +1,7 @@
 """The decision: pure, from what the sources say to enabled or not, and why.
 
 No I/O here. `sources.gather` reads; this module only reasons, so every rule of
-design §3 is testable with plain values. Any disable vote wins and the strongest
+docs/configuration.md is testable with plain values. Any disable vote wins and the strongest
 disabling source is named; enabling needs an explicit, current reason.
 """
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 CLIENT_ID_PLACEHOLDER = "<anonymous-id: created when the first hit is sent>"
 
-# Byte limits of the legacy protocol (reference §A.4 / §D U6).
+# Byte limits of the legacy protocol's parameters (Google's Measurement Protocol v1 reference;
+# the local collector enforces the same, consent/testing/collector/ua.py).
 LEGACY_LIMITS = {"an": 100, "av": 100, "cd": 2048, "ec": 150, "ea": 500, "el": 500}
 GA4_VALUE_LIMIT = 100
 GA4_MAX_PARAMS = 25

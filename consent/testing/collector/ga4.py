@@ -1,7 +1,7 @@
 """Validation of GA4 Measurement Protocol requests, as Google's `/debug/mp/collect` does it.
 
-Pure functions only; the local collector (consent.testing.collector.server) does the I/O. The rules are G1-G11 of
-reference/ga-protocols.md section D.3; parsing (G3) lives in consent.testing.collector.ga4_schema,
+Pure functions only; the local collector (consent.testing.collector.server) does the I/O. The rules,
+numbered G1-G11 here and in tests/, follow Google's GA4 Measurement Protocol reference; parsing (G3) lives in consent.testing.collector.ga4_schema,
 names and values (G6-G9) in consent.testing.collector.ga4_events.
 """
 
@@ -38,7 +38,7 @@ _APP_INSTANCE_ID = re.compile(r"[0-9A-Fa-f]{32}")
 class Ga4Verdict(Record):
     """Messages, the payload as parsed (None if it was not JSON), and when each event counts.
 
-    `event_times_micros` applies section B.4: the event's own timestamp, else the request's,
+    `event_times_micros` applies the protocol's timestamp rule: the event's own timestamp, else the request's,
     else the time received; in RELAXED mode a time older than 72 h is clamped to now - 72 h.
     """
 

@@ -1,12 +1,13 @@
 """Names and limits of the GA4 Measurement Protocol, as the local collector enforces them.
 
-From reference/ga-protocols.md sections B.5 and B.6; used by consent.testing.collector.ga4.
+From Google's GA4 Measurement Protocol reference (limits and reserved names); used by
+consent.testing.collector.ga4.
 """
 
 from __future__ import annotations
 
 # Google's Event Builder copy of the server list (2023-04-18). Google's own tool stopped treating
-# screen_view and ad_impression as reserved in 2025, hence the default below (section B.6).
+# screen_view and ad_impression as reserved in 2025, hence the default below.
 RESERVED_EVENT_NAMES_2023 = frozenset(
     {
         "ad_activeview",

@@ -1,4 +1,4 @@
-"""What the local collector answers to one request, and how it records it (section D.1).
+"""What the local collector answers to one request, and how it records it.
 
 Pure: given a parsed request, `route` returns the record (`Received`, with its verdict) and the
 reply a healthy collector sends. consent.testing.collector.http does the socket work and the misbehaviours.

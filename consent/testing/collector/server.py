@@ -7,8 +7,7 @@ For tests (ours and those of host apps) and benchmarks; stdlib only, loopback by
         [hit] = collector.wait_for(1, timeout=2.0)
         assert hit.valid, hit.messages
 
-`python -m consent.testing.collector --behaviour blackhole` runs one in the foreground. The rules are
-section D of reference/ga-protocols.md; see consent.testing.collector.ua and consent.testing.collector.ga4.
+`python -m consent.testing.collector --behaviour blackhole` runs one in the foreground. The rules are in consent.testing.collector.ua and consent.testing.collector.ga4.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Validation of legacy Universal Analytics (Measurement Protocol v1) hits.
 
-Pure functions only; the local collector (consent.testing.collector.server) does the I/O. The rules are U1-U10 of
-docs reference/ga-protocols.md section D.2, the reply shape is section A.7.
+Pure functions only; the local collector (consent.testing.collector.server) does the I/O. The
+rules, numbered U1-U10 here and in tests/, follow Google's Measurement Protocol v1 reference and
+its hit validation server; the reply has the validation server's shape.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def parse_payload(raw: bytes) -> dict[str, bytes]:
 
 
 def merge(query: bytes, body: bytes) -> dict[str, bytes]:
-    """Merge query-string and form-body parameters; the body wins on conflict (section D.1)."""
+    """Merge query-string and form-body parameters; the body wins on conflict (as Google's collection server does)."""
     return {**parse_payload(query), **parse_payload(body)}
 
 
