@@ -1,0 +1,105 @@
+"""Instruction counts of lumogon's disabled path, for one or more installs: a load-proof A/B.
+
+Wall time on a shared 2-core machine moves with whatever else runs; the number of instructions
+a process executes does not (valgrind's callgrind counts them). This runs `lumogon version`
+disabled three ways (by env, by config, awaiting the notice) and a bare typer app, each in a
+fresh HOME, under callgrind, for every interpreter given, and prints a Markdown table:
+
+    python bench/instructions.py OLD_VENV/bin/python NEW_VENV/bin/python [--runs 3]
+
+Each interpreter must have consent and lumogon installed (a venv of a checkout). Bytecode is
+compiled first, as a wheel install has it (an editable install under PYTHONDONTWRITEBYTECODE
+would recompile every module on every run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BARE = Path(__file__).resolve().parent / "apps" / "bare_typer.py"
+SCENARIOS = ("disabled by env", "disabled by config", "awaiting notice", "bare typer")
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_DIRS=str(home / "etc"),
+    )
+    return env
+
+
+def command(python: str, scenario: str, home: Path) -> tuple[list[str], dict[str, str]]:
+    env = env_for(home)
+    if scenario == "bare typer":
+        return [python, str(BARE), "version"], env
+    if scenario == "disabled by env":
+        env["LUMOGON_DISABLE_ANALYTICS"] = "1"
+    if scenario == "disabled by config":
+        subprocess.run(
+            [python, "-m", "lumogon", "telemetry", "disable"],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+    return [python, "-m", "lumogon", "version"], env
+
+
+def count(argv: list[str], env: dict[str, str], work: Path) -> int:
+    out = work / "callgrind.out"
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    text = out.read_text("utf-8", "replace")
+    out.unlink()
+    match = re.search(r"^summary:\s+(\d+)", text, re.MULTILINE) or re.search(
+        r"^totals:\s+(\d+)", text, re.MULTILINE
+    )
+    if match is None:
+        raise RuntimeError("callgrind wrote no summary")
+    return int(match.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pythons", nargs="+", help="interpreters with consent installed")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    rows: dict[str, list[str]] = {s: [] for s in SCENARIOS}
+    for python in args.pythons:
+        subprocess.run([python, "-m", "compileall", "-q", "-j0", "-x", "bench"], check=False)
+        for scenario in SCENARIOS:
+            counts = []
+            for _ in range(args.runs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    argv, env = command(python, scenario, Path(tmp))
+                    counts.append(count(argv, env, Path(tmp)))
+            rows[scenario].append(f"{statistics.median(counts) / 1e6:.1f} M")
+    print("| scenario | " + " | ".join(args.pythons) + " |")
+    print("|---" * (len(args.pythons) + 1) + "|")
+    for scenario, cells in rows.items():
+        print(f"| {scenario} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

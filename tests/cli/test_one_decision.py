@@ -1,0 +1,55 @@
+"""One decision per run: a command's screenview and its own events share the decision made as
+the command started, so every source is read once and the run's flag counts for every hit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+import consent.store.sources as sources
+from consent.testing.collector import Collector
+from consent.testing.home import Home
+from consent.wire import gate
+from tests.apps import acme
+
+
+@pytest.fixture
+def gathered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Every call of the function that reads the sources, with the flag it was given."""
+    calls: list[bool] = []
+    real = sources.gather
+
+    def counting(*args: object, **kwargs: object) -> sources.Inputs:
+        calls.append(bool(kwargs.get("flag", False)))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources, "gather", counting)
+    monkeypatch.setattr(gate, "_runs", {})
+    yield calls
+
+
+def test_an_enabled_run_reads_the_sources_once_for_all_its_hits(
+    consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consent_home.enable(acme.SPEC)
+    with Collector() as collector:
+        monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
+        result = CliRunner().invoke(acme.app, ["deploy", "run", "prod"])
+        assert result.exit_code == 0, result.output
+        # The screenview and the command's own `deployed` event: two hits, one decision.
+        hits = collector.wait_for(2, timeout=60)
+    names = sorted(h.payload["events"][0]["name"] for h in hits)  # type: ignore[index]
+    assert names == ["command_run", "deploy_done"]
+    assert gathered == [False]
+
+
+def test_the_flag_of_the_run_holds_for_the_commands_own_events(
+    consent_home: Home, gathered: list[bool]
+) -> None:
+    consent_home.enable(acme.SPEC)
+    result = CliRunner().invoke(acme.app, ["--disable-analytics", "deploy", "run", "prod"])
+    assert result.exit_code == 0, result.output
+    assert gathered == [True]  # decided once, with the flag; record_event did not decide again
+    assert consent_home.log(acme.SPEC) == []  # nothing was handed to a sender
