@@ -76,6 +76,55 @@ def count(argv: list[str], env: dict[str, str], work: Path) -> int:
     return int(match.group(1))
 
 
+def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
+    """Median instructions (millions) per scenario, one entry per interpreter."""
+    rows: dict[str, list[float]] = {s: [] for s in SCENARIOS}
+    for python in pythons:
+        subprocess.run(
+            [python, "-m", "compileall", "-q", "-j0", "-x", "bench"],
+            capture_output=True,
+            check=False,
+        )
+        for scenario in SCENARIOS:
+            seen = []
+            for _ in range(runs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    argv, env = command(python, scenario, Path(tmp))
+                    seen.append(count(argv, env, Path(tmp)))
+            rows[scenario].append(statistics.median(seen) / 1e6)
+    return rows
+
+
+def table(pythons: list[str], rows: dict[str, list[float]]) -> list[str]:
+    lines = ["| scenario | " + " | ".join(f"`{p}`" for p in pythons) + " |"]
+    lines.append("|---" * (len(pythons) + 1) + "|")
+    bare = rows["bare typer"]
+    for scenario, cells in rows.items():
+        shown = [
+            f"{c:.1f} M" + ("" if scenario == "bare typer" else f" ({c / b:.3f}× bare typer)")  # noqa: RUF001
+            for c, b in zip(cells, bare, strict=True)
+        ]
+        lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
+    return lines
+
+
+def section(pythons: list[str], runs: int = 3) -> list[str]:
+    """The report's section: instruction counts of the disabled path (bench/run.py)."""
+    head = [
+        "## Instructions on the disabled path",
+        "",
+        "Instructions executed by the whole process (valgrind's callgrind; medians of "
+        f"{runs} runs), for lumogon's `version` command disabled three ways and a bare typer app. "
+        "Unlike wall time, the count does not move with the load of the machine, so two installs "
+        "compare exactly. Made by `bench/instructions.py`; a column per interpreter given to "
+        "`bench/run.py --baseline-python`.",
+        "",
+    ]
+    if shutil.which("valgrind") is None:
+        return [*head, "Not measured: valgrind is not installed.", ""]
+    return [*head, *table(pythons, counts(pythons, runs)), ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pythons", nargs="+", help="interpreters with consent installed")
@@ -84,20 +133,7 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
-    rows: dict[str, list[str]] = {s: [] for s in SCENARIOS}
-    for python in args.pythons:
-        subprocess.run([python, "-m", "compileall", "-q", "-j0", "-x", "bench"], check=False)
-        for scenario in SCENARIOS:
-            counts = []
-            for _ in range(args.runs):
-                with tempfile.TemporaryDirectory() as tmp:
-                    argv, env = command(python, scenario, Path(tmp))
-                    counts.append(count(argv, env, Path(tmp)))
-            rows[scenario].append(f"{statistics.median(counts) / 1e6:.1f} M")
-    print("| scenario | " + " | ".join(args.pythons) + " |")
-    print("|---" * (len(args.pythons) + 1) + "|")
-    for scenario, cells in rows.items():
-        print(f"| {scenario} | " + " | ".join(cells) + " |")
+    print("\n".join(table(args.pythons, counts(args.pythons, args.runs))))
     return 0
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from goals import section as goals_section
 from growth import section as growth_section
+from instructions import section as instructions_section
 from procs import Runner
 from report import Meta, Record, load_average, render
 from scenarios import GROUPS, PEERS, ROOT, Context, Group, Peer, Scenario
@@ -340,6 +341,8 @@ def _command(args: argparse.Namespace) -> str:
         words += ["--timeout", f"{args.timeout:g}"]
     if args.no_peers:
         words.append("--no-peers")
+    for python in args.baseline_python:
+        words += ["--baseline-python", python]
     out = Path(args.out)
     shown = out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out
     words += ["--out", str(shown)]
@@ -357,6 +360,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="report file")
     p.add_argument("--timeout", type=float, default=30.0, help="hard timeout per run, seconds")
     p.add_argument("--no-peers", action="store_true", help="do not create or use the peers venv")
+    p.add_argument(
+        "--baseline-python",
+        action="append",
+        default=[],
+        metavar="PYTHON",
+        help="another install's interpreter: a column in the instruction counts (repeat)",
+    )
     args = p.parse_args(argv)
     if args.runs is not None and args.runs < 1:
         p.error("--runs must be >= 1")
@@ -402,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             runner.close()
     growth = [] if args.only else growth_section(scratch / "growth", args.quick)
+    pythons = [sys.executable, *args.baseline_python]
+    instructions = [] if args.only or args.quick else instructions_section(pythons)
 
     meta = Meta(
         command=command,
@@ -418,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    extra = [*goals_section(records), *growth]
+    extra = [*goals_section(records), *growth, *instructions]
     out.write_text(render(meta, groups, records) + "\n".join(extra), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)
