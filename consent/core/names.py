@@ -10,6 +10,11 @@ from __future__ import annotations
 GROUP_NAME = "telemetry"
 FLAG = "--disable-analytics"
 
+# The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
+DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
+DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
+ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
+
 # The cross-tool variable that disables telemetry, beside the app's own `<PREFIX>_DISABLE_ANALYTICS`.
 DO_NOT_TRACK = "DO_NOT_TRACK"
 

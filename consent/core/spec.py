@@ -7,6 +7,7 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
+from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX
 from consent.core.value import Record, derived
 from consent.errors import SpecError
 
@@ -149,15 +150,15 @@ class AppSpec(Record):
     # -- derived names -----------------------------------------------------
     @property
     def disable_env(self) -> str:
-        return f"{self.env_prefix}_DISABLE_ANALYTICS"
+        return self.env_prefix + DISABLE_SUFFIX
 
     @property
     def debug_env(self) -> str:
-        return f"{self.env_prefix}_TELEMETRY_DEBUG"
+        return self.env_prefix + DEBUG_SUFFIX
 
     @property
     def endpoint_env(self) -> str:
-        return f"{self.env_prefix}_TELEMETRY_ENDPOINT"
+        return self.env_prefix + ENDPOINT_SUFFIX
 
     @property
     def keyring_service(self) -> str:

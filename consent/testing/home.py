@@ -19,12 +19,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from consent.core.envgrammar import CI_MARKERS
+from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX
 from consent.core.spec import AppSpec
 from consent.store.paths import Locations, _xdg_locations
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"
-SCRUB_SUFFIXES = ("_DISABLE_ANALYTICS", "_TELEMETRY_DEBUG", "_TELEMETRY_ENDPOINT")
-SCRUB_NAMES = ("DO_NOT_TRACK", "NO_COLOR", *CI_MARKERS)
+SCRUB_SUFFIXES = (DISABLE_SUFFIX, DEBUG_SUFFIX, ENDPOINT_SUFFIX)
+SCRUB_NAMES = (DO_NOT_TRACK, "NO_COLOR", *CI_MARKERS)
 DIRS = {
     "XDG_CONFIG_HOME": "config",
     "XDG_DATA_HOME": "data",
