@@ -20,6 +20,8 @@ SDIST_NEEDS = (
     "consent/__init__.py",
     "consent/py.typed",
     "consent/testing/_audit/sitecustomize.py",
+    "lumogon/__init__.py",
+    "lumogon/__main__.py",
     "tests/conftest.py",
     "tests/apps/acme.py",
     "docs/index.md",
@@ -27,7 +29,15 @@ SDIST_NEEDS = (
     "docs/examples/acme_cli/pyproject.toml",
     "scripts/render_privacy.py",
 )
-WHEEL_NEEDS = ("consent/__init__.py", "consent/py.typed", "consent/testing/_audit/sitecustomize.py")
+WHEEL_NEEDS = (
+    "consent/__init__.py",
+    "consent/py.typed",
+    "consent/testing/_audit/sitecustomize.py",
+    "lumogon/__init__.py",
+    "lumogon/__main__.py",
+    "lumogon/cli.py",
+    "lumogon/spec.py",
+)
 ENTRY_POINTS = ("lumogon = lumogon.cli:main", "consent = consent.testing")
 JUNK = ("__pycache__", ".pyc", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site/")
 
@@ -46,7 +56,7 @@ def problems(dist: Path) -> list[str]:
         entry_points = whl.read(entry).decode()
     out += [f"wheel lacks {p}" for p in WHEEL_NEEDS if p not in names]
     out += [f"wheel declares no '{e}'" for e in ENTRY_POINTS if e not in entry_points]
-    out += [f"wheel carries {n}" for n in names if not n.startswith(("consent/", "consent-"))]
+    out += [f"wheel carries {n}" for n in names if not n.startswith(("consent/", "consent-", "lumogon/"))]
     for name in sorted(members | names):
         if any(j in name for j in JUNK):
             out.append(f"junk in a distribution: {name}")
