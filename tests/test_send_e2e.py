@@ -78,7 +78,7 @@ def test_show_payload_equals_the_bytes_received(enabled: Iso) -> None:
 def test_show_payload_never_creates_an_id(iso: Iso) -> None:
     proc = run_lumogon(iso, "telemetry", "show-payload")
     assert proc.returncode == 0
-    assert "anonymous-id" in proc.stdout and "would NOT be sent now" in proc.stderr
+    assert "pseudonymous-id" in proc.stdout and "would NOT be sent now" in proc.stderr
     assert "t=screenview" in proc.stdout and "t=event" in proc.stdout  # every declared event
     assert not iso.locs.id_file.exists() and not iso.home.keyring_file.exists()
 
