@@ -126,6 +126,11 @@ def read(path: str) -> list[bytes]:
             data = fh.read()
     except FileNotFoundError:
         return []
+    return split(data)
+
+
+def split(data: bytes) -> list[bytes]:
+    """The records' lines in a file's bytes (without newlines; empty lines skipped)."""
     return [ln for ln in data.split(b"\n") if ln]
 
 
@@ -151,6 +156,13 @@ def latest_id(path: str) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
+def _id_in(line: bytes) -> str:
+    """The receipt id as written in a line that no longer parses (best effort, for the message)."""
+    key = b'"receipt_id": "'
+    at = line.find(key)
+    return line[at + len(key) : at + len(key) + 36].decode("ascii", "replace") if at >= 0 else ""
+
+
 class Verdict(Record):
     """The result of checking the chain: `bad` is the 1-based number of the first bad record."""
 
@@ -166,9 +178,13 @@ class Verdict(Record):
 
 def verify(path: str) -> Verdict:
     """Check every record's own hash and every link; name the first record that does not match."""
+    return check(read(path))
+
+
+def check(lines: list[bytes]) -> Verdict:
+    """`verify` on the lines of a receipts file."""
     import json
 
-    lines = read(path)
     parsed: list[dict[str, Any]] = []
     for i, line in enumerate(lines, 1):
         try:
@@ -176,7 +192,7 @@ def verify(path: str) -> Verdict:
         except ValueError:
             record = None
         if not isinstance(record, dict):
-            return Verdict(len(lines), i, "", "it is not a JSON record (edited or cut short)")
+            return Verdict(len(lines), i, _id_in(line), "it is not a JSON record (edited or cut)")
         rid = str(record.get("receipt_id", ""))
         if dumps(record).encode("ascii") != line:
             return Verdict(len(lines), i, rid, "its bytes are not the canonical form written")
