@@ -29,9 +29,12 @@ SPEC = AppSpec(
     events=(Event("run", "The benchmark ran.", "event", ("ec", "ea")),),
     purpose="Measure what sending one hit costs.",
     access="Nobody: the hit goes to a loopback sink.",
-    controller="Nobody: a benchmark", contact="https://example.invalid",
-    legal_basis="None needed: nothing leaves a loopback sink.", retention="0 days",
-    recipients="None: a loopback sink.", notice_date="2026-12-01",
+    controller="Nobody: a benchmark",
+    contact="https://example.invalid",
+    legal_basis="None needed: nothing leaves a loopback sink.",
+    retention="0 days",
+    recipients="None: a loopback sink.",
+    notice_date="2026-12-01",
 )
 
 if __name__ == "__main__":

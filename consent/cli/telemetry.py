@@ -10,19 +10,19 @@ from typing import Annotated
 import typer
 
 from consent.cli.audit import register
-from consent.cli.receipts import register as register_receipts
 from consent.cli.console import guarded, note, result, warn
 from consent.cli.instrument import flag_given
+from consent.cli.receipts import register as register_receipts
 from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec
 from consent.errors import ConfigError
 from consent.notice.status import why_off
 from consent.store.paths import locations
+from consent.store.sources import resolve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from consent.store.choices import Recorded
-from consent.store.sources import resolve
 
 # Command bodies import what they need: a host command's run only defines them.
 
@@ -136,7 +136,9 @@ def _report_receipt(rec: Recorded) -> None:
     if rec.receipt_id:
         note(f"Consent receipt {rec.receipt_id} added.")
     else:
-        warn(f"the choice was recorded, but no consent receipt could be written ({rec.receipt_problem})")
+        warn(
+            f"the choice was recorded, but no consent receipt could be written ({rec.receipt_problem})"
+        )
 
 
 def _report_deletion(deleted: list[str], failed: list[str], none_text: str = "") -> None:

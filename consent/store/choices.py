@@ -63,7 +63,7 @@ def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) ->
     else:
         action = "given" if enabled else "withdrawn"
     return _with_receipt(
-        spec, locs, Recorded(write, version, at), action, method, expressed or via
+        spec, locs, Recorded(write, version, at), action, method=method, expressed=expressed or via
     )
 
 
@@ -79,8 +79,8 @@ def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
         locs,
         Recorded(write, version, at),
         "notified",
-        "first-run notice",
-        "the first-run notice, shown on the terminal",
+        method="first-run notice",
+        expressed="the first-run notice, shown on the terminal",
     )
 
 
@@ -94,7 +94,7 @@ def covered(spec: AppSpec) -> dict[str, str]:
 
 
 def _with_receipt(
-    spec: AppSpec, locs: Locations, rec: Recorded, action: str, method: str, expressed: str
+    spec: AppSpec, locs: Locations, rec: Recorded, action: str, *, method: str, expressed: str
 ) -> Recorded:
     from consent.store import receipts
 

@@ -84,9 +84,7 @@ def build(
     return record
 
 
-def append(
-    spec: AppSpec, path: str, *, action: str, method: str, expressed: str
-) -> dict[str, Any]:
+def append(spec: AppSpec, path: str, *, action: str, method: str, expressed: str) -> dict[str, Any]:
     """Append one receipt to the chain in `path`; raises OSError or ConsentError if it cannot."""
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)

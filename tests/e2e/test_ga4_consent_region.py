@@ -62,7 +62,9 @@ def test_show_payload_of_an_eu_app_prints_the_region1_url_and_bytes(iso: Iso) ->
     assert b"\r\nHost: region1.google-analytics.com\r\n" in raw
     body = json.loads(raw.split(b"\r\n\r\n", 1)[1])
     assert body["consent"] == DENIED
-    as_json = run_acme(iso, "telemetry", "show-payload", "build", "--json", env={"ACME_REGION": "eu"})
+    as_json = run_acme(
+        iso, "telemetry", "show-payload", "build", "--json", env={"ACME_REGION": "eu"}
+    )
     (request,) = json.loads(as_json.stdout)
     assert request["url"].startswith(EU) and request["raw"].encode() == raw
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -58,7 +59,7 @@ def test_each_record_links_to_the_exact_previous_line(iso: Iso) -> None:
     for enabled in (True, False, True):
         record_choice(SPEC, iso.locs, enabled=enabled, via="test")
     raw = lines(iso)
-    for before, after in zip(raw, raw[1:], strict=False):
+    for before, after in itertools.pairwise(raw):
         assert json.loads(after)["previous_sha256"] == receipts.sha256_hex(before)
 
 
