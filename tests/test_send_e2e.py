@@ -219,7 +219,9 @@ def test_a_hit_that_cannot_be_logged_is_not_sent(unprivileged: Iso, tmp_path: Pa
     from conftest import audit_events, audited, run_unprivileged
 
     record_choice(SPEC, unprivileged.locs, enabled=True, via="test")
-    state = unprivileged.locs.log_file.parent.parent
+    # The app's state dir (the choice's consent receipt already created it), read-only.
+    state = unprivileged.locs.log_file.parent
+    state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o500)
     log = tmp_path / "audit.jsonl"
     try:
