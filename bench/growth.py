@@ -31,7 +31,9 @@ APP = textwrap.dedent(
     SPEC = AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
                    common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),
-                   purpose="Measure growth.", access="Nobody.")
+                   purpose="Measure growth.", access="Nobody.", controller="Nobody: a benchmark",
+                   contact="https://example.invalid", legal_basis="None: a benchmark.",
+                   retention="0 days", recipients="None.", notice_date="2026-12-01")
     app = typer.Typer()
 
     @app.callback()
@@ -68,7 +70,9 @@ def _spec(n: int) -> object:
     return AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
                    common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),
-                   purpose="Measure growth.", access="Nobody.")  # fmt: skip
+                   purpose="Measure growth.", access="Nobody.", controller="Nobody: a benchmark",
+                   contact="https://example.invalid", legal_basis="None: a benchmark.",
+                   retention="0 days", recipients="None.", notice_date="2026-12-01")  # fmt: skip
 
 
 def decision_times(scratch: Path, calls: int) -> dict[tuple[int, str], float]:

@@ -24,7 +24,7 @@ SPEC = AppSpec(
         ),
         Field(
             "cid",
-            "Anonymous client id: tells repeat use apart from new installs, and nothing else.",
+            "Pseudonymous client id: a random id that tells repeat use apart from new installs.",
             "35009a79-1a05-49d7-b876-2b884d0f825b",
             "client_id",
         ),
@@ -54,4 +54,22 @@ SPEC = AppSpec(
     "effort goes where it helps people most.",
     access="The Lumogon maintainers, through the Google Analytics property UA-54263865-7 "
     "(Google processes the hits on their behalf).",
+    # From the original analytics page (ANALYTICS.md); where it is silent, the notice says so.
+    controller="The Lumogon team at Puppet, Inc.",
+    contact="Not stated by the original analytics page, which names no privacy contact. The "
+    "only address the project gives is its repository, "
+    "https://github.com/puppetlabs-toy-chest/lumogon (public issues).",
+    legal_basis="Not stated by the original analytics page. Lumogon is opt-out (it sends "
+    "after showing this notice unless you opt out), so the basis cannot be consent "
+    "(GDPR Art. 6(1)(a)); the original does not claim another one, such as legitimate "
+    "interests (Art. 6(1)(f)).",
+    retention="Not stated by the original analytics page. The Google Analytics property's "
+    "data-retention setting decides how long user- and event-level data are kept "
+    "(2 or 14 months on a standard property).",
+    recipients="Google (Google Analytics), which receives the hits over HTTPS at "
+    "www.google-analytics.com and processes them on the Lumogon team's behalf. The original "
+    "analytics page does not say where Google processes them; this global endpoint is not "
+    "limited to the EU.",
+    notice_date="2026-12-01",
+    homepage="https://github.com/puppetlabs-toy-chest/lumogon",
 )

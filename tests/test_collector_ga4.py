@@ -433,3 +433,29 @@ def test_random_json_documents_never_crash_the_validator(document: dict[str, Any
     verdict = ga4.validate(QUERY, json.dumps(document).encode(), now_micros=NOW)
     json.loads(ga4.debug_reply(verdict.messages))
     assert verdict.valid == (verdict.messages == ())
+
+
+@pytest.mark.parametrize(
+    ("host", "valid"),
+    [
+        ("www.google-analytics.com", True),
+        ("region1.google-analytics.com", True),
+        ("REGION1.google-analytics.com:443", True),
+        ("127.0.0.1:8080", True),  # a stand-in: not judged
+        ("[::1]:8080", True),
+        (None, True),
+        ("region-1.google-analytics.com", False),
+        ("eu.google-analytics.com", False),
+        ("google-analytics.com", False),
+    ],
+)
+def test_the_host_must_be_a_ga4_collection_host(host: str | None, valid: bool) -> None:
+    assert (check(b9(), host=host) == []) is valid
+    if not valid:
+        assert check(b9(), host=host) == [("Host", "VALUE_INVALID")]
+
+
+@pytest.mark.parametrize("value", ["denied", "NO", "", "GRANTED "])
+def test_consent_values_are_granted_or_denied(value: str) -> None:
+    body = {**b9(), "consent": {"ad_user_data": "DENIED", "ad_personalization": value}}
+    assert check(body) == [("consent.ad_personalization", "VALUE_INVALID")]

@@ -152,7 +152,7 @@ def test_enable_send_show_payload_disable(consent_home: Home, consent_collector:
     assert shown.stdout == events["command_run"].raw_request
 
     disabled = acme(consent_home, "telemetry", "disable")
-    assert disabled.returncode == 0 and "Deleted the anonymous id" in disabled.stdout
+    assert disabled.returncode == 0 and "Deleted the pseudonymous id" in disabled.stdout
     assert consent_home.client_ids() == {}
     assert status(consent_home)["enabled"] is False
 

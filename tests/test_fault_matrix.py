@@ -314,7 +314,7 @@ def keyring_store(ctx: Ctx) -> dict[str, str]:
 
 
 def id_gone(ctx: Ctx, obs: Observed) -> list[str]:
-    """After `disable`, no anonymous id is left anywhere (docs/security.md)."""
+    """After `disable`, no pseudonymous id is left anywhere (docs/security.md)."""
     out = []
     if KEYRING_ID in keyring_store(ctx):
         out.append("identity: an id is left in the keyring after `disable`")
@@ -328,7 +328,7 @@ def id_left_and_said(ctx: Ctx, obs: Observed) -> list[str]:
     said = obs.disable.stderr if obs.disable else ""
     if KEYRING_ID not in keyring_store(ctx):
         return ["identity: the id never reached the keyring"]
-    if "could not delete the anonymous id from the OS keyring" not in said:
+    if "could not delete the pseudonymous id from the OS keyring" not in said:
         return [f"identity: `disable` did not say the id is left: {said!r}"]
     obs.notes.append("`disable` warned that the keyring kept the id")
     return []

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_spec import opt_in_spec
 
+from consent.core.spec import Destination
 from consent.errors import EndpointError, HitError
 from consent.wire.hits import build_hit
 from consent.wire.http import encode, endpoint_for, parse_endpoint
@@ -68,6 +69,7 @@ def test_ga4_body_and_url() -> None:
     assert json.loads(request.body) == {
         "client_id": CID,
         "non_personalized_ads": True,
+        "consent": {"ad_user_data": "DENIED", "ad_personalization": "DENIED"},
         "events": [
             {
                 "name": "command_run",
@@ -209,3 +211,17 @@ def test_endpoint_parser_agrees_with_urlsplit(url: str) -> None:
         "127.1.2.3",
         "::ffff:127.0.0.1",
     )
+
+
+def test_eu_region_sends_to_region1() -> None:
+    spec = opt_in_spec(
+        destination=Destination("ga4", "G-TEST000000", api_secret="testsecret", region="eu")
+    )
+    hit = build_hit(spec, "command", client_id=CID, command="acme build")
+    request = encode(spec, hit, endpoint_for(spec, {}))
+    assert request.url.startswith("https://region1.google-analytics.com/mp/collect?")
+    assert ("Host", "region1.google-analytics.com") in request.headers
+    assert json.loads(request.body)["consent"] == {
+        "ad_user_data": "DENIED",
+        "ad_personalization": "DENIED",
+    }

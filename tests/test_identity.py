@@ -1,4 +1,4 @@
-"""The anonymous id under keyrings that fail: never an id left behind that cannot be deleted."""
+"""The pseudonymous id under keyrings that fail: never an id left behind that cannot be deleted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The anonymous id (real keyring backend, file fallback) and the capped local log."""
+"""The pseudonymous id (real keyring backend, file fallback) and the capped local log."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_disable_deletes_the_id_everywhere(iso: Iso, monkeypatch: pytest.MonkeyP
 def test_reset_replaces_the_id(iso: Iso) -> None:
     first = identity.load_or_create(SPEC, iso.locs).value
     proc = run_lumogon(iso, "telemetry", "reset")
-    assert proc.returncode == 0 and "Deleted the anonymous id" in proc.stdout
+    assert proc.returncode == 0 and "Deleted the pseudonymous id" in proc.stdout
     assert identity.load(SPEC, iso.locs).where == "none"
     assert identity.load_or_create(SPEC, iso.locs).value != first
 

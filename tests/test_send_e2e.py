@@ -78,7 +78,7 @@ def test_show_payload_equals_the_bytes_received(enabled: Iso) -> None:
 def test_show_payload_never_creates_an_id(iso: Iso) -> None:
     proc = run_lumogon(iso, "telemetry", "show-payload")
     assert proc.returncode == 0
-    assert "anonymous-id" in proc.stdout and "would NOT be sent now" in proc.stderr
+    assert "pseudonymous-id" in proc.stdout and "would NOT be sent now" in proc.stderr
     assert "t=screenview" in proc.stdout and "t=event" in proc.stdout  # every declared event
     assert not iso.locs.id_file.exists() and not iso.home.keyring_file.exists()
 
@@ -219,7 +219,9 @@ def test_a_hit_that_cannot_be_logged_is_not_sent(unprivileged: Iso, tmp_path: Pa
     from conftest import audit_events, audited, run_unprivileged
 
     record_choice(SPEC, unprivileged.locs, enabled=True, via="test")
-    state = unprivileged.locs.log_file.parent.parent
+    # The app's state dir (the choice's consent receipt already created it), read-only.
+    state = unprivileged.locs.log_file.parent
+    state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o500)
     log = tmp_path / "audit.jsonl"
     try:

@@ -12,7 +12,7 @@ from lumogon import SPEC
 def opt_in_spec(**changes: object) -> AppSpec:
     """A GA4, opt-in app used across the tests."""
     fields = (
-        Field("client_id", "Anonymous id.", "6f1c…", "client_id"),
+        Field("client_id", "Pseudonymous id.", "6f1c…", "client_id"),
         Field("name", "Which event.", "command_run", "hit_type"),
         Field("command", "The command that ran.", "acme build", "command"),
         Field("app_version", "The app version.", "2.0.0", "app_version"),
@@ -30,6 +30,12 @@ def opt_in_spec(**changes: object) -> AppSpec:
         events=(Event("command", "A command ran.", "command_run", ("command",)),),
         purpose="Learn which commands matter.",
         access="The Acme maintainers.",
+        controller="The Acme team at Acme Ltd",
+        contact="privacy@acme.example",
+        legal_basis="Consent (GDPR Art. 6(1)(a)): Acme asks first.",
+        retention="14 months, the analytics property's setting",
+        recipients="Google (Google Analytics), as processor",
+        notice_date="2026-12-01",
     )
     return base.replace(**changes)
 
@@ -109,3 +115,64 @@ def test_invalid_registry_is_refused(change: object, message: str) -> None:
     spec = opt_in_spec()
     with pytest.raises(SpecError, match=message):
         opt_in_spec(**change(spec))  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "entry", ["controller", "contact", "legal_basis", "retention", "recipients", "notice_date"]
+)
+def test_a_missing_notice_entry_is_a_spec_error(entry: str) -> None:
+    with pytest.raises(SpecError, match=f"{entry} is required"):
+        opt_in_spec(**{entry: ""})
+    with pytest.raises(SpecError, match=f"{entry} is required"):
+        opt_in_spec(**{entry: "   "})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"contact": "ask around"}, "email address or a URL"),
+        ({"retention": "as long as needed"}, "concrete period"),
+        ({"retention": "forever and a day"}, "concrete period"),
+        ({"notice_date": "1 December 2026"}, "YYYY-MM-DD"),
+        ({"notice_date": "2026-13-01"}, "YYYY-MM-DD"),
+        ({"destination": Destination("ga4", "G-1", api_secret="s", region="us")}, "region"),
+        ({"destination": Destination("legacy", "UA-1-1", region="eu")}, "GA4 destinations only"),
+        (
+            {
+                "destination": Destination(
+                    "ga4", "G-1", base_url="https://x.example", api_secret="s", region="eu"
+                )
+            },
+            "do not also set base_url",
+        ),
+    ],
+)
+def test_notice_entries_must_say_something_concrete(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SpecError, match=message):
+        opt_in_spec(**changes)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"notice_date": "2027-01-15"},
+        {"controller": "Someone else"},
+        {"contact": "other@acme.example"},
+        {"legal_basis": "Legitimate interests (Art. 6(1)(f))."},
+        {"recipients": "Another processor"},
+        {"retention": "2 months"},
+        {"homepage": "https://acme.example"},
+        {"destination": Destination("ga4", "G-TEST000000", api_secret="testsecret", region="eu")},
+    ],
+)
+def test_the_notice_version_covers_date_and_responsible_party(change: dict[str, object]) -> None:
+    assert opt_in_spec(**change).notice_version != opt_in_spec().notice_version
+
+
+def test_lumogon_says_where_the_original_is_silent() -> None:
+    assert SPEC.controller == "The Lumogon team at Puppet, Inc."
+    for entry in (SPEC.contact, SPEC.legal_basis, SPEC.retention):
+        assert entry.startswith("Not stated by the original analytics page")
+    assert "HTTPS" in SPEC.recipients and "Google" in SPEC.recipients

@@ -98,13 +98,16 @@ SPEC = AppSpec(
     name="hostapp", display_name="Hostapp", version="1.0", env_prefix="HOSTAPP", mode="opt-in",
     destination=Destination("ga4", "G-HOST", api_secret="s"),
     fields=(
-        Field("client_id", "Anonymous id.", "x", "client_id"),
+        Field("client_id", "Pseudonymous id.", "x", "client_id"),
         Field("name", "Event name.", "command_run", "hit_type"),
         Field("command", "Command path.", "hostapp go", "command"),
     ),
     common=("client_id", "name"),
     events=(Event("command", "A command ran.", "command_run", ("command",)),),
     purpose="Testing.", access="Nobody.",
+    controller="Nobody: a benchmark", contact="https://example.invalid",
+    legal_basis="None needed: nothing leaves a loopback sink.", retention="0 days",
+    recipients="None: a loopback sink.", notice_date="2026-12-01",
 )
 app = typer.Typer()
 

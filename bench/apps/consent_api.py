@@ -20,7 +20,7 @@ SPEC = AppSpec(
     fields=(
         Field("v", "Protocol version.", "1", "constant", "1"),
         Field("tid", "Tracking id.", "UA-1-1", "constant", "UA-1-1"),
-        Field("cid", "Anonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
+        Field("cid", "Pseudonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
         Field("t", "Hit type.", "event", "hit_type"),
         Field("ec", "Event category.", "bench", "constant", "bench"),
         Field("ea", "Event action.", "run", "constant", "run"),
@@ -29,6 +29,12 @@ SPEC = AppSpec(
     events=(Event("run", "The benchmark ran.", "event", ("ec", "ea")),),
     purpose="Measure what sending one hit costs.",
     access="Nobody: the hit goes to a loopback sink.",
+    controller="Nobody: a benchmark",
+    contact="https://example.invalid",
+    legal_basis="None needed: nothing leaves a loopback sink.",
+    retention="0 days",
+    recipients="None: a loopback sink.",
+    notice_date="2026-12-01",
 )
 
 if __name__ == "__main__":

@@ -63,7 +63,10 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
                 f"{decision.decided_by.detail})"
             )
         else:
-            note(f"would NOT be sent now: telemetry is disabled ({why_off(spec, decision)})")
+            note(
+                f"would NOT be sent now to {where}: telemetry is disabled "
+                f"({why_off(spec, decision)})"
+            )
 
     @app.command("notice")
     @guarded

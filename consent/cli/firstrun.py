@@ -20,11 +20,15 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     """Handle a pending notice or question; never raises into the host command."""
     if decision.pending is None or not is_interactive():
         return
+    from consent.notice.changes import changes_text
     from consent.notice.document import first_run_text, question_text
     from consent.store.choices import record_choice, record_notice_shown
     from consent.store.paths import locations
+    from consent.store.sources import read_config
 
     locs = locations(spec)
+    # A new notice version: say what was added or removed since the one last seen.
+    _err(changes_text(spec, read_config(locs).record))
     if decision.pending == "notice":
         _err(first_run_text(spec) + "\n")
         record_notice_shown(spec, locs)

@@ -12,12 +12,17 @@ import typer
 from consent.cli.audit import register
 from consent.cli.console import guarded, note, result, warn
 from consent.cli.instrument import flag_given
+from consent.cli.receipts import register as register_receipts
 from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec
 from consent.errors import ConfigError
 from consent.notice.status import why_off
 from consent.store.paths import locations
 from consent.store.sources import resolve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent.store.choices import Recorded
 
 # Command bodies import what they need: a host command's run only defines them.
 
@@ -42,8 +47,12 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
 
         locs = locations(spec)
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
+        from consent.store.receipts import latest_id
+
         stored = identity.load(spec, locs)
-        extras = Extras(spec.name, spec.mode, stored.where, stored.detail)
+        extras = Extras(
+            spec.name, spec.mode, stored.where, stored.detail, latest_id(locs.receipts_path)
+        )
         if as_json:
             import json
 
@@ -54,6 +63,7 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
     _register_choices(app, spec)
 
     register(app, spec)
+    register_receipts(app, spec)
     return app
 
 
@@ -70,6 +80,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} telemetry enable")
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
+        _report_receipt(rec)
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
         if decision.enabled:
             result(
@@ -86,7 +97,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
     @app.command()
     @guarded
     def disable() -> None:
-        """Turn telemetry off and delete the anonymous id. Always works."""
+        """Turn telemetry off and delete the pseudonymous id. Always works."""
         from consent.store import identity
         from consent.store.choices import record_choice
 
@@ -106,24 +117,34 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
         result(f"Telemetry disabled (recorded in {rec.write.path}).")
+        _report_receipt(rec)
         _report_deletion(deleted, failed)
 
     @app.command()
     @guarded
     def reset() -> None:
-        """Delete the anonymous id; the next hit, if any, gets a new one."""
+        """Delete the pseudonymous id; the next hit, if any, gets a new one."""
         from consent.store import identity
 
         deleted, failed = identity.delete(spec, locations(spec))
-        _report_deletion(deleted, failed, none_text="There was no anonymous id to delete.")
+        _report_deletion(deleted, failed, none_text="There was no pseudonymous id to delete.")
         if failed:
             raise typer.Exit(1)
 
 
+def _report_receipt(rec: Recorded) -> None:
+    if rec.receipt_id:
+        note(f"Consent receipt {rec.receipt_id} added.")
+    else:
+        warn(
+            f"the choice was recorded, but no consent receipt could be written ({rec.receipt_problem})"
+        )
+
+
 def _report_deletion(deleted: list[str], failed: list[str], none_text: str = "") -> None:
     if deleted:
-        result("Deleted the anonymous id from " + " and ".join(deleted) + ".")
+        result("Deleted the pseudonymous id from " + " and ".join(deleted) + ".")
     elif none_text:
         result(none_text)
     for where in failed:
-        warn(f"could not delete the anonymous id from {where}; it is not used while disabled")
+        warn(f"could not delete the pseudonymous id from {where}; it is not used while disabled")

@@ -28,6 +28,11 @@ MANAGED_KEYS: dict[str, type] = {
     "decided_via": str,  # how the decision was made: command, prompt, …
     "notice_shown_version": str,  # opt-out apps: the notice a person saw
     "notice_shown_at": str,
+    # What the notice a person last saw or decided on covered: the wire names of its fields and
+    # the names of its events, space-separated (plain strings keep the config in the subset that
+    # consent/store/tomlfast.py reads), so that a changed notice can list what was added or removed.
+    "notice_fields": str,
+    "notice_events": str,
 }
 
 # File names, inside the app's user config, site config, data and state directories.
@@ -35,6 +40,7 @@ CONFIG_NAME = "config.toml"
 POLICY_NAME = "telemetry.toml"
 ID_FILE_NAME = "client-id"
 LOG_NAME = "telemetry-log.jsonl"
+RECEIPTS_NAME = "consent-receipts.jsonl"  # in the state dir; kept when the id is deleted
 
 # The keyring entry of the pseudonymous id: service `<app>-telemetry`, this user name.
 KEYRING_USER = "client-id"

@@ -28,6 +28,8 @@ class ConsentRecord(Record):
     decided_via: str | None = None  # how the decision was made: command, prompt, …
     notice_shown_version: str | None = None  # opt-out apps: the notice a person saw
     notice_shown_at: str | None = None
+    notice_fields: str | None = None  # what the last notice seen or decided on covered,
+    notice_events: str | None = None  # space-separated names (see consent.core.names)
 
 
 _STR_KEYS = tuple(k for k, kind in MANAGED_KEYS.items() if kind is str)

@@ -84,17 +84,40 @@ class Event(Record):
     fields: tuple[str, ...] = ()
 
 
+GLOBAL_URL = "https://www.google-analytics.com"
+# Google's documented GA4 endpoint for collection and processing in the EU (no hyphen in region1).
+EU_URL = "https://region1.google-analytics.com"
+REGIONS = ("", "eu")
+
+
 class Destination(Record):
     """Where hits go and under which protocol."""
 
     protocol: Protocol
     tracking_id: str  # legacy: UA-XXXX-Y; ga4: the measurement id G-XXXXXXX
-    base_url: str = "https://www.google-analytics.com"
+    base_url: str = GLOBAL_URL
     api_secret: str = ""  # ga4 only; not a secret in a distributed CLI, but required
+    region: str = ""  # ga4 only: "eu" sends to EU_URL
 
     @property
     def path(self) -> str:
         return "/collect" if self.protocol == "legacy" else "/mp/collect"
+
+    @property
+    def origin(self) -> str:
+        """The base URL hits go to: `base_url`, or Google's EU endpoint for region "eu"."""
+        if self.region == "eu" and self.base_url == GLOBAL_URL:
+            return EU_URL
+        return self.base_url
+
+    @property
+    def region_text(self) -> str:
+        """Where the endpoint processes the data, in words (the notice says it)."""
+        if self.origin == EU_URL:
+            return "the EU (Google's regional endpoint region1.google-analytics.com)"
+        if self.origin == GLOBAL_URL:
+            return "not limited to a region: Google's global endpoint www.google-analytics.com"
+        return f"wherever {self.origin} is hosted (a self-hosted or custom endpoint)"
 
 
 class AppSpec(Record):
@@ -112,8 +135,15 @@ class AppSpec(Record):
     events: tuple[Event, ...]
     purpose: str
     access: str
-    retention: str = "as set in the analytics property's data-retention settings"
-    homepage: str = ""
+    # Who is responsible, and on what terms (GDPR Art. 13): each is required and shown in the
+    # notice; an empty one is a SpecError. Where a fact is unknown, say so in words.
+    controller: str = ""  # who decides about the data, e.g. "The Acme team at Acme Ltd"
+    contact: str = ""  # an email address or URL where a person can exercise their rights
+    legal_basis: str = ""  # the basis, and a sentence of why
+    retention: str = ""  # a concrete period, e.g. "14 months, the analytics property's setting"
+    recipients: str = ""  # who processes the data on the controller's behalf, and where
+    notice_date: str = ""  # the date of this notice, YYYY-MM-DD; part of the notice version
+    homepage: str = ""  # shown in the notice when given
     # Derived when built: the registry by wire name, and the notice version once computed.
     _by_wire: dict[str, Field] = derived(init=False)
     _notice_version: str | None = derived(init=False)
@@ -195,10 +225,16 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
                 for e in sorted(spec.events, key=lambda e: e.name)
             ),
         ),
-        ("destination", (dest.protocol, dest.base_url, dest.path, dest.tracking_id)),
+        ("destination", (dest.protocol, dest.origin, dest.path, dest.tracking_id)),
         ("purpose", spec.purpose),
         ("access", spec.access),
         ("retention", spec.retention),
+        ("controller", spec.controller),
+        ("contact", spec.contact),
+        ("legal_basis", spec.legal_basis),
+        ("recipients", spec.recipients),
+        ("notice_date", spec.notice_date),
+        ("homepage", spec.homepage),
     )
 
 
@@ -234,9 +270,58 @@ def _validate(spec: AppSpec) -> None:
         problems.append("a GA4 destination needs an api_secret")
     if not spec.purpose.strip() or not spec.access.strip():
         problems.append("purpose and access must say why data is collected and who sees it")
+    problems += _notice_problems(spec)
     problems += _field_problems(spec)
     if problems:
         raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+
+
+# The entries a privacy notice must carry (GDPR Art. 13), with what each must say.
+REQUIRED_ENTRIES = {
+    "controller": "who decides about the data",
+    "contact": "an email address or URL where a person can exercise their rights",
+    "legal_basis": "the legal basis and a sentence of why",
+    "retention": "a concrete period, e.g. '14 months'",
+    "recipients": "who processes the data on the controller's behalf, and where",
+    "notice_date": "the date of the notice, YYYY-MM-DD",
+}
+_PERIOD_UNITS = ("day", "week", "month", "year")
+
+
+def _is_date(s: str) -> bool:
+    parts = s.split("-")
+    return (
+        len(s) == 10
+        and [len(p) for p in parts] == [4, 2, 2]
+        and all(set(p) <= _DIGITS for p in parts)
+        and 1 <= int(parts[1]) <= 12
+        and 1 <= int(parts[2]) <= 31
+    )
+
+
+def _notice_problems(spec: AppSpec) -> list[str]:
+    problems: list[str] = []
+    for entry, what in REQUIRED_ENTRIES.items():
+        if not str(getattr(spec, entry)).strip():
+            problems.append(f"{entry} is required: {what}")
+    contact = spec.contact
+    if contact.strip() and "@" not in contact and "://" not in contact:
+        problems.append(f"contact {contact!r} must hold an email address or a URL")
+    retention = spec.retention.lower()
+    if retention.strip() and not (
+        set(retention) & _DIGITS and any(u in retention for u in _PERIOD_UNITS)
+    ):
+        problems.append(f"retention {spec.retention!r} must be a concrete period, e.g. '14 months'")
+    if spec.notice_date.strip() and not _is_date(spec.notice_date):
+        problems.append(f"notice_date {spec.notice_date!r} must be a date, YYYY-MM-DD")
+    dest = spec.destination
+    if dest.region not in REGIONS:
+        problems.append(f"region {dest.region!r} must be 'eu' or empty")
+    elif dest.region and dest.protocol != "ga4":
+        problems.append("region applies to GA4 destinations only")
+    elif dest.region and dest.base_url != GLOBAL_URL:
+        problems.append("region='eu' chooses the endpoint; do not also set base_url")
+    return problems
 
 
 def _field_problems(spec: AppSpec) -> list[str]:

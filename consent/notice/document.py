@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from consent.core.envgrammar import FALSE_WORDS, TRUE_WORDS
-from consent.core.names import DO_NOT_TRACK, SENDER_TIMEOUT
+from consent.core.names import DO_NOT_TRACK, RECEIPTS_NAME, SENDER_TIMEOUT
 from consent.core.spec import AppSpec
 from consent.wire.http import GA4_ENVELOPE, HEADERS, user_agent
 
@@ -18,17 +18,28 @@ from consent.wire.http import GA4_ENVELOPE, HEADERS, user_agent
 def facts(spec: AppSpec) -> dict[str, Any]:
     """Everything the notice states, as plain data (the JSON form)."""
     dest = spec.destination
-    host = urlsplit(dest.base_url).hostname or dest.base_url
+    host = urlsplit(dest.origin).hostname or dest.origin
     legacy = dest.protocol == "legacy"
     n = spec.name
     return {
         "app": spec.name,
         "display_name": spec.display_name,
         "notice_version": spec.notice_version,
+        "notice_date": spec.notice_date,
+        "homepage": spec.homepage,
         "mode": spec.mode,
+        "controller": {"name": spec.controller, "contact": spec.contact},
         "purpose": spec.purpose,
+        "legal_basis": spec.legal_basis,
+        "recipients": spec.recipients,
+        "processing_location": {
+            "endpoint": dest.origin,
+            "region": dest.region or "global",
+            "where": dest.region_text,
+        },
         "access": spec.access,
         "retention": spec.retention,
+        "rights": rights(spec),
         "fields": [
             {
                 "wire": f.wire,
@@ -56,10 +67,11 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             if legacy
             else "GA4 Measurement Protocol",
             "method": "POST",
-            "url": dest.base_url.rstrip("/")
+            "url": dest.origin.rstrip("/")
             + dest.path
             + ("" if legacy else "?measurement_id=…&api_secret=…"),
             "host": host,
+            "region": dest.region or "global",
             "body": "form-encoded (application/x-www-form-urlencoded); the query string is empty"
             if legacy
             else "JSON (application/json)",
@@ -73,6 +85,10 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "log": "the file 'telemetry-log.jsonl' (mode 0600) in the user state directory: the "
             "time, event, fields and outcome of each hit handed to the sender (at most 200 entries)",
             "config": f"the [telemetry] table of '{n}/config.toml' in the user config directory",
+            "receipts": f"the file '{RECEIPTS_NAME}' (mode 0600) in the user state directory: one "
+            "consent receipt per change of consent (what you chose, when, how, and which notice "
+            "it covered), chained by SHA-256; it holds no id, never leaves the machine and is "
+            "kept when the id is deleted",
         },
         "opt_out": {
             "flag": f"{n} --disable-analytics COMMAND",
@@ -90,8 +106,49 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "debug_env": spec.debug_env,
             "log": f"{n} telemetry log",
             "status": f"{n} telemetry status",
+            "receipts": f"{n} telemetry receipts [--json] [--verify]",
         },
     }
+
+
+def rights(spec: AppSpec) -> list[dict[str, str]]:
+    """The person's rights (GDPR Art. 15-21, 7(3), 77) and how to use each one."""
+    n = spec.name
+    quote = (
+        f"`{n} telemetry id` prints the pseudonymous id to quote to the contact; the id is the "
+        "only link between you and the hits, so note it before you disable"
+    )
+    return [
+        {
+            "right": "access",
+            "how": f"Ask the contact for the data held under your id: {quote}. "
+            f"`{n} telemetry log` shows every hit this machine handed over.",
+        },
+        {
+            "right": "erasure",
+            "how": "Ask the contact to erase the hits recorded under your id, quoting it as for "
+            f"access. `{n} telemetry disable` deletes the id from this machine.",
+        },
+        {
+            "right": "objection",
+            "how": f"Object at any time: `{n} telemetry disable` stops all sending at once; "
+            "tell the contact if you want them to stop using what was already sent.",
+        },
+        {
+            "right": "withdrawal",
+            "how": f"Withdraw at any time, as easily as it was given: `{n} telemetry disable` "
+            "withdraws and deletes the id locally. Processing before the withdrawal stays lawful.",
+        },
+        {
+            "right": "rectification and restriction",
+            "how": f"Ask the contact, quoting your id (`{n} telemetry id`).",
+        },
+        {
+            "right": "complaint",
+            "how": "Complain to a data protection supervisory authority, in particular where "
+            "you live or work.",
+        },
+    ]
 
 
 def _cell(text: str) -> str:
@@ -105,12 +162,23 @@ def markdown(spec: AppSpec) -> str:
     out = [
         f"# {app} telemetry notice",
         "",
-        f"Notice version **{f['notice_version']}**. This notice is generated from the same field "
-        f"registry that {app}'s sender enforces: a key that is not listed here cannot be sent.",
+        f"Notice version **{f['notice_version']}**, dated {spec.notice_date}. This notice is "
+        f"generated from the same field registry that {app}'s sender enforces: a key that is not "
+        "listed here cannot be sent.",
+        *(["", f"Homepage: {spec.homepage}"] if spec.homepage else []),
+        "",
+        "## Who is responsible",
+        "",
+        f"- **Controller:** {spec.controller}",
+        f"- **Contact** (for every right below): {spec.contact}",
         "",
         "## Why data is collected",
         "",
         spec.purpose,
+        "",
+        "## Legal basis",
+        "",
+        spec.legal_basis,
         "",
         "## Whether anything is sent",
         "",
@@ -144,7 +212,9 @@ def markdown(spec: AppSpec) -> str:
         "",
         "## When and where",
         "",
-        f"- **Destination:** `{d['method']} {d['url']}` ({d['protocol']}).",
+        f"- **Destination:** `{d['method']} {d['url']}` ({d['protocol']}), over "
+        f"{'HTTPS' if d['url'].startswith('https:') else 'HTTP'}.",
+        f"- **Endpoint and region:** {spec.destination.region_text}.",
         f"- **Body:** {d['body']}.",
         f"- **Headers:** exactly {', '.join(d['headers'])}; the User-Agent is `{d['user_agent']}`.",
         "- **When:** as a command starts, a separate background process sends one request; the "
@@ -162,17 +232,35 @@ def markdown(spec: AppSpec) -> str:
             else []
         ),
         "",
-        "## Who has access",
+        "## Recipients and where data is processed",
         "",
-        f"{spec.access} Retention: {spec.retention}.",
+        f"- **Recipients:** {spec.recipients}",
+        f"- **Who has access:** {spec.access}",
+        f"- **Endpoint:** {spec.destination.origin} — {spec.destination.region_text}.",
+        "",
+        "## Retention",
+        "",
+        spec.retention,
         "",
         "## What is stored on this machine",
         "",
-        f"- **Anonymous id:** {f['stored_locally']['client_id']}. It is created only when the first "
-        f"hit is sent. `{name} telemetry disable` deletes it; `{name} telemetry reset` replaces it.",
+        f"- **Pseudonymous id:** {f['stored_locally']['client_id']}. It is created only when the "
+        f"first hit is sent. It is not anonymous: it is the same on every hit from this machine, "
+        f"and the request also reveals your IP address. `{name} telemetry disable` deletes it; "
+        f"`{name} telemetry reset` replaces it.",
         f"- **Log:** {f['stored_locally']['log']}. Delete the file at any time.",
         f"- **Your choice:** {f['stored_locally']['config']}. `{name} telemetry status` prints every "
         "path in force on your machine.",
+        f"- **Consent receipts:** {f['stored_locally']['receipts']}. `{name} telemetry receipts` "
+        "lists them; `--verify` checks the chain.",
+        "",
+        "## Your rights",
+        "",
+        "You have the right of access, erasure, objection and withdrawal of consent at any time, "
+        "and to rectification, restriction and complaint. Use each through the contact named "
+        "under “Who is responsible”, or on this machine:",
+        "",
+        *[f"- **{r['right'].capitalize()}:** {r['how']}" for r in f["rights"]],
         "",
         "## How to opt out",
         "",
@@ -180,7 +268,7 @@ def markdown(spec: AppSpec) -> str:
         "",
         f"- For one run: `{f['opt_out']['flag']}`.",
         f"- In your shell, CI or container: `{spec.disable_env}=1` or `{DO_NOT_TRACK}=1`.",
-        f"- For good: `{f['opt_out']['command']}` (also deletes the anonymous id), or "
+        f"- For good: `{f['opt_out']['command']}` (also deletes the pseudonymous id), or "
         f"`{f['opt_out']['config_key']}` in the config file.",
         f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}.",
         "",
@@ -202,14 +290,16 @@ def markdown(spec: AppSpec) -> str:
         "",
         "## When this notice changes",
         "",
-        "The notice version is a hash of the fields, events, destination and purposes above. If any "
-        "of them changes, the version changes and earlier consent no longer counts: "
+        "The notice version is a hash of the fields, events, destination, purposes, responsible "
+        "party, legal basis, recipients, retention and date above. If any of them changes, the "
+        "version changes and earlier consent no longer counts: "
         + (
             "the new notice is shown before anything new is sent."
             if spec.mode == "opt-out"
             else "you are asked again."
         )
-        + " A recorded opt-out stays an opt-out.",
+        + " You are shown which fields and events were added or removed since the version you "
+        "last saw. A recorded opt-out stays an opt-out.",
         "",
     ]
     return "\n".join(out)
@@ -240,11 +330,11 @@ def first_run_text(spec: AppSpec) -> str:
     if "app_version" in kinds:
         what.append(f"the {spec.display_name} version")
     if "client_id" in kinds:
-        what.append("a random anonymous id")
+        what.append("a random pseudonymous id")
     what += [f.description.rstrip(".").lower() for f in spec.fields if f.kind == "runtime"]
     return "\n".join(
         [
-            f"{spec.display_name} collects anonymous usage data to learn which commands are used: "
+            f"{spec.display_name} collects pseudonymous usage data to learn which commands are used: "
             f"{', '.join(what)}. Nothing else.",
             "Nothing was sent this time. To opt out, use any one of:",
             f"  {n} telemetry disable",
@@ -257,7 +347,7 @@ def first_run_text(spec: AppSpec) -> str:
 
 def question_text(spec: AppSpec) -> str:
     return (
-        f"{spec.display_name} would like to send anonymous usage data (which command ran, the "
-        f"version, a random id). Details: {spec.name} telemetry notice\n"
+        f"{spec.display_name} would like to send usage data (which command ran, the version, a "
+        f"random pseudonymous id). Details: {spec.name} telemetry notice\n"
         f"Allow it? [y/N] "
     )

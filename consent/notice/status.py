@@ -14,7 +14,7 @@ from consent.core.spec import AppSpec
 from consent.core.value import Record
 from consent.store.paths import Locations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: latest_receipt
 
 
 class Extras(Record):
@@ -22,8 +22,9 @@ class Extras(Record):
 
     app: str
     mode: str
-    client_id: str  # where the anonymous id is kept: "keyring", "file", or "none"
+    client_id: str  # where the pseudonymous id is kept: "keyring", "file", or "none"
     client_id_detail: str
+    latest_receipt: str | None = None  # the id of the newest consent receipt
 
 
 def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
         "policy_paths": [str(p) for p in locs.policy_files],
         "client_id": {"stored": extras.client_id, "detail": extras.client_id_detail},
         "warnings": list(decision.warnings),
+        "latest_receipt": extras.latest_receipt,
     }
 
 
@@ -68,7 +70,8 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     ]
     for i, p in enumerate(locs.policy_files):
         lines.append(f"{'policy file:' if i == 0 else '':<17}{p}")
-    lines.append(f"anonymous id:    {extras.client_id_detail}")
+    lines.append(f"pseudonymous id: {extras.client_id_detail}")
+    lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
     if decision.warnings:
         lines += ["", "warnings:"] + [f"  ! {w}" for w in decision.warnings]
     return lines

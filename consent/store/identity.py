@@ -1,4 +1,4 @@
-"""The anonymous client id: a random UUID4 kept in the OS keyring, or a 0600 file.
+"""The pseudonymous client id: a random UUID4 kept in the OS keyring, or a 0600 file.
 
 Touched only on the sending path and by `telemetry` commands: importing keyring
 costs about 0.1 s, so the disabled path never gets here. Reading never creates;

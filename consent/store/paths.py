@@ -13,7 +13,7 @@ import os
 import posixpath
 import sys
 
-from consent.core.names import CONFIG_NAME, ID_FILE_NAME, LOG_NAME, POLICY_NAME
+from consent.core.names import CONFIG_NAME, ID_FILE_NAME, LOG_NAME, POLICY_NAME, RECEIPTS_NAME
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -32,6 +32,17 @@ class Locations(Record):
     policy_paths: tuple[str, ...]
     id_path: str
     log_path: str
+
+    @property
+    def receipts_path(self) -> str:
+        """The consent receipts, beside the log in the user state directory."""
+        return os.path.join(os.path.dirname(self.log_path), RECEIPTS_NAME)
+
+    @property
+    def receipts_file(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.receipts_path)
 
     @property
     def config_file(self) -> Path:

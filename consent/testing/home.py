@@ -93,7 +93,7 @@ class Home:
         record_choice(spec, self.locations(spec), enabled=True, via="test: consent_home.enable")
 
     def client_ids(self) -> dict[str, str]:
-        """The keyring's entries, `service/user -> value` (the anonymous ids stored)."""
+        """The keyring's entries, `service/user -> value` (the pseudonymous ids stored)."""
         try:
             data = json.loads(self.keyring_file.read_text("utf-8"))
         except FileNotFoundError:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 else:
     Outcome = str  # typing is not imported at run time (see consent/core/value.py)
 
-ID_IN_LOG = "(the anonymous id, filled in by the sender)"
+ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
 # The decision of the command running in this process, per app (see the module docstring).
 _runs: dict[str, Decision] = {}
@@ -118,7 +118,7 @@ def _send(
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
     debug = read_value(environ.get(spec.debug_env)) in ("true", "unknown")
-    # The sender fills in the anonymous id: loading a keyring costs the host ~0.2 s. A
+    # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
     placeholder = new_uuid4()
     client_id = placeholder

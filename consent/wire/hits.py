@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-CLIENT_ID_PLACEHOLDER = "<anonymous-id: created when the first hit is sent>"
+CLIENT_ID_PLACEHOLDER = "<pseudonymous-id: created when the first hit is sent>"
 
 # Byte limits of the legacy protocol's parameters (Google's Measurement Protocol v1 reference;
 # the local collector enforces the same, consent/testing/collector/ua.py).

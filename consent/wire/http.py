@@ -42,7 +42,11 @@ GA4_ENVELOPE = {
     "name": "the event's name (its hit type)",
     "params": "the event's declared fields",
     "non_personalized_ads": "always true: the data may not be used to personalise ads",
+    "consent": "always ad_user_data and ad_personalization DENIED: no use for advertising",
 }
+# The Measurement Protocol's consent object on every GA4 hit. It does not gate collection (the
+# gate does); it tells Google that the data may not be used for ads.
+GA4_CONSENT = {"ad_user_data": "DENIED", "ad_personalization": "DENIED"}
 
 
 class Endpoint(Record):
@@ -143,7 +147,7 @@ def endpoint_for(spec: AppSpec, environ: Mapping[str, str]) -> Endpoint:
     """The destination, or the override in `<PREFIX>_TELEMETRY_ENDPOINT` (validated)."""
     override = environ.get(spec.endpoint_env, "").strip()
     if not override:
-        return parse_endpoint(spec.destination.base_url)
+        return parse_endpoint(spec.destination.origin)
     try:
         return parse_endpoint(override)
     except EndpointError as exc:  # name the variable, so the person knows what to change
@@ -200,5 +204,6 @@ def ga4_body(spec: AppSpec, hit: Hit) -> dict[str, object]:
     return {
         "client_id": client_id,
         "non_personalized_ads": True,
+        "consent": dict(GA4_CONSENT),
         "events": [{"name": name, "params": params}],
     }

@@ -4,7 +4,7 @@ It reads its job from stdin (never argv), writes the request bytes exactly as
 given, waits at most the job's `timeout` seconds in total for the status line, records the
 outcome in the local log and swallows every error. Its stdin, stdout and stderr
 are devnull or a pipe, so it never holds the host's terminal or pipes open.
-It also loads (or creates) the anonymous id and fills it into the request: the
+It also loads (or creates) the pseudonymous id and fills it into the request: the
 keyring is slow to load, and here no one waits for it.
 """
 
@@ -63,7 +63,7 @@ def run(job: Job) -> None:
             client_id = _client_id(job)
             token = job.id_placeholder.encode("ascii")
             if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
-                raise ValueError("the anonymous id could not be filled in")
+                raise ValueError("the pseudonymous id could not be filled in")
             raw = raw.replace(token, client_id.encode("ascii"))
             record["client_id"] = client_id
         outcome = post(job.host, job.port, job.tls, raw, job.timeout)
@@ -73,14 +73,14 @@ def run(job: Job) -> None:
 
 
 def _client_id(job: Job) -> str:
-    """Load or create the anonymous id here, in the child, where its cost is nobody's wait."""
+    """Load or create the pseudonymous id here, in the child, where its cost is nobody's wait."""
     from pathlib import Path
 
     from consent.store.identity import load_or_create_at
 
     stored = load_or_create_at(job.keyring_service, Path(job.id_file))
     if stored.value is None:
-        raise ValueError("no anonymous id could be stored")
+        raise ValueError("no pseudonymous id could be stored")
     return stored.value
 
 

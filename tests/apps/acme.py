@@ -9,12 +9,13 @@ import typer
 
 from consent import AppSpec, Destination, Event, Field, install, record_event
 
-# ACME_REGISTRY_EXTRA adds a field to the registry, as a later release would; ACME_MODE=opt-out
-# turns the app opt-out.
+# ACME_REGISTRY_EXTRA adds a field to the registry, as a later release would; ACME_DROP_DEPLOYED
+# removes the `deployed` event; ACME_MODE=opt-out turns the app opt-out; ACME_REGION=eu sends to
+# Google's EU endpoint; ACME_NOTICE_DATE changes the notice's date.
 _EXTRA = os.environ.get("ACME_REGISTRY_EXTRA", "")
 
 FIELDS = (
-    Field("client_id", "Anonymous id of this installation.", "6f1c2d3e-…", "client_id"),
+    Field("client_id", "Pseudonymous id of this installation.", "6f1c2d3e-…", "client_id"),
     Field("name", "Which event happened.", "command_run", "hit_type"),
     Field("command", "The command that ran, without its arguments.", "acme build", "command"),
     Field("app_version", "The version of Acme.", "2.0.0", "app_version"),
@@ -34,15 +35,29 @@ SPEC = AppSpec(
     version="2.0.0",
     env_prefix="ACME",
     mode="opt-out" if os.environ.get("ACME_MODE") == "opt-out" else "opt-in",
-    destination=Destination("ga4", "G-TEST000000", api_secret="testsecret"),
+    destination=Destination(
+        "ga4",
+        "G-TEST000000",
+        api_secret="testsecret",
+        region="eu" if os.environ.get("ACME_REGION") == "eu" else "",
+    ),
     fields=FIELDS,
     common=("client_id", "name", "app_version", "engagement_time_msec"),
-    events=(
-        Event("command", "A command ran.", "command_run", ("command",)),
-        Event("deployed", "A deployment finished.", "deploy_done", ("outcome",)),
+    events=(Event("command", "A command ran.", "command_run", ("command",)),)
+    + (
+        ()
+        if os.environ.get("ACME_DROP_DEPLOYED")
+        else (Event("deployed", "A deployment finished.", "deploy_done", ("outcome",)),)
     ),
     purpose="Learn which Acme commands matter.",
     access="The Acme maintainers.",
+    controller="The Acme team at Acme Ltd",
+    contact="privacy@acme.example",
+    legal_basis="Consent (GDPR Art. 6(1)(a)): Acme asks before anything is sent.",
+    retention="14 months, the analytics property's setting",
+    recipients="Google (Google Analytics), as processor for Acme Ltd",
+    notice_date=os.environ.get("ACME_NOTICE_DATE", "2026-12-01"),
+    homepage="https://acme.example",
 )
 
 app = typer.Typer(name="acme", no_args_is_help=True)

@@ -23,14 +23,20 @@ from consent.testing.collector.ga4_schema import ValidationMessage, parse
 
 __all__ = [
     "DEFAULT_RESERVED_EVENT_NAMES",
+    "GA4_HOSTS",
     "RESERVED_EVENT_NAMES_2023",
     "Ga4Verdict",
     "ValidationMessage",
+    "check_host",
     "debug_reply",
     "method_allowed",
     "validate",
 ]
 
+# Google's GA4 collection hosts: the global one, and the one for collection and processing in the
+# EU (`region1`, no hyphen). A request whose Host names another google-analytics.com host would go
+# nowhere; any other host is a stand-in (this collector, a self-hosted endpoint) and is not judged.
+GA4_HOSTS = {"www.google-analytics.com": "global", "region1.google-analytics.com": "eu"}
 _CLIENT_ID = re.compile(r"\d+\.\d+", re.ASCII)
 _APP_INSTANCE_ID = re.compile(r"[0-9A-Fa-f]{32}")
 
@@ -113,6 +119,21 @@ def _check_identity(query: str, body: Mapping[str, object]) -> list[ValidationMe
     return out
 
 
+def check_host(host: str | None) -> list[ValidationMessage]:
+    """The Host header: a google-analytics.com host must be one of GA4_HOSTS."""
+    name = (host or "").strip().lower()
+    if name.startswith("["):  # an IPv6 literal: never Google's name
+        return []
+    name = name.partition(":")[0]
+    if not (name == "google-analytics.com" or name.endswith(".google-analytics.com")):
+        return []
+    if name in GA4_HOSTS:
+        return []
+    known = " or ".join(GA4_HOSTS)
+    text = f"Host [{name}] is not a GA4 collection endpoint; use {known} (EU)."
+    return [_msg("Host", text, "VALUE_INVALID")]
+
+
 def _check_enums(body: Mapping[str, object], out: list[ValidationMessage]) -> None:
     """G10: validation_behavior and consent values."""
     behaviour = body.get("validation_behavior")
@@ -121,7 +142,7 @@ def _check_enums(body: Mapping[str, object], out: list[ValidationMessage]) -> No
             f"validation_behavior [{behaviour}] must be one of {list(lim.VALIDATION_BEHAVIOURS)}."
         )
         out.append(_msg("validation_behavior", text, "VALUE_INVALID"))
-    consent = body.get("consent")
+    consent = body.get("consent")  # G10: each signal GRANTED or DENIED (the parser knows the keys)
     for key, value in consent.items() if isinstance(consent, dict) else ():
         if value not in lim.CONSENT_VALUES:
             text = f"consent.{key} [{value}] must be one of {list(lim.CONSENT_VALUES)}."
@@ -169,15 +190,17 @@ def validate(
     now_micros: int,
     ga360: bool = False,
     reserved_event_names: frozenset[str] | None = None,
+    host: str | None = None,
 ) -> Ga4Verdict:
     """Rules G2-G10 on one request to `/mp/collect` or `/debug/mp/collect` (POST assumed).
 
-    `query` is the raw query string; `now_micros` is the time the request was received.
+    `query` is the raw query string; `now_micros` is the time the request was received; `host` is the
+    Host header (a google-analytics.com host must be the global or the EU one).
     """
     reserved = (
         DEFAULT_RESERVED_EVENT_NAMES if reserved_event_names is None else reserved_event_names
     )
-    out = _check_query(query)
+    out = _check_query(query) + check_host(host)
     if len(body) >= lim.MAX_BODY_BYTES:  # G4
         text = "Post body must be smaller than 130kB"
         out.append(_msg(None, text, "VALUE_OUT_OF_BOUNDS"))

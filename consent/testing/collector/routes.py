@@ -146,6 +146,7 @@ def route(request: Request, settings: Settings) -> tuple[Received, Reply]:
             now_micros=int(request.received_at * 1_000_000),
             ga360=settings.ga360,
             reserved_event_names=settings.reserved_event_names,
+            host=next((v for k, v in request.headers if k.lower() == "host"), None),
         )
         received = record(
             verdict.valid, [m.human() for m in verdict.messages], payload=verdict.payload

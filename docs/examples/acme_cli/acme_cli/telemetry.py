@@ -16,9 +16,10 @@ SPEC = AppSpec(
         # A Measurement Protocol API secret of that stream. Every copy of the CLI carries it, so it
         # identifies the stream rather than guarding anything.
         api_secret="acme-example-secret",  # noqa: S106
+        region="eu",  # collected and processed in the EU: https://region1.google-analytics.com
     ),
     fields=(
-        Field("client_id", "Anonymous id of this installation.", "6f1c…", "client_id"),
+        Field("client_id", "Pseudonymous id of this installation.", "6f1c…", "client_id"),
         Field("name", "Which event happened.", "command_run", "hit_type"),
         Field("command", "The command that ran, without its arguments.", "acme hello", "command"),
         Field("app_version", "The version of Acme.", "1.0.0", "app_version"),
@@ -38,4 +39,12 @@ SPEC = AppSpec(
     ),
     purpose="To learn which Acme commands are used, so that work goes where it helps most.",
     access="The Acme maintainers, through their Google Analytics property.",
+    # Who is responsible, on what terms, and how to reach them: the notice shows each one.
+    controller="The Acme CLI maintainers at Acme Ltd",
+    contact="privacy@acme.example",
+    legal_basis="Consent (GDPR Art. 6(1)(a)): Acme asks once and sends nothing unless you say yes.",
+    retention="14 months, the Google Analytics property's data-retention setting",
+    recipients="Google (Google Analytics 4), as processor for Acme Ltd, at its EU endpoint",
+    notice_date="2026-12-01",
+    homepage="https://acme.example/cli",
 )
