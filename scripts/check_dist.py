@@ -56,7 +56,11 @@ def problems(dist: Path) -> list[str]:
         entry_points = whl.read(entry).decode()
     out += [f"wheel lacks {p}" for p in WHEEL_NEEDS if p not in names]
     out += [f"wheel declares no '{e}'" for e in ENTRY_POINTS if e not in entry_points]
-    out += [f"wheel carries {n}" for n in names if not n.startswith(("consent/", "consent-", "lumogon/"))]
+    out += [
+        f"wheel carries {n}"
+        for n in names
+        if not n.startswith(("consent/", "consent-", "lumogon/"))
+    ]
     for name in sorted(members | names):
         if any(j in name for j in JUNK):
             out.append(f"junk in a distribution: {name}")
