@@ -1,6 +1,8 @@
-"""The `telemetry` command group an app gets: status, enable, disable, reset.
+"""The `telemetry` command group an app gets: status, enable, disable, reset, id.
 
-These commands never send anything and never show the first-run notice.
+These commands never send anything and never show the first-run notice. Only `disable`,
+`reset` and `id` look at the OS keyring (loading a keyring backend may start processes and
+open sockets); `status` and the auditor's commands never do.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import typer
 from consent.cli.audit import register
 from consent.cli.console import guarded, note, result, warn
 from consent.cli.instrument import flag_given
-from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec
 from consent.errors import ConfigError
 from consent.notice.status import why_off
-from consent.store.paths import locations
+from consent.store.paths import Locations, locations
 from consent.store.sources import resolve
 
 # Command bodies import what they need: a host command's run only defines them.
@@ -24,7 +25,7 @@ from consent.store.sources import resolve
 
 def telemetry_app(spec: AppSpec) -> typer.Typer:
     app = typer.Typer(
-        name=GROUP_NAME,
+        name=spec.group,
         help=f"See and change what {spec.display_name} may send about its use.",
         no_args_is_help=True,
         add_completion=False,
@@ -42,7 +43,8 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
 
         locs = locations(spec)
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
-        stored = identity.load(spec, locs)
+        # The id file only: the keyring is looked up by `telemetry id`, never by status.
+        stored = identity.load_file(spec, locs)
         extras = Extras(spec.name, spec.mode, stored.where, stored.detail)
         if as_json:
             import json
@@ -53,12 +55,25 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
 
     _register_choices(app, spec)
 
+    @app.command("id")
+    @guarded
+    def show_id() -> None:
+        """Print the anonymous id, to quote it in a request about your data (looks up the OS keyring)."""
+        from consent.store import identity
+
+        stored = identity.load(spec, locations(spec))
+        if stored.value is None:
+            note(f"No anonymous id is stored ({stored.detail}).")
+            return
+        result(stored.value)
+        note(f"Kept {stored.detail}.")
+
     register(app, spec)
     return app
 
 
 def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
-    app_name = spec.name
+    app_name = spec.commands
 
     @app.command()
     @guarded
@@ -67,7 +82,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         from consent.store.choices import record_choice
 
         locs = locations(spec)
-        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} telemetry enable")
+        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} enable")
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
@@ -75,7 +90,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
             result(
                 f"Telemetry enabled for notice {rec.notice_version} (recorded in {rec.write.path})."
             )
-            note(f"See exactly what is sent: {app_name} telemetry show-payload")
+            note(f"See exactly what is sent: {app_name} show-payload")
         else:
             result(
                 f"Recorded your choice to enable telemetry in {rec.write.path}, "
@@ -86,16 +101,18 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
     @app.command()
     @guarded
     def disable() -> None:
-        """Turn telemetry off and delete the anonymous id. Always works."""
+        """Turn telemetry off and delete the anonymous id (printed once first). Always works."""
         from consent.store import identity
         from consent.store.choices import record_choice
 
         locs = locations(spec)
+        old = identity.load(spec, locs).value
+        if old is not None:
+            _quote_id(spec, old)
         deleted, failed = identity.delete(spec, locs)
+        _scrub(locs, old)
         try:
-            rec = record_choice(
-                spec, locs, enabled=False, via=f"command: {app_name} telemetry disable"
-            )
+            rec = record_choice(spec, locs, enabled=False, via=f"command: {app_name} disable")
         except ConfigError as exc:
             raise ConfigError(
                 f"{exc}",
@@ -114,10 +131,41 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         """Delete the anonymous id; the next hit, if any, gets a new one."""
         from consent.store import identity
 
-        deleted, failed = identity.delete(spec, locations(spec))
+        locs = locations(spec)
+        old = identity.load(spec, locs).value
+        deleted, failed = identity.delete(spec, locs)
+        _scrub(locs, old)
         _report_deletion(deleted, failed, none_text="There was no anonymous id to delete.")
         if failed:
             raise typer.Exit(1)
+
+
+def _quote_id(spec: AppSpec, value: str) -> None:
+    """The id, once, before it is deleted: the one way left to point at what was sent under it."""
+    result(f"Your anonymous id was: {value}")
+    app = spec.display_name
+    if spec.homepage:
+        how = f"quote this id to the makers of {app} through {spec.homepage}"
+    else:
+        how = f"quote this id to the makers of {app} (it declares no homepage)"
+    result(
+        "Deleting it here does not delete hits already sent under it; they stay with the "
+        f"recipient. To ask for their deletion, {how}. {app} names no contact address for "
+        "such requests yet."
+    )
+
+
+def _scrub(locs: Locations, old: str | None) -> None:
+    """Take the old id out of the local log (earlier versions logged it)."""
+    if old is None:
+        return
+    from consent.store.log import scrub
+    from consent.wire.gate import ID_IN_LOG
+
+    try:
+        scrub(locs.log_file, old, ID_IN_LOG)
+    except (OSError, ConfigError) as exc:
+        warn(f"could not remove the old anonymous id from the log {locs.log_file}: {exc}")
 
 
 def _report_deletion(deleted: list[str], failed: list[str], none_text: str = "") -> None:

@@ -21,6 +21,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     host = urlsplit(dest.base_url).hostname or dest.base_url
     legacy = dest.protocol == "legacy"
     n = spec.name
+    c = spec.commands
     return {
         "app": spec.name,
         "display_name": spec.display_name,
@@ -35,6 +36,11 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "description": f.description,
                 "example": f.example,
                 "obtained": spec.obtained(f),
+                **(
+                    {}
+                    if f.allowed is None
+                    else {"allowed": _allowed_json(f.allowed), "allowed_text": f.allowed_text()}
+                ),
                 "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
             }
             for f in spec.fields
@@ -48,6 +54,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "description": e.description,
                 "hit_type": e.hit_type,
                 "fields": list(spec.event_fields(e)),
+                "commands": [f"{n} {cmd}" for cmd in e.commands] or "any",
             }
             for e in spec.events
         ],
@@ -75,23 +82,30 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "config": f"the [telemetry] table of '{n}/config.toml' in the user config directory",
         },
         "opt_out": {
-            "flag": f"{n} --disable-analytics COMMAND",
+            "flag": f"{n} COMMAND --disable-analytics",
             "env": [spec.disable_env, DO_NOT_TRACK],
             "env_disable_values": list(TRUE_WORDS),
             "env_allow_values": ["(unset)", "(empty)", *FALSE_WORDS],
             "env_other_values": "disable, with a warning in status",
-            "command": f"{n} telemetry disable",
+            "command": f"{c} disable",
             "config_key": "[telemetry] enabled = false",
             "policy_file": f"'{n}/telemetry.toml' in the system config directories, "
             "with [telemetry] enabled = false",
         },
         "inspect": {
-            "show_payload": f"{n} telemetry show-payload [COMMAND…]",
+            "show_payload": f"{c} show-payload [COMMAND…]",
             "debug_env": spec.debug_env,
-            "log": f"{n} telemetry log",
-            "status": f"{n} telemetry status",
+            "log": f"{c} log",
+            "status": f"{c} status",
+            "id": f"{c} id",
         },
     }
+
+
+def _allowed_json(allowed: tuple[str, ...] | range) -> Any:
+    if isinstance(allowed, range):
+        return {"min": allowed.start, "max": allowed[-1], "step": allowed.step}
+    return list(allowed)
 
 
 def _cell(text: str) -> str:
@@ -101,7 +115,7 @@ def _cell(text: str) -> str:
 def markdown(spec: AppSpec) -> str:
     f = facts(spec)
     d = f["destination"]
-    app, name = spec.display_name, spec.name
+    app, c = spec.display_name, spec.commands
     out = [
         f"# {app} telemetry notice",
         "",
@@ -124,9 +138,10 @@ def markdown(spec: AppSpec) -> str:
         "|---|---|---|---|---|",
     ]
     for fld in f["fields"]:
+        allowed = f" Allowed: {fld['allowed_text']}." if "allowed_text" in fld else ""
         out.append(
             f"| `{fld['wire']}` | {_cell(fld['description'])} | `{_cell(fld['example'])}` | "
-            f"{_cell(fld['obtained'])} | {', '.join(fld['events'])} |"
+            f"{_cell(fld['obtained'] + allowed)} | {', '.join(fld['events'])} |"
         )
     if f["envelope"]:
         out += ["", "The GA4 request body wraps those fields in these keys:", ""]
@@ -134,8 +149,14 @@ def markdown(spec: AppSpec) -> str:
     out += ["", "### Events", ""]
     for e in f["events"]:
         fields = ", ".join(f"`{w}`" for w in e["fields"])
+        by = (
+            "Recorded by " + ", ".join(f"`{cmd}`" for cmd in e["commands"]) + " only."
+            if isinstance(e["commands"], list)
+            else ""
+        )
         out.append(
             f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} Fields: {fields}."
+            + (f" {by}" if by else "")
         )
     out += [
         "",
@@ -169,9 +190,10 @@ def markdown(spec: AppSpec) -> str:
         "## What is stored on this machine",
         "",
         f"- **Anonymous id:** {f['stored_locally']['client_id']}. It is created only when the first "
-        f"hit is sent. `{name} telemetry disable` deletes it; `{name} telemetry reset` replaces it.",
+        f"hit is sent. `{c} id` prints it; `{c} disable` prints it once and deletes it; "
+        f"`{c} reset` replaces it. The log never holds it.",
         f"- **Log:** {f['stored_locally']['log']}. Delete the file at any time.",
-        f"- **Your choice:** {f['stored_locally']['config']}. `{name} telemetry status` prints every "
+        f"- **Your choice:** {f['stored_locally']['config']}. `{c} status` prints every "
         "path in force on your machine.",
         "",
         "## How to opt out",
@@ -228,36 +250,3 @@ def _mode_text(spec: AppSpec) -> list[str]:
         "are sent from the next run on unless you opt out. Runs without a terminal or in CI never "
         "show the notice and so never send, unless someone enabled telemetry explicitly.",
     ]
-
-
-def first_run_text(spec: AppSpec) -> str:
-    """The short notice for the first interactive run of an opt-out app (stderr)."""
-    n = spec.name
-    kinds = {f.kind for f in spec.fields}
-    what = []
-    if "command" in kinds:
-        what.append("the name of the command you ran (never its arguments)")
-    if "app_version" in kinds:
-        what.append(f"the {spec.display_name} version")
-    if "client_id" in kinds:
-        what.append("a random anonymous id")
-    what += [f.description.rstrip(".").lower() for f in spec.fields if f.kind == "runtime"]
-    return "\n".join(
-        [
-            f"{spec.display_name} collects anonymous usage data to learn which commands are used: "
-            f"{', '.join(what)}. Nothing else.",
-            "Nothing was sent this time. To opt out, use any one of:",
-            f"  {n} telemetry disable",
-            f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
-            f"  {n} --disable-analytics COMMAND   (this run only)",
-            f"Full notice: {n} telemetry notice    Exactly what is sent: {n} telemetry show-payload",
-        ]
-    )
-
-
-def question_text(spec: AppSpec) -> str:
-    return (
-        f"{spec.display_name} would like to send anonymous usage data (which command ran, the "
-        f"version, a random id). Details: {spec.name} telemetry notice\n"
-        f"Allow it? [y/N] "
-    )
