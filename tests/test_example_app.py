@@ -143,6 +143,7 @@ def test_enable_send_show_payload_disable(consent_home: Home, consent_collector:
             "deploy",
             "--event",
             "command",
+            "--with-id",
         ],
         env=with_example({**consent_home.env, **endpoint}),
         capture_output=True,

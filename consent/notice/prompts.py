@@ -46,6 +46,14 @@ def _recipient(spec: AppSpec) -> list[str]:
         f"Purpose: {spec.purpose.strip()}",
         "Each request carries only fields from this list; the sender refuses any other key:",
         *field_lines(spec),
+        *(
+            []
+            if dest.protocol == "legacy"
+            else [
+                "GA4's envelope holds them (events, name, params) with "
+                "non_personalized_ads set to true."
+            ]
+        ),
     ]
 
 
