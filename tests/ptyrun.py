@@ -10,7 +10,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-
 CTRL_C = "\x03"
 CTRL_D = "\x04"
 
