@@ -186,4 +186,4 @@ def test_its_own_test_suite_passes(consent_home: Home) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 passed" in proc.stdout
+    assert "4 passed" in proc.stdout
