@@ -47,6 +47,8 @@ def test_deploy_sends_two_valid_hits(consent_home, consent_collector):
 
 def test_deploy_records_only_declared_values(consent_home, consent_strict):
     consent_home.enable(SPEC)  # strict: a refused event would fail this test
-    result = CliRunner().invoke(app, ["deploy", "prod", "--dry-run"], env={"ACME_TELEMETRY_DEBUG": "1"})
+    result = CliRunner().invoke(
+        app, ["deploy", "prod", "--dry-run"], env={"ACME_TELEMETRY_DEBUG": "1"}
+    )
     assert result.exit_code == 0
     assert consent_strict.refusals() == []
