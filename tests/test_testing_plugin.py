@@ -62,9 +62,12 @@ def test_enable_then_a_real_hit_reaches_the_collector(
     consent_home.enable(acme.SPEC)
     assert decide(acme.SPEC).enabled
     environ = {**consent_home.env, "ACME_TELEMETRY_ENDPOINT": consent_collector.url}
-    assert submit(
-        acme.SPEC, "deployed", values={"outcome": "ok", "retries": 0}, environ=environ
-    ).outcome == "handed"
+    assert (
+        submit(
+            acme.SPEC, "deployed", values={"outcome": "ok", "retries": 0}, environ=environ
+        ).outcome
+        == "handed"
+    )
     (hit,) = consent_collector.wait_for(1, timeout=10)
     assert hit.protocol == "ga4" and hit.valid, hit.messages
     assert list(consent_home.client_ids()) == ["acme-telemetry/client-id"]
