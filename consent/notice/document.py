@@ -216,9 +216,10 @@ def markdown(spec: AppSpec) -> str:
         "",
         "## How to see exactly what is sent",
         "",
-        f"- `{f['inspect']['show_payload']}` prints the exact request — method, URL, headers and "
-        "body — that a command line would send, without sending anything.",
-        f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it.",
+        f"- `{f['inspect']['show_payload']}` prints every request a command line may send — "
+        "method, full URL, headers and body — byte for byte, without sending anything.",
+        f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it, and every "
+        "event the registry refused.",
         f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome.",
         f"- `{f['inspect']['status']}` says whether telemetry is on, and which setting decided.",
         "",
