@@ -27,7 +27,8 @@ APP = textwrap.dedent(
     N = int(sys.argv.pop(1))
     fields = [Field("v", "Version.", "1", "constant", "1"), Field("cid", "Id.", "x", "client_id"),
               Field("t", "Type.", "event", "hit_type")]
-    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime") for i in range(1, N - 2)]
+    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime", allowed=("x", "y"))
+               for i in range(1, N - 2)]
     SPEC = AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
                    common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),
@@ -66,7 +67,8 @@ def _spec(n: int) -> object:
 
     fields = [Field("v", "Version.", "1", "constant", "1"), Field("cid", "Id.", "x", "client_id"),
               Field("t", "Type.", "event", "hit_type")]  # fmt: skip
-    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime") for i in range(1, n - 2)]
+    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime", allowed=("x", "y"))
+               for i in range(1, n - 2)]  # fmt: skip
     return AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
                    common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),

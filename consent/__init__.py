@@ -5,12 +5,15 @@ until a name is used (the disabled path and the detached sender stay lean):
 
 - `AppSpec`, `Field`, `Event`, `Destination`: declare your app (name, version,
   env prefix, opt-in or opt-out) and its registry: every field that may be sent
-  and every event that carries them, and where hits go (GA4 or the legacy
-  protocol).
-- `install(app, spec)`: give a typer app `--disable-analytics`, the `telemetry`
-  command group and a screenview per command, in one call; returns `app`.
+  (a runtime field with what it may carry, `allowed=`), every event that carries
+  them (and the commands that may record it, `commands=`), and where hits go (GA4
+  or the legacy protocol).
+- `install(app, spec, *, group=None)`: give a typer app `--disable-analytics`
+  (before or after any command name), the `telemetry` command group (or `group`)
+  and a screenview per command, in one call; returns `app`.
 - `record_event(spec, event, values=None)`: record a declared event with its
-  runtime fields, only if consent allows; never raises.
+  runtime fields (str, int or bool), only if consent allows; never raises (a
+  refused event is reported under `<PREFIX>_TELEMETRY_DEBUG`).
 - `decide(spec, *, flag=False, environ=None)`: read every source and return the
   current `Decision`.
 - `Decision`: `enabled`; `decided_by` (`source`, `detail`, `origin`); `trace`,
@@ -20,7 +23,8 @@ until a name is used (the disabled path and the detached sender stay lean):
   `PolicyLockedError`, `HitError`.
 
 For tests, the pytest plugin `consent.testing` (loaded by pytest on its own)
-provides the `consent_home`, `consent_collector` and `consent_sockets` fixtures.
+provides the `consent_home`, `consent_collector`, `consent_sockets` and
+`consent_strict` fixtures.
 """
 
 from __future__ import annotations

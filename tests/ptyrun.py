@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+CTRL_C = "\x03"
+CTRL_D = "\x04"
 
 
 @dataclass
@@ -20,7 +24,11 @@ class PtyResult:
 def run_in_pty(
     argv: Sequence[str], env: Mapping[str, str], answer: str | None = None, timeout: float = 30.0
 ) -> PtyResult:
-    """Run `argv` attached to a pty; type `answer` (plus Enter) once the program waits for it."""
+    """Run `argv` attached to a pty; type `answer` (plus Enter) once the program waits for it.
+
+    Two answers are keys rather than text: CTRL_C interrupts the program as the terminal's
+    Ctrl-C does (SIGINT), CTRL_D ends its input (the terminal's end-of-file, no Enter).
+    """
     master, slave = os.openpty()
     proc = subprocess.Popen(
         list(argv), stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=dict(env),
@@ -42,7 +50,14 @@ def run_in_pty(
                     break
                 screen += chunk
                 if not answered and b"[y/N]" in screen:
-                    os.write(master, (answer or "").encode() + b"\n")
+                    if answer == CTRL_C:
+                        # The child has no controlling terminal (its own session), so the
+                        # signal the terminal would send on Ctrl-C is sent directly.
+                        os.kill(proc.pid, signal.SIGINT)
+                    elif answer == CTRL_D:
+                        os.write(master, CTRL_D.encode())
+                    else:
+                        os.write(master, (answer or "").encode() + b"\n")
                     answered = True
             elif proc.poll() is not None:
                 break

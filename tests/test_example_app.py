@@ -143,6 +143,7 @@ def test_enable_send_show_payload_disable(consent_home: Home, consent_collector:
             "deploy",
             "--event",
             "command",
+            "--with-id",
         ],
         env=with_example({**consent_home.env, **endpoint}),
         capture_output=True,
@@ -185,4 +186,4 @@ def test_its_own_test_suite_passes(consent_home: Home) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "3 passed" in proc.stdout
+    assert "4 passed" in proc.stdout

@@ -336,6 +336,10 @@ def id_left_and_said(ctx: Ctx, obs: Observed) -> list[str]:
 
 def id_file_private(ctx: Ctx, obs: Observed) -> list[str]:
     path = ctx.iso.locs.id_file
+    # The detached sender creates the id; the host does not wait for it, and `status` (which
+    # never loads the keyring) may finish first. Wait for the file, bounded.
+    (collector,) = ctx.collectors
+    collector.wait_for(1, timeout=10)
     if not path.exists():
         return ["identity: the id was not kept in the fallback file"]
     mode = path.stat().st_mode & 0o777
@@ -392,7 +396,9 @@ def closed_stdout(ctx: Ctx, obs: Observed) -> list[str]:
             os.close(write)
         done = finish(args, proc)
         obs.extra.append(done)
-        if has_traceback(done.stderr) or done.stderr:
+        # show-payload names each request's URL on stderr before writing the request.
+        said = [line for line in done.stderr.splitlines() if not line.startswith("# event ")]
+        if has_traceback(done.stderr) or said:
             out.append(f"SIGPIPE: `lumogon {' '.join(args)}` printed {done.stderr[-300:]!r}")
     obs.notes.append("6 commands run with a closed stdout pipe: stderr stayed empty")
     return out

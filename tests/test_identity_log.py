@@ -98,10 +98,19 @@ def test_reset_reports_a_keyring_that_refuses(iso: Iso) -> None:
 
 def test_status_says_where_the_id_is(iso: Iso) -> None:
     data = json.loads(run_lumogon(iso, "telemetry", "status", "--json").stdout)
-    assert data["client_id"]["stored"] == "none"
-    identity.load_or_create(SPEC, iso.locs)
+    assert data["client_id"]["stored"] == "not-in-file"
+    assert data["client_id"]["keyring_checked"] is False
+    assert "lumogon telemetry id" in data["client_id"]["detail"]
+    # An id in the keyring: status does not look there (only `telemetry id` does).
+    value = identity.load_or_create(SPEC, iso.locs).value
     data = json.loads(run_lumogon(iso, "telemetry", "status", "--json").stdout)
-    assert data["client_id"]["stored"] == "keyring"
+    assert data["client_id"]["stored"] == "not-in-file"
+    assert run_lumogon(iso, "telemetry", "id").stdout == f"{value}\n"
+    # An id in the file (where no keyring is usable): status names the file.
+    iso.locs.id_file.write_text(f"{value}\n")
+    data = json.loads(run_lumogon(iso, "telemetry", "status", "--json").stdout)
+    assert data["client_id"]["stored"] == "file"
+    assert str(iso.locs.id_file) in data["client_id"]["detail"]
 
 
 def test_log_is_capped_and_merges_outcomes(tmp_path: Path) -> None:

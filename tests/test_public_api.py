@@ -50,7 +50,7 @@ def test_unknown_name_is_an_attribute_error() -> None:
 def test_install_and_decide_signatures() -> None:
     assert (
         str(inspect.signature(consent.install))
-        == "(app: 'typer.Typer', spec: 'AppSpec') -> 'typer.Typer'"
+        == "(app: 'typer.Typer', spec: 'AppSpec', *, group: 'str | None' = None) -> 'typer.Typer'"
     )
     assert list(inspect.signature(consent.decide).parameters) == [
         "spec",

@@ -65,7 +65,17 @@ def test_show_payload_equals_the_bytes_received(enabled: Iso) -> None:
         run_lumogon(enabled, "version", env=env)
         (hit,) = collector.wait_for(1, timeout=10)
         shown = subprocess.run(
-            [sys.executable, "-m", "lumogon", "telemetry", "show-payload", "version"],
+            [
+                sys.executable,
+                "-m",
+                "lumogon",
+                "telemetry",
+                "show-payload",
+                "version",
+                "--event",
+                "screenview",
+                "--with-id",
+            ],
             env={**enabled.env, **env},
             capture_output=True,
             timeout=60,

@@ -10,6 +10,7 @@ import typer
 
 from consent.cli.console import guarded, note, result
 from consent.cli.instrument import flag_given
+from consent.cli.lazygroup import HOST_ROOT
 from consent.core.spec import AppSpec
 from consent.notice.status import why_off
 from consent.store.paths import locations
@@ -27,46 +28,17 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
         ] = None,
         event: Annotated[str | None, typer.Option(help="Show only this declared event.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+        with_id: Annotated[
+            bool,
+            typer.Option(
+                "--with-id",
+                help="Fill in the stored pseudonymous id (looks up the OS keyring; creates none).",
+            ),
+        ] = False,
     ) -> None:
-        """Print the exact request(s) a command line would send, byte for byte. Sends nothing."""
-        from consent.notice.preview import as_json as preview_json
-        from consent.notice.preview import first_leaf, previews, resolve_words
-
-        root = ctx.find_root().command
-        locs = locations(spec)
-        command = resolve_words(root, spec, words) if words else None
-        shown = previews(
-            spec,
-            locs,
-            os.environ,
-            command=command,
-            event=event,
-            default_command=first_leaf(root, spec),
-        )
-        decision = resolve(spec, flag=flag_given(ctx), locs=locs)
-        if as_json:
-            import json
-
-            result(json.dumps([preview_json(p, decision.enabled) for p in shown], indent=2))
-        else:
-            # Exact bytes: a blank line only between requests, a final newline only on a tty.
-            for i, p in enumerate(shown):
-                if i:
-                    typer.echo("\n")
-                typer.echo(p.request.raw(), nl=False)
-            if sys.stdout.isatty():
-                typer.echo("")
-        where = ", ".join(sorted({p.request.url for p in shown}))
-        if decision.enabled:
-            note(
-                f"would be sent now to {where} (decided by {decision.decided_by.source}: "
-                f"{decision.decided_by.detail})"
-            )
-        else:
-            note(
-                f"would NOT be sent now to {where}: telemetry is disabled "
-                f"({why_off(spec, decision)})"
-            )
+        """Print every request a command line may send, byte for byte, each under its full URL
+        (on stderr). Sends nothing."""
+        _show_payload(ctx, spec, words, event=event, as_json=as_json, with_id=with_id)
 
     @app.command("notice")
     @guarded
@@ -110,3 +82,64 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
             name = hit.get("cd") or hit.get("command") or ""
             result(f"{item.get('time', '?')}  {what:<12} {name:<28} {item.get('outcome', '?')}")
         note(f"log: {locs.log_file}")
+
+
+def _show_payload(
+    ctx: typer.Context,
+    spec: AppSpec,
+    words: list[str] | None,
+    *,
+    event: str | None,
+    as_json: bool,
+    with_id: bool,
+) -> None:
+    from consent.notice.preview import as_json as preview_json
+    from consent.notice.preview import first_leaf, previews, resolve_words
+
+    top = ctx.find_root().command
+    root = getattr(top, HOST_ROOT, None) or top  # a single-command app's own command
+    locs = locations(spec)
+    if words and words[0] == spec.group:
+        if as_json:
+            result("[]")
+        note(f"`{spec.commands} …` commands send nothing: they only read and record choices.")
+        return
+    command = resolve_words(root, spec, words) if words else None
+    client_id = None
+    if with_id:
+        from consent.store import identity
+
+        client_id = identity.load(spec, locs).value
+    shown = previews(
+        spec,
+        os.environ,
+        command=command,
+        event=event,
+        default_command=first_leaf(root, spec),
+        client_id=client_id,
+    )
+    decision = resolve(spec, flag=flag_given(ctx), locs=locs)
+    if as_json:
+        import json
+
+        result(json.dumps([preview_json(p, decision.enabled) for p in shown], indent=2))
+    else:
+        # Exact bytes on stdout: a blank line only between requests, a final newline only
+        # on a tty. The URL of each goes above it on stderr, so stdout stays the bytes.
+        for i, p in enumerate(shown):
+            if i:
+                typer.echo("\n")
+            note(p.label(command))
+            typer.echo(p.request.raw(), nl=False)
+        if sys.stdout.isatty():
+            typer.echo("")
+    if not shown:
+        note(f"{command} records no declared event.")
+    where = ", ".join(sorted({p.request.url for p in shown}))
+    if decision.enabled:
+        note(
+            f"would be sent now to {where} (decided by {decision.decided_by.source}: "
+            f"{decision.decided_by.detail})"
+        )
+    else:
+        note(f"would NOT be sent now: telemetry is disabled ({why_off(spec, decision)})")

@@ -2,7 +2,8 @@
 
 Only a person at a terminal can see a notice or answer a question, so nothing
 here happens in a non-interactive run; and nothing is sent in the run that
-showed the notice or asked.
+showed the notice or asked. The question's default is No; end of input is No;
+Ctrl-C aborts the run with exit status 130 and records nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     if decision.pending is None or not is_interactive():
         return
     from consent.notice.changes import changes_text
-    from consent.notice.document import first_run_text, question_text
+    from consent.notice.prompts import first_run_text, question_text
     from consent.store.choices import record_choice, record_notice_shown
     from consent.store.paths import locations
     from consent.store.sources import read_config
@@ -33,16 +34,23 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
         _err(first_run_text(spec) + "\n")
         record_notice_shown(spec, locs)
         return
-    _err(question_text(spec))
     try:
-        answer = sys.stdin.readline().strip().lower()
-    except (OSError, ValueError, KeyboardInterrupt):
-        answer = ""
-    allowed = answer in YES
+        _err(question_text(spec))
+        try:
+            line = sys.stdin.readline()
+        except (OSError, ValueError):
+            line = ""
+    except KeyboardInterrupt:
+        # Ctrl-C aborts the run: nothing is recorded and the command does not run.
+        _err(f"\nAborted: nothing was recorded; {spec.name} will ask again next time.\n")
+        raise SystemExit(130) from None
+    if not line.endswith("\n"):
+        _err("\n")  # end of input (Ctrl-D) answers No; keep the terminal tidy
+    allowed = line.strip().lower() in YES
     record_choice(spec, locs, enabled=allowed, via="prompt")
     _err(
         f"Recorded: telemetry {'enabled' if allowed else 'disabled'}. "
-        f"Change it any time: {spec.name} telemetry {'disable' if allowed else 'enable'}\n"
+        f"Change it any time: {spec.commands} {'disable' if allowed else 'enable'}\n"
     )
 
 

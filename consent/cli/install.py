@@ -1,8 +1,8 @@
 """Installing the consent layer into a host typer app in one call.
 
 Adds `--disable-analytics` to the app's root callback (wrapping the host's own
-callback if it has one), the `telemetry` command group, and the hook that
-records each command's screenview.
+callback if it has one) and to every command, the `telemetry` command group, and the
+hook that records each command's screenview. A single-command app stays one.
 """
 
 from __future__ import annotations
@@ -14,31 +14,48 @@ from typing import Annotated, Any
 import typer
 import typer.main
 
-from consent.cli.instrument import FLAG_KEY
-from consent.cli.lazygroup import lazy_group_class
+from consent.cli.instrument import CLASH_HINT, FLAG_KEY, GROUP_MARK, clash_message, flag_help
+from consent.cli.lazygroup import lazy_group_class, single_command_class
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
 from consent.errors import ConsentError
 
 _FLAG_PARAM = "consent_disable_analytics"
 _CTX_PARAM = "consent_ctx"
-_FLAG_HELP = "Send no usage data in this run (see `telemetry status`)."
 _INSTALLED = "_consent_spec"
 
 
-def install(app: typer.Typer, spec: AppSpec) -> typer.Typer:
+def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typer.Typer:
     """Give `app` the consent layer for `spec` and return `app`.
 
     Adds the `--disable-analytics` option to the root (around the app's own
-    callback, whether it was given with `@app.callback()` or `typer.Typer(callback=...)`),
-    the `telemetry` command group (status, enable, disable, reset, show-payload,
-    notice, log), and a screenview for every command that runs, nested groups
-    included. Call it once, after the app's callback is defined; commands may be
-    added before or after. Raises ConsentError when called twice on one app.
+    callback, whether it was given with `@app.callback()` or `typer.Typer(callback=...)`)
+    and to every command, so it works before or after a command name; the `telemetry`
+    command group (status, enable, disable, reset, id, show-payload, notice, log), named
+    `group` if given (the spec's `group` otherwise); and a screenview for every command
+    that runs, nested groups included.
+
+    An app with exactly one command and no callback stays a single-command app (`app ARG`
+    runs it); its users reach the group as `app telemetry …`. Add such an app's commands
+    before calling install.
+
+    Call it once, after the app's callback is defined; commands may be added before or
+    after. Raises ConsentError when called twice on one app, or when the app already has a
+    command or group of the group's name (a `SpecError` for an invalid `group`).
     """
     installed: AppSpec | None = getattr(app, _INSTALLED, None)
     if installed is not None:
         raise ConsentError(f"the consent layer is already installed in this app ({installed!r})")
+    if group is not None and group != spec.group:
+        spec = spec.replace(group=group)
+    if spec.group in _host_names(app):
+        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+    if _single_command(app):
+        command = app.registered_commands[0]
+        base = command.cls if isinstance(command.cls, type) else None
+        command.cls = single_command_class(base, spec, lambda: _build_group(spec))
+        setattr(app, _INSTALLED, spec)
+        return app
     info = app.registered_callback
     if info is not None:
         info.callback = _wrap_callback(info.callback, spec)
@@ -50,15 +67,45 @@ def install(app: typer.Typer, spec: AppSpec) -> typer.Typer:
     # The telemetry group is built only when used (see consent.cli.lazygroup), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls, lambda: _build_group(spec))
+    info.cls = lazy_group_class(host_cls, lambda: _build_group(spec), spec.group)
     setattr(app, _INSTALLED, spec)
     return app
 
 
+def _single_command(app: typer.Typer) -> bool:
+    """Would typer run `app` as its one command (no group around it)?"""
+    return (
+        app.registered_callback is None
+        and _instance_callback(app) is None
+        and not app.registered_groups
+        and len(app.registered_commands) == 1
+    )
+
+
+def _host_names(app: typer.Typer) -> set[str]:
+    """The names of the app's top-level commands and groups registered so far."""
+    names: set[str] = set()
+    for command in app.registered_commands:
+        if isinstance(command.name, str):
+            names.add(command.name)
+        elif command.callback is not None:
+            names.add(typer.main.get_command_name(command.callback.__name__))
+    for grp in app.registered_groups:
+        sub = grp.typer_instance
+        name = grp.name if isinstance(grp.name, str) else (sub.info.name if sub else None)
+        if isinstance(name, str):
+            names.add(name)
+    return names
+
+
 def _build_group(spec: AppSpec) -> Any:
+    from consent.cli.instrument import add_flags
     from consent.cli.telemetry import telemetry_app
 
-    return typer.main.get_command(telemetry_app(spec))
+    group = typer.main.get_command(telemetry_app(spec))
+    setattr(group, GROUP_MARK, True)
+    add_flags(group, spec)
+    return group
 
 
 def _instance_callback(app: typer.Typer) -> Callable[..., Any] | None:
@@ -80,7 +127,8 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
 
     def callback(**kwargs: Any) -> Any:
         ctx: typer.Context = kwargs[ctx_name] if host_ctx else kwargs.pop(_CTX_PARAM)
-        ctx.meta[FLAG_KEY] = bool(kwargs.pop(_FLAG_PARAM, False))
+        if kwargs.pop(_FLAG_PARAM, False):
+            ctx.meta[FLAG_KEY] = True
         from consent.cli.instrument import instrument, on_command
 
         instrument(ctx, spec)
@@ -94,7 +142,7 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
             _FLAG_PARAM,
             inspect.Parameter.KEYWORD_ONLY,
             default=False,
-            annotation=Annotated[bool, typer.Option(FLAG, help=_FLAG_HELP)],
+            annotation=Annotated[bool, typer.Option(FLAG, help=flag_help(spec))],
         )
     ]
     if host_ctx is None:

@@ -13,12 +13,46 @@ from typing import Any
 
 import typer
 
-from consent.core.names import GROUP_NAME
+from consent.core.names import FLAG
 from consent.core.spec import AppSpec, command_event
+from consent.errors import ConsentError
 
-FLAG_KEY = "consent.disable_analytics"  # where the root callback keeps --disable-analytics
+FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
+GROUP_MARK = "_consent_group"  # set on the command group `install` adds
 
 _MARK = "_consent_instrumented"
+_FLAGGED = "_consent_flagged"
+
+
+def flag_help(spec: AppSpec) -> str:
+    return f"Send no usage data in this run (see `{spec.commands} status`)."
+
+
+def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
+    if value:
+        ctx.meta[FLAG_KEY] = True  # meta is shared by every context of the run
+
+
+def add_flag(command: Any, spec: AppSpec) -> None:
+    """Give `command` its own `--disable-analytics`, so the flag works after the command name
+    and shows in the command's --help (once per command object)."""
+    if getattr(command, _FLAGGED, False):
+        return
+    setattr(command, _FLAGGED, True)
+    if any(FLAG in getattr(p, "opts", ()) for p in command.params):
+        return  # the root, whose callback declares it
+    from typer.core import TyperOption
+
+    command.params.append(
+        TyperOption(
+            param_decls=[FLAG],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_set_flag,
+            help=flag_help(spec),
+        )
+    )
 
 
 def flag_given(ctx: typer.Context) -> bool:
@@ -52,12 +86,34 @@ def instrument(root: typer.Context, spec: AppSpec) -> None:
     if getattr(group, _MARK, False):
         return
     setattr(group, _MARK, True)
-    for name, command in getattr(group, "commands", {}).items():
-        if name != GROUP_NAME:
+    commands = getattr(group, "commands", {})
+    clash = commands.get(spec.group)
+    if clash is not None and not getattr(clash, GROUP_MARK, False):
+        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+    for name, command in commands.items():
+        if name != spec.group:
             _wrap_tree(command, spec)
 
 
+CLASH_HINT = 'pass install(app, spec, group="…") to give the consent commands another name'
+
+
+def clash_message(spec: AppSpec) -> str:
+    return (
+        f"the app already has a command named {spec.group!r}, which would hide the consent "
+        f"layer's {spec.group!r} group (`{spec.commands} disable` could not be reached)"
+    )
+
+
+def add_flags(command: Any, spec: AppSpec) -> None:
+    """`--disable-analytics` on `command` and every command below it."""
+    add_flag(command, spec)
+    for child in (getattr(command, "commands", None) or {}).values():
+        add_flags(child, spec)
+
+
 def _wrap_tree(command: Any, spec: AppSpec) -> None:
+    add_flag(command, spec)
     children = getattr(command, "commands", None)
     if children is not None:
         _wrap_group(command, spec)
@@ -91,20 +147,20 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
 
     The decision is registered with the gate first, so that every `record_event` of this run
     uses it: a run that shows the first-run notice or asks the question is a disabled run, and
-    sends nothing from any path. Never raises.
+    sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130).
     """
     try:
         from consent.store.sources import resolve
         from consent.wire import gate
 
         decision = resolve(spec, flag=flag_given(ctx), full=False)
-        gate.start_run(spec, decision)
-        if decision.enabled:
-            event = command_event(spec)
-            if event is not None:
-                command = command_path(ctx, spec)
-                gate.submit(spec, event.name, decision=decision, command=command)
-        elif decision.pending is not None:
+        command = command_path(ctx, spec)
+        gate.start_run(spec, decision, command)
+        event = command_event(spec)
+        # Disabled, `submit` returns at once (it checks the hit only in debug or strict mode).
+        if event is not None and event.recorded_by(command, spec.name):
+            gate.submit(spec, event.name, decision=decision, command=command, recorded_by=command)
+        if not decision.enabled and decision.pending is not None:
             from consent.cli.interactive import is_interactive
 
             if is_interactive():  # only then is the notice or the question worth importing

@@ -52,4 +52,4 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
                 f"{r.get('method', '?'):<16}  notice {notice.get('version', '?')}  "
                 f"{r.get('receipt_id', '?')}"
             )
-        note(f"receipts: {path}  (check the chain: {spec.name} telemetry receipts --verify)")
+        note(f"receipts: {path}  (check the chain: {spec.commands} receipts --verify)")

@@ -1,6 +1,8 @@
-"""The `telemetry` command group an app gets: status, enable, disable, reset.
+"""The `telemetry` command group an app gets: status, enable, disable, reset, id.
 
-These commands never send anything and never show the first-run notice.
+These commands never send anything and never show the first-run notice. Only `disable`,
+`reset` and `id` look at the OS keyring (loading a keyring backend may start processes and
+open sockets); `status` and the auditor's commands never do.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from consent.cli.audit import register
 from consent.cli.console import guarded, note, result, warn
 from consent.cli.instrument import flag_given
 from consent.cli.receipts import register as register_receipts
-from consent.core.names import GROUP_NAME
 from consent.core.spec import AppSpec
 from consent.errors import ConfigError
 from consent.notice.status import why_off
-from consent.store.paths import locations
+from consent.store.paths import Locations, locations
 from consent.store.sources import resolve
 
 TYPE_CHECKING = False
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 def telemetry_app(spec: AppSpec) -> typer.Typer:
     app = typer.Typer(
-        name=GROUP_NAME,
+        name=spec.group,
         help=f"See and change what {spec.display_name} may send about its use.",
         no_args_is_help=True,
         add_completion=False,
@@ -49,7 +50,8 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
         from consent.store.receipts import latest_id
 
-        stored = identity.load(spec, locs)
+        # The id file only: the keyring is looked up by `telemetry id`, never by status.
+        stored = identity.load_file(spec, locs)
         extras = Extras(
             spec.name, spec.mode, stored.where, stored.detail, latest_id(locs.receipts_path)
         )
@@ -62,13 +64,26 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
 
     _register_choices(app, spec)
 
+    @app.command("id")
+    @guarded
+    def show_id() -> None:
+        """Print the pseudonymous id, to quote it in a request about your data (looks up the OS keyring)."""
+        from consent.store import identity
+
+        stored = identity.load(spec, locations(spec))
+        if stored.value is None:
+            note(f"No pseudonymous id is stored ({stored.detail}).")
+            return
+        result(stored.value)
+        note(f"Kept {stored.detail}.")
+
     register(app, spec)
     register_receipts(app, spec)
     return app
 
 
 def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
-    app_name = spec.name
+    app_name = spec.commands
 
     @app.command()
     @guarded
@@ -77,7 +92,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         from consent.store.choices import record_choice
 
         locs = locations(spec)
-        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} telemetry enable")
+        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} enable")
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
         _report_receipt(rec)
@@ -86,7 +101,7 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
             result(
                 f"Telemetry enabled for notice {rec.notice_version} (recorded in {rec.write.path})."
             )
-            note(f"See exactly what is sent: {app_name} telemetry show-payload")
+            note(f"See exactly what is sent: {app_name} show-payload")
         else:
             result(
                 f"Recorded your choice to enable telemetry in {rec.write.path}, "
@@ -97,16 +112,18 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
     @app.command()
     @guarded
     def disable() -> None:
-        """Turn telemetry off and delete the pseudonymous id. Always works."""
+        """Turn telemetry off and delete the pseudonymous id (printed once first). Always works."""
         from consent.store import identity
         from consent.store.choices import record_choice
 
         locs = locations(spec)
+        old = identity.load(spec, locs).value
+        if old is not None:
+            _quote_id(spec, old)
         deleted, failed = identity.delete(spec, locs)
+        _scrub(locs, old)
         try:
-            rec = record_choice(
-                spec, locs, enabled=False, via=f"command: {app_name} telemetry disable"
-            )
+            rec = record_choice(spec, locs, enabled=False, via=f"command: {app_name} disable")
         except ConfigError as exc:
             raise ConfigError(
                 f"{exc}",
@@ -126,7 +143,10 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         """Delete the pseudonymous id; the next hit, if any, gets a new one."""
         from consent.store import identity
 
-        deleted, failed = identity.delete(spec, locations(spec))
+        locs = locations(spec)
+        old = identity.load(spec, locs).value
+        deleted, failed = identity.delete(spec, locs)
+        _scrub(locs, old)
         _report_deletion(deleted, failed, none_text="There was no pseudonymous id to delete.")
         if failed:
             raise typer.Exit(1)
@@ -139,6 +159,29 @@ def _report_receipt(rec: Recorded) -> None:
         warn(
             f"the choice was recorded, but no consent receipt could be written ({rec.receipt_problem})"
         )
+
+
+def _quote_id(spec: AppSpec, value: str) -> None:
+    """The id, once, before it is deleted: the one way left to point at what was sent under it."""
+    result(f"Your pseudonymous id was: {value}")
+    result(
+        "Deleting it here does not delete hits already sent under it; they stay with the "
+        f"recipient. To ask for their deletion, quote this id to {spec.controller}: "
+        f"{spec.contact}"
+    )
+
+
+def _scrub(locs: Locations, old: str | None) -> None:
+    """Take the old id out of the local log (earlier versions logged it)."""
+    if old is None:
+        return
+    from consent.store.log import scrub
+    from consent.wire.gate import ID_IN_LOG
+
+    try:
+        scrub(locs.log_file, old, ID_IN_LOG)
+    except (OSError, ConfigError) as exc:
+        warn(f"could not remove the old pseudonymous id from the log {locs.log_file}: {exc}")
 
 
 def _report_deletion(deleted: list[str], failed: list[str], none_text: str = "") -> None:

@@ -51,3 +51,7 @@ SENDER_TIMEOUT = 3.0
 # The local log: trimmed when it grows past this many bytes, keeping at most this many entries.
 LOG_MAX_BYTES = 64 * 1024
 LOG_KEEP_LINES = 200
+
+# The pytest plugin's strict mode: a file to which every refused event is appended (and the
+# refusing call raises). Set by the `consent_strict` fixture, never by a person.
+STRICT_ENV = "CONSENT_STRICT_LOG"

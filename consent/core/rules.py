@@ -50,6 +50,7 @@ class Inputs(Record):
     env: tuple[EnvReading, ...]
     policies: tuple[PolicyReading, ...] | None
     config: ConfigReading | None
+    commands: str = ""  # how a person types the consent commands, `acme telemetry`
 
 
 class SourceVote(Record):
@@ -213,7 +214,7 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
     if c.state == "error":
         detail = f"{c.path} {c.problem}; no consent can be read from it"
         warnings.append(
-            f"the config {detail}. Run `{inputs.app} telemetry disable` or `enable` to write a "
+            f"the config {detail}. Run `{_commands(inputs)} disable` or `enable` to write a "
             f"valid one; the current file will be kept as a backup"
         )
         return (
@@ -245,7 +246,7 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
             stale = "telemetry.enabled = true names no notice version"
             warnings.append(
                 f"{c.path}: telemetry.enabled = true without a notice version is not consent; "
-                f"run `{inputs.app} telemetry enable` to record it"
+                f"run `{_commands(inputs)} enable` to record it"
             )
         return SourceVote("config", None, f"{c.path}: {stale}", origin), None, stale
     return SourceVote("config", None, f"{c.path} records no decision", origin), None, ""
@@ -264,3 +265,7 @@ def _default_vote(inputs: Inputs) -> SourceVote:
             "default", "enable", detail, {**origin, "shown_at": r.notice_shown_at or ""}
         )
     return SourceVote("default", None, f"opt-out: on once notice {version} has been shown", origin)
+
+
+def _commands(inputs: Inputs) -> str:
+    return inputs.commands or f"{inputs.app} telemetry"

@@ -7,7 +7,7 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
-from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX
+from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, GROUP_NAME
 from consent.core.value import Record, derived
 from consent.errors import SpecError
 
@@ -65,7 +65,12 @@ _KIND_TEXT: dict[str, str] = {
 
 
 class Field(Record):
-    """One key that may appear on the wire."""
+    """One key that may appear on the wire.
+
+    A `runtime` field declares what it may carry: `allowed=("ok", "failed")` (a fixed set of
+    strings; booleans are sent as "true"/"false") or `allowed=range(0, 10_001)` (integers).
+    A value outside the declaration refuses the whole event.
+    """
 
     wire: str
     description: str
@@ -73,6 +78,45 @@ class Field(Record):
     kind: FieldKind
     value: str | None = None  # the value of a constant field
     obtained: str = ""  # how the value is obtained; derived from `kind` when empty
+    allowed: tuple[str, ...] | range | None = None  # what a runtime field may carry
+
+    def allowed_text(self) -> str:
+        """The declared values in words: `one of "ok", "failed"` or `an integer from 0 to 10000`."""
+        allowed = self.allowed
+        if isinstance(allowed, range):
+            step = f" in steps of {allowed.step}" if allowed.step != 1 else ""
+            return (
+                f"an integer from {allowed.start} to {allowed[-1]}{step}" if allowed else "nothing"
+            )
+        if allowed is None:
+            return ""
+        return "one of " + ", ".join(f'"{v}"' for v in allowed)
+
+    def admits(self, value: object) -> tuple[str | None, str]:
+        """(the wire text of `value`, "") if the declaration admits it, else (None, why not)."""
+        allowed = self.allowed
+        if isinstance(allowed, range):
+            if type(value) is not int:
+                return None, f"{type(value).__name__} given where {self.allowed_text()} is declared"
+            if value not in allowed:
+                return None, f"{value} is not {self.allowed_text()}"
+            return str(value), ""
+        if allowed is None:
+            return None, "the field declares no allowed values"
+        if type(value) is bool:
+            text = "true" if value else "false"
+        elif type(value) is str:
+            text = value
+        else:
+            return None, f"{type(value).__name__} given where {self.allowed_text()} is declared"
+        if text not in allowed:
+            return None, f"{_shown(text)} is not {self.allowed_text()}"
+        return text, ""
+
+
+def _shown(text: str) -> str:
+    """A refused value, quoted and cut short (it may be anything the host passed)."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 class Event(Record):
@@ -82,6 +126,17 @@ class Event(Record):
     description: str
     hit_type: str
     fields: tuple[str, ...] = ()
+    # The commands that may record it, as paths below the app ("deploy", "cloud db");
+    # empty: any command, and code outside a command run.
+    commands: tuple[str, ...] = ()
+
+    def recorded_by(self, command: str | None, app: str) -> bool:
+        """May the run of `command` (a full path, "acme deploy"; None outside a run) record it?"""
+        if not self.commands:
+            return True
+        if command is None:
+            return False
+        return command.removeprefix(app).strip() in self.commands
 
 
 GLOBAL_URL = "https://www.google-analytics.com"
@@ -144,6 +199,7 @@ class AppSpec(Record):
     recipients: str = ""  # who processes the data on the controller's behalf, and where
     notice_date: str = ""  # the date of this notice, YYYY-MM-DD; part of the notice version
     homepage: str = ""  # shown in the notice when given
+    group: str = GROUP_NAME  # the name of the command group `install` adds
     # Derived when built: the registry by wire name, and the notice version once computed.
     _by_wire: dict[str, Field] = derived(init=False)
     _notice_version: str | None = derived(init=False)
@@ -191,6 +247,11 @@ class AppSpec(Record):
         return self.env_prefix + ENDPOINT_SUFFIX
 
     @property
+    def commands(self) -> str:
+        """How a person types the group's commands: `acme telemetry`."""
+        return f"{self.name} {self.group}"
+
+    @property
     def keyring_service(self) -> str:
         return f"{self.name}-telemetry"
 
@@ -213,7 +274,15 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
         (
             "fields",
             tuple(
-                (f.wire, f.description, f.example, f.kind, f.value, spec.obtained(f))
+                (
+                    f.wire,
+                    f.description,
+                    f.example,
+                    f.kind,
+                    f.value,
+                    spec.obtained(f),
+                    *_canonical_allowed(f.allowed),
+                )
                 for f in sorted(spec.fields, key=lambda f: f.wire)
             ),
         ),
@@ -221,7 +290,13 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
         (
             "events",
             tuple(
-                (e.name, e.description, e.hit_type, tuple(sorted(e.fields)))
+                (
+                    e.name,
+                    e.description,
+                    e.hit_type,
+                    tuple(sorted(e.fields)),
+                    *((("commands", tuple(sorted(e.commands))),) if e.commands else ()),
+                )
                 for e in sorted(spec.events, key=lambda e: e.name)
             ),
         ),
@@ -236,6 +311,15 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
         ("notice_date", spec.notice_date),
         ("homepage", spec.homepage),
     )
+
+
+def _canonical_allowed(allowed: tuple[str, ...] | range | None) -> tuple[object, ...]:
+    # Left out when absent, so that registries without runtime fields keep their version.
+    if allowed is None:
+        return ()
+    if isinstance(allowed, range):
+        return (("allowed", "range", allowed.start, allowed.stop, allowed.step),)
+    return (("allowed", tuple(allowed)),)
 
 
 def notice_version(spec: AppSpec) -> str:
@@ -342,6 +426,7 @@ def _field_problems(spec: AppSpec) -> list[str]:
             problems.append(f"field {f.wire!r} has unknown kind {f.kind!r}")
         if (f.kind == "constant") != (f.value is not None):
             problems.append(f"field {f.wire!r}: exactly the constant fields carry a value")
+        problems += _allowed_problems(f, spec.destination.protocol)
     if spec.destination.protocol == "ga4":
         # GA4 has fixed places for these two: the body's client_id and each event's name.
         for f in spec.fields:
@@ -370,9 +455,55 @@ def _field_problems(spec: AppSpec) -> list[str]:
         for wire in event.fields:
             if wire not in seen:
                 problems.append(f"event {event.name!r} carries undeclared field {wire!r}")
+        for command in event.commands:
+            words = command.split() if isinstance(command, str) else []
+            if not words or " ".join(words) != command:
+                problems.append(
+                    f"event {event.name!r}: command {command!r} must be command names "
+                    "below the app, separated by single spaces, like 'deploy' or 'cloud db'"
+                )
     if not spec.events:
         problems.append("the registry declares no events")
+    if not _is_app_name(spec.group):
+        problems.append(f"group {spec.group!r} must be lower-case letters, digits, '-' or '_'")
     return problems
+
+
+def _allowed_problems(f: Field, protocol: str) -> list[str]:
+    allowed = f.allowed
+    if f.kind != "runtime":
+        return (
+            [f"field {f.wire!r}: only runtime fields declare allowed values"]
+            if allowed is not None
+            else []
+        )
+    how = 'allowed=("ok", "failed") or allowed=range(0, 10_001)'
+    if allowed is None:
+        return [f"runtime field {f.wire!r} must declare what it may carry: {how}"]
+    if isinstance(allowed, range):
+        if len(allowed) == 0:
+            return [f"runtime field {f.wire!r}: allowed is an empty range"]
+        widest = max(len(str(allowed[0])), len(str(allowed[-1])))
+        values: tuple[str, ...] = ()
+    elif isinstance(allowed, tuple) and allowed and all(type(v) is str for v in allowed):
+        values = allowed
+        widest = max(len(v.encode("utf-8")) for v in values)
+    else:
+        return [f"runtime field {f.wire!r}: allowed must be a non-empty tuple of str or a range"]
+    problems = []
+    if len(set(values)) != len(values):
+        problems.append(f"runtime field {f.wire!r}: allowed names a value twice")
+    limit = 100 if protocol == "ga4" else 150  # the smallest value limit of either protocol
+    if widest > limit:
+        problems.append(f"runtime field {f.wire!r}: an allowed value is over {limit} bytes")
+    example = int(f.example) if isinstance(allowed, range) and _is_int(f.example) else f.example
+    if f.admits(example)[0] is None:
+        problems.append(f"runtime field {f.wire!r}: its example {f.example!r} is not allowed")
+    return problems
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
 
 
 def command_event(spec: AppSpec) -> Event | None:

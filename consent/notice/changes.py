@@ -78,6 +78,6 @@ def changes_text(spec: AppSpec, record: ConsentRecord) -> str:
     if len(lines) == 1:
         lines.append(
             "  No field or event was added or removed; its wording, destination, responsible "
-            f"party or date changed (see: {spec.name} telemetry notice)."
+            f"party or date changed (see: {spec.commands} notice)."
         )
     return "\n".join(lines) + "\n"

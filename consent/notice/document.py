@@ -21,6 +21,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     host = urlsplit(dest.origin).hostname or dest.origin
     legacy = dest.protocol == "legacy"
     n = spec.name
+    c = spec.commands
     return {
         "app": spec.name,
         "display_name": spec.display_name,
@@ -46,6 +47,11 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "description": f.description,
                 "example": f.example,
                 "obtained": spec.obtained(f),
+                **(
+                    {}
+                    if f.allowed is None
+                    else {"allowed": _allowed_json(f.allowed), "allowed_text": f.allowed_text()}
+                ),
                 "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
             }
             for f in spec.fields
@@ -59,6 +65,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "description": e.description,
                 "hit_type": e.hit_type,
                 "fields": list(spec.event_fields(e)),
+                "commands": [f"{n} {cmd}" for cmd in e.commands] or "any",
             }
             for e in spec.events
         ],
@@ -91,57 +98,58 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "kept when the id is deleted",
         },
         "opt_out": {
-            "flag": f"{n} --disable-analytics COMMAND",
+            "flag": f"{n} COMMAND --disable-analytics",
             "env": [spec.disable_env, DO_NOT_TRACK],
             "env_disable_values": list(TRUE_WORDS),
             "env_allow_values": ["(unset)", "(empty)", *FALSE_WORDS],
             "env_other_values": "disable, with a warning in status",
-            "command": f"{n} telemetry disable",
+            "command": f"{c} disable",
             "config_key": "[telemetry] enabled = false",
             "policy_file": f"'{n}/telemetry.toml' in the system config directories, "
             "with [telemetry] enabled = false",
         },
         "inspect": {
-            "show_payload": f"{n} telemetry show-payload [COMMAND…]",
+            "show_payload": f"{c} show-payload [COMMAND…]",
             "debug_env": spec.debug_env,
-            "log": f"{n} telemetry log",
-            "status": f"{n} telemetry status",
-            "receipts": f"{n} telemetry receipts [--json] [--verify]",
+            "log": f"{c} log",
+            "status": f"{c} status",
+            "id": f"{c} id",
+            "receipts": f"{c} receipts [--json] [--verify]",
         },
     }
 
 
 def rights(spec: AppSpec) -> list[dict[str, str]]:
     """The person's rights (GDPR Art. 15-21, 7(3), 77) and how to use each one."""
-    n = spec.name
+    c = spec.commands
     quote = (
-        f"`{n} telemetry id` prints the pseudonymous id to quote to the contact; the id is the "
+        f"`{c} id` prints the pseudonymous id to quote to the contact; the id is the "
         "only link between you and the hits, so note it before you disable"
     )
     return [
         {
             "right": "access",
             "how": f"Ask the contact for the data held under your id: {quote}. "
-            f"`{n} telemetry log` shows every hit this machine handed over.",
+            f"`{c} log` shows every hit this machine handed over.",
         },
         {
             "right": "erasure",
             "how": "Ask the contact to erase the hits recorded under your id, quoting it as for "
-            f"access. `{n} telemetry disable` deletes the id from this machine.",
+            f"access. `{c} disable` deletes the id from this machine.",
         },
         {
             "right": "objection",
-            "how": f"Object at any time: `{n} telemetry disable` stops all sending at once; "
+            "how": f"Object at any time: `{c} disable` stops all sending at once; "
             "tell the contact if you want them to stop using what was already sent.",
         },
         {
             "right": "withdrawal",
-            "how": f"Withdraw at any time, as easily as it was given: `{n} telemetry disable` "
+            "how": f"Withdraw at any time, as easily as it was given: `{c} disable` "
             "withdraws and deletes the id locally. Processing before the withdrawal stays lawful.",
         },
         {
             "right": "rectification and restriction",
-            "how": f"Ask the contact, quoting your id (`{n} telemetry id`).",
+            "how": f"Ask the contact, quoting your id (`{c} id`).",
         },
         {
             "right": "complaint",
@@ -151,6 +159,12 @@ def rights(spec: AppSpec) -> list[dict[str, str]]:
     ]
 
 
+def _allowed_json(allowed: tuple[str, ...] | range) -> Any:
+    if isinstance(allowed, range):
+        return {"min": allowed.start, "max": allowed[-1], "step": allowed.step}
+    return list(allowed)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -158,7 +172,7 @@ def _cell(text: str) -> str:
 def markdown(spec: AppSpec) -> str:
     f = facts(spec)
     d = f["destination"]
-    app, name = spec.display_name, spec.name
+    app, c = spec.display_name, spec.commands
     out = [
         f"# {app} telemetry notice",
         "",
@@ -192,9 +206,10 @@ def markdown(spec: AppSpec) -> str:
         "|---|---|---|---|---|",
     ]
     for fld in f["fields"]:
+        allowed = f" Allowed: {fld['allowed_text']}." if "allowed_text" in fld else ""
         out.append(
             f"| `{fld['wire']}` | {_cell(fld['description'])} | `{_cell(fld['example'])}` | "
-            f"{_cell(fld['obtained'])} | {', '.join(fld['events'])} |"
+            f"{_cell(fld['obtained'] + allowed)} | {', '.join(fld['events'])} |"
         )
     if f["envelope"]:
         out += ["", "The GA4 request body wraps those fields in these keys:", ""]
@@ -202,8 +217,14 @@ def markdown(spec: AppSpec) -> str:
     out += ["", "### Events", ""]
     for e in f["events"]:
         fields = ", ".join(f"`{w}`" for w in e["fields"])
+        by = (
+            "Recorded by " + ", ".join(f"`{cmd}`" for cmd in e["commands"]) + " only."
+            if isinstance(e["commands"], list)
+            else ""
+        )
         out.append(
             f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} Fields: {fields}."
+            + (f" {by}" if by else "")
         )
     out += [
         "",
@@ -246,12 +267,12 @@ def markdown(spec: AppSpec) -> str:
         "",
         f"- **Pseudonymous id:** {f['stored_locally']['client_id']}. It is created only when the "
         f"first hit is sent. It is not anonymous: it is the same on every hit from this machine, "
-        f"and the request also reveals your IP address. `{name} telemetry disable` deletes it; "
-        f"`{name} telemetry reset` replaces it.",
+        f"and the request also reveals your IP address. `{c} id` prints it; `{c} disable` prints "
+        f"it once and deletes it; `{c} reset` replaces it. The log never holds it.",
         f"- **Log:** {f['stored_locally']['log']}. Delete the file at any time.",
-        f"- **Your choice:** {f['stored_locally']['config']}. `{name} telemetry status` prints every "
+        f"- **Your choice:** {f['stored_locally']['config']}. `{c} status` prints every "
         "path in force on your machine.",
-        f"- **Consent receipts:** {f['stored_locally']['receipts']}. `{name} telemetry receipts` "
+        f"- **Consent receipts:** {f['stored_locally']['receipts']}. `{c} receipts` "
         "lists them; `--verify` checks the chain.",
         "",
         "## Your rights",
@@ -282,9 +303,10 @@ def markdown(spec: AppSpec) -> str:
         "",
         "## How to see exactly what is sent",
         "",
-        f"- `{f['inspect']['show_payload']}` prints the exact request — method, URL, headers and "
-        "body — that a command line would send, without sending anything.",
-        f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it.",
+        f"- `{f['inspect']['show_payload']}` prints every request a command line may send — "
+        "method, full URL, headers and body — byte for byte, without sending anything.",
+        f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it, and every "
+        "event the registry refused.",
         f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome.",
         f"- `{f['inspect']['status']}` says whether telemetry is on, and which setting decided.",
         "",
@@ -318,36 +340,3 @@ def _mode_text(spec: AppSpec) -> list[str]:
         "are sent from the next run on unless you opt out. Runs without a terminal or in CI never "
         "show the notice and so never send, unless someone enabled telemetry explicitly.",
     ]
-
-
-def first_run_text(spec: AppSpec) -> str:
-    """The short notice for the first interactive run of an opt-out app (stderr)."""
-    n = spec.name
-    kinds = {f.kind for f in spec.fields}
-    what = []
-    if "command" in kinds:
-        what.append("the name of the command you ran (never its arguments)")
-    if "app_version" in kinds:
-        what.append(f"the {spec.display_name} version")
-    if "client_id" in kinds:
-        what.append("a random pseudonymous id")
-    what += [f.description.rstrip(".").lower() for f in spec.fields if f.kind == "runtime"]
-    return "\n".join(
-        [
-            f"{spec.display_name} collects pseudonymous usage data to learn which commands are used: "
-            f"{', '.join(what)}. Nothing else.",
-            "Nothing was sent this time. To opt out, use any one of:",
-            f"  {n} telemetry disable",
-            f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
-            f"  {n} --disable-analytics COMMAND   (this run only)",
-            f"Full notice: {n} telemetry notice    Exactly what is sent: {n} telemetry show-payload",
-        ]
-    )
-
-
-def question_text(spec: AppSpec) -> str:
-    return (
-        f"{spec.display_name} would like to send usage data (which command ran, the version, a "
-        f"random pseudonymous id). Details: {spec.name} telemetry notice\n"
-        f"Allow it? [y/N] "
-    )

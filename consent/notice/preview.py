@@ -1,7 +1,8 @@
 """What `show-payload` shows: the requests a command line would produce, built exactly as sent.
 
-Uses the same hit builder and encoder as the sender. Never creates an id and
-never opens a socket: without a stored id, a marked placeholder stands in.
+Uses the same hit builder and encoder as the sender. Never creates an id, never
+opens a socket and never loads the keyring: a marked placeholder stands in for the id
+unless the caller passes the stored one (`show-payload --with-id`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from consent.core.names import GROUP_NAME
-from consent.core.spec import AppSpec, command_event
+from consent.core.spec import AppSpec, Event, command_event
 from consent.core.value import Record
 from consent.errors import ConsentError
-from consent.store import identity
-from consent.store.paths import Locations
 from consent.wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
 from consent.wire.http import Request, encode, endpoint_for
 
@@ -22,6 +20,17 @@ from consent.wire.http import Request, encode, endpoint_for
 class Preview(Record):
     event: str
     request: Request
+    always: bool = False  # sent by every run of the command (its screenview)
+
+    def label(self, command: str | None) -> str:
+        """The line above the raw request: the event, when it is sent, and the full URL."""
+        if command is None:
+            when = ""
+        elif self.always:
+            when = f" (every run of {command})"
+        else:
+            when = f" (when {command} records it)"
+        return f"# event {self.event!r}{when}: {self.request.method} {self.request.url}"
 
 
 def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
@@ -45,11 +54,11 @@ def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
     return " ".join(names)
 
 
-def first_leaf(root: Any, spec: AppSpec, skip: str = GROUP_NAME) -> str:
+def first_leaf(root: Any, spec: AppSpec) -> str:
     names = [spec.name]
     current = root
     while getattr(current, "commands", None):
-        name = next((n for n in current.commands if n != skip), None)
+        name = next((n for n in current.commands if n != spec.group), None)
         if name is None:
             break
         names.append(name)
@@ -57,28 +66,32 @@ def first_leaf(root: Any, spec: AppSpec, skip: str = GROUP_NAME) -> str:
     return " ".join(names)
 
 
+def events_for(spec: AppSpec, command: str | None, event: str | None) -> list[Event]:
+    """The events to show: `event` alone; else every event `command` may send (its screenview
+    and each event that lists it or lists no command); else every declared event."""
+    if event is not None:
+        return [spec.event(event)]
+    if command is None:
+        return list(spec.events)
+    return [e for e in spec.events if e.recorded_by(command, spec.name)]
+
+
 def previews(
     spec: AppSpec,
-    locs: Locations,
     environ: Mapping[str, str],
     *,
     command: str | None,
     event: str | None,
     default_command: str,
+    client_id: str | None = None,
 ) -> list[Preview]:
-    client_id = identity.load(spec, locs).value or CLIENT_ID_PLACEHOLDER
+    client_id = client_id or CLIENT_ID_PLACEHOLDER
     endpoint = endpoint_for(spec, environ)
     screen = command_event(spec)
-    if event is not None:
-        names = [spec.event(event).name]
-    elif command is not None and screen is not None:
-        names = [screen.name]
-    else:
-        names = [e.name for e in spec.events]
     out = []
-    for name in names:
+    for name in (e.name for e in events_for(spec, command, event)):
         carries = spec.event_fields(spec.event(name))
-        runtime = {w: spec.field(w).example for w in carries if spec.field(w).kind == "runtime"}
+        runtime = {w: _example(spec, w) for w in carries if spec.field(w).kind == "runtime"}
         needs_command = any(spec.field(w).kind == "command" for w in carries)
         hit = build_hit(
             spec,
@@ -87,8 +100,14 @@ def previews(
             command=(command or default_command) if needs_command else None,
             values=runtime,
         )
-        out.append(Preview(name, encode(spec, hit, endpoint)))
+        always = screen is not None and name == screen.name
+        out.append(Preview(name, encode(spec, hit, endpoint), always))
     return out
+
+
+def _example(spec: AppSpec, wire: str) -> str | int:
+    f = spec.field(wire)
+    return int(f.example) if isinstance(f.allowed, range) else f.example
 
 
 def as_json(p: Preview, sent_now: bool) -> dict[str, object]:

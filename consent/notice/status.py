@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consent.core.names import FLAG, GROUP_NAME
+from consent.core.names import FLAG
 from consent.core.rules import Decision
 from consent.core.spec import AppSpec
 from consent.core.value import Record
@@ -22,7 +22,7 @@ class Extras(Record):
 
     app: str
     mode: str
-    client_id: str  # where the pseudonymous id is kept: "keyring", "file", or "none"
+    client_id: str  # "file" (the id file holds one) or "not-in-file"; the keyring is not read
     client_id_detail: str
     latest_receipt: str | None = None  # the id of the newest consent receipt
 
@@ -43,7 +43,11 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
         "pending": decision.pending,
         "config_path": str(locs.config_file),
         "policy_paths": [str(p) for p in locs.policy_files],
-        "client_id": {"stored": extras.client_id, "detail": extras.client_id_detail},
+        "client_id": {
+            "stored": extras.client_id,
+            "keyring_checked": False,
+            "detail": extras.client_id_detail,
+        },
         "warnings": list(decision.warnings),
         "latest_receipt": extras.latest_receipt,
     }
@@ -84,6 +88,6 @@ def why_off(spec: AppSpec, decision: Decision) -> str:
         "policy": "an administrator's policy locks it off",
         "flag": f"{FLAG} applies to this run only",
         "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",
-        "error": f"run `{spec.name} {GROUP_NAME} status` for details",
+        "error": f"run `{spec.commands} status` for details",
     }.get(d.source, "")
     return f"{d.source}: {d.detail}" + (f" — {hint}" if hint else "")

@@ -19,7 +19,7 @@ from consent.core.value import Record
 from consent.store.fileio import atomic_write, locked
 from consent.store.paths import Locations
 
-Where = Literal["keyring", "file", "none"]
+Where = Literal["keyring", "file", "none", "not-in-file"]
 
 
 class StoredId(Record):
@@ -62,6 +62,20 @@ def _read_file(path: Path) -> str | None:
 def load(spec: AppSpec, locs: Locations) -> StoredId:
     """Where the id is, without creating one."""
     return load_at(spec.keyring_service, locs.id_file)
+
+
+def load_file(spec: AppSpec, locs: Locations) -> StoredId:
+    """The id file only, never the keyring (which may start processes and open sockets):
+    what `status` shows."""
+    value = _read_file(locs.id_file)
+    if value is not None:
+        return StoredId(value, "file", f"in the file {locs.id_file}")
+    return StoredId(
+        None,
+        "not-in-file",
+        f"no id file at {locs.id_file}; an OS keyring entry, if any, is looked up only by "
+        f"`{spec.commands} id`",
+    )
 
 
 def load_at(service: str, id_file: Path) -> StoredId:

@@ -72,11 +72,53 @@ def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
             continue
         entry = merged.setdefault(record["id"], {})
+        record.pop("client_id", None)  # written by earlier versions' senders; never shown
         if "outcome" in record and "outcome" in entry:
             entry["outcome_at"] = record.get("time", "")
             entry["outcome"] = record["outcome"]
-            if "client_id" in record:  # filled in by the sender
-                entry["client_id"] = record["client_id"]
         else:
             entry.update(record)
     return list(merged.values())
+
+
+def scrub(name: str | os.PathLike[str], secret: str, stand_in: str) -> bool:
+    """Replace every occurrence of `secret` (the pseudonymous id) in the log with `stand_in`, and
+    drop the `client_id` key that earlier versions' senders wrote. True if the file changed.
+
+    `disable` and `reset` call this, so that no file the toolkit wrote keeps an old id.
+    """
+    from pathlib import Path
+
+    from consent.store.fileio import atomic_write, locked
+
+    path = Path(name)
+    if not secret or not path.exists():
+        return False
+    import json
+
+    with locked(path.with_name(f".{path.name}.lock"), timeout=5.0):
+        data = path.read_bytes()
+        if secret.encode("ascii", "replace") not in data and b'"client_id"' not in data:
+            return False
+        out: list[bytes] = []
+        for raw in data.splitlines():
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                out.append(raw.replace(secret.encode("ascii", "replace"), stand_in.encode()))
+                continue
+            if isinstance(record, dict):
+                record.pop("client_id", None)
+            out.append(dumps(_replaced(record, secret, stand_in)).encode("ascii"))
+        atomic_write(path, b"".join(line + b"\n" for line in out), 0o600)
+    return True
+
+
+def _replaced(value: Any, secret: str, stand_in: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, stand_in)
+    if isinstance(value, dict):
+        return {k: _replaced(v, secret, stand_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v, secret, stand_in) for v in value]
+    return value

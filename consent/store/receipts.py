@@ -61,7 +61,7 @@ def build(
             "version": spec.notice_version,
             "date": spec.notice_date,
             "homepage": spec.homepage,
-            "shown_by": f"{spec.name} telemetry notice",
+            "shown_by": f"{spec.commands} notice",
         },
         "legal_basis": spec.legal_basis,
         "purposes": [

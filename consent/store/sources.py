@@ -59,13 +59,22 @@ def gather(
     envs = read_envs(spec, environ)
     if not full and (flag or any(e.disables for e in envs)):
         # The fast path stops here; the notice version is not even computed.
-        return Inputs(spec.name, spec.mode, "", flag, envs, None, None)
+        return Inputs(spec.name, spec.mode, "", flag, envs, None, None, spec.commands)
     locs = locations(spec) if locs is None else locs
     policies = read_policies(locs)
     if not full and any(p.locks or p.state == "error" for p in policies):
-        return Inputs(spec.name, spec.mode, spec.notice_version, flag, envs, policies, None)
+        return Inputs(
+            spec.name, spec.mode, spec.notice_version, flag, envs, policies, None, spec.commands
+        )
     return Inputs(
-        spec.name, spec.mode, spec.notice_version, flag, envs, policies, read_config(locs)
+        spec.name,
+        spec.mode,
+        spec.notice_version,
+        flag,
+        envs,
+        policies,
+        read_config(locs),
+        spec.commands,
     )
 
 

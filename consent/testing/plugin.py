@@ -11,6 +11,10 @@ Fixtures, all opt-in (a test gets one only by naming it):
 - `consent_sockets`: proves no socket was opened, in this process
   (`with consent_sockets: ...`) and in subprocesses (`env=consent_sockets.env(...)`),
   then `consent_sockets.assert_no_sockets()`.
+- `consent_strict` (or the marker `@pytest.mark.consent_strict`): strict mode. A refused
+  event (undeclared event, key or value, or a command the event does not list) fails the
+  test: `record_event` raises HitError in this process, and a refusal in a subprocess
+  started with the test's environment fails the test when its body ends.
 
 This module is imported by pytest only, never by an app's command, and imports
 little until a fixture is used.
@@ -30,7 +34,69 @@ from consent.testing.sockets import SocketWatch
 if TYPE_CHECKING:
     from consent.testing.collector import Collector
 
-__all__ = ["Home", "SocketWatch", "consent_collector", "consent_home", "consent_sockets"]
+__all__ = [
+    "Home",
+    "SocketWatch",
+    "Strict",
+    "consent_collector",
+    "consent_home",
+    "consent_sockets",
+    "consent_strict",
+]
+
+STRICT_MARKER = "consent_strict"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{STRICT_MARKER}: fail the test on any event the consent registry refuses"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixturenames = getattr(item, "fixturenames", None)
+        if (
+            item.get_closest_marker(STRICT_MARKER) is not None
+            and isinstance(fixturenames, list)
+            and STRICT_MARKER not in fixturenames
+        ):
+            fixturenames.append(STRICT_MARKER)
+
+
+class Strict:
+    """The refusals seen in strict mode: this process and every subprocess given the env."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def refusals(self) -> list[dict[str, str]]:
+        import json
+
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text("utf-8").splitlines() if line]
+
+    def check(self) -> None:
+        """Fail the test if anything was refused."""
+        seen = self.refusals()
+        if seen:
+            lines = "\n".join(
+                f"  {r['app']}: event {r['event']!r}"
+                + (f", field {r['field']!r}" if r.get("field") else "")
+                + f": {r['reason']}"
+                for r in seen
+            )
+            pytest.fail(f"consent strict mode: {len(seen)} event(s) refused:\n{lines}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    outcome = yield
+    strict: Strict | None = getattr(item, "_consent_strict", None)
+    if strict is not None:
+        strict.check()
+    return outcome
 
 
 @pytest.fixture
@@ -69,3 +135,19 @@ def consent_collector() -> Iterator[Collector]:
 def consent_sockets(tmp_path: Path) -> SocketWatch:
     """A watch for socket and spawn events; children log to a file in tmp_path."""
     return SocketWatch(tmp_path / "consent-socket-audit.jsonl")
+
+
+@pytest.fixture
+def consent_strict(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Strict:
+    """Strict mode for one test: every refused event fails it (see the module docstring)."""
+    from consent.core.names import STRICT_ENV
+
+    strict = Strict(tmp_path / "consent-strict.jsonl")
+    monkeypatch.setenv(STRICT_ENV, str(strict.log))
+    if "consent_home" in request.fixturenames:
+        home: Home = request.getfixturevalue("consent_home")
+        home.env[STRICT_ENV] = str(strict.log)
+    request.node._consent_strict = strict
+    return strict

@@ -9,6 +9,11 @@ One decision per run: a CLI adapter decides once as a command starts and registe
 decision here (`start_run`); the command's screenview and every `record_event` of the same run
 go through that one decision. A run that showed the first-run notice or asked the question
 registers a disabled decision, so nothing leaves in that run from any path.
+
+Refusals (an undeclared event, key or value, a command the event does not list) send nothing
+and stay silent, except under `<PREFIX>_TELEMETRY_DEBUG`, which prints each one on stderr, and
+in the pytest plugin's strict mode (`CONSENT_STRICT_LOG`), which records each one and raises.
+A disabled run checks its events only in those two modes, so the disabled path stays lean.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
+from consent.core.names import STRICT_ENV
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -25,6 +31,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from consent.core.rules import Decision
+    from consent.errors import HitError
+    from consent.wire.hits import Value
     from consent.wire.job import Job
 
     Outcome = Literal["disabled", "handed", "printed", "refused", "error"]
@@ -33,8 +41,9 @@ else:
 
 ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
-# The decision of the command running in this process, per app (see the module docstring).
-_runs: dict[str, Decision] = {}
+# The decision and command path of the command running in this process, per app (see the
+# module docstring).
+_runs: dict[str, tuple[Decision, str]] = {}
 
 
 class Submission(Record):
@@ -42,26 +51,39 @@ class Submission(Record):
     detail: str
 
 
-def start_run(spec: AppSpec, decision: Decision) -> None:
-    """Register the decision of the command that is starting: the run's every hit uses it."""
-    _runs[spec.name] = decision
+def start_run(spec: AppSpec, decision: Decision, command: str = "") -> None:
+    """Register the decision and command path (`acme deploy`) of the command that is starting:
+    the run's every hit uses that decision, and events check that they may be recorded by it."""
+    _runs[spec.name] = (decision, command)
 
 
 def run_decision(spec: AppSpec) -> Decision | None:
     """The decision registered for this run, if a CLI adapter registered one."""
-    return _runs.get(spec.name)
+    run = _runs.get(spec.name)
+    return run[0] if run is not None else None
 
 
-def record_event(spec: AppSpec, event: str, values: Mapping[str, str] | None = None) -> None:
-    """Record a declared event (e.g. lumogon's `upload`) if consent allows. Never raises.
+def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None = None) -> None:
+    """Record a declared event (e.g. Acme's `deployed`) if consent allows.
 
-    Inside a command run by an installed CLI it uses that run's decision (so the run's
-    `--disable-analytics` and first-run notice count); elsewhere it decides on the spot.
+    `values` are the event's runtime fields: str, int or bool (sent as "true"/"false"), each
+    within the field's `allowed`. Inside a command run by an installed CLI it uses that run's
+    decision (so the run's `--disable-analytics` and first-run notice count) and the event must
+    list the command, if it lists any; elsewhere it decides on the spot. Never raises, except in
+    the pytest plugin's strict mode, where a refused event raises HitError.
     """
-    try:  # noqa: SIM105 - contextlib is one import more on the sending path
-        submit(spec, event, decision=_runs.get(spec.name), values=values)
-    except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host program
-        pass
+    run = _runs.get(spec.name)
+    try:
+        submit(
+            spec,
+            event,
+            decision=run[0] if run is not None else None,
+            values=values,
+            recorded_by=run[1] if run is not None else None,
+        )
+    except Exception:  # telemetry never breaks the host program
+        if os.environ.get(STRICT_ENV):
+            raise
 
 
 def submit(
@@ -70,34 +92,82 @@ def submit(
     *,
     decision: Decision | None = None,
     command: str | None = None,
-    values: Mapping[str, str] | None = None,
+    values: Mapping[str, Value] | None = None,
     environ: Mapping[str, str] | None = None,
+    recorded_by: str | None = "",
 ) -> Submission:
-    """Send one hit of `event` if, and only if, consent is enabled. Never raises.
+    """Send one hit of `event` if, and only if, consent is enabled. Never raises, except
+    HitError for a refused event in strict mode (see the module docstring).
 
     `decision` is the run's (see `start_run`); without one, every source is read now.
+    `recorded_by` is the command path of the run recording the event (None: outside a
+    command run; "": not checked).
     """
+    from consent.errors import HitError
+
+    environ = os.environ if environ is None else environ
     try:
-        environ = os.environ if environ is None else environ
         if decision is None:
             from consent.store.sources import resolve
 
             decision = resolve(spec, environ=environ, full=False)
         if not decision.enabled:
+            if _debug(spec, environ) or environ.get(STRICT_ENV):
+                # Only here is a disabled run's event checked: an author sees misuse at once.
+                from consent.wire.hits import build_hit
+
+                build_hit(
+                    spec,
+                    event,
+                    client_id=new_uuid4(),
+                    command=command,
+                    values=values,
+                    recorded_by=recorded_by,
+                )
             return Submission("disabled", decision.decided_by.detail)
-        return _send(spec, event, command, values, environ)
+        return _send(
+            spec, event, command=command, values=values, environ=environ, recorded_by=recorded_by
+        )
+    except HitError as exc:
+        _refused(spec, exc, environ)  # raises in strict mode
+        return Submission("refused", str(exc))
     except Exception as exc:  # noqa: BLE001 - telemetry must never break the host
         return Submission("error", f"{type(exc).__name__}: {exc}")
+
+
+def _debug(spec: AppSpec, environ: Mapping[str, str]) -> bool:
+    from consent.core.envgrammar import read_value
+
+    return read_value(environ.get(spec.debug_env)) in ("true", "unknown")
+
+
+def _refused(spec: AppSpec, exc: HitError, environ: Mapping[str, str]) -> None:
+    """Say so under the debug variable; record it and raise in strict mode; else stay silent."""
+    where = f"event {exc.event!r}" + (f", field {exc.field!r}" if exc.field else "")
+    if _debug(spec, environ):
+        _warn(f"refused {where}: {exc}. Nothing of this event was sent")
+    strict = environ.get(STRICT_ENV)
+    if strict:
+        from consent.core.jsonline import dumps
+
+        line = dumps({"app": spec.name, "event": exc.event, "field": exc.field, "reason": str(exc)})
+        try:
+            with open(strict, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        except OSError:
+            pass
+        raise exc
 
 
 def _send(
     spec: AppSpec,
     event: str,
+    *,
     command: str | None,
-    values: Mapping[str, str] | None,
+    values: Mapping[str, Value] | None,
     environ: Mapping[str, str],
+    recorded_by: str | None,
 ) -> Submission:
-    from consent.core.envgrammar import read_value
     from consent.errors import EndpointError
     from consent.store.clock import utc_stamp
     from consent.store.log import append
@@ -117,7 +187,7 @@ def _send(
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
-    debug = read_value(environ.get(spec.debug_env)) in ("true", "unknown")
+    debug = _debug(spec, environ)
     # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
     placeholder = new_uuid4()
@@ -126,9 +196,13 @@ def _send(
         from consent.store import identity
 
         client_id = identity.load_or_create(spec, locs).value or placeholder
-    hit = build_hit(spec, event, client_id=client_id, command=command, values=values)
+    hit = build_hit(
+        spec, event, client_id=client_id, command=command, values=values, recorded_by=recorded_by
+    )
     request = encode(spec, hit, endpoint)
-    shown = {k: (ID_IN_LOG if v == placeholder else v) for k, v in hit.pairs}
+    # The log never holds the id (after `disable` no file of ours may): the debug run's real
+    # id is logged as the same stand-in as the sender's placeholder.
+    shown = {k: (ID_IN_LOG if v in (placeholder, client_id) else v) for k, v in hit.pairs}
     record.update(url=request.url, hit=shown)
     if debug:
         _warn(f"{spec.debug_env} is set: printing this request instead of sending it")

@@ -1,19 +1,22 @@
 """Building a hit from the registry, and refusing anything the registry does not declare.
 
 A hit is an ordered list of (wire name, value) pairs for one declared event.
-Values come from the field's kind; the caller may supply only `runtime` fields,
-and a key that is not declared for the event is refused before any encoding.
+Values come from the field's kind; the caller may supply only `runtime` fields, each
+within what the field declares (`allowed`), and only from a command the event lists.
+Anything else is refused, the whole event with it, before any encoding.
 """
 
 from __future__ import annotations
 
 from consent.core.spec import AppSpec
 from consent.core.value import Record
-from consent.errors import HitError
+from consent.errors import ConsentError, HitError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    Value = str | int | bool
 
 CLIENT_ID_PLACEHOLDER = "<pseudonymous-id: created when the first hit is sent>"
 
@@ -38,10 +41,26 @@ def build_hit(
     *,
     client_id: str,
     command: str | None = None,
-    values: Mapping[str, str] | None = None,
+    values: Mapping[str, Value] | None = None,
+    recorded_by: str | None = "",
 ) -> Hit:
-    """The hit for `event_name`; raises HitError for undeclared keys or broken limits."""
-    event = spec.event(event_name)
+    """The hit for `event_name`; raises HitError for undeclared keys or values, broken limits,
+    or (when `recorded_by`, the command path of the run, is not "") a command the event does
+    not list. `recorded_by=None` means "outside any command run"."""
+    try:
+        event = spec.event(event_name)
+    except ConsentError as exc:
+        raise HitError(
+            str(exc), event=event_name, hint="declare the event in the AppSpec"
+        ) from None
+    if recorded_by != "" and not event.recorded_by(recorded_by, spec.name):
+        where = f"the command {recorded_by!r}" if recorded_by else "code outside a command run"
+        listed = ", ".join(repr(c) for c in event.commands)
+        raise HitError(
+            f"{spec.name}: {where} may not record the {event_name!r} event; it lists {listed}",
+            event=event_name,
+            hint="add the command to the event's `commands`",
+        )
     wires = spec.event_fields(event)
     supplied = dict(values or {})
     undeclared = sorted(k for k in supplied if k not in wires or spec.field(k).kind != "runtime")
@@ -79,8 +98,16 @@ def build_hit(
                     event=event_name,
                     field=wire,
                 )
-            value = supplied[wire]
-        pairs.append((wire, str(value)))
+            text, why = f.admits(supplied[wire])
+            if text is None:
+                raise HitError(
+                    f"{spec.name}: the {event_name!r} event refuses {wire!r}: {why}",
+                    event=event_name,
+                    field=wire,
+                    hint="declare the value in the field's `allowed`",
+                )
+            value = text
+        pairs.append((wire, value))
     hit = Hit(event_name, tuple(pairs))
     check_limits(spec, hit)
     return hit

@@ -64,8 +64,8 @@ def run(job: Job) -> None:
             token = job.id_placeholder.encode("ascii")
             if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
                 raise ValueError("the pseudonymous id could not be filled in")
+            # The id goes on the wire only: the log never holds it (see `disable`).
             raw = raw.replace(token, client_id.encode("ascii"))
-            record["client_id"] = client_id
         outcome = post(job.host, job.port, job.tls, raw, job.timeout)
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, never a crash
         outcome = f"failed: {type(exc).__name__}: {exc}"[:300]

@@ -26,8 +26,13 @@ FIELDS = (
         "constant",
         "1",
     ),
-    Field("outcome", "Whether a deployment succeeded.", "ok", "runtime"),
-) + ((Field(_EXTRA, "A field added in a later release.", "x", "runtime"),) if _EXTRA else ())
+    Field("outcome", "Whether a deployment succeeded.", "ok", "runtime", allowed=("ok", "failed")),
+    Field("retries", "How often the deployment was retried.", "0", "runtime", allowed=range(0, 11)),
+) + (
+    (Field(_EXTRA, "A field added in a later release.", "x", "runtime", allowed=("x",)),)
+    if _EXTRA
+    else ()
+)
 
 SPEC = AppSpec(
     name="acme",
@@ -47,7 +52,15 @@ SPEC = AppSpec(
     + (
         ()
         if os.environ.get("ACME_DROP_DEPLOYED")
-        else (Event("deployed", "A deployment finished.", "deploy_done", ("outcome",)),)
+        else (
+            Event(
+                "deployed",
+                "A deployment finished.",
+                "deploy_done",
+                ("outcome", "retries"),
+                commands=("deploy run",),
+            ),
+        )
     ),
     purpose="Learn which Acme commands matter.",
     access="The Acme maintainers.",
@@ -76,10 +89,22 @@ def build(
 
 
 @deploy.command("run")
-def deploy_run(target: str, force: Annotated[bool, typer.Option()] = False) -> None:
+def deploy_run(
+    target: str,
+    force: Annotated[bool, typer.Option()] = False,
+    retries: Annotated[int, typer.Option()] = 0,
+    outcome: Annotated[str, typer.Option()] = "ok",
+) -> None:
     """Deploy to a target."""
-    record_event(SPEC, "deployed", {"outcome": "ok"})
+    record_event(SPEC, "deployed", {"outcome": outcome, "retries": retries})
     typer.echo("deployed")
+
+
+@app.command()
+def tidy() -> None:
+    """Records an event it does not list (the registry refuses it)."""
+    record_event(SPEC, "deployed", {"outcome": "ok", "retries": 0})
+    typer.echo("tidied")
 
 
 install(app, SPEC)

@@ -36,7 +36,8 @@ def hello(name: str) -> None:
 def deploy(target: str, dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
     """Deploy to TARGET."""
     typer.echo(f"{'Would deploy' if dry_run else 'Deployed'} to {target}.")
-    record_event(SPEC, "deployed", {"outcome": "ok"})  # never raises, sends only with consent
+    # Sends only with consent and never raises; a value outside `allowed` refuses the event.
+    record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": dry_run})
 
 
 install(app, SPEC)  # --disable-analytics, `acme telemetry …`, a screenview per command

@@ -30,12 +30,29 @@ SPEC = AppSpec(
             "constant",
             "1",
         ),
-        Field("outcome", "Whether a deployment succeeded: ok or failed.", "ok", "runtime"),
+        # A runtime field declares what it may carry: nothing else can be sent in it.
+        Field(
+            "outcome",
+            "Whether a deployment succeeded.",
+            "ok",
+            "runtime",
+            allowed=("ok", "failed"),
+        ),
+        Field(
+            "dry_run", "Whether it was a dry run.", "false", "runtime", allowed=("true", "false")
+        ),
     ),
     common=("client_id", "name", "app_version", "engagement_time_msec"),
     events=(
         Event("command", "An Acme command ran.", "command_run", ("command",)),
-        Event("deployed", "A deployment finished.", "deploy_finished", ("outcome",)),
+        # Only `acme deploy` may record it; `show-payload deploy` shows it beside the screenview.
+        Event(
+            "deployed",
+            "A deployment finished.",
+            "deploy_finished",
+            ("outcome", "dry_run"),
+            commands=("deploy",),
+        ),
     ),
     purpose="To learn which Acme commands are used, so that work goes where it helps most.",
     access="The Acme maintainers, through their Google Analytics property.",

@@ -43,3 +43,12 @@ def test_deploy_sends_two_valid_hits(consent_home, consent_collector):
     assert [h.valid for h in hits] == [True, True], [h.messages for h in hits]
     names = sorted(h.payload["events"][0]["name"] for h in hits)
     assert names == ["command_run", "deploy_finished"]
+
+
+def test_deploy_records_only_declared_values(consent_home, consent_strict):
+    consent_home.enable(SPEC)  # strict: a refused event would fail this test
+    result = CliRunner().invoke(
+        app, ["deploy", "prod", "--dry-run"], env={"ACME_TELEMETRY_DEBUG": "1"}
+    )
+    assert result.exit_code == 0
+    assert consent_strict.refusals() == []

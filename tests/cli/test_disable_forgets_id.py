@@ -1,0 +1,99 @@
+"""Issue 11, point 9: after `disable` no file the toolkit wrote holds the anonymous id; before deleting
+it, `disable` prints it once, with the way to ask for the deletion of what was sent under it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from conftest import Iso, run_lumogon
+from typer.testing import CliRunner
+
+from consent import install
+from consent.store import identity
+from consent.store.log import append
+from consent.testing.collector import Collector
+from consent.testing.home import Home
+from lumogon import SPEC
+from tests.apps import acme
+
+
+def files_holding(root: Path, secret: str) -> list[str]:
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and secret.encode() in p.read_bytes()
+    )
+
+
+def wait_for_outcome(iso: Iso, count: int) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        done = [e for e in iso.home.log(SPEC) if e.get("outcome") != "handed to sender"]
+        if len(done) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the sender did not report: {iso.home.log(SPEC)}")
+
+
+def test_after_disable_no_file_holds_the_id(iso: Iso) -> None:
+    run_lumogon(iso, "telemetry", "enable")
+    with Collector() as collector:
+        env = {"LUMOGON_TELEMETRY_ENDPOINT": collector.url}
+        assert run_lumogon(iso, "version", env=env).returncode == 0
+        (hit,) = collector.wait_for(1, timeout=15)
+        wait_for_outcome(iso, 1)
+    debug = run_lumogon(iso, "version", env={"LUMOGON_TELEMETRY_DEBUG": "1"})
+    assert debug.returncode == 0
+    value = identity.load(SPEC, iso.locs).value
+    assert value is not None and hit.params is not None and hit.params["cid"] == value
+    assert files_holding(iso.root, value) == ["keyring.json"]  # the log never held it
+    # A log written by an earlier version, whose sender recorded the id: scrubbed on disable.
+    append(iso.locs.log_file, {"id": "old", "time": "t", "outcome": "sent", "client_id": value})
+
+    disabled = run_lumogon(iso, "telemetry", "disable")
+    assert disabled.returncode == 0, disabled.stderr
+    assert disabled.stdout.count(value) == 1
+    assert disabled.stdout.index(value) < disabled.stdout.index("Deleted the anonymous id")
+    assert "To ask for their deletion, quote this id to the makers of Lumogon" in disabled.stdout
+    assert "(it declares no homepage)" in disabled.stdout
+    assert "names no contact address for such requests yet" in disabled.stdout
+    assert files_holding(iso.root, value) == []
+    assert [e.get("outcome") for e in iso.home.log(SPEC)][:2] == [
+        "sent: HTTP 200",
+        "printed, not sent",
+    ]
+    # Disabled, with no id left: a second disable prints none.
+    again = run_lumogon(iso, "telemetry", "disable")
+    assert "anonymous id was" not in again.stdout
+
+
+def test_disable_names_the_homepage_when_the_spec_has_one(consent_home: Home) -> None:
+    spec = acme.SPEC.replace(homepage="https://acme.example/privacy")
+    app = typer.Typer()
+
+    @app.command()
+    def build() -> None:
+        typer.echo("built")
+
+    @app.command()
+    def test() -> None:
+        typer.echo("tested")
+
+    install(app, spec)
+    value = identity.load_or_create(spec, consent_home.locations(spec)).value
+    assert value is not None
+    result = CliRunner().invoke(app, ["telemetry", "disable"])
+    assert result.exit_code == 0
+    assert f"Your anonymous id was: {value}" in result.stdout
+    assert "through https://acme.example/privacy" in result.stdout
+    assert files_holding(consent_home.root, value) == []
+
+
+def test_reset_takes_the_old_id_out_of_the_log_too(iso: Iso) -> None:
+    value = identity.load_or_create(SPEC, iso.locs).value
+    assert value is not None
+    append(iso.locs.log_file, {"id": "old", "time": "t", "outcome": "sent", "client_id": value})
+    assert run_lumogon(iso, "telemetry", "reset").returncode == 0
+    assert files_holding(iso.root, value) == []
