@@ -40,7 +40,7 @@ def test_opt_out_first_run_shows_notice_then_sends(iso: Iso) -> None:
         assert settle(collector, 0) == 0
         second = run_in_pty([*LUMOGON, "version"], env)
         assert second.returncode == 0
-        assert "sends usage data unless you opt out" not in second.terminal
+        assert "sends pseudonymous usage data unless you opt out" not in second.terminal
         assert settle(collector, 1) == 1
     (hit,) = collector.hits()
     assert hit.valid and hit.params is not None and hit.params["cd"] == "lumogon version"
@@ -62,20 +62,20 @@ def test_no_tty_or_ci_never_shows_nor_sends(iso: Iso) -> None:
             assert proc.stderr == ""
         for _ in range(2):
             ci = run_in_pty([*LUMOGON, "version"], {**env, "CI": "true"})
-            assert ci.returncode == 0 and "sends usage data" not in ci.terminal
+            assert ci.returncode == 0 and "sends pseudonymous usage data" not in ci.terminal
         assert settle(collector, 0) == 0
     assert not iso.config.exists()
 
 
 def test_ci_false_is_interactive(iso: Iso) -> None:
     run = run_in_pty([*LUMOGON, "version"], {**iso.env, "CI": "false"})
-    assert "sends usage data unless you opt out" in run.terminal
+    assert "sends pseudonymous usage data unless you opt out" in run.terminal
 
 
 def test_telemetry_commands_never_show_the_notice(iso: Iso) -> None:
     for args in (["telemetry", "status"], ["telemetry", "disable"], ["telemetry", "enable"]):
         run = run_in_pty([*LUMOGON, *args], iso.env)
-        assert "sends usage data unless you opt out" not in run.terminal
+        assert "sends pseudonymous usage data unless you opt out" not in run.terminal
 
 
 def test_opt_in_asks_once_default_no(iso: Iso) -> None:
@@ -117,12 +117,15 @@ def test_opt_in_never_asks_without_a_terminal(iso: Iso) -> None:
 def test_opt_out_new_field_shows_the_notice_again(iso: Iso) -> None:
     with Collector() as collector:
         env = {**iso.env, "ACME_TELEMETRY_ENDPOINT": collector.url, "ACME_MODE": "opt-out"}
-        assert "sends usage data unless you opt out" in run_in_pty([*ACME, "build"], env).terminal
+        assert (
+            "sends pseudonymous usage data unless you opt out"
+            in run_in_pty([*ACME, "build"], env).terminal
+        )
         run_in_pty([*ACME, "build"], env)
         assert settle(collector, 1) == 1
         changed = {**env, "ACME_REGISTRY_EXTRA": "duration_bucket"}
         again = run_in_pty([*ACME, "build"], changed)
-        assert "sends usage data unless you opt out" in again.terminal
+        assert "sends pseudonymous usage data unless you opt out" in again.terminal
         assert settle(collector, 1) == 1  # the run that showed the new notice sent nothing
         run_in_pty([*ACME, "build"], changed)
         assert settle(collector, 2) == 2
@@ -131,5 +134,5 @@ def test_opt_out_new_field_shows_the_notice_again(iso: Iso) -> None:
 def test_recorded_disable_survives_a_new_version(iso: Iso) -> None:
     iso.write_config('[telemetry]\nenabled = false\nnotice_version = "0000000000"\n')
     run = run_in_pty([*LUMOGON, "version"], iso.env)
-    assert "sends usage data" not in run.terminal
+    assert "sends pseudonymous usage data" not in run.terminal
     assert resolve(SPEC, environ={}).decided_by.source == "config"

@@ -62,7 +62,7 @@ def first_run_text(spec: AppSpec) -> str:
     c = spec.commands
     return "\n".join(
         [
-            f"{spec.display_name} sends usage data unless you opt out.",
+            f"{spec.display_name} sends pseudonymous usage data unless you opt out.",
             *_recipient(spec),
             "Nothing was sent this time; sending starts with the next run. "
             "To opt out, use any one of:",
@@ -79,7 +79,7 @@ def question_text(spec: AppSpec) -> str:
     c = spec.commands
     return "\n".join(
         [
-            f"{spec.display_name} would like to send usage data.",
+            f"{spec.display_name} would like to send pseudonymous usage data.",
             *_recipient(spec),
             f"Nothing is sent in this run, whatever you answer. Full notice: {c} notice",
             "Allow it? [y/N] ",

@@ -1,4 +1,4 @@
-"""Issue 11, point 9: after `disable` no file the toolkit wrote holds the anonymous id; before deleting
+"""Issue 11, point 9: after `disable` no file the toolkit wrote holds the pseudonymous id; before deleting
 it, `disable` prints it once, with the way to ask for the deletion of what was sent under it."""
 
 from __future__ import annotations
@@ -55,10 +55,9 @@ def test_after_disable_no_file_holds_the_id(iso: Iso) -> None:
     disabled = run_lumogon(iso, "telemetry", "disable")
     assert disabled.returncode == 0, disabled.stderr
     assert disabled.stdout.count(value) == 1
-    assert disabled.stdout.index(value) < disabled.stdout.index("Deleted the anonymous id")
-    assert "To ask for their deletion, quote this id to the makers of Lumogon" in disabled.stdout
-    assert "(it declares no homepage)" in disabled.stdout
-    assert "names no contact address for such requests yet" in disabled.stdout
+    assert disabled.stdout.index(value) < disabled.stdout.index("Deleted the pseudonymous id")
+    assert f"To ask for their deletion, quote this id to {SPEC.controller}: " in disabled.stdout
+    assert SPEC.contact in disabled.stdout
     assert files_holding(iso.root, value) == []
     assert [e.get("outcome") for e in iso.home.log(SPEC)][:2] == [
         "sent: HTTP 200",
@@ -66,10 +65,10 @@ def test_after_disable_no_file_holds_the_id(iso: Iso) -> None:
     ]
     # Disabled, with no id left: a second disable prints none.
     again = run_lumogon(iso, "telemetry", "disable")
-    assert "anonymous id was" not in again.stdout
+    assert "pseudonymous id was" not in again.stdout
 
 
-def test_disable_names_the_homepage_when_the_spec_has_one(consent_home: Home) -> None:
+def test_disable_names_the_controller_and_contact(consent_home: Home) -> None:
     spec = acme.SPEC.replace(homepage="https://acme.example/privacy")
     app = typer.Typer()
 
@@ -86,8 +85,8 @@ def test_disable_names_the_homepage_when_the_spec_has_one(consent_home: Home) ->
     assert value is not None
     result = CliRunner().invoke(app, ["telemetry", "disable"])
     assert result.exit_code == 0
-    assert f"Your anonymous id was: {value}" in result.stdout
-    assert "through https://acme.example/privacy" in result.stdout
+    assert f"Your pseudonymous id was: {value}" in result.stdout
+    assert f"{spec.controller}: {spec.contact}" in result.stdout  # whom to ask, and where
     assert files_holding(consent_home.root, value) == []
 
 

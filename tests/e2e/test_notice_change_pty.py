@@ -45,7 +45,7 @@ def test_opt_in_asks_again_with_what_changed(iso: Iso) -> None:
 def test_opt_out_shows_the_notice_again_with_what_changed(iso: Iso) -> None:
     env = {**iso.env, "ACME_MODE": "opt-out"}
     first = run_in_pty([*ACME, "build"], env)
-    assert "collects pseudonymous usage data" in first.terminal
+    assert "sends pseudonymous usage data" in first.terminal
     assert "changed since" not in first.terminal
 
     changed = {**env, "ACME_REGISTRY_EXTRA": "duration_bucket"}
@@ -53,7 +53,7 @@ def test_opt_out_shows_the_notice_again_with_what_changed(iso: Iso) -> None:
     assert "notice changed since the version you last saw" in again.terminal
     assert "fields added:   duration_bucket" in again.terminal
     assert "removed" not in again.terminal
-    assert "collects pseudonymous usage data" in again.terminal
+    assert "sends pseudonymous usage data" in again.terminal
 
     # A date-only change says so, rather than listing nothing.
     dated = run_in_pty([*ACME, "build"], {**changed, "ACME_NOTICE_DATE": "2027-01-01"})

@@ -89,12 +89,14 @@ def test_status_says_whether_an_id_file_exists_and_where_the_keyring_is_looked_u
             timeout=60,
             check=True,
         )
-        return next(line for line in proc.stdout.splitlines() if line.startswith("anonymous id:"))
+        return next(
+            line for line in proc.stdout.splitlines() if line.startswith("pseudonymous id:")
+        )
 
     assert "no id file at" in status() and "only by `lumogon telemetry id`" in status()
     iso.locs.id_file.parent.mkdir(parents=True, exist_ok=True)
     iso.locs.id_file.write_text(ID + "\n")
-    assert status() == f"anonymous id:    in the file {iso.locs.id_file}"
+    assert status() == f"pseudonymous id: in the file {iso.locs.id_file}"
 
 
 def test_telemetry_id_prints_the_id(iso: Iso) -> None:
@@ -109,7 +111,7 @@ def test_telemetry_id_prints_the_id(iso: Iso) -> None:
         )
 
     none = id_command(iso.env)
-    assert none.stdout == "" and "No anonymous id is stored" in none.stderr
+    assert none.stdout == "" and "No pseudonymous id is stored" in none.stderr
     iso.locs.id_file.parent.mkdir(parents=True, exist_ok=True)
     iso.locs.id_file.write_text(ID + "\n")
     shown = id_command(default_keyring_env(iso, iso.root / "id-audit.jsonl"))

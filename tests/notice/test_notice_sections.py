@@ -14,7 +14,8 @@ from conftest import Iso, run_lumogon
 from test_spec import opt_in_spec
 
 from consent.core.spec import AppSpec, Destination
-from consent.notice.document import facts, first_run_text, markdown, question_text
+from consent.notice.document import facts, markdown
+from consent.notice.prompts import first_run_text, question_text
 from lumogon import SPEC
 
 ROOT = Path(__file__).resolve().parents[2]

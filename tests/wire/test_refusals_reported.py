@@ -161,6 +161,8 @@ SPEC = AppSpec(
     common=("client_id", "name"),
     events=(Event("done", "Done.", "done", ("outcome",)),),
     purpose="Testing.", access="Nobody.",
+    controller="The strictapp tests", contact="tests@strictapp.example",
+    legal_basis="Consent.", retention="1 day", recipients="Nobody.", notice_date="2026-12-01",
 )
 
 def work(outcome):
