@@ -99,7 +99,7 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
 
         decision = resolve(spec, flag=flag_given(ctx), full=False)
         gate.start_run(spec, decision)
-        if decision.enabled:
+        if decision.enabled or decision.local:  # the gate decides by the event's purpose
             event = command_event(spec)
             if event is not None:
                 command = command_path(ctx, spec)

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from consent.core.rules import Decision
+    from consent.wire.http import Endpoint
     from consent.wire.job import Job
 
-    Outcome = Literal["disabled", "handed", "printed", "refused", "error"]
+    Outcome = Literal["disabled", "handed", "printed", "refused", "error", "local"]
 else:
     Outcome = str  # typing is not imported at run time (see consent/core/value.py)
 
@@ -83,9 +84,15 @@ def submit(
             from consent.store.sources import resolve
 
             decision = resolve(spec, environ=environ, full=False)
-        if not decision.enabled:
+        if not decision.enabled and not decision.local:
             return Submission("disabled", decision.decided_by.detail)
-        return _send(spec, event, command, values, environ)
+        # Decided per event, by the purpose it serves.
+        purpose = spec.event_purpose(spec.event(event))
+        chosen = decision.for_purpose(purpose)
+        local = chosen is not None and chosen.local
+        if chosen is not None and not chosen.enabled and not local:
+            return Submission("disabled", f"purpose {purpose!r}: {chosen.decided_by.detail}")
+        return _send(spec, event, command, values, environ, local=local, purpose=purpose)
     except Exception as exc:  # noqa: BLE001 - telemetry must never break the host
         return Submission("error", f"{type(exc).__name__}: {exc}")
 
@@ -96,7 +103,12 @@ def _send(
     command: str | None,
     values: Mapping[str, str] | None,
     environ: Mapping[str, str],
+    *,
+    local: bool = False,
+    purpose: str = "",
 ) -> Submission:
+    """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
+    sent and keep it in the local log (no id, no sender, no socket)."""
     from consent.core.envgrammar import read_value
     from consent.errors import EndpointError
     from consent.store.clock import utc_stamp
@@ -110,6 +122,7 @@ def _send(
         "id": new_uuid4().replace("-", ""),
         "time": utc_stamp(),
         "event": event,
+        **({"purpose": purpose} if purpose else {}),
     }
     try:
         endpoint = endpoint_for(spec, environ)
@@ -117,6 +130,16 @@ def _send(
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
+    if local:
+        return _keep_local(
+            spec,
+            event,
+            command=command,
+            values=values,
+            endpoint=endpoint,
+            record=record,
+            log=locs.log_path,
+        )
     debug = read_value(environ.get(spec.debug_env)) in ("true", "unknown")
     # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
@@ -155,6 +178,38 @@ def _send(
         )
     )
     return Submission("handed", request.url)
+
+
+def _keep_local(
+    spec: AppSpec,
+    event: str,
+    *,
+    command: str | None,
+    values: Mapping[str, str] | None,
+    endpoint: Endpoint,
+    record: dict[str, object],
+    log: str,
+) -> Submission:
+    """Local mode: the request the sender would get, with LOCAL_ID for the pseudonymous id,
+    appended to the local log marked as kept local. Nothing else happens: no keyring, no child."""
+    from consent.core.names import KEPT_LOCAL, LOCAL_ID
+    from consent.store.log import append
+    from consent.wire.hits import build_hit
+    from consent.wire.http import encode
+
+    hit = build_hit(spec, event, client_id=LOCAL_ID, command=command, values=values)
+    request = encode(spec, hit, endpoint)
+    record.update(
+        url=request.url,
+        hit=dict(hit.pairs),
+        payload=request.body.decode("utf-8", "replace"),
+        request=request.raw().decode("utf-8", "replace"),
+        local=True,
+        outcome=KEPT_LOCAL,
+    )
+    if not append(log, record):
+        return Submission("error", f"cannot write the log {log}; the hit was dropped")
+    return Submission("local", request.url)
 
 
 def new_uuid4() -> str:

@@ -41,7 +41,7 @@ def test_every_change_of_consent_adds_one_receipt(iso: Iso) -> None:
     assert first["controller"] == {"name": SPEC.controller, "contact": SPEC.contact}
     assert first["notice"]["version"] == SPEC.notice_version
     assert first["notice"]["date"] == SPEC.notice_date
-    assert first["purposes"][0]["purpose"] == SPEC.purpose
+    assert first["purposes"][0]["purpose"] == SPEC.all_purposes[0].description
     assert first["app"] == {"name": "lumogon", "display_name": "Lumogon", "version": "0.1.0"}
     assert first["previous_sha256"] is None
     assert receipts.verify(iso.locs.receipts_path).ok
