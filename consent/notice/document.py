@@ -47,9 +47,22 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "example": f.example,
                 "obtained": spec.obtained(f),
                 "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
+                "purposes": [
+                    p.name for p in spec.all_purposes if f.wire in spec.purpose_fields(p.name)
+                ],
             }
             for f in spec.fields
         ],
+        "purposes": [
+            {
+                "name": p.name,
+                "description": p.description,
+                "events": [e.name for e in spec.purpose_events(p.name)],
+                "fields": list(spec.purpose_fields(p.name)),
+            }
+            for p in spec.all_purposes
+        ],
+        "choices": choices(spec),
         "envelope": []
         if legacy
         else [{"wire": k, "description": v} for k, v in GA4_ENVELOPE.items()],
@@ -59,6 +72,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "description": e.description,
                 "hit_type": e.hit_type,
                 "fields": list(spec.event_fields(e)),
+                "purpose": spec.event_purpose(e),
             }
             for e in spec.events
         ],
@@ -83,7 +97,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "client_id": f"the OS keyring (service '{spec.keyring_service}', user 'client-id'); "
             f"where no keyring is usable, the file 'client-id' (mode 0600) in the user data directory",
             "log": "the file 'telemetry-log.jsonl' (mode 0600) in the user state directory: the "
-            "time, event, fields and outcome of each hit handed to the sender (at most 200 entries)",
+            "time, event, fields and outcome of each hit handed to the sender, and in local mode "
+            "the exact request of each hit kept local (at most 200 entries)",
             "config": f"the [telemetry] table of '{n}/config.toml' in the user config directory",
             "receipts": f"the file '{RECEIPTS_NAME}' (mode 0600) in the user state directory: one "
             "consent receipt per change of consent (what you chose, when, how, and which notice "
@@ -100,6 +115,9 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "config_key": "[telemetry] enabled = false",
             "policy_file": f"'{n}/telemetry.toml' in the system config directories, "
             "with [telemetry] enabled = false",
+            "policy_purposes": '[telemetry] disabled_purposes = ["PURPOSE", …] locks single '
+            "purposes off",
+            "policy_local": '[telemetry] mode = "local" keeps every hit on the machine',
         },
         "inspect": {
             "show_payload": f"{n} telemetry show-payload [COMMAND…]",
@@ -109,6 +127,42 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "receipts": f"{n} telemetry receipts [--json] [--verify]",
         },
     }
+
+
+def choices(spec: AppSpec) -> list[dict[str, str]]:
+    """What a person can choose, with the command for each: on, off, per purpose, local."""
+    n = spec.name
+    out = [
+        {
+            "choice": "on",
+            "command": f"{n} telemetry enable",
+            "effect": "hits of every purpose are sent",
+        },
+        {
+            "choice": "off",
+            "command": f"{n} telemetry disable",
+            "effect": "nothing is sent or kept; the pseudonymous id is deleted",
+        },
+    ]
+    if spec.purposes:
+        out.append(
+            {
+                "choice": "per purpose",
+                "command": f"{n} telemetry enable PURPOSE… / {n} telemetry disable PURPOSE…",
+                "effect": "only the hits of the purposes you enable are sent; purposes: "
+                + ", ".join(spec.purpose_names),
+            }
+        )
+    out.append(
+        {
+            "choice": "local",
+            "command": f"{n} telemetry local",
+            "effect": "every hit is built exactly as it would be sent and kept in the local log "
+            f"(`{n} telemetry log`), never sent, now or later; no pseudonymous id is created. "
+            "`enable` sends again, `disable` ends it",
+        }
+    )
+    return out
 
 
 def rights(spec: AppSpec) -> list[dict[str, str]]:
@@ -176,6 +230,7 @@ def markdown(spec: AppSpec) -> str:
         "",
         spec.purpose,
         "",
+        *_purposes_text(spec),
         "## Legal basis",
         "",
         spec.legal_basis,
@@ -183,6 +238,13 @@ def markdown(spec: AppSpec) -> str:
         "## Whether anything is sent",
         "",
         *_mode_text(spec),
+        "",
+        "Your choices, each with the command that makes it:",
+        "",
+        *[
+            f"- **{c['choice'].capitalize()}:** `{c['command']}`: {c['effect']}."
+            for c in f["choices"]
+        ],
         "",
         "## What is sent",
         "",
@@ -199,12 +261,20 @@ def markdown(spec: AppSpec) -> str:
     if f["envelope"]:
         out += ["", "The GA4 request body wraps those fields in these keys:", ""]
         out += [f"- `{e['wire']}`: {e['description']}" for e in f["envelope"]]
-    out += ["", "### Events", ""]
-    for e in f["events"]:
-        fields = ", ".join(f"`{w}`" for w in e["fields"])
-        out.append(
-            f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} Fields: {fields}."
-        )
+    out += ["", "### Events, by purpose", ""]
+    for p in f["purposes"]:
+        if spec.purposes:
+            out += [f"Purpose **{p['name']}**: {p['description']}", ""]
+        for e in f["events"]:
+            if e["purpose"] != p["name"]:
+                continue
+            fields = ", ".join(f"`{w}`" for w in e["fields"])
+            out.append(
+                f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} "
+                f"Fields: {fields}."
+            )
+        out.append("")
+    out.pop()
     out += [
         "",
         "Nothing else is sent: no arguments, option values, file paths, user or host names, "
@@ -270,7 +340,9 @@ def markdown(spec: AppSpec) -> str:
         f"- In your shell, CI or container: `{spec.disable_env}=1` or `{DO_NOT_TRACK}=1`.",
         f"- For good: `{f['opt_out']['command']}` (also deletes the pseudonymous id), or "
         f"`{f['opt_out']['config_key']}` in the config file.",
-        f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}.",
+        f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}; "
+        f"`{f['opt_out']['policy_purposes']}`; `{f['opt_out']['policy_local']}`.",
+        f"- To keep it on this machine, never sent: `{name} telemetry local`.",
         "",
         "The two environment variables read values this way (trimmed, any case):",
         "",
@@ -285,7 +357,8 @@ def markdown(spec: AppSpec) -> str:
         f"- `{f['inspect']['show_payload']}` prints the exact request — method, URL, headers and "
         "body — that a command line would send, without sending anything.",
         f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it.",
-        f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome.",
+        f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome, and "
+        "in local mode every hit kept local, with its exact payload.",
         f"- `{f['inspect']['status']}` says whether telemetry is on, and which setting decided.",
         "",
         "## When this notice changes",
@@ -303,6 +376,36 @@ def markdown(spec: AppSpec) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _purposes_text(spec: AppSpec) -> list[str]:
+    """The purposes, each with its events and fields: consent is given or refused per purpose."""
+    if not spec.purposes:
+        return []
+    out = [
+        "Each purpose is a separate choice: you may allow one and refuse another "
+        f"(`{spec.name} telemetry enable PURPOSE`, `{spec.name} telemetry disable PURPOSE`).",
+        "",
+        "| purpose | why | events | fields |",
+        "|---|---|---|---|",
+    ]
+    for p in spec.purposes:
+        events = ", ".join(e.name for e in spec.purpose_events(p.name))
+        fields = ", ".join(f"`{w}`" for w in spec.purpose_fields(p.name))
+        out.append(f"| `{p.name}` | {_cell(p.description)} | {events} | {fields} |")
+    return [*out, ""]
+
+
+def purposes_line(spec: AppSpec) -> str:
+    """For the first-run notice and the question: the purposes, and where finer choices are made."""
+    n = spec.name
+    if not spec.purposes:
+        return f"Keep it on this machine instead (never sent): {n} telemetry local"
+    listed = "; ".join(f"{p.name}: {p.description.rstrip('.')}" for p in spec.purposes)
+    return (
+        f"Purposes: {listed}. Choose per purpose with {n} telemetry enable PURPOSE or "
+        f"{n} telemetry disable PURPOSE; keep everything on this machine with {n} telemetry local"
+    )
 
 
 def _mode_text(spec: AppSpec) -> list[str]:
@@ -341,6 +444,7 @@ def first_run_text(spec: AppSpec) -> str:
             f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
             f"  {n} --disable-analytics COMMAND   (this run only)",
             f"Full notice: {n} telemetry notice    Exactly what is sent: {n} telemetry show-payload",
+            purposes_line(spec) + ".",
         ]
     )
 
@@ -349,5 +453,16 @@ def question_text(spec: AppSpec) -> str:
     return (
         f"{spec.display_name} would like to send usage data (which command ran, the version, a "
         f"random pseudonymous id). Details: {spec.name} telemetry notice\n"
+        f"{_question_purposes(spec)}"
         f"Allow it? [y/N] "
+    )
+
+
+def _question_purposes(spec: AppSpec) -> str:
+    """The question covers every purpose at once; finer choices are made with enable/disable."""
+    if not spec.purposes:
+        return ""
+    return (
+        f"Yes allows every purpose ({', '.join(spec.purpose_names)}); choose them one by one with "
+        f"{spec.name} telemetry enable PURPOSE / disable PURPOSE.\n"
     )
