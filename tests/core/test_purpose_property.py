@@ -9,9 +9,10 @@ the production code: it parses with tomllib and reads the keys itself.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
-import tomllib
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,18 @@ from consent.core.spec import AppSpec
 from consent.store.paths import Locations
 from consent.store.sources import resolve
 from lumogon import SPEC
+
+if sys.version_info >= (3, 11):
+    import tomllib
+
+    loads = tomllib.loads
+else:  # the oracle's own parser on 3.10 (production reads with its fast path, then tomlkit)
+    import tomlkit
+
+    def loads(text: str) -> dict[str, Any]:
+        parsed: dict[str, Any] = tomlkit.parse(text).unwrap()
+        return parsed
+
 
 PURPOSES = ("usage", "service-health")
 OPT_IN = SPEC.replace(mode="opt-in")
@@ -88,7 +101,7 @@ def _policy(text: str | None) -> tuple[bool, set[str], bool]:
     """(the policy lets anything through at all, the purposes it locks, it forces local)."""
     if text is None:
         return True, set(), False
-    table = tomllib.loads(text).get("telemetry", {})
+    table = loads(text).get("telemetry", {})
     if table.get("enabled", True) is not True:
         return False, set(), False
     locked = table.get("disabled_purposes", [])
@@ -104,7 +117,7 @@ def _policy(text: str | None) -> tuple[bool, set[str], bool]:
 
 def _config(text: str) -> dict[str, object] | None:
     """The table, or None when it is not usable consent (a wrong type anywhere)."""
-    table = tomllib.loads(text)["telemetry"]
+    table = loads(text)["telemetry"]
     if "enabled" in table and not isinstance(table["enabled"], bool):
         return None
     for key in ("notice_version", "notice_shown_version", "enabled_purposes", "disabled_purposes"):
