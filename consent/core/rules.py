@@ -294,6 +294,15 @@ def _policy_votes(inputs: Inputs, warnings: list[str]) -> list[tuple[SourceVote,
             detail = f"{p.path}: telemetry.enabled = false (admin lock)"
             vote = SourceVote("policy", "disable", detail, origin)
             out.append((vote, DecidedBy("policy", detail, origin)))
+        elif p.locked_purposes or p.local:
+            parts = []
+            if p.locked_purposes:
+                names = ", ".join(p.locked_purposes)
+                parts.append(f"telemetry.disabled_purposes locks {names} (admin lock)")
+            if p.local:
+                parts.append('telemetry.mode = "local": nothing leaves this machine')
+            detail = f"{p.path}: {'; '.join(parts)}"
+            out.append((SourceVote("policy", None, detail, origin), None))
         else:
             detail = f"{p.path} does not lock telemetry"
             out.append((SourceVote("policy", None, detail, origin), None))
