@@ -90,6 +90,8 @@ def record_choice(
 
     def values(current: ConsentRecord) -> dict[str, object]:
         choice = _purpose_keys(spec, current, enabled=enabled, purposes=purposes, local=local)
+        if via == "prompt":
+            choice.pop("mode", None)  # answering the question keeps local mode as it was
         outcome["off"] = choice.get("enabled") is False
         stamp = {"notice_version": version, "decided_at": at, "decided_via": via}
         return {**choice, **stamp, **covered(spec)}
