@@ -160,3 +160,13 @@ def test_receipts_record_the_purposes_changed(iso: Iso) -> None:
     assert second["action"] == "local" and second["state"] == "local only"
     assert second["purposes_changed"] == ["usage", "service-health"]
     assert run_lumogon(iso, "telemetry", "receipts", "--verify").returncode == 0
+
+
+def test_show_payload_says_per_request_whether_its_purpose_would_send(iso: Iso) -> None:
+    assert run_lumogon(iso, "telemetry", "enable", "usage").returncode == 0
+    proc = run_lumogon(iso, "telemetry", "show-payload", "--json")
+    assert proc.returncode == 0, proc.stderr
+    sent = {r["event"]: r["would_send_now"] for r in json.loads(proc.stdout)}
+    assert sent == {"screenview": True, "upload": False}
+    assert "except upload: its purpose service-health is disabled" in proc.stderr
+    assert not iso.home.keyring_file.exists()  # show-payload creates no id
