@@ -3,11 +3,12 @@
 The public API, re-exported lazily so that importing `consent` costs nothing
 until a name is used (the disabled path and the detached sender stay lean):
 
-- `AppSpec`, `Field`, `Event`, `Destination`: declare your app (name, version,
+- `AppSpec`, `Field`, `Event`, `Purpose`, `Destination`: declare your app (name, version,
   env prefix, opt-in or opt-out) and its registry: every field that may be sent
   (a runtime field with what it may carry, `allowed=`), every event that carries
   them (and the commands that may record it, `commands=`), and where hits go (GA4
-  or the legacy protocol).
+  or the legacy protocol). Each event serves one declared `Purpose`; consent is per
+  purpose.
 - `install(app, spec, *, group=None)`: give a typer app `--disable-analytics`
   (before or after any command name), the `telemetry` command group (or `group`)
   and a screenview per command, in one call; returns `app`.
@@ -18,7 +19,8 @@ until a name is used (the disabled path and the detached sender stay lean):
   current `Decision`.
 - `Decision`: `enabled`; `decided_by` (`source`, `detail`, `origin`); `trace`,
   every source consulted; `warnings`; `notice_version`; `pending` (`"notice"` or
-  `"question"` when an interactive run would show or ask).
+  `"question"` when an interactive run would show or ask); `purposes`, one
+  `PurposeDecision` per purpose (`enabled`, `local`, `decided_by`); `local_by`.
 - `ConsentError` and its subclasses `SpecError`, `ConfigError`,
   `PolicyLockedError`, `HitError`.
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
     from consent.cli.install import install
     from consent.core.rules import Decision
-    from consent.core.spec import AppSpec, Destination, Event, Field
+    from consent.core.spec import AppSpec, Destination, Event, Field, Purpose
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
     from consent.store.sources import resolve as decide
     from consent.wire.gate import record_event
@@ -47,6 +49,7 @@ _EXPORTS = {
     "Destination": ("consent.core.spec", "Destination"),
     "Event": ("consent.core.spec", "Event"),
     "Field": ("consent.core.spec", "Field"),
+    "Purpose": ("consent.core.spec", "Purpose"),
     "install": ("consent.cli.install", "install"),
     "record_event": ("consent.wire.gate", "record_event"),
     "decide": ("consent.store.sources", "resolve"),
@@ -68,6 +71,7 @@ __all__ = [
     "Field",
     "HitError",
     "PolicyLockedError",
+    "Purpose",
     "SpecError",
     "decide",
     "install",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consent.core.spec import AppSpec, Destination, Event, Field
+from consent.core.spec import AppSpec, Destination, Event, Field, Purpose
 
 VERSION = "0.1.0"
 
@@ -47,8 +47,21 @@ SPEC = AppSpec(
     ),
     common=("v", "tid", "cid", "an", "av", "t"),
     events=(
-        Event("screenview", "A Lumogon command was run.", "screenview", ("cd",)),
-        Event("upload", "An upload of a Lumogon report was attempted.", "event", ("ec", "ea")),
+        Event("screenview", "A Lumogon command was run.", "screenview", ("cd",), purpose="usage"),
+        Event(
+            "upload",
+            "An upload of a Lumogon report was attempted.",
+            "event",
+            ("ec", "ea"),
+            purpose="service-health",
+        ),
+    ),
+    purposes=(
+        Purpose("usage", "To learn which Lumogon commands are used and how often."),
+        Purpose(
+            "service-health",
+            "To watch the health of the Lumogon report service: how often uploads are attempted.",
+        ),
     ),
     purpose="To learn which Lumogon commands are used and how often, so that development "
     "effort goes where it helps people most.",

@@ -15,6 +15,7 @@ PUBLIC = {
     "AppSpec": "consent.core.spec",
     "Field": "consent.core.spec",
     "Event": "consent.core.spec",
+    "Purpose": "consent.core.spec",
     "Destination": "consent.core.spec",
     "install": "consent.cli.install",
     "record_event": "consent.wire.gate",

@@ -12,9 +12,14 @@ from consent.cli.console import guarded, note, result
 from consent.cli.instrument import flag_given
 from consent.cli.lazygroup import HOST_ROOT
 from consent.core.spec import AppSpec
-from consent.notice.status import why_off
+from consent.notice.status import sends, why_off
 from consent.store.paths import locations
 from consent.store.sources import resolve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent.core.rules import Decision
+    from consent.notice.preview import Preview
 
 
 def register(app: typer.Typer, spec: AppSpec) -> None:
@@ -63,7 +68,7 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
     def show_log(
         as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
     ) -> None:
-        """Show the hits handed to the sender on this machine, with their outcomes."""
+        """Show the hits handed to the sender, or kept local, with their outcomes."""
         from consent.store.log import entries
 
         locs = locations(spec)
@@ -74,13 +79,22 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
             result(json.dumps(items, indent=2))
             return
         if not items:
-            result(f"No hits have been handed to the sender (log: {locs.log_file}).")
+            result(f"No hits have been handed to the sender or kept local (log: {locs.log_file}).")
             return
         for item in items:
             what = item.get("event", "?")
             hit = item.get("hit") or {}
             name = hit.get("cd") or hit.get("command") or ""
             result(f"{item.get('time', '?')}  {what:<12} {name:<28} {item.get('outcome', '?')}")
+            if item.get("local") and "payload" in item:
+                # Kept local: the exact body that would have been sent, to inspect.
+                result(f"    {item.get('url', '')}  {item['payload']}")
+        kept = sum(1 for i in items if i.get("local"))
+        if kept:
+            note(
+                f"{kept} hit{'s' if kept != 1 else ''} kept local: never sent, and never sent "
+                f"later (`--json` shows each exact request)"
+            )
         note(f"log: {locs.log_file}")
 
 
@@ -122,7 +136,9 @@ def _show_payload(
     if as_json:
         import json
 
-        result(json.dumps([preview_json(p, decision.enabled) for p in shown], indent=2))
+        result(
+            json.dumps([preview_json(p, sends(spec, decision, p.event)) for p in shown], indent=2)
+        )
     else:
         # Exact bytes on stdout: a blank line only between requests, a final newline only
         # on a tty. The URL of each goes above it on stderr, so stdout stays the bytes.
@@ -135,11 +151,32 @@ def _show_payload(
             typer.echo("")
     if not shown:
         note(f"{command} records no declared event.")
+    _payload_note(spec, decision, shown)
+
+
+def _payload_note(spec: AppSpec, decision: Decision, shown: list[Preview]) -> None:
+    """Say on stderr whether the requests shown would be sent now, by the purpose of each."""
     where = ", ".join(sorted({p.request.url for p in shown}))
-    if decision.enabled:
+    held = [p.event for p in shown if not sends(spec, decision, p.event)]
+    if decision.local_by is not None:
+        note(
+            f"would NOT be sent now: telemetry is local ({decision.local_by.detail}); "
+            f"{'hits of events whose purpose you allowed are' if decision.local else 'nothing is'} "
+            f"kept in the local log (`{spec.commands} log`)"
+        )
+    elif decision.enabled and held:
+        purposes = sorted({spec.event_purpose(spec.event(e)) for e in held})
+        note(
+            f"would be sent now to {where}, except {', '.join(held)}: "
+            f"{'its purpose' if len(purposes) == 1 else 'their purposes'} "
+            f"{', '.join(purposes)} "
+            f"{'is' if len(purposes) == 1 else 'are'} disabled "
+            f"({why_off(spec, decision, purposes[0])})"
+        )
+    elif decision.enabled:
         note(
             f"would be sent now to {where} (decided by {decision.decided_by.source}: "
             f"{decision.decided_by.detail})"
         )
     else:
-        note(f"would NOT be sent now: telemetry is disabled ({why_off(spec, decision)})")
+        note(f"would NOT be sent now to {where}: telemetry is disabled ({why_off(spec, decision)})")

@@ -160,7 +160,7 @@ def on_command(ctx: typer.Context, spec: AppSpec) -> None:
         # Disabled, `submit` returns at once (it checks the hit only in debug or strict mode).
         if event is not None and event.recorded_by(command, spec.name):
             gate.submit(spec, event.name, decision=decision, command=command, recorded_by=command)
-        if not decision.enabled and decision.pending is not None:
+        if not decision.enabled and not decision.local and decision.pending is not None:
             from consent.cli.interactive import is_interactive
 
             if is_interactive():  # only then is the notice or the question worth importing

@@ -25,6 +25,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from consent.store.choices import Recorded
 
+PURPOSE_HELP = "Purposes to change (default: every purpose); `status` lists them."
+
 # Command bodies import what they need: a host command's run only defines them.
 
 
@@ -83,47 +85,85 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
 
 
 def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
+    _register_enable(app, spec)
+    _register_disable(app, spec)
+    _register_local(app, spec)
+    _register_reset(app, spec)
+
+
+def _register_enable(app: typer.Typer, spec: AppSpec) -> None:
     app_name = spec.commands
 
     @app.command()
     @guarded
-    def enable(ctx: typer.Context) -> None:
-        """Allow telemetry (records your choice for the current notice)."""
+    def enable(
+        ctx: typer.Context,
+        purposes: Annotated[
+            list[str] | None, typer.Argument(help=PURPOSE_HELP, show_default=False)
+        ] = None,
+    ) -> None:
+        """Allow telemetry, for every purpose or the ones named. Leaves local mode.
+
+        Records your choice for the current notice.
+        """
         from consent.store.choices import record_choice
 
+        chosen = _purposes(spec, purposes)
         locs = locations(spec)
-        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} enable")
+        via = " ".join([f"command: {app_name} enable", *(chosen or ())])
+        rec = record_choice(spec, locs, enabled=True, via=via, purposes=chosen)
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
         _report_receipt(rec)
         decision = resolve(spec, flag=flag_given(ctx), locs=locs)
-        if decision.enabled:
+        what = "" if chosen is None else f" for {', '.join(rec.purposes)}"
+        off = [p for p in decision.purposes if p.purpose in rec.purposes and not p.enabled]
+        if not off:
             result(
-                f"Telemetry enabled for notice {rec.notice_version} (recorded in {rec.write.path})."
+                f"Telemetry enabled{what} (notice {rec.notice_version}; "
+                f"recorded in {rec.write.path})."
             )
             note(f"See exactly what is sent: {app_name} show-payload")
         else:
             result(
-                f"Recorded your choice to enable telemetry in {rec.write.path}, "
-                f"but telemetry stays disabled."
+                f"Recorded your choice to enable telemetry{what} in {rec.write.path}, "
+                f"but {'it stays' if len(off) == len(rec.purposes) else 'some of it stays'} "
+                f"{'local' if all(p.local for p in off) else 'disabled'}."
             )
-            warn(f"still disabled by {why_off(spec, decision)}")
+            for p in off:
+                label = f"{p.purpose}: " if len(spec.purpose_names) > 1 else ""
+                if p.local and decision.local_by is not None:
+                    warn(f"{label}kept local by {decision.local_by.source}: "
+                         f"{decision.local_by.detail}")  # fmt: skip
+                else:
+                    warn(f"{label}still disabled by {why_off(spec, decision, p.purpose)}")
+
+
+def _register_disable(app: typer.Typer, spec: AppSpec) -> None:
+    app_name = spec.commands
 
     @app.command()
     @guarded
-    def disable() -> None:
-        """Turn telemetry off and delete the pseudonymous id (printed once first). Always works."""
-        from consent.store import identity
+    def disable(
+        purposes: Annotated[
+            list[str] | None, typer.Argument(help=PURPOSE_HELP, show_default=False)
+        ] = None,
+    ) -> None:
+        """Turn telemetry off, for every purpose or the ones named. Always works.
+
+        Turning every purpose off also ends local mode, and prints the pseudonymous id once and deletes it.
+        """
         from consent.store.choices import record_choice
 
+        chosen = _purposes(spec, purposes)
         locs = locations(spec)
-        old = identity.load(spec, locs).value
-        if old is not None:
-            _quote_id(spec, old)
-        deleted, failed = identity.delete(spec, locs)
-        _scrub(locs, old)
+        deleted: list[str] = []
+        failed: list[str] = []
+        if chosen is None:
+            deleted, failed = _forget_id(spec, locs)
+        via = " ".join([f"command: {app_name} disable", *(chosen or ())])
         try:
-            rec = record_choice(spec, locs, enabled=False, via=f"command: {app_name} disable")
+            rec = record_choice(spec, locs, enabled=False, via=via, purposes=chosen)
         except ConfigError as exc:
             raise ConfigError(
                 f"{exc}",
@@ -131,12 +171,46 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
                 hint=f"until then, set {spec.disable_env}=1 in your environment: it disables "
                 "telemetry whatever the config says",
             ) from None
+        if chosen is not None and rec.everything_off:
+            deleted, failed = _forget_id(spec, locs)
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
-        result(f"Telemetry disabled (recorded in {rec.write.path}).")
+        what = "" if chosen is None or rec.everything_off else f" for {', '.join(rec.purposes)}"
+        result(f"Telemetry disabled{what} (recorded in {rec.write.path}).")
         _report_receipt(rec)
         _report_deletion(deleted, failed)
 
+
+def _register_local(app: typer.Typer, spec: AppSpec) -> None:
+    app_name = spec.commands
+
+    @app.command()
+    @guarded
+    def local(ctx: typer.Context) -> None:
+        """Keep telemetry on this machine: hits are kept in the local log, never sent.
+
+        Every hit is built exactly as it would be sent and kept in the local log (`telemetry
+        log`). `enable` or `disable` ends local mode.
+        """
+        from consent.store.choices import record_choice
+
+        locs = locations(spec)
+        rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} local", local=True)
+        if rec.write.backup is not None:
+            note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
+        _report_receipt(rec)
+        result(
+            f"Telemetry is local (recorded in {rec.write.path}): hits are kept in the local log "
+            "and nothing leaves this machine."
+        )
+        note(f"See them: {app_name} log    Send them from now on: {app_name} enable    "
+             f"Stop: {app_name} disable")  # fmt: skip
+        decision = resolve(spec, flag=flag_given(ctx), locs=locs)
+        if not decision.local:
+            warn(f"nothing is kept either while disabled: {why_off(spec, decision)}")
+
+
+def _register_reset(app: typer.Typer, spec: AppSpec) -> None:
     @app.command()
     @guarded
     def reset() -> None:
@@ -150,6 +224,33 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         _report_deletion(deleted, failed, none_text="There was no pseudonymous id to delete.")
         if failed:
             raise typer.Exit(1)
+
+
+def _forget_id(spec: AppSpec, locs: Locations) -> tuple[list[str], list[str]]:
+    """Print the id once (to quote it about what was sent), delete it, and scrub old logs."""
+    from consent.store import identity
+
+    old = identity.load(spec, locs).value
+    if old is not None:
+        _quote_id(spec, old)
+    deleted, failed = identity.delete(spec, locs)
+    _scrub(locs, old)
+    return deleted, failed
+
+
+def _purposes(spec: AppSpec, given: list[str] | None) -> tuple[str, ...] | None:
+    """The purposes named on the command line (None: every purpose); unknown names are a usage
+    error that names the app's purposes."""
+    if not given:
+        return None
+    unknown = [n for n in given if n not in spec.purpose_names]
+    if unknown:
+        raise typer.BadParameter(
+            f"{', '.join(map(repr, unknown))}: not a purpose of {spec.name} "
+            f"(its purposes: {', '.join(spec.purpose_names)})",
+            param_hint="PURPOSES",
+        )
+    return tuple(dict.fromkeys(given))
 
 
 def _report_receipt(rec: Recorded) -> None:

@@ -33,7 +33,25 @@ MANAGED_KEYS: dict[str, type] = {
     # consent/store/tomlfast.py reads), so that a changed notice can list what was added or removed.
     "notice_fields": str,
     "notice_events": str,
+    # Consent per purpose (space-separated purpose names, for the same reason): the purposes the
+    # person enabled and those they disabled. Without `enabled_purposes`, `enabled = true` covers
+    # every purpose, as it did before purposes existed.
+    "enabled_purposes": str,
+    "disabled_purposes": str,
+    "mode": str,  # MODE_LOCAL: hits are built and kept in the local log, never sent
 }
+
+# `[telemetry] mode = "local"` (user config or admin policy): nothing leaves this machine.
+MODE_LOCAL = "local"
+MODE_SEND = "send"  # the same as no `mode` key
+# The id that hits kept in local mode carry in place of the pseudonymous id: the same shape (a
+# UUID4), so every other byte is the byte that would be sent, but it identifies no one and no id
+# is created for it.
+LOCAL_ID = "00000000-0000-4000-8000-000000000000"
+# The outcome the local log records for a hit kept in local mode.
+KEPT_LOCAL = "kept local: not sent"
+# The admin policy's key that locks single purposes off: `disabled_purposes = ["usage"]`.
+POLICY_PURPOSES_KEY = "disabled_purposes"
 
 # File names, inside the app's user config, site config, data and state directories.
 CONFIG_NAME = "config.toml"

@@ -6,7 +6,7 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 
 from __future__ import annotations
 
-from consent.core.names import MANAGED_KEYS, TABLE
+from consent.core.names import MANAGED_KEYS, MODE_LOCAL, MODE_SEND, POLICY_PURPOSES_KEY, TABLE
 from consent.core.value import Record
 
 TYPE_CHECKING = False
@@ -30,6 +30,24 @@ class ConsentRecord(Record):
     notice_shown_at: str | None = None
     notice_fields: str | None = None  # what the last notice seen or decided on covered,
     notice_events: str | None = None  # space-separated names (see consent.core.names)
+    enabled_purposes: str | None = None  # space-separated purpose names; None: every purpose
+    disabled_purposes: str | None = None  # space-separated purpose names
+    mode: str | None = None  # MODE_LOCAL or MODE_SEND (the same as None)
+
+    @property
+    def enabled_set(self) -> frozenset[str] | None:
+        """The purposes `enabled = true` covers; None when the config predates purposes (all)."""
+        if self.enabled_purposes is None:
+            return None
+        return frozenset(self.enabled_purposes.split())
+
+    @property
+    def disabled_set(self) -> frozenset[str]:
+        return frozenset((self.disabled_purposes or "").split())
+
+    @property
+    def local(self) -> bool:
+        return self.mode == MODE_LOCAL
 
 
 _STR_KEYS = tuple(k for k, kind in MANAGED_KEYS.items() if kind is str)
@@ -51,6 +69,9 @@ def consent_record(doc: dict[str, Any]) -> ConsentRecord:
         if value is not None and not isinstance(value, str):
             raise ValueError(f"'{TABLE}.{key}' must be a string, found {value!r}")
         values[key] = value
+    mode = values.get("mode")
+    if mode is not None and mode not in (MODE_LOCAL, MODE_SEND):
+        raise ValueError(f"'{TABLE}.mode' must be {MODE_LOCAL!r} or {MODE_SEND!r}, found {mode!r}")
     return ConsentRecord(enabled=enabled, **values)
 
 
@@ -71,3 +92,41 @@ def policy_locks(doc: dict[str, Any]) -> tuple[bool, str]:
     if enabled is False:
         return True, ""
     return True, f"'{TABLE}.enabled' must be true or false, found {enabled!r}"
+
+
+def policy_terms(
+    doc: dict[str, Any], purposes: tuple[str, ...]
+) -> tuple[tuple[str, ...], bool, str]:
+    """What an admin policy says beyond `enabled`: (the purposes it locks off, whether it forces
+    local mode, a problem). A problem locks everything (fail closed), as `policy_locks` does:
+    `disabled_purposes` that is not a list of names (or one space-separated string), a name that
+    `purposes` does not declare, or a `mode` other than "local" or "send"."""
+    table = doc.get(TABLE)
+    if not isinstance(table, dict):
+        return (), False, ""  # policy_locks reports a table that is not a table
+    locked: tuple[str, ...] = ()
+    raw = table.get(POLICY_PURPOSES_KEY)
+    key = f"'{TABLE}.{POLICY_PURPOSES_KEY}'"
+    if raw is not None:
+        names = raw.split() if isinstance(raw, str) else raw
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return (), False, f"{key} must be a list of purpose names, found {raw!r}"
+        unknown = [n for n in names if n not in purposes]
+        if unknown:
+            return (
+                (),
+                False,
+                (
+                    f"{key} names {', '.join(map(repr, unknown))}, which is not a purpose of this "
+                    f"app (its purposes: {', '.join(purposes)})"
+                ),
+            )
+        locked = tuple(p for p in purposes if p in names)
+    mode = table.get("mode")
+    if mode is not None and mode not in (MODE_LOCAL, MODE_SEND):
+        return (
+            locked,
+            False,
+            f"'{TABLE}.mode' must be {MODE_LOCAL!r} or {MODE_SEND!r}, found {mode!r}",
+        )
+    return locked, mode == MODE_LOCAL, ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from consent.core.envgrammar import EnvReading, shown
 from consent.core.names import FLAG
 from consent.core.records import ConsentRecord, FileState
-from consent.core.spec import Mode
+from consent.core.spec import IMPLICIT_PURPOSE, Mode
 from consent.core.value import Record
 
 TYPE_CHECKING = False
@@ -31,6 +31,8 @@ class PolicyReading(Record):
     state: FileState
     locks: bool
     problem: str = ""
+    locked_purposes: tuple[str, ...] = ()  # `disabled_purposes`: purposes locked off
+    local: bool = False  # `mode = "local"`: nothing may leave the machine
 
 
 class ConfigReading(Record):
@@ -51,6 +53,7 @@ class Inputs(Record):
     policies: tuple[PolicyReading, ...] | None
     config: ConfigReading | None
     commands: str = ""  # how a person types the consent commands, `acme telemetry`
+    purposes: tuple[str, ...] = ()  # the app's purposes; empty: the one implicit purpose
 
 
 class SourceVote(Record):
@@ -66,7 +69,21 @@ class DecidedBy(Record):
     origin: dict[str, str]
 
 
+class PurposeDecision(Record):
+    """The decision for one purpose: are its hits sent, kept local, or neither, and why."""
+
+    purpose: str
+    enabled: bool  # its hits may be sent
+    local: bool  # its hits are built and kept in the local log, never sent (local mode)
+    decided_by: DecidedBy  # what enabled it (also when kept local) or the strongest disabler
+    pending: Pending = None
+
+
 class Decision(Record):
+    """`enabled`: some purpose's hits may be sent. `purposes`: the decision per purpose (the gate
+    decides each event by its purpose). `local_by`: local mode is in force, set by this source;
+    then no purpose is enabled and the hits of those consented to are kept local."""
+
     enabled: bool
     decided_by: DecidedBy
     trace: tuple[SourceVote, ...]
@@ -74,17 +91,31 @@ class Decision(Record):
     notice_version: str
     # What a person could do in an interactive run: see the notice (opt-out) or answer (opt-in).
     pending: Pending = None
+    purposes: tuple[PurposeDecision, ...] = ()
+    local_by: DecidedBy | None = None
+
+    def for_purpose(self, name: str) -> PurposeDecision | None:
+        for p in self.purposes:
+            if p.purpose == name:
+                return p
+        return None
+
+    @property
+    def local(self) -> bool:
+        """Are the hits of some purpose kept local in this run?"""
+        return any(p.local for p in self.purposes)
 
 
 def decide(inputs: Inputs) -> Decision:
     votes: list[SourceVote] = []
     warnings: list[str] = []
-    deciders: list[DecidedBy] = []  # disabling sources, strongest first
+    first: list[DecidedBy] = []  # policies that lock everything, strongest first
+    deciders: list[DecidedBy] = []  # the other sources that disable every purpose
 
     for vote, decided in _policy_votes(inputs, warnings):
         votes.append(vote)
         if decided:
-            deciders.append(decided)
+            first.append(decided)
     flag = SourceVote(
         "flag",
         "disable" if inputs.flag else None,
@@ -100,43 +131,135 @@ def decide(inputs: Inputs) -> Decision:
         if vote.vote == "disable":
             deciders.append(DecidedBy("env", vote.detail, vote.origin))
 
-    config_vote, config_decided, stale = _config_vote(inputs, warnings)
+    config_vote, config_decided, _ = _config_vote(inputs, warnings)
     votes.append(config_vote)
     if config_decided is not None:
         deciders.append(config_decided)
     default_vote = _default_vote(inputs)
     votes.append(default_vote)
 
-    trace = tuple(votes)
     version = inputs.notice_version
-    if deciders:
-        return Decision(False, deciders[0], trace, tuple(warnings), version)
-    if config_vote.vote == "enable":
-        return Decision(
-            True, DecidedBy("config", config_vote.detail, config_vote.origin), trace,
-            tuple(warnings), version,
-        )  # fmt: skip
-    if default_vote.vote == "enable":
-        return Decision(
-            True, DecidedBy("default", default_vote.detail, default_vote.origin), trace,
-            tuple(warnings), version,
-        )  # fmt: skip
+    local_by = _local_by(inputs)
+    purposes = tuple(
+        _purpose(
+            inputs,
+            name,
+            first=first,
+            deciders=deciders,
+            default_vote=default_vote,
+            local_by=local_by,
+        )
+        for name in inputs.purposes or (IMPLICIT_PURPOSE,)
+    )
+    on = [p for p in purposes if p.enabled]
+    kept = [p for p in purposes if p.local]
+    if on:
+        decided_by = on[0].decided_by
+    elif kept and local_by is not None:
+        decided_by = local_by
+    else:
+        decided_by = purposes[0].decided_by
+    pending = next((p.pending for p in purposes if p.pending is not None), None)
+    return Decision(
+        bool(on), decided_by, tuple(votes), tuple(warnings), version, pending, purposes, local_by
+    )
+
+
+def _purpose(
+    inputs: Inputs,
+    name: str,
+    *,
+    first: list[DecidedBy],
+    deciders: list[DecidedBy],
+    default_vote: SourceVote,
+    local_by: DecidedBy | None,
+) -> PurposeDecision:
+    """One purpose: any disabling source wins (strongest first); enabling needs this purpose's
+    explicit, current consent or, for an opt-out app, the current notice shown to a person."""
+    version = inputs.notice_version
+    locks = [d for d in (_purpose_lock(p, name) for p in inputs.policies or ()) if d is not None]
+    vote, decided, stale = _purpose_config(inputs, name)
+    disabling = [*first, *locks, *deciders, *([decided] if vote == "disable" and decided else [])]
+    if disabling:
+        return PurposeDecision(name, False, False, disabling[0])
+    enabler: DecidedBy | None = None
+    if vote == "enable" and decided is not None:
+        enabler = decided
+    elif default_vote.vote == "enable":
+        enabler = DecidedBy("default", default_vote.detail, default_vote.origin)
+    if enabler is not None:
+        if local_by is not None:
+            return PurposeDecision(name, False, True, enabler)
+        return PurposeDecision(name, True, False, enabler)
     origin = {"notice_version": version}
     if stale:
         detail = f"{stale}; awaiting notice {version}"
         pending: Pending = "notice" if inputs.mode == "opt-out" else "question"
-        return Decision(
-            False, DecidedBy("notice", detail, origin), trace, tuple(warnings), version, pending
-        )
+        return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), pending)
     if inputs.mode == "opt-out":
         detail = f"awaiting notice {version}: it has not yet been shown to a person"
-        return Decision(
-            False, DecidedBy("notice", detail, origin), trace, tuple(warnings), version, "notice"
-        )
+        return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), "notice")
     detail = f"opt-in: no consent recorded for notice {version}"
-    return Decision(
-        False, DecidedBy("default", detail, origin), trace, tuple(warnings), version, "question"
-    )
+    return PurposeDecision(name, False, False, DecidedBy("default", detail, origin), "question")
+
+
+def _purpose_lock(p: PolicyReading, name: str) -> DecidedBy | None:
+    if p.state != "ok" or p.locks or p.problem or name not in p.locked_purposes:
+        return None
+    key = "telemetry.disabled_purposes"
+    detail = f"{p.path}: {key} includes {name!r} (admin lock)"
+    return DecidedBy("policy", detail, {"path": str(p.path), "key": key})
+
+
+def _local_by(inputs: Inputs) -> DecidedBy | None:
+    """The source that puts this run in local mode: a policy first, then the person's config."""
+    for p in inputs.policies or ():
+        if p.state == "ok" and p.local and not p.locks and not p.problem:
+            detail = (
+                f'{p.path}: telemetry.mode = "local" (admin policy): nothing leaves this machine'
+            )
+            return DecidedBy("policy", detail, {"path": str(p.path), "key": "telemetry.mode"})
+    c = inputs.config
+    if c is not None and c.state == "ok" and c.record.local:
+        detail = f'{c.path}: telemetry.mode = "local": nothing leaves this machine'
+        return DecidedBy("config", detail, {"path": str(c.path), "key": "telemetry.mode"})
+    return None
+
+
+def _purpose_config(inputs: Inputs, name: str) -> tuple[VoteValue, DecidedBy | None, str]:
+    """What the person's config says about one purpose: (vote, its source, a stale-consent note).
+    A config that cannot be read, or `enabled = false`, is already a decider for every purpose."""
+    c = inputs.config
+    if c is None or c.state != "ok":
+        return None, None, ""
+    r = c.record
+    when = ", ".join(printable(x) for x in (r.decided_via, r.decided_at) if x)
+    when = f" ({when})" if when else ""
+    if r.enabled is False:
+        return None, None, ""  # the config's vote for every purpose
+    if name in r.disabled_set:
+        key = "telemetry.disabled_purposes"
+        detail = f"{c.path}: {key} includes {name!r}{when}"
+        return "disable", DecidedBy("config", detail, {"path": str(c.path), "key": key}), ""
+    if r.enabled is not True:
+        return None, None, ""
+    covered = r.enabled_set
+    if covered is not None and name not in covered:
+        return None, None, ""
+    key = "telemetry.enabled" if covered is None else "telemetry.enabled_purposes"
+    origin = {"path": str(c.path), "key": key, "notice_version": r.notice_version or ""}
+    if r.notice_version == inputs.notice_version:
+        what = "telemetry.enabled = true" if covered is None else f"{key} includes {name!r}"
+        detail = f"{c.path}: {what} for notice {r.notice_version}{when}"
+        return "enable", DecidedBy("config", detail, origin), ""
+    if r.notice_version:
+        stale = (
+            f"consent given for notice {printable(r.notice_version)}, "
+            f"current is {inputs.notice_version}"
+        )
+    else:
+        stale = "telemetry.enabled = true names no notice version"
+    return None, None, stale
 
 
 def printable(text: str) -> str:
@@ -172,6 +295,15 @@ def _policy_votes(inputs: Inputs, warnings: list[str]) -> list[tuple[SourceVote,
             detail = f"{p.path}: telemetry.enabled = false (admin lock)"
             vote = SourceVote("policy", "disable", detail, origin)
             out.append((vote, DecidedBy("policy", detail, origin)))
+        elif p.locked_purposes or p.local:
+            parts = []
+            if p.locked_purposes:
+                names = ", ".join(p.locked_purposes)
+                parts.append(f"telemetry.disabled_purposes locks {names} (admin lock)")
+            if p.local:
+                parts.append('telemetry.mode = "local": nothing leaves this machine')
+            detail = f"{p.path}: {'; '.join(parts)}"
+            out.append((SourceVote("policy", None, detail, origin), None))
         else:
             detail = f"{p.path} does not lock telemetry"
             out.append((SourceVote("policy", None, detail, origin), None))
@@ -232,10 +364,13 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
             DecidedBy("config", detail, origin),
             "",
         )
+    scope = _scope(r)
     if r.enabled is True:
         origin = {**origin, "notice_version": r.notice_version or ""}
         if r.notice_version == inputs.notice_version:
-            detail = f"{c.path}: telemetry.enabled = true for notice {r.notice_version}{when}"
+            detail = (
+                f"{c.path}: telemetry.enabled = true for notice {r.notice_version}{scope}{when}"
+            )
             return SourceVote("config", "enable", detail, origin), None, ""
         if r.notice_version:
             stale = (
@@ -249,7 +384,19 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
                 f"run `{_commands(inputs)} enable` to record it"
             )
         return SourceVote("config", None, f"{c.path}: {stale}", origin), None, stale
+    if scope:
+        return SourceVote("config", None, f"{c.path}:{scope}{when}", origin), None, ""
     return SourceVote("config", None, f"{c.path} records no decision", origin), None, ""
+
+
+def _scope(r: ConsentRecord) -> str:
+    """The purposes a config names, for the trace: " (purposes: usage; disabled: …)"."""
+    parts = []
+    if r.enabled_set is not None:
+        parts.append("purposes: " + (", ".join(map(printable, sorted(r.enabled_set))) or "none"))
+    if r.disabled_set:
+        parts.append("disabled: " + ", ".join(map(printable, sorted(r.disabled_set))))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _default_vote(inputs: Inputs) -> SourceVote:

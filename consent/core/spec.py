@@ -120,7 +120,10 @@ def _shown(text: str) -> str:
 
 
 class Event(Record):
-    """Something an app may report, with the fields it carries beyond the common ones."""
+    """Something an app may report, with the fields it carries beyond the common ones.
+
+    `purpose` names the declared `Purpose` the event serves; consent is given per purpose. In a
+    spec that declares no purposes it may stay empty: the event serves the implicit one."""
 
     name: str
     description: str
@@ -129,6 +132,7 @@ class Event(Record):
     # The commands that may record it, as paths below the app ("deploy", "cloud db");
     # empty: any command, and code outside a command run.
     commands: tuple[str, ...] = ()
+    purpose: str = ""
 
     def recorded_by(self, command: str | None, app: str) -> bool:
         """May the run of `command` (a full path, "acme deploy"; None outside a run) record it?"""
@@ -137,6 +141,17 @@ class Event(Record):
         if command is None:
             return False
         return command.removeprefix(app).strip() in self.commands
+
+
+class Purpose(Record):
+    """Why some events are collected; a person enables or disables each purpose on its own."""
+
+    name: str  # lower-case letters, digits and '-': typed by people (`telemetry enable usage`)
+    description: str
+
+
+# The purpose of every event of a spec that declares none: one switch, as before purposes existed.
+IMPLICIT_PURPOSE = "telemetry"
 
 
 GLOBAL_URL = "https://www.google-analytics.com"
@@ -200,6 +215,9 @@ class AppSpec(Record):
     notice_date: str = ""  # the date of this notice, YYYY-MM-DD; part of the notice version
     homepage: str = ""  # shown in the notice when given
     group: str = GROUP_NAME  # the name of the command group `install` adds
+    # Why events are collected, one entry per purpose a person may choose separately. Empty: one
+    # implicit purpose (IMPLICIT_PURPOSE, described by `purpose`) that every event serves.
+    purposes: tuple[Purpose, ...] = ()
     # Derived when built: the registry by wire name, and the notice version once computed.
     _by_wire: dict[str, Field] = derived(init=False)
     _notice_version: str | None = derived(init=False)
@@ -222,6 +240,27 @@ class AppSpec(Record):
                 return event
         known = ", ".join(e.name for e in self.events)
         raise SpecError(f"{self.name} declares no event {name!r}; declared events: {known}")
+
+    @property
+    def all_purposes(self) -> tuple[Purpose, ...]:
+        """The declared purposes, or the one implicit purpose of a spec that declares none."""
+        return self.purposes or (Purpose(IMPLICIT_PURPOSE, self.purpose),)
+
+    @property
+    def purpose_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.purposes) or (IMPLICIT_PURPOSE,)
+
+    def event_purpose(self, event: Event) -> str:
+        """The purpose `event` serves (the implicit one when the spec declares none)."""
+        return event.purpose or IMPLICIT_PURPOSE
+
+    def purpose_events(self, purpose: str) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if self.event_purpose(e) == purpose)
+
+    def purpose_fields(self, purpose: str) -> tuple[str, ...]:
+        """Wire names that the hits of `purpose` carry, in declaration order."""
+        wires = {w for e in self.purpose_events(purpose) for w in self.event_fields(e)}
+        return tuple(f.wire for f in self.fields if f.wire in wires)
 
     def event_fields(self, event: Event) -> tuple[str, ...]:
         """Wire names a hit of `event` carries, in declaration order."""
@@ -310,6 +349,19 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
         ("recipients", spec.recipients),
         ("notice_date", spec.notice_date),
         ("homepage", spec.homepage),
+        # Only a spec that declares purposes adds them, so that the notice version of a spec
+        # written before purposes existed stays what it was (its consent keeps counting).
+        *(
+            (
+                (
+                    "purposes",
+                    tuple(sorted((p.name, p.description) for p in spec.purposes)),
+                ),
+                ("event_purposes", tuple(sorted((e.name, e.purpose) for e in spec.events))),
+            )
+            if spec.purposes
+            else ()
+        ),
     )
 
 
@@ -356,6 +408,7 @@ def _validate(spec: AppSpec) -> None:
         problems.append("purpose and access must say why data is collected and who sees it")
     problems += _notice_problems(spec)
     problems += _field_problems(spec)
+    problems += _purpose_problems(spec)
     if problems:
         raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
 
@@ -504,6 +557,38 @@ def _allowed_problems(f: Field, protocol: str) -> list[str]:
 
 def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
+
+
+def _is_purpose_name(s: str) -> bool:
+    return 0 < len(s) <= 32 and s[0] in _LOWER and set(s) <= _LOWER | _DIGITS | {"-"}
+
+
+def _purpose_problems(spec: AppSpec) -> list[str]:
+    problems: list[str] = []
+    declared: set[str] = set()
+    for p in spec.purposes:
+        if p.name in declared:
+            problems.append(f"purpose {p.name!r} is declared twice")
+        declared.add(p.name)
+        if not _is_purpose_name(p.name):
+            problems.append(f"purpose {p.name!r} must be lower-case letters, digits or '-'")
+        if not p.description.strip():
+            problems.append(f"purpose {p.name!r} has no description")
+    for event in spec.events:
+        if not spec.purposes:
+            if event.purpose and event.purpose != IMPLICIT_PURPOSE:
+                problems.append(
+                    f"event {event.name!r} names the undeclared purpose {event.purpose!r} "
+                    "(the spec declares no purposes)"
+                )
+        elif not event.purpose:
+            problems.append(f"event {event.name!r} names no purpose; declared: {sorted(declared)}")
+        elif event.purpose not in declared:
+            problems.append(
+                f"event {event.name!r} names the undeclared purpose {event.purpose!r}; "
+                f"declared: {sorted(declared)}"
+            )
+    return problems
 
 
 def command_event(spec: AppSpec) -> Event | None:

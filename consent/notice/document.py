@@ -53,9 +53,22 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                     else {"allowed": _allowed_json(f.allowed), "allowed_text": f.allowed_text()}
                 ),
                 "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
+                "purposes": [
+                    p.name for p in spec.all_purposes if f.wire in spec.purpose_fields(p.name)
+                ],
             }
             for f in spec.fields
         ],
+        "purposes": [
+            {
+                "name": p.name,
+                "description": p.description,
+                "events": [e.name for e in spec.purpose_events(p.name)],
+                "fields": list(spec.purpose_fields(p.name)),
+            }
+            for p in spec.all_purposes
+        ],
+        "choices": choices(spec),
         "envelope": []
         if legacy
         else [{"wire": k, "description": v} for k, v in GA4_ENVELOPE.items()],
@@ -66,6 +79,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "hit_type": e.hit_type,
                 "fields": list(spec.event_fields(e)),
                 "commands": [f"{n} {cmd}" for cmd in e.commands] or "any",
+                "purpose": spec.event_purpose(e),
             }
             for e in spec.events
         ],
@@ -90,7 +104,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "client_id": f"the OS keyring (service '{spec.keyring_service}', user 'client-id'); "
             f"where no keyring is usable, the file 'client-id' (mode 0600) in the user data directory",
             "log": "the file 'telemetry-log.jsonl' (mode 0600) in the user state directory: the "
-            "time, event, fields and outcome of each hit handed to the sender (at most 200 entries)",
+            "time, event, fields and outcome of each hit handed to the sender, and in local mode "
+            "the exact request of each hit kept local (at most 200 entries)",
             "config": f"the [telemetry] table of '{n}/config.toml' in the user config directory",
             "receipts": f"the file '{RECEIPTS_NAME}' (mode 0600) in the user state directory: one "
             "consent receipt per change of consent (what you chose, when, how, and which notice "
@@ -107,6 +122,9 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "config_key": "[telemetry] enabled = false",
             "policy_file": f"'{n}/telemetry.toml' in the system config directories, "
             "with [telemetry] enabled = false",
+            "policy_purposes": '[telemetry] disabled_purposes = ["PURPOSE", …] locks single '
+            "purposes off",
+            "policy_local": '[telemetry] mode = "local" keeps every hit on the machine',
         },
         "inspect": {
             "show_payload": f"{c} show-payload [COMMAND…]",
@@ -117,6 +135,42 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "receipts": f"{c} receipts [--json] [--verify]",
         },
     }
+
+
+def choices(spec: AppSpec) -> list[dict[str, str]]:
+    """What a person can choose, with the command for each: on, off, per purpose, local."""
+    c = spec.commands
+    out = [
+        {
+            "choice": "on",
+            "command": f"{c} enable",
+            "effect": "hits of every purpose are sent",
+        },
+        {
+            "choice": "off",
+            "command": f"{c} disable",
+            "effect": "nothing is sent or kept; the pseudonymous id is deleted",
+        },
+    ]
+    if spec.purposes:
+        out.append(
+            {
+                "choice": "per purpose",
+                "command": f"{c} enable PURPOSE… / {c} disable PURPOSE…",
+                "effect": "only the hits of the purposes you enable are sent; purposes: "
+                + ", ".join(spec.purpose_names),
+            }
+        )
+    out.append(
+        {
+            "choice": "local",
+            "command": f"{c} local",
+            "effect": "every hit is built exactly as it would be sent and kept in the local log "
+            f"(`{c} log`), never sent, now or later; no pseudonymous id is created. "
+            "`enable` sends again, `disable` ends it",
+        }
+    )
+    return out
 
 
 def rights(spec: AppSpec) -> list[dict[str, str]]:
@@ -190,6 +244,7 @@ def markdown(spec: AppSpec) -> str:
         "",
         spec.purpose,
         "",
+        *_purposes_text(spec),
         "## Legal basis",
         "",
         spec.legal_basis,
@@ -197,6 +252,13 @@ def markdown(spec: AppSpec) -> str:
         "## Whether anything is sent",
         "",
         *_mode_text(spec),
+        "",
+        "Your choices, each with the command that makes it:",
+        "",
+        *[
+            f"- **{c['choice'].capitalize()}:** `{c['command']}`: {c['effect']}."
+            for c in f["choices"]
+        ],
         "",
         "## What is sent",
         "",
@@ -214,18 +276,25 @@ def markdown(spec: AppSpec) -> str:
     if f["envelope"]:
         out += ["", "The GA4 request body wraps those fields in these keys:", ""]
         out += [f"- `{e['wire']}`: {e['description']}" for e in f["envelope"]]
-    out += ["", "### Events", ""]
-    for e in f["events"]:
-        fields = ", ".join(f"`{w}`" for w in e["fields"])
-        by = (
-            "Recorded by " + ", ".join(f"`{cmd}`" for cmd in e["commands"]) + " only."
-            if isinstance(e["commands"], list)
-            else ""
-        )
-        out.append(
-            f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} Fields: {fields}."
-            + (f" {by}" if by else "")
-        )
+    out += ["", "### Events, by purpose", ""]
+    for p in f["purposes"]:
+        if spec.purposes:
+            out += [f"Purpose **{p['name']}**: {p['description']}", ""]
+        for e in f["events"]:
+            if e["purpose"] != p["name"]:
+                continue
+            fields = ", ".join(f"`{w}`" for w in e["fields"])
+            by = (
+                "Recorded by " + ", ".join(f"`{cmd}`" for cmd in e["commands"]) + " only."
+                if isinstance(e["commands"], list)
+                else ""
+            )
+            out.append(
+                f"- **{e['name']}** (hit type `{e['hit_type']}`): {e['description']} "
+                f"Fields: {fields}." + (f" {by}" if by else "")
+            )
+        out.append("")
+    out.pop()
     out += [
         "",
         "Nothing else is sent: no arguments, option values, file paths, user or host names, "
@@ -291,7 +360,9 @@ def markdown(spec: AppSpec) -> str:
         f"- In your shell, CI or container: `{spec.disable_env}=1` or `{DO_NOT_TRACK}=1`.",
         f"- For good: `{f['opt_out']['command']}` (also deletes the pseudonymous id), or "
         f"`{f['opt_out']['config_key']}` in the config file.",
-        f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}.",
+        f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}; "
+        f"`{f['opt_out']['policy_purposes']}`; `{f['opt_out']['policy_local']}`.",
+        f"- To keep it on this machine, never sent: `{c} local`.",
         "",
         "The two environment variables read values this way (trimmed, any case):",
         "",
@@ -307,7 +378,8 @@ def markdown(spec: AppSpec) -> str:
         "method, full URL, headers and body — byte for byte, without sending anything.",
         f"- `{spec.debug_env}=1` prints each request to stderr instead of sending it, and every "
         "event the registry refused.",
-        f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome.",
+        f"- `{f['inspect']['log']}` lists every hit handed to the sender, with its outcome, and "
+        "in local mode every hit kept local, with its exact payload.",
         f"- `{f['inspect']['status']}` says whether telemetry is on, and which setting decided.",
         "",
         "## When this notice changes",
@@ -325,6 +397,24 @@ def markdown(spec: AppSpec) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _purposes_text(spec: AppSpec) -> list[str]:
+    """The purposes, each with its events and fields: consent is given or refused per purpose."""
+    if not spec.purposes:
+        return []
+    out = [
+        "Each purpose is a separate choice: you may allow one and refuse another "
+        f"(`{spec.commands} enable PURPOSE`, `{spec.commands} disable PURPOSE`).",
+        "",
+        "| purpose | why | events | fields |",
+        "|---|---|---|---|",
+    ]
+    for p in spec.purposes:
+        events = ", ".join(e.name for e in spec.purpose_events(p.name))
+        fields = ", ".join(f"`{w}`" for w in spec.purpose_fields(p.name))
+        out.append(f"| `{p.name}` | {_cell(p.description)} | {events} | {fields} |")
+    return [*out, ""]
 
 
 def _mode_text(spec: AppSpec) -> list[str]:

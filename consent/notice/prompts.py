@@ -14,7 +14,7 @@ from consent.core.spec import AppSpec, Field
 
 def host_of(spec: AppSpec) -> str:
     """The destination's host, without importing urllib (`https://host[:port]/…`)."""
-    rest = spec.destination.base_url.split("://", 1)[-1]
+    rest = spec.destination.origin.split("://", 1)[-1]
     return rest.split("/", 1)[0] or rest
 
 
@@ -41,7 +41,7 @@ def field_lines(spec: AppSpec) -> list[str]:
 def _recipient(spec: AppSpec) -> list[str]:
     dest = spec.destination
     return [
-        f"Recipient: {host_of(spec)} ({_protocol(spec)}, {dest.base_url.rstrip('/')}{dest.path}). "
+        f"Recipient: {host_of(spec)} ({_protocol(spec)}, {dest.origin.rstrip('/')}{dest.path}). "
         f"Like any connection, each request also shows your IP address to {host_of(spec)}.",
         f"Purpose: {spec.purpose.strip()}",
         "Each request carries only fields from this list; the sender refuses any other key:",
@@ -51,7 +51,8 @@ def _recipient(spec: AppSpec) -> list[str]:
             if dest.protocol == "legacy"
             else [
                 "GA4's envelope holds them (events, name, params) with "
-                "non_personalized_ads set to true."
+                "non_personalized_ads set to true and the consent object's ad_user_data and "
+                "ad_personalization set to DENIED."
             ]
         ),
     ]
@@ -70,6 +71,7 @@ def first_run_text(spec: AppSpec) -> str:
             f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
             f"  {spec.name} COMMAND {FLAG}   (this run only)",
             f"Full notice: {c} notice    Exactly what is sent: {c} show-payload",
+            purposes_line(spec) + ".",
         ]
     )
 
@@ -82,6 +84,29 @@ def question_text(spec: AppSpec) -> str:
             f"{spec.display_name} would like to send pseudonymous usage data.",
             *_recipient(spec),
             f"Nothing is sent in this run, whatever you answer. Full notice: {c} notice",
+            *_question_purposes(spec),
             "Allow it? [y/N] ",
         ]
     )
+
+
+def purposes_line(spec: AppSpec) -> str:
+    """The purposes, and where finer choices are made (local mode included)."""
+    c = spec.commands
+    if not spec.purposes:
+        return f"Keep it on this machine instead (never sent): {c} local"
+    listed = "; ".join(f"{p.name}: {p.description.rstrip('.')}" for p in spec.purposes)
+    return (
+        f"Purposes: {listed}. Choose per purpose with {c} enable PURPOSE or "
+        f"{c} disable PURPOSE; keep everything on this machine with {c} local"
+    )
+
+
+def _question_purposes(spec: AppSpec) -> list[str]:
+    """The question covers every purpose at once; finer choices are made with enable/disable."""
+    if not spec.purposes:
+        return []
+    return [
+        f"Yes allows every purpose ({', '.join(spec.purpose_names)}); choose them one by one "
+        f"with {spec.commands} enable PURPOSE / disable PURPOSE."
+    ]

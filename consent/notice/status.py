@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from consent.core.names import FLAG
-from consent.core.rules import Decision
+from consent.core.rules import DecidedBy, Decision
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 from consent.store.paths import Locations
 
-SCHEMA_VERSION = 2  # 2: latest_receipt
+SCHEMA_VERSION = 3  # 2: latest_receipt; 3: purposes, local
 
 
 class Extras(Record):
@@ -50,18 +50,52 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
         },
         "warnings": list(decision.warnings),
         "latest_receipt": extras.latest_receipt,
+        "purposes": {
+            p.purpose: {
+                "enabled": p.enabled,
+                "local": p.local,
+                "decided_by": _by(p.decided_by),
+                "pending": p.pending,
+            }
+            for p in decision.purposes
+        },
+        "local": {
+            "active": decision.local_by is not None,
+            "decided_by": None if decision.local_by is None else _by(decision.local_by),
+        },
     }
 
 
+def _by(d: DecidedBy) -> dict[str, str]:
+    return {"source": d.source, "detail": d.detail, **d.origin}
+
+
+LOCAL_LINE = "local: nothing leaves this machine"
+
+
+def purpose_state(enabled: bool, local: bool) -> str:
+    return "enabled" if enabled else "local" if local else "disabled"
+
+
 def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[str]:
-    state = "enabled" if decision.enabled else "disabled"
+    state = "enabled" if decision.enabled else "local" if decision.local else "disabled"
     d = decision.decided_by
     lines = [
         f"Telemetry for {extras.app} is {state}.",
         f"decided by: {d.source}: {d.detail}",
-        "",
-        "sources, strongest first:",
     ]
+    if decision.local_by is not None:
+        lines.append(f"{LOCAL_LINE} ({decision.local_by.source}: {decision.local_by.detail})")
+    if len(decision.purposes) > 1 or decision.local_by is not None:
+        lines += ["", "purposes:"]
+        pw = max(len(pd.purpose) for pd in decision.purposes)
+        for pd in decision.purposes:
+            by = pd.decided_by
+            lines.append(
+                f"  {pd.purpose:<{pw}}  {purpose_state(pd.enabled, pd.local):<8}  "
+                f"{by.source}: {by.detail}"
+            )
+    lines += ["", "sources, strongest first:"]
     width = max(len(v.source) for v in decision.trace)
     for v in decision.trace:
         vote = v.vote or "-"
@@ -81,9 +115,18 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     return lines
 
 
-def why_off(spec: AppSpec, decision: Decision) -> str:
-    """Why telemetry is off, and what would change it, in one line."""
+def sends(spec: AppSpec, decision: Decision, event: str) -> bool:
+    """Would a hit of `event` be sent now? Decided by the purpose the event serves."""
+    chosen = decision.for_purpose(spec.event_purpose(spec.event(event)))
+    return decision.enabled if chosen is None else chosen.enabled
+
+
+def why_off(spec: AppSpec, decision: Decision, purpose: str | None = None) -> str:
+    """Why telemetry (or one purpose of it) is off, and what would change it, in one line."""
     d = decision.decided_by
+    chosen = decision.for_purpose(purpose) if purpose is not None else None
+    if chosen is not None:
+        d = chosen.decided_by
     hint = {
         "policy": "an administrator's policy locks it off",
         "flag": f"{FLAG} applies to this run only",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from consent.core.names import MANAGED_KEYS, TABLE
-from consent.core.records import consent_record
+from consent.core.records import ConsentRecord, consent_record
 from consent.core.value import Record
 from consent.errors import ConfigError
 from consent.store.clock import utc_compact
@@ -27,7 +28,12 @@ class WriteResult(Record):
     backup: Path | None  # where an unreadable or invalid earlier file was kept
 
 
-def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
+# The keys to set, or a function of what the file records now that returns them: it runs under
+# the file's lock, so that two concurrent changes of single purposes both count.
+Values = dict[str, Any] | Callable[[ConsentRecord], dict[str, Any]]
+
+
+def update_telemetry(path: Path, values: Values) -> WriteResult:
     """Set keys of the `[telemetry]` table in `path` (a None value removes the key)."""
     target = Path(os.path.realpath(path))  # write through a symlink, keep the link
     try:
@@ -61,10 +67,16 @@ def update_telemetry(path: Path, values: dict[str, Any]) -> WriteResult:
         return _update_locked(path, target, values)
 
 
-def _update_locked(shown: Path, target: Path, values: dict[str, Any]) -> WriteResult:
+def _update_locked(shown: Path, target: Path, values: Values) -> WriteResult:
     import tomlkit
 
     doc, mode, backup = _load_for_edit(shown, target)
+    if callable(values):
+        try:
+            current = consent_record(doc.unwrap())
+        except ValueError:
+            current = ConsentRecord()  # a file with bad keys records no usable choice
+        values = values(current)
     table = doc.get(TABLE)
     if table is None:
         table = tomlkit.table()

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 # The shape of a record; bump when a key changes meaning.
-SCHEMA = "consent-receipt/1 (ISO/IEC TS 27560:2023 shaped)"
+# 2: one `purposes` entry per purpose (name, description, fields, events, changed) and
+# `purposes_changed`.
+SCHEMA = "consent-receipt/2 (ISO/IEC TS 27560:2023 shaped)"
 
 # How a change was expressed -> (27560 consent status, the toolkit's state after it).
 ACTIONS = {
@@ -40,6 +42,7 @@ ACTIONS = {
     "refused": "disabled",  # no to the question
     "withdrawn": "disabled",  # disable
     "notified": "notice shown",  # opt-out: the first-run notice was shown
+    "local": "local only",  # `telemetry local`: hits are kept on this machine, never sent
 }
 
 
@@ -48,9 +51,17 @@ def sha256_hex(data: bytes) -> str:
 
 
 def build(
-    spec: AppSpec, *, action: str, method: str, expressed: str, previous: str | None
+    spec: AppSpec,
+    *,
+    action: str,
+    method: str,
+    expressed: str,
+    previous: str | None,
+    changed: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """One receipt, with its own hash; `previous` is the hash of the previous line (or None)."""
+    """One receipt, with its own hash; `previous` is the hash of the previous line (or None).
+    `changed`: the purposes this change applies to (None: every purpose)."""
+    names = spec.purpose_names if changed is None else changed
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "receipt_id": str(uuid.uuid4()),
@@ -66,11 +77,15 @@ def build(
         "legal_basis": spec.legal_basis,
         "purposes": [
             {
-                "purpose": spec.purpose,
-                "fields": [f.wire for f in spec.fields],
-                "events": [e.name for e in spec.events],
+                "purpose": p.description,
+                "name": p.name,
+                "fields": list(spec.purpose_fields(p.name)),
+                "events": [e.name for e in spec.purpose_events(p.name)],
+                "changed": p.name in names,  # whether this change applies to the purpose
             }
+            for p in spec.all_purposes
         ],
+        "purposes_changed": list(names),
         "recipients": spec.recipients,
         "retention": spec.retention,
         "mode": spec.mode,
@@ -84,7 +99,15 @@ def build(
     return record
 
 
-def append(spec: AppSpec, path: str, *, action: str, method: str, expressed: str) -> dict[str, Any]:
+def append(
+    spec: AppSpec,
+    path: str,
+    *,
+    action: str,
+    method: str,
+    expressed: str,
+    changed: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
     """Append one receipt to the chain in `path`; raises OSError or ConsentError if it cannot."""
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -96,7 +119,12 @@ def append(spec: AppSpec, path: str, *, action: str, method: str, expressed: str
             last, ends_cleanly = _last_line(fd)
             previous = sha256_hex(last) if last is not None else None
             record = build(
-                spec, action=action, method=method, expressed=expressed, previous=previous
+                spec,
+                action=action,
+                method=method,
+                expressed=expressed,
+                previous=previous,
+                changed=changed,
             )
             line = dumps(record).encode("ascii") + b"\n"
             # A line cut by a crash stays where it is (verify names it); the new one starts afresh.

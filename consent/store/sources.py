@@ -11,7 +11,7 @@ import os
 
 from consent.core.envgrammar import EnvReading, read_env
 from consent.core.names import DO_NOT_TRACK
-from consent.core.records import consent_record, policy_locks
+from consent.core.records import consent_record, policy_locks, policy_terms
 from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.core.spec import AppSpec
 from consent.store.paths import Locations, locations
@@ -27,12 +27,18 @@ def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ..
     return (read_env(spec.disable_env, env), read_env(DO_NOT_TRACK, env))
 
 
-def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
+def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[PolicyReading, ...]:
+    """Every admin policy file; `purposes` (the app's) checks the names a policy locks."""
     out = []
     for path in locs.policy_paths:
         read = read_toml(path)
         locks, problem = policy_locks(read.doc) if read.state == "ok" else (False, read.problem)
-        out.append(PolicyReading(path, read.state, locks, problem))
+        locked: tuple[str, ...] = ()
+        local = False
+        if read.state == "ok" and not locks:
+            locked, local, problem = policy_terms(read.doc, purposes)
+            locks = bool(problem)  # a policy whose intent cannot be read locks (fail closed)
+        out.append(PolicyReading(path, read.state, locks, problem, locked, local))
     return tuple(out)
 
 
@@ -57,14 +63,23 @@ def gather(
 ) -> Inputs:
     environ = os.environ if environ is None else environ
     envs = read_envs(spec, environ)
+    purposes = spec.purpose_names
     if not full and (flag or any(e.disables for e in envs)):
         # The fast path stops here; the notice version is not even computed.
-        return Inputs(spec.name, spec.mode, "", flag, envs, None, None, spec.commands)
+        return Inputs(spec.name, spec.mode, "", flag, envs, None, None, spec.commands, purposes)
     locs = locations(spec) if locs is None else locs
-    policies = read_policies(locs)
+    policies = read_policies(locs, purposes)
     if not full and any(p.locks or p.state == "error" for p in policies):
         return Inputs(
-            spec.name, spec.mode, spec.notice_version, flag, envs, policies, None, spec.commands
+            spec.name,
+            spec.mode,
+            spec.notice_version,
+            flag,
+            envs,
+            policies,
+            None,
+            spec.commands,
+            purposes,
         )
     return Inputs(
         spec.name,
@@ -75,6 +90,7 @@ def gather(
         policies,
         read_config(locs),
         spec.commands,
+        purposes,
     )
 
 

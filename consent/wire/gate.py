@@ -33,9 +33,10 @@ if TYPE_CHECKING:
     from consent.core.rules import Decision
     from consent.errors import HitError
     from consent.wire.hits import Value
+    from consent.wire.http import Endpoint
     from consent.wire.job import Job
 
-    Outcome = Literal["disabled", "handed", "printed", "refused", "error"]
+    Outcome = Literal["disabled", "handed", "printed", "refused", "error", "local"]
 else:
     Outcome = str  # typing is not imported at run time (see consent/core/value.py)
 
@@ -111,7 +112,12 @@ def submit(
             from consent.store.sources import resolve
 
             decision = resolve(spec, environ=environ, full=False)
-        if not decision.enabled:
+        # Decided per event, by the purpose it serves.
+        purpose = spec.event_purpose(spec.event(event))
+        chosen = decision.for_purpose(purpose)
+        local = chosen is not None and chosen.local
+        sends = decision.enabled if chosen is None else chosen.enabled
+        if not sends and not local:
             if _debug(spec, environ) or environ.get(STRICT_ENV):
                 # Only here is a disabled run's event checked: an author sees misuse at once.
                 from consent.wire.hits import build_hit
@@ -124,9 +130,18 @@ def submit(
                     values=values,
                     recorded_by=recorded_by,
                 )
+            if chosen is not None and decision.enabled:
+                return Submission("disabled", f"purpose {purpose!r}: {chosen.decided_by.detail}")
             return Submission("disabled", decision.decided_by.detail)
         return _send(
-            spec, event, command=command, values=values, environ=environ, recorded_by=recorded_by
+            spec,
+            event,
+            command=command,
+            values=values,
+            environ=environ,
+            recorded_by=recorded_by,
+            local=local,
+            purpose=purpose,
         )
     except HitError as exc:
         _refused(spec, exc, environ)  # raises in strict mode
@@ -167,7 +182,11 @@ def _send(
     values: Mapping[str, Value] | None,
     environ: Mapping[str, str],
     recorded_by: str | None,
+    local: bool = False,
+    purpose: str = "",
 ) -> Submission:
+    """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
+    sent and keep it in the local log (no id, no sender, no socket)."""
     from consent.errors import EndpointError
     from consent.store.clock import utc_stamp
     from consent.store.log import append
@@ -180,6 +199,7 @@ def _send(
         "id": new_uuid4().replace("-", ""),
         "time": utc_stamp(),
         "event": event,
+        **({"purpose": purpose} if purpose else {}),
     }
     try:
         endpoint = endpoint_for(spec, environ)
@@ -187,6 +207,17 @@ def _send(
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
         return Submission("refused", str(exc))
+    if local:
+        return _keep_local(
+            spec,
+            event,
+            command=command,
+            values=values,
+            endpoint=endpoint,
+            record=record,
+            log=locs.log_path,
+            recorded_by=recorded_by,
+        )
     debug = _debug(spec, environ)
     # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
@@ -229,6 +260,41 @@ def _send(
         )
     )
     return Submission("handed", request.url)
+
+
+def _keep_local(
+    spec: AppSpec,
+    event: str,
+    *,
+    command: str | None,
+    values: Mapping[str, Value] | None,
+    endpoint: Endpoint,
+    record: dict[str, object],
+    log: str,
+    recorded_by: str | None,
+) -> Submission:
+    """Local mode: the request the sender would get, with LOCAL_ID for the pseudonymous id,
+    appended to the local log marked as kept local. Nothing else happens: no keyring, no child."""
+    from consent.core.names import KEPT_LOCAL, LOCAL_ID
+    from consent.store.log import append
+    from consent.wire.hits import build_hit
+    from consent.wire.http import encode
+
+    hit = build_hit(
+        spec, event, client_id=LOCAL_ID, command=command, values=values, recorded_by=recorded_by
+    )
+    request = encode(spec, hit, endpoint)
+    record.update(
+        url=request.url,
+        hit=dict(hit.pairs),
+        payload=request.body.decode("utf-8", "replace"),
+        request=request.raw().decode("utf-8", "replace"),
+        local=True,
+        outcome=KEPT_LOCAL,
+    )
+    if not append(log, record):
+        return Submission("error", f"cannot write the log {log}; the hit was dropped")
+    return Submission("local", request.url)
 
 
 def new_uuid4() -> str:
