@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from consent.core.rules import Decision
-    from consent.errors import HitError
+    from consent.errors import HitError, SpecError
     from consent.wire.hits import Value
     from consent.wire.http import Endpoint
     from consent.wire.job import Job
@@ -112,8 +112,11 @@ def submit(
             from consent.store.sources import resolve
 
             decision = resolve(spec, environ=environ, full=False)
-        # Decided per event, by the purpose it serves.
-        purpose = spec.event_purpose(spec.event(event))
+        # Decided per event, by the purpose it serves. An undeclared event is a refusal.
+        try:
+            purpose = spec.event_purpose(spec.event(event))
+        except SpecError as exc:
+            raise HitError(exc.message, event=event) from None
         chosen = decision.for_purpose(purpose)
         local = chosen is not None and chosen.local
         sends = decision.enabled if chosen is None else chosen.enabled

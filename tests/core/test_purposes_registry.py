@@ -8,7 +8,8 @@ from test_spec import opt_in_spec
 
 from consent.core.spec import IMPLICIT_PURPOSE, Event, Purpose, canonical_registry
 from consent.errors import SpecError
-from consent.notice.document import facts, first_run_text, markdown, question_text
+from consent.notice.document import facts, markdown
+from consent.notice.prompts import first_run_text, question_text
 from lumogon import SPEC
 
 
