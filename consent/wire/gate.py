@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from consent.core.rules import Decision
-    from consent.errors import HitError, SpecError
+    from consent.errors import HitError
     from consent.wire.hits import Value
     from consent.wire.http import Endpoint
     from consent.wire.job import Job
@@ -104,7 +104,7 @@ def submit(
     `recorded_by` is the command path of the run recording the event (None: outside a
     command run; "": not checked).
     """
-    from consent.errors import HitError
+    from consent.errors import HitError, SpecError
 
     environ = os.environ if environ is None else environ
     try:
