@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from consent.cli.console import guarded, note, result
+from consent.cli.console import guarded, note, printable, result
 from consent.cli.instrument import flag_given
 from consent.core.spec import AppSpec
 from consent.notice.status import why_off
@@ -102,8 +102,10 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
             result(f"No hits have been handed to the sender (log: {locs.log_file}).")
             return
         for item in items:
-            what = item.get("event", "?")
+            # Every value comes from a file anyone may have written: escaped before it is shown.
+            what = printable(item.get("event", "?"))
             hit = item.get("hit") or {}
-            name = hit.get("cd") or hit.get("command") or ""
-            result(f"{item.get('time', '?')}  {what:<12} {name:<28} {item.get('outcome', '?')}")
-        note(f"log: {locs.log_file}")
+            name = printable(hit.get("cd") or hit.get("command") or "")
+            when, outcome = printable(item.get("time", "?")), printable(item.get("outcome", "?"))
+            result(f"{when}  {what:<12} {name:<28} {outcome}")
+        note(f"log: {printable(locs.log_file)}")

@@ -91,15 +91,22 @@ def _register_choices(app: typer.Typer, spec: AppSpec) -> None:
         from consent.store.choices import record_choice
 
         locs = locations(spec)
-        deleted, failed = identity.delete(spec, locs)
+        # The choice first: from this moment no sender may start sending. Then the id: the
+        # delete waits (bounded) for a sender still at work, so nothing leaves after this
+        # command returns and no id survives it.
+        refused: ConfigError | None = None
         try:
             rec = record_choice(
                 spec, locs, enabled=False, via=f"command: {app_name} telemetry disable"
             )
         except ConfigError as exc:
+            refused = exc
+        deleted, failed = identity.delete(spec, locs)
+        if refused is not None:
+            _report_deletion(deleted, failed)
             raise ConfigError(
-                f"{exc}",
-                path=exc.path,
+                f"{refused}",
+                path=refused.path,
                 hint=f"until then, set {spec.disable_env}=1 in your environment: it disables "
                 "telemetry whatever the config says",
             ) from None

@@ -7,7 +7,6 @@ cheap; tomlkit (for writing, keeping comments) is imported only to write.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 
 from consent.core.records import FileState
@@ -19,13 +18,29 @@ if TYPE_CHECKING:
 
     # Why a file could not be read: callers branch on this, never on the wording.
     Reason = Literal[
-        "", "unreadable", "directory", "special", "too_large", "not_utf8", "invalid", "too_deep"
+        "",
+        "unreadable",
+        "directory",
+        "special",
+        "too_large",
+        "too_complex",
+        "not_utf8",
+        "invalid",
+        "too_deep",
     ]
 else:
     Reason = str  # typing is not imported at run time (see consent/core/value.py)
 
-# Bigger than any config a person keeps; protects the host from a runaway file.
-MAX_BYTES = 4 * 1024 * 1024
+# Caps checked before any parser sees the text (docs/configuration.md, "Limits"). A file beyond
+# one of them fails closed with its reason. Each is far beyond any config a person keeps; under
+# them every parser's cost is linear in the size (docs/benchmarks.md, "Growth"). Without the key
+# caps, tomllib's cost grows with the square of a dotted key's parts: 40 KB took seconds.
+MAX_BYTES = 1024 * 1024  # the whole file
+MAX_KEYS = 10_000  # key/value lines and table headers
+MAX_KEY_LENGTH = 256  # characters of one key or table header, dots and quotes included
+MAX_KEY_PARTS = 16  # parts of one dotted key or header (`a.b.c` has 3)
+MAX_DEPTH = 16  # nesting of arrays and inline tables
+BOM = "\ufeff"
 
 
 class TomlReading(Record):
@@ -38,6 +53,19 @@ class TomlReading(Record):
     problem: str = ""  # for people: completes "<path> ...", e.g. "is a directory, not a file"
 
 
+class _Brackets:
+    """The bracket finder, compiled on first use (re costs an import the fast path avoids)."""
+
+    def findall(self, text: str) -> list[str]:
+        import re
+
+        found: list[str] = re.findall(r"[\[\]{}]", text)
+        return found
+
+
+_BRACKETS = _Brackets()
+
+
 class TomlError(ValueError):
     """TOML bytes that cannot be parsed; `reason` says which way."""
 
@@ -46,12 +74,52 @@ class TomlError(ValueError):
         self.reason = reason
 
 
-def parse_toml(data: bytes) -> dict[str, Any]:
-    """Parse TOML bytes; raises TomlError with a short reason."""
+def check_limits(text: str) -> None:
+    """Raise TomlError("too_complex") when `text` is beyond a cap; linear, and cheap.
+
+    Conservative: it looks at lines, not tokens, so a string that looks like a key counts as one.
+    """
+    if len(text) > MAX_BYTES:
+        raise TomlError("too_large", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    keys = 0
+    for raw in text.splitlines():
+        line = raw.lstrip(" \t")
+        if not line or line[0] == "#":
+            continue
+        if line[0] == "[":
+            key = line.lstrip("[").split("]", 1)[0]
+        elif "=" in line:
+            key = line.split("=", 1)[0]
+        else:
+            continue
+        keys += 1
+        if len(key) > MAX_KEY_LENGTH:
+            raise TomlError("too_complex", f"has a key longer than {MAX_KEY_LENGTH} characters")
+        if key.count(".") >= MAX_KEY_PARTS:
+            raise TomlError("too_complex", f"has a key of more than {MAX_KEY_PARTS} dotted parts")
+    if keys > MAX_KEYS:
+        raise TomlError("too_complex", f"has more than {MAX_KEYS} keys")
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for ch in _BRACKETS.findall(text):
+            depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
+            if depth > MAX_DEPTH:
+                raise TomlError("too_complex", f"nests arrays or tables deeper than {MAX_DEPTH}")
+
+
+def decode(data: bytes) -> str:
+    """The text of TOML bytes, a UTF-8 byte order mark dropped; raises TomlError."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TomlError("not_utf8", f"not UTF-8 text (byte {exc.start})") from None
+    return text[1:] if text.startswith(BOM) else text
+
+
+def parse_toml(data: bytes) -> dict[str, Any]:
+    """Parse TOML bytes within the caps; raises TomlError with a short reason."""
+    text = decode(data)
+    check_limits(text)
     from consent.store.tomlfast import parse_simple
 
     simple = parse_simple(text)
@@ -81,29 +149,23 @@ def read_toml(path: str | os.PathLike[str]) -> TomlReading:
     def error(reason: Reason, problem: str) -> TomlReading:
         return TomlReading(name, "error", {}, reason, problem)
 
+    from consent.store.safeopen import NotRegularFile, read_regular
+
     try:
-        st = os.stat(path)
+        data = read_regular(path, MAX_BYTES)
     except FileNotFoundError:
         return TomlReading(name, "missing", {})
-    except OSError as exc:
-        return error("unreadable", f"cannot be read ({exc.strerror or exc})")
-    if stat.S_ISDIR(st.st_mode):
-        return error("directory", "is a directory, not a file")
-    if not stat.S_ISREG(st.st_mode):
-        # A FIFO or device would block or stream forever; never open one.
+    except NotRegularFile as exc:
+        # A FIFO or device would block or stream forever; it is never read.
+        if exc.strerror == "is a directory":
+            return error("directory", "is a directory, not a file")
         return error("special", "is not a regular file")
-    too_large = f"is larger than {MAX_BYTES // (1024 * 1024)} MiB"
-    if st.st_size > MAX_BYTES:
-        return error("too_large", too_large)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        return TomlReading(name, "missing", {})
+    except IsADirectoryError:
+        return error("directory", "is a directory, not a file")
     except OSError as exc:
         return error("unreadable", f"cannot be read ({exc.strerror or exc})")
     if len(data) > MAX_BYTES:
-        return error("too_large", too_large)
+        return error("too_large", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
         return TomlReading(name, "ok", parse_toml(data))
     except TomlError as exc:
