@@ -42,6 +42,7 @@ from faults import (
     sender_marker,
     sender_pids,
     start,
+    wait_for_sender,
 )
 
 from consent.testing.collector import refused_url
@@ -335,6 +336,7 @@ def id_left_and_said(ctx: Ctx, obs: Observed) -> list[str]:
 
 
 def id_file_private(ctx: Ctx, obs: Observed) -> list[str]:
+    wait_for_sender(ctx.iso, sender_marker(ctx))  # the sender creates the id
     path = ctx.iso.locs.id_file
     if not path.exists():
         return ["identity: the id was not kept in the fallback file"]

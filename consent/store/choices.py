@@ -30,8 +30,13 @@ def policy_lock(locs: Locations) -> PolicyReading | None:
     return None
 
 
-def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) -> Recorded:
-    """Store an explicit enable or disable. Enabling under an admin lock is refused."""
+def record_choice(
+    spec: AppSpec, locs: Locations, *, enabled: bool, via: str, timeout: float | None = None
+) -> Recorded:
+    """Store an explicit enable or disable. Enabling under an admin lock is refused.
+
+    `timeout` bounds the wait for the config's lock (a host command's run passes milliseconds).
+    """
     if enabled:
         lock = policy_lock(locs)
         if lock is not None:
@@ -46,14 +51,19 @@ def record_choice(spec: AppSpec, locs: Locations, *, enabled: bool, via: str) ->
     write = update_telemetry(
         locs.config_file,
         {"enabled": enabled, "notice_version": version, "decided_at": at, "decided_via": via},
+        timeout=timeout,
     )
     return Recorded(write, version, at)
 
 
-def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
+def record_notice_shown(
+    spec: AppSpec, locs: Locations, *, timeout: float | None = None
+) -> Recorded:
     at = utc_stamp()
     version = spec.notice_version
     write = update_telemetry(
-        locs.config_file, {"notice_shown_version": version, "notice_shown_at": at}
+        locs.config_file,
+        {"notice_shown_version": version, "notice_shown_at": at},
+        timeout=timeout,
     )
     return Recorded(write, version, at)

@@ -20,6 +20,9 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
+LINK = "is a symbolic link, not a regular file"
+
+
 class NotRegularFile(OSError):
     """Something other than a regular file (a FIFO, socket, device, directory or symlink)."""
 
@@ -41,7 +44,7 @@ def open_regular(
         fd = os.open(path, flags | extra, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow:
-            raise NotRegularFile(exc.errno, "is a symbolic link, not a regular file") from None
+            raise NotRegularFile(exc.errno, LINK) from None
         if exc.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
             raise NotRegularFile(exc.errno, "is not a regular file") from None
         raise

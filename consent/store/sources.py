@@ -59,7 +59,9 @@ def recheck(
 def read_policies(locs: Locations) -> tuple[PolicyReading, ...]:
     out = []
     for path in locs.policy_paths:
-        read = read_toml(path)
+        # A policy is read only where it is: a link there (dangling or not) is a lock, not a
+        # pointer to follow. Any form at the path other than a clean file fails closed.
+        read = read_toml(path, follow=False)
         locks, problem = policy_locks(read.doc) if read.state == "ok" else (False, read.problem)
         out.append(PolicyReading(path, read.state, locks, problem))
     return tuple(out)

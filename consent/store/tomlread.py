@@ -36,7 +36,9 @@ else:
 # them every parser's cost is linear in the size (docs/benchmarks.md, "Growth"). Without the key
 # caps, tomllib's cost grows with the square of a dotted key's parts: 40 KB took seconds.
 MAX_BYTES = 1024 * 1024  # the whole file
-MAX_KEYS = 10_000  # key/value lines and table headers
+MAX_KEYS = 4096  # `=` signs: every key/value pair, inline tables included (strings count too)
+MAX_TABLES = 512  # table and array-of-tables headers
+MAX_ITEMS = 16384  # `,` signs: array items and inline-table pairs (strings count too)
 MAX_KEY_LENGTH = 256  # characters of one key or table header, dots and quotes included
 MAX_KEY_PARTS = 16  # parts of one dotted key or header (`a.b.c` has 3)
 MAX_DEPTH = 16  # nesting of arrays and inline tables
@@ -81,24 +83,28 @@ def check_limits(text: str) -> None:
     """
     if len(text) > MAX_BYTES:
         raise TomlError("too_large", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    keys = 0
+    if text.count("=") > MAX_KEYS:
+        raise TomlError("too_complex", f"has more than {MAX_KEYS} keys")
+    if text.count(",") > MAX_ITEMS:
+        raise TomlError("too_complex", f"has more than {MAX_ITEMS} array or table items")
+    tables = 0
     for raw in text.splitlines():
         line = raw.lstrip(" \t")
         if not line or line[0] == "#":
             continue
         if line[0] == "[":
             key = line.lstrip("[").split("]", 1)[0]
+            tables += 1
         elif "=" in line:
             key = line.split("=", 1)[0]
         else:
             continue
-        keys += 1
         if len(key) > MAX_KEY_LENGTH:
             raise TomlError("too_complex", f"has a key longer than {MAX_KEY_LENGTH} characters")
         if key.count(".") >= MAX_KEY_PARTS:
             raise TomlError("too_complex", f"has a key of more than {MAX_KEY_PARTS} dotted parts")
-    if keys > MAX_KEYS:
-        raise TomlError("too_complex", f"has more than {MAX_KEYS} keys")
+    if tables > MAX_TABLES:
+        raise TomlError("too_complex", f"has more than {MAX_TABLES} table headers")
     if text.count("[") + text.count("{") > MAX_DEPTH:
         depth = 0
         for ch in _BRACKETS.findall(text):
@@ -142,27 +148,38 @@ def parse_toml(data: bytes) -> dict[str, Any]:
     return parsed
 
 
-def read_toml(path: str | os.PathLike[str]) -> TomlReading:
-    """Read a TOML file. Never raises, never writes, never opens anything but a regular file."""
+def _link_problem(name: str) -> str:
+    target = "dangling " if not os.path.exists(name) else ""
+    return f"is a {target}symbolic link, not a regular file"
+
+
+def read_toml(path: str | os.PathLike[str], *, follow: bool = True) -> TomlReading:
+    """Read a TOML file. Never raises, never writes, never opens anything but a regular file
+    (nor blocks on one: see consent/store/safeopen.py). With `follow=False` a symlink at `path`,
+    dangling or not, is an error ("special"), never read through."""
     name = os.fspath(path)
 
     def error(reason: Reason, problem: str) -> TomlReading:
         return TomlReading(name, "error", {}, reason, problem)
 
-    from consent.store.safeopen import NotRegularFile, read_regular
+    from consent.store.safeopen import LINK, NotRegularFile, read_regular
 
     try:
-        data = read_regular(path, MAX_BYTES)
+        data = read_regular(path, MAX_BYTES, follow=follow)
     except FileNotFoundError:
         return TomlReading(name, "missing", {})
     except NotRegularFile as exc:
         # A FIFO or device would block or stream forever; it is never read.
         if exc.strerror == "is a directory":
             return error("directory", "is a directory, not a file")
+        if exc.strerror == LINK:
+            return error("special", _link_problem(name))
         return error("special", "is not a regular file")
     except IsADirectoryError:
         return error("directory", "is a directory, not a file")
     except OSError as exc:
+        if not follow and os.path.islink(name):
+            return error("special", _link_problem(name))
         return error("unreadable", f"cannot be read ({exc.strerror or exc})")
     if len(data) > MAX_BYTES:
         return error("too_large", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
