@@ -65,18 +65,16 @@ def _open_lock(lock_path: Path) -> int:
     try:
         existed = os.path.lexists(lock_path)
         fd = open_regular(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    except NotRegularFile as exc:
-        raise ConfigError(
-            f"the lock file {lock_path} {exc.strerror}",
-            path=lock_path,
-            hint="remove what is at that path; nothing was changed",
-        ) from None
-    except PermissionError:
+    except (NotRegularFile, PermissionError):
         if sys.platform == "win32":
             raise ConfigError(
-                f"cannot open the lock file {lock_path}", path=lock_path, hint="check its owner"
+                f"cannot open the lock file {lock_path}",
+                path=lock_path,
+                hint="check what is at that path and its owner",
             ) from None
-        try:  # someone else's lock file: lock the directory instead
+        # Someone else's lock file, or a FIFO or link in its place (never opened through): lock
+        # the directory instead. Every process that meets the same path does the same.
+        try:
             return os.open(parent, os.O_RDONLY | _CLOEXEC)
         except OSError as exc:
             raise ConfigError(

@@ -19,7 +19,7 @@ from consent.core.spec import AppSpec
 from consent.core.value import Record
 from consent.store.fileio import atomic_write, locked, make_dirs
 from consent.store.paths import Locations
-from consent.store.safeopen import read_regular
+from consent.store.safeopen import NotRegularFile, read_regular
 
 Where = Literal["keyring", "file", "none"]
 
@@ -150,6 +150,7 @@ def load_or_create_locked(service: str, id_file: Path) -> StoredId:
     existing = load_at(service, id_file)
     if existing.value is not None:
         return existing
+    _refuse_special(id_file)
     value = str(uuid.uuid4())
     backend = _keyring()
     if backend is not None:
@@ -168,6 +169,19 @@ def load_or_create_locked(service: str, id_file: Path) -> StoredId:
                 bounded(backend.delete_password, service, KEYRING_USER)
     atomic_write(id_file, (value + "\n").encode("ascii"), 0o600)
     return StoredId(value, "file", f"in the file {id_file}")
+
+
+def _refuse_special(id_file: Path) -> None:
+    """Something other than a regular file at the id's path (a FIFO, a link) is never replaced:
+    a person or another program put it there. No id, so nothing is sent."""
+    import stat
+
+    try:
+        st = os.lstat(id_file)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(0, f"{id_file} is not a regular file; no id is stored there")
 
 
 def delete(

@@ -46,10 +46,13 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
     try:
         directory = os.path.dirname(name)
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = open_regular(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_regular(name, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            written = os.write(fd, line)
             size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line  # a line cut by a crash stays cut; this one starts afresh
+            written = os.write(fd, line)
+            size += written
         finally:
             os.close(fd)
         if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -83,12 +86,20 @@ def _lock_path(directory: str, base: str) -> Path:
 
 
 def _read(path: str) -> bytes:
-    from consent.store.safeopen import read_regular
+    """The last LOG_MAX_BYTES of a log file (its newest lines), or nothing."""
+    from consent.store.safeopen import open_regular
 
     try:
-        return read_regular(path, LOG_MAX_BYTES, follow=False)[:LOG_MAX_BYTES]
+        fd = open_regular(path, os.O_RDONLY, follow=False)
     except OSError:
         return b""
+    try:
+        size = os.fstat(fd).st_size
+        return os.pread(fd, LOG_MAX_BYTES, max(size - LOG_MAX_BYTES, 0))
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -84,9 +84,12 @@ def check_limits(text: str) -> None:
     if len(text) > MAX_BYTES:
         raise TomlError("too_large", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     if text.count("=") > MAX_KEYS:
-        raise TomlError("too_complex", f"has more than {MAX_KEYS} keys")
+        raise TomlError("too_complex", f"too complex to read safely (more than {MAX_KEYS} keys)")
     if text.count(",") > MAX_ITEMS:
-        raise TomlError("too_complex", f"has more than {MAX_ITEMS} array or table items")
+        raise TomlError(
+            "too_complex",
+            f"too complex to read safely (more than {MAX_ITEMS} array or table items)",
+        )
     tables = 0
     for raw in text.splitlines():
         line = raw.lstrip(" \t")
@@ -99,18 +102,29 @@ def check_limits(text: str) -> None:
             key = line.split("=", 1)[0]
         else:
             continue
-        if len(key) > MAX_KEY_LENGTH:
-            raise TomlError("too_complex", f"has a key longer than {MAX_KEY_LENGTH} characters")
         if key.count(".") >= MAX_KEY_PARTS:
-            raise TomlError("too_complex", f"has a key of more than {MAX_KEY_PARTS} dotted parts")
+            raise TomlError(
+                "too_complex",
+                f"too complex to read safely (a key of more than {MAX_KEY_PARTS} dotted parts)",
+            )
+        if len(key) > MAX_KEY_LENGTH:
+            raise TomlError(
+                "too_complex",
+                f"too complex to read safely (a key longer than {MAX_KEY_LENGTH} characters)",
+            )
     if tables > MAX_TABLES:
-        raise TomlError("too_complex", f"has more than {MAX_TABLES} table headers")
+        raise TomlError(
+            "too_complex", f"too complex to read safely (more than {MAX_TABLES} table headers)"
+        )
     if text.count("[") + text.count("{") > MAX_DEPTH:
         depth = 0
         for ch in _BRACKETS.findall(text):
             depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
             if depth > MAX_DEPTH:
-                raise TomlError("too_complex", f"nests arrays or tables deeper than {MAX_DEPTH}")
+                raise TomlError(
+                    "too_complex",
+                    f"too complex to read safely (arrays or tables nested deeper than {MAX_DEPTH})",
+                )
 
 
 def decode(data: bytes) -> str:
