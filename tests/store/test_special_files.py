@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,15 @@ KINDS: dict[str, Make] = {
     "hardlink": hardlink,
 }
 OTHER = b"someone else's file\n"
+
+
+@pytest.fixture(autouse=True)
+def _keyring_restored() -> Iterator[None]:
+    """Torn down after monkeypatch (set up before it): keyring re-reads the restored env."""
+    yield
+    import keyring.core
+
+    keyring.core.init_backend()
 
 
 @pytest.fixture(params=sorted(KINDS))
