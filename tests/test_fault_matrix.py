@@ -130,7 +130,7 @@ def config_symlink_loop(ctx: Ctx) -> None:
 
 def config_huge(ctx: Ctx) -> None:
     padding = b"# " + b"x" * 1000 + b"\n"
-    ctx.write_config(hand_written(True) + padding * 5000)  # 5 MB: above the 4 MiB cap
+    ctx.write_config(hand_written(True) + padding * 5000)  # 5 MB: above the 1 MiB cap
 
 
 def config_dir_under_a_file(ctx: Ctx) -> None:
@@ -729,8 +729,8 @@ CONFIG = [
         "error", enable_rc=1, disable_rc=1,
     ),
     Case(
-        "config-huge", "config", "5 MB file (cap 4 MiB)", config_huge, False, "error",
-        why="over the 4 MiB cap it is not even read; the writes move it aside",
+        "config-huge", "config", "5 MB file (cap 1 MiB)", config_huge, False, "error",
+        why="over the 1 MiB cap it is not even read; the writes move it aside",
     ),
     Case(
         "config-dir-under-file", "config", "config dir path runs through a regular file",
