@@ -31,11 +31,15 @@ GROUPS = {
     "keyring": "Keyring",
     "network": "Network (loopback only)",
     "process": "Process and system",
+    "special files": "Special files at every path (FIFOs, links, directories)",
+    "pathological input": "Pathological input (parse cost)",
+    "log": "The local log",
+    "hand-edited": "Files people edit by hand",
 }
 COUNTS = (
     ("leaks", "hits or connections leaked"),
     ("data_lost", "data lost"),
-    ("host_failures", "host command failures"),
+    ("host_failures", "host command failures or hangs"),
     ("message_failures", "telemetry commands without a clear message"),
     ("mismatches", "observed ≠ expected"),
     ("check_failures", "case-specific checks failed"),
