@@ -45,7 +45,15 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
     name = os.fspath(path)
     try:
         directory = os.path.dirname(name)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        if root and not os.path.isdir(directory):
+            from pathlib import Path
+
+            from consent.store.fileio import make_dirs
+
+            make_dirs(Path(directory), 0o700)  # owned like their parents (`sudo` keeps $HOME)
+        else:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = open_regular(name, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -55,7 +63,7 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
             size += written
         finally:
             os.close(fd)
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if root:
             match_owner(name, os.stat(directory))
     except OSError:
         return False

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,10 +90,26 @@ def test_root_writes_keep_the_users_ownership_and_the_user_can_disable(
     made = owners(home)
     assert made, "enable wrote nothing"
     assert {k: v for k, v in made.items() if v != (USER, USER)} == {}
+    with Collector() as collector:  # `sudo lumogon version`: the id, the log, their dirs
+        env = {**user_home, SPEC.endpoint_env: collector.url}
+        host = lumogon(env, "version")
+        assert host.returncode == 0, host.stderr
+        assert len(collector.wait_for(1, timeout=30)) == 1
+        log = home / ".local" / "state" / "lumogon" / "telemetry-log.jsonl"
+        wait_for_outcome(log)
+    assert {k: v for k, v in owners(home).items() if v != (USER, USER)} == {}
     disabled = lumogon(user_home, "telemetry", "disable", prefix=tuple(AS_USER))
     assert disabled.returncode == 0, disabled.stderr
     assert b"enabled = false" in (home / ".config" / "lumogon" / "config.toml").read_bytes()
+    assert not (home / ".local" / "share" / "lumogon" / "client-id").exists()
     assert {k: v for k, v in owners(home).items() if v != (USER, USER)} == {}
+
+
+def wait_for_outcome(log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not all("outcome_at" in e for e in entries(log)) or not entries(log):
+        assert time.monotonic() < deadline, "the sender never logged its outcome"
+        time.sleep(0.02)
 
 
 def test_a_root_owned_lock_file_does_not_stop_the_users_disable(user_home: dict[str, str]) -> None:
