@@ -35,8 +35,13 @@ COPY = ("consent", "lumogon", "tests", "pyproject.toml")
 
 # The modules the issue names, each with the tests that should notice a change in it.
 MODULES: dict[str, list[str]] = {
-    "consent/core/rules.py": ["tests/test_decide.py", "tests/core/test_mutation_kills.py"],
+    "consent/core/rules.py": [
+        "tests/core/test_decision_golden.py",
+        "tests/test_decide.py",
+        "tests/core/test_mutation_kills.py",
+    ],
     "consent/core/envgrammar.py": [
+        "tests/core/test_decision_golden.py",
         "tests/test_env_grammar.py",
         "tests/test_decide.py",
         "tests/core/test_mutation_kills.py",
