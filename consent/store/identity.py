@@ -127,16 +127,16 @@ def load_at(service: str, id_file: Path) -> StoredId:
     return StoredId(None, "none", "none stored (one is created only when a hit is sent)")
 
 
-def load_or_create(spec: AppSpec, locs: Locations) -> StoredId:
-    return load_or_create_at(spec.keyring_service, locs.id_file)
+def load_or_create(spec: AppSpec, locs: Locations, *, timeout: float = 5.0) -> StoredId:
+    return load_or_create_at(spec.keyring_service, locs.id_file, timeout=timeout)
 
 
-def load_or_create_at(service: str, id_file: Path) -> StoredId:
+def load_or_create_at(service: str, id_file: Path, *, timeout: float = 5.0) -> StoredId:
     """The id, created if there is none. The detached sender calls this, not the host:
     loading a keyring backend costs the host ~0.2 s (on Linux it probes for macOS
     libraries by spawning compilers). Serialised, so concurrent senders agree on one id."""
     make_dirs(id_file.parent, 0o700)
-    with locked(id_lock(id_file), timeout=5.0):
+    with locked(id_lock(id_file), timeout=timeout):
         return load_or_create_locked(service, id_file)
 
 
