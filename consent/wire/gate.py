@@ -127,8 +127,8 @@ def _send(
         from consent.store.fileio import HOST_LOCK_TIMEOUT
 
         # The host never waits on a lock: a sender holding the id's lock means no id here.
-        client_id = identity.load_or_create(spec, locs, timeout=HOST_LOCK_TIMEOUT).value
-        client_id = client_id or placeholder
+        stored = identity.load_or_create(spec, locs, timeout=HOST_LOCK_TIMEOUT)
+        client_id = stored.value or placeholder
     hit = build_hit(spec, event, client_id=client_id, command=command, values=values)
     request = encode(spec, hit, endpoint)
     shown = {k: (ID_IN_LOG if v == placeholder else v) for k, v in hit.pairs}
