@@ -216,3 +216,78 @@ def test_config_writes_keep_or_set_the_mode(
     assert stat.S_IMODE(path.stat().st_mode) == mode
     assert result.backup is None
     assert b"enabled = false" in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI",
+        "TRAVIS", "JENKINS_URL", "TEAMCITY_VERSION", "TF_BUILD", "BITBUCKET_BUILD_NUMBER",
+        "CODEBUILD_BUILD_ID", "DRONE", "APPVEYOR", "BUILD_NUMBER",
+    ],
+)  # fmt: skip
+def test_every_documented_ci_marker_is_read(name: str) -> None:
+    from consent.core.envgrammar import ci_marker
+
+    assert ci_marker({name: "1"}) == name
+    assert ci_marker({name: "maybe"}) == name  # not a false word: counts
+    assert ci_marker({name: "false"}) is None
+    assert ci_marker({}) is None
+
+
+def test_shown_quotes_escapes_and_cuts() -> None:
+    from consent.core.envgrammar import shown
+
+    assert shown(None) == "(unset)"
+    assert shown("1") == "'1'"
+    assert shown("a\x1b") == "'a\\x1b'"
+    exact = "x" * 58  # repr adds two quotes: 60 characters, the limit, kept whole
+    assert shown(exact) == repr(exact)
+    assert shown(exact + "y") == "'" + "x" * 54 + "…' (cut)"
+    assert len(shown("z" * 1000)) == 55 + len("…' (cut)")
+
+
+@pytest.mark.parametrize(
+    ("reading", "disables"),
+    [("unset", False), ("false", False), ("true", True), ("unknown", True)],
+)
+def test_which_readings_disable(reading: str, disables: bool) -> None:
+    from consent.core.envgrammar import EnvReading
+
+    assert EnvReading("X", "v", reading).disables is disables
+
+
+def test_gather_defaults_to_no_flag_and_reads_everything(tmp_path: Path) -> None:
+    enabled_config(tmp_path)
+    inputs = gather(SPEC, environ={}, locs=locs_in(tmp_path))
+    assert inputs.flag is False
+    assert inputs.policies is not None and inputs.config is not None
+    assert inputs.notice_version == SPEC.notice_version
+
+
+@pytest.mark.parametrize(
+    "policy", [b"[telemetry]\nenabled = false\n", b"not [ toml", b"[telemetry]\nx = 1\n"]
+)
+def test_the_fast_path_stops_at_a_locking_policy(tmp_path: Path, policy: bytes) -> None:
+    enabled_config(tmp_path)
+    (tmp_path / "policy.toml").write_bytes(policy)
+    fast = gather(SPEC, environ={}, locs=locs_in(tmp_path), full=False)
+    assert fast.config is None  # the config is not even read
+    full = gather(SPEC, environ={}, locs=locs_in(tmp_path), full=True)
+    assert full.config is not None and full.config.state == "ok"
+
+
+def test_the_fast_path_reads_the_config_under_an_allowing_policy(tmp_path: Path) -> None:
+    enabled_config(tmp_path)
+    (tmp_path / "policy.toml").write_bytes(b"[telemetry]\nenabled = true\n")
+    fast = gather(SPEC, environ={}, locs=locs_in(tmp_path), full=False)
+    assert fast.config is not None and resolve(SPEC, environ={}, locs=locs_in(tmp_path)).enabled
+
+
+@pytest.mark.parametrize(("environ", "flag"), [({"DO_NOT_TRACK": "1"}, False), ({}, True)])
+def test_the_fast_path_stops_at_the_flag_or_env(
+    tmp_path: Path, environ: dict[str, str], flag: bool
+) -> None:
+    enabled_config(tmp_path)
+    fast = gather(SPEC, flag=flag, environ=environ, locs=locs_in(tmp_path), full=False)
+    assert fast.policies is None and fast.config is None and fast.notice_version == ""
