@@ -12,6 +12,7 @@ import signal
 import stat
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,12 +126,10 @@ def test_trace_votes_are_what_the_sources_said(tmp_path: Path) -> None:
     assert data["enabled"] is False and data["decided_by"]["source"] == "flag"
 
 
-def test_an_unrecognised_debug_value_prints_and_never_sends(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    from consent.store.log import entries
-    from consent.testing.collector import Collector
-    from consent.wire import gate
+@pytest.fixture
+def enabled_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """os.environ pointed at fresh dirs holding an enabled config; the file keyring."""
+    import keyring.core
 
     for name, value in {
         "XDG_CONFIG_HOME": tmp_path / "config", "XDG_DATA_HOME": tmp_path / "data",
@@ -138,12 +137,24 @@ def test_an_unrecognised_debug_value_prints_and_never_sends(
         "CONSENT_TEST_KEYRING": tmp_path / "keyring.json",
     }.items():  # fmt: skip
         monkeypatch.setenv(name, str(value))
+    for name in (SPEC.disable_env, "DO_NOT_TRACK", SPEC.debug_env, SPEC.endpoint_env):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "consent.testing.keyring.FileKeyring")
-    import keyring.core
-
     keyring.core.init_backend()
     (tmp_path / "config" / SPEC.name).mkdir(parents=True)
     enabled_config(tmp_path / "config" / SPEC.name)
+    yield tmp_path / "state" / SPEC.name / "telemetry-log.jsonl"
+    monkeypatch.undo()
+    keyring.core.init_backend()
+
+
+def test_an_unrecognised_debug_value_prints_and_never_sends(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
+    from consent.wire import gate
+
     with Collector() as collector:
         environ = {SPEC.debug_env: "maybe", SPEC.endpoint_env: collector.url}
         result = gate.submit(SPEC, "screenview", command="version", environ=environ)
@@ -151,10 +162,72 @@ def test_an_unrecognised_debug_value_prints_and_never_sends(
         assert collector.hits() == []
     err = capfd.readouterr().err
     assert "POST " in err and SPEC.debug_env in err
-    (item,) = entries(tmp_path / "state" / SPEC.name / "telemetry-log.jsonl")
+    (item,) = entries(enabled_home)
     assert item["outcome"] == "printed, not sent"
-    monkeypatch.undo()
-    keyring.core.init_backend()
+
+
+@pytest.mark.parametrize("value", ["0", "", "off"])
+def test_a_false_debug_value_sends(enabled_home: Path, value: str) -> None:
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
+    from consent.wire import gate
+
+    with Collector() as collector:
+        environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
+        result = gate.submit(SPEC, "screenview", command="version", environ=environ)
+        assert result.outcome == "handed", result
+        assert result.detail.startswith(collector.url.rstrip("/"))
+        (hit,) = collector.wait_for(1, timeout=30)
+    deadline = time.monotonic() + 30
+    while "outcome_at" not in entries(enabled_home)[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (item,) = entries(enabled_home)
+    assert item["event"] == "screenview" and item["url"] == result.detail
+    assert item["hit"]["cid"] == gate.ID_IN_LOG and item["hit"]["cd"] == "version"
+    assert item["outcome"].startswith("sent: HTTP 2")
+    assert item["client_id"] in hit.raw_request.decode("latin-1")
+    assert gate.ID_IN_LOG not in hit.raw_request.decode("latin-1")
+
+
+def test_a_refused_endpoint_is_logged_and_said(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from consent.store.log import entries
+    from consent.wire import gate
+
+    environ = {SPEC.endpoint_env: "http://10.1.2.3"}
+    result = gate.submit(SPEC, "screenview", command="version", environ=environ)
+    assert result.outcome == "refused" and SPEC.endpoint_env in result.detail
+    assert capfd.readouterr().err.endswith("; nothing was sent\n")
+    (item,) = entries(enabled_home)
+    assert item["outcome"].startswith(f"refused: {SPEC.endpoint_env}")
+    assert item["event"] == "screenview"
+
+
+def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> None:
+    from consent.wire import gate
+
+    result = gate.submit(SPEC, "screenview", environ={"DO_NOT_TRACK": "1"})
+    assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"
+    assert not enabled_home.exists()
+    decision = resolve(SPEC, environ={})
+    gate.start_run(SPEC, decision)
+    assert gate.run_decision(SPEC) is decision
+
+
+def test_new_uuid4_is_a_random_version_4_uuid() -> None:
+    import uuid
+
+    from consent.wire.gate import new_uuid4
+
+    seen = set()
+    for _ in range(200):
+        text = new_uuid4()
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        seen.add(text)
+    assert len(seen) == 200
 
 
 def test_the_sender_runs_in_its_own_session(tmp_path: Path) -> None:
