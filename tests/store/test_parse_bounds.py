@@ -131,3 +131,44 @@ def test_a_bom_is_accepted() -> None:
     assert parse_toml(b"\xef\xbb\xbf[telemetry]\nenabled = true\n") == {
         "telemetry": {"enabled": True}
     }
+
+
+def test_the_documented_limits_are_the_enforced_ones() -> None:
+    """docs/configuration.md's Limits table states each cap; the reader enforces that number."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text("utf-8")
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in page.split("### Limits", 1)[1].split("###", 1)[0].splitlines()
+        if line.startswith("| ") and not line.startswith("| cap")
+    }
+    assert rows["size"] == f"{MAX_BYTES // (1024 * 1024)} MiB" and MAX_BYTES == 1024 * 1024
+    assert rows["keys"].startswith(f"{MAX_KEYS} ")
+    assert rows["table headers"].startswith(f"{MAX_TABLES} ")
+    assert rows["key length"].startswith(f"{MAX_KEY_LENGTH} ")
+    assert rows["dotted parts"] == str(MAX_KEY_PARTS)
+    assert rows["nesting"] == str(MAX_DEPTH)
+    from consent.store.tomlread import MAX_ITEMS
+
+    assert rows["items"].startswith(f"{MAX_ITEMS} ")
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("a" + ".a" * (MAX_KEY_PARTS - 1) + " = 1\n", True),
+        ("k" * MAX_KEY_LENGTH + " = 1\n", False),  # the space before `=` counts
+        ("k" * (MAX_KEY_LENGTH - 1) + " = 1\n", True),
+        ("x = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", True),
+        ("".join(f"[t{i}]\n" for i in range(MAX_TABLES)), True),
+        ("[t]\n" + "".join(f"k{i} = 1\n" for i in range(MAX_KEYS)), True),
+        ("# only a comment, [[[[ ]]]] {{ }} \n" * 10, True),
+    ],
+)
+def test_at_each_cap_the_file_is_read(text: str, ok: bool) -> None:
+    if ok:
+        assert parse_toml(text.encode()) == tomllib.loads(text)
+    else:
+        with pytest.raises(TomlError):
+            parse_toml(text.encode())
