@@ -49,6 +49,7 @@ MODULES: dict[str, list[str]] = {
     "consent/core/records.py": ["tests/test_decide.py", "tests/core/test_mutation_kills.py"],
     "consent/store/sources.py": ["tests/test_decide.py", "tests/core/test_mutation_kills.py"],
     "consent/store/tomlread.py": [
+        "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
         "tests/store/test_special_files.py",
         "tests/test_tomlfast.py",

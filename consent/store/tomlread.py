@@ -189,11 +189,7 @@ def read_toml(path: str | os.PathLike[str], *, follow: bool = True) -> TomlReadi
         if exc.strerror == LINK:
             return error("special", _link_problem(name))
         return error("special", "is not a regular file")
-    except IsADirectoryError:
-        return error("directory", "is a directory, not a file")
     except OSError as exc:
-        if not follow and os.path.islink(name):
-            return error("special", _link_problem(name))
         return error("unreadable", f"cannot be read ({exc.strerror or exc})")
     if len(data) > MAX_BYTES:
         return error("too_large", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
