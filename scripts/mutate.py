@@ -56,6 +56,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_decide.py",
     ],
     "consent/store/configwrite.py": [
+        "tests/store/test_config_style.py",
         "tests/test_config_write.py",
         "tests/store/test_special_files.py",
         "tests/core/test_mutation_kills.py",
