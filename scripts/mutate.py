@@ -61,7 +61,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_special_files.py",
         "tests/core/test_mutation_kills.py",
     ],
-    "consent/wire/hits.py": ["tests/test_hits_wire.py"],
+    "consent/wire/hits.py": ["tests/wire/test_hit_limits.py", "tests/test_hits_wire.py"],
     "consent/wire/gate.py": ["tests/test_hits_wire.py", "tests/core/test_mutation_kills.py"],
 }
 
