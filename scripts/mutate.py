@@ -62,7 +62,11 @@ MODULES: dict[str, list[str]] = {
         "tests/core/test_mutation_kills.py",
     ],
     "consent/wire/hits.py": ["tests/wire/test_hit_limits.py", "tests/test_hits_wire.py"],
-    "consent/wire/gate.py": ["tests/test_hits_wire.py", "tests/core/test_mutation_kills.py"],
+    "consent/wire/gate.py": [
+        "tests/core/test_mutation_kills.py",
+        "tests/test_hits_wire.py",
+        "tests/e2e/test_other_users.py",
+    ],
 }
 
 SWAP_CMP = {

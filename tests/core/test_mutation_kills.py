@@ -7,6 +7,7 @@ flipped, the sender no longer detached into its own session, a new file with the
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -148,15 +149,16 @@ def enabled_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     keyring.core.init_backend()
 
 
-def test_an_unrecognised_debug_value_prints_and_never_sends(
-    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("value", ["maybe", "1", "TRUE"])
+def test_a_true_or_unrecognised_debug_value_prints_and_never_sends(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str], value: str
 ) -> None:
     from consent.store.log import entries
     from consent.testing.collector import Collector
     from consent.wire import gate
 
     with Collector() as collector:
-        environ = {SPEC.debug_env: "maybe", SPEC.endpoint_env: collector.url}
+        environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
         result = gate.submit(SPEC, "screenview", command="version", environ=environ)
         assert result.outcome == "printed", result
         assert collector.hits() == []
@@ -181,6 +183,10 @@ def test_a_false_debug_value_sends(enabled_home: Path, value: str) -> None:
     deadline = time.monotonic() + 30
     while "outcome_at" not in entries(enabled_home)[0] and time.monotonic() < deadline:
         time.sleep(0.02)
+    first = json.loads(enabled_home.read_bytes().splitlines()[0])
+    assert first["outcome"] == "handed to sender" and first["event"] == "screenview"
+    assert len(first["id"]) == 32 and int(first["id"], 16) >= 0  # a UUID4 without dashes
+    assert first["time"].endswith("Z") and first["url"] == result.detail
     (item,) = entries(enabled_home)
     assert item["event"] == "screenview" and item["url"] == result.detail
     assert item["hit"]["cid"] == gate.ID_IN_LOG and item["hit"]["cd"] == "version"
