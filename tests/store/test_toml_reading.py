@@ -76,7 +76,9 @@ def test_a_path_through_a_file_is_unreadable(tmp_path: Path) -> None:
         ("[[a]] # " + ".x" * 40 + "\n", True),
         ("[" + "k" * 300 + "]\n", False),
         ("word without equals " + "." * 40 + "\n", False),  # invalid, but not a key
-        ("x = ']]]]]]]]'\ny = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", True),
+        ("x = ']]]]]]]]'\ny = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\nz = [1]\n", True),
+        ("y = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\nz = [[1]]\n", True),  # scanned, at the cap
+        ("y = " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n", False),
         ("x = '" + "[" * (MAX_DEPTH + 1) + "'\n", False),  # brackets in strings count too
     ],
 )
@@ -95,3 +97,9 @@ def test_the_line_scan(text: str, ok: bool) -> None:
             assert "too complex" in str(exc)
         return
     assert ok and got == expected
+
+
+def test_a_config_symlink_is_followed_by_default(tmp_path: Path) -> None:
+    link_to_a_file(tmp_path / "c.toml")
+    reading = read_toml(tmp_path / "c.toml")
+    assert (reading.state, reading.doc) == ("ok", {"a": 1})
