@@ -58,7 +58,9 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
         try:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line  # a line cut by a crash stays cut; this one starts afresh
+                # A line cut by a crash stays cut; this one starts afresh. (Racing another
+                # appender mid-write, this may leave a blank line: readers skip it.)
+                line = b"\n" + line
             written = os.write(fd, line)
             size += written
         finally:

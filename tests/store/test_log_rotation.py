@@ -38,7 +38,9 @@ def test_concurrent_appends_across_a_rotation_lose_nothing(tmp_path: Path) -> No
         assert proc.wait(timeout=120) == 0
     assert Path(older(log)).exists(), "the log never crossed the rotation threshold"
     lines = Path(older(log)).read_bytes().splitlines() + log.read_bytes().splitlines()
-    assert all(json.loads(line)["event"] == "screenview" for line in lines)  # none interleaved
+    # None interleaved. (A blank line may appear: an appender that sees another's line still
+    # growing starts its own on a fresh line, which costs nothing but a newline.)
+    assert all(json.loads(line)["event"] == "screenview" for line in lines if line)
     ids = {e["id"] for e in entries(log)}
     assert ids == {f"w{n}-{i}" for n in range(WRITERS) for i in range(EACH)}
     assert log.stat().st_size + Path(older(log)).stat().st_size <= LOG_MAX_BYTES
