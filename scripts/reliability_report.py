@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 MATRIX = "tests/test_fault_matrix.py"
+MUTATION = ROOT / "docs" / "mutation.json"
 PAGE_CHECK = f"{MATRIX}::test_the_reliability_page_lists_every_case_as_expected"
 COMMAND = "python scripts/reliability_report.py"
 GROUPS = {
@@ -31,11 +32,15 @@ GROUPS = {
     "keyring": "Keyring",
     "network": "Network (loopback only)",
     "process": "Process and system",
+    "special files": "Special files at every path (FIFOs, links, directories)",
+    "pathological input": "Pathological input (parse cost)",
+    "log": "The local log",
+    "hand-edited": "Files people edit by hand",
 }
 COUNTS = (
     ("leaks", "hits or connections leaked"),
     ("data_lost", "data lost"),
-    ("host_failures", "host command failures"),
+    ("host_failures", "host command failures or hangs"),
     ("message_failures", "telemetry commands without a clear message"),
     ("mismatches", "observed ≠ expected"),
     ("check_failures", "case-specific checks failed"),
@@ -142,7 +147,45 @@ def render(records: list[dict[str, Any]]) -> str:
             out.append("")
         out += [f"- `{case}`: {cell(note)}" for case, note in notes]
         out += [f"- **`{case}` problem**: {cell(problem)}" for case, problem in problems]
+    out += mutation_section()
     return "\n".join(out) + "\n"
+
+
+def mutation_section() -> list[str]:
+    """The mutation score, from docs/mutation.json (written by scripts/mutate.py)."""
+    if not MUTATION.exists():
+        return []
+    data: dict[str, dict[str, Any]] = json.loads(MUTATION.read_text("utf-8"))
+    total = sum(int(d["mutants"]) for d in data.values())
+    killed = sum(int(d["killed"]) for d in data.values())
+    out = [
+        "",
+        "## Mutation testing",
+        "",
+        "Would the tests notice a wrong decision, a flipped trace entry, a wrong file mode or a",
+        "changed byte? `scripts/mutate.py` changes one thing at a time in the modules that decide",
+        "and send (a comparison, `and`/`or`, a `not`, a boolean, an integer such as a file mode or a",
+        "limit, a string, a return value) and runs each module's own tests against the change in a",
+        "scratch copy. One command (no extra dependency; `--jobs N`, or name modules to rerun them):",
+        "",
+        "```sh",
+        "python scripts/mutate.py",
+        "```",
+        "",
+        f"Score: **{killed} of {total} mutants killed, {killed / max(total, 1):.1%}**.",
+        "",
+        "| module | mutants | killed | score | tests run against it |",
+        "|---|---|---|---|---|",
+    ]
+    for module, d in sorted(data.items()):
+        score = int(d["killed"]) / max(int(d["mutants"]), 1)
+        tests = ", ".join(f"`{t}`" for t in d["tests"])
+        out.append(f"| `{module}` | {d['mutants']} | {d['killed']} | {score:.1%} | {tests} |")
+    survivors = [s for d in data.values() for s in d["survivors"]]
+    if survivors:
+        out += ["", "Surviving mutants (each is either equivalent or a test still to write):", ""]
+        out += [f"- `{cell(s)}`" for s in survivors]
+    return out
 
 
 def main(argv: list[str]) -> int:

@@ -60,7 +60,7 @@ ACTION = re.compile(
     r"\b(run|set|unset|fix|move|make|remove|ask|check|try again|use|create)\b", re.IGNORECASE
 )
 PROCESS_TIMEOUT = 60.0
-SENDER_WAIT = 10.0  # the sender gives up after 3 s; this bounds the wait for its logged outcome
+SENDER_WAIT = 30.0  # a ceiling: the sender gives up after 3 s; a hanging keyring adds 2 s a call
 LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$")
 
 HAND_WRITTEN = """\

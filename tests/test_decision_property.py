@@ -76,10 +76,17 @@ def policy_allows(data: bytes | None) -> bool:
     if data is None:
         return True
     try:
-        table = parse_toml(data).get("telemetry")
+        doc = parse_toml(data)
     except (ValueError, RecursionError):
         return False
-    return table is None or (isinstance(table, dict) and table.get("enabled", True) is True)
+    if set(doc) - {"telemetry"}:
+        return False  # any key outside the table is ambiguous: a lock (issue 12)
+    table = doc.get("telemetry")
+    if table is None:
+        return True
+    return (
+        isinstance(table, dict) and set(table) <= {"enabled"} and table.get("enabled", True) is True
+    )
 
 
 def check(

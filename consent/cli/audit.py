@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from consent.cli.console import guarded, note, result
+from consent.cli.console import guarded, note, printable, result
 from consent.cli.instrument import flag_given
 from consent.cli.lazygroup import HOST_ROOT
 from consent.core.spec import AppSpec
@@ -82,20 +82,22 @@ def register(app: typer.Typer, spec: AppSpec) -> None:
             result(f"No hits have been handed to the sender or kept local (log: {locs.log_file}).")
             return
         for item in items:
-            what = item.get("event", "?")
+            # Every value comes from a file anyone may have written: escaped before it is shown.
+            what = printable(item.get("event", "?"))
             hit = item.get("hit") or {}
-            name = hit.get("cd") or hit.get("command") or ""
-            result(f"{item.get('time', '?')}  {what:<12} {name:<28} {item.get('outcome', '?')}")
+            name = printable(hit.get("cd") or hit.get("command") or "")
+            when, outcome = printable(item.get("time", "?")), printable(item.get("outcome", "?"))
+            result(f"{when}  {what:<12} {name:<28} {outcome}")
             if item.get("local") and "payload" in item:
                 # Kept local: the exact body that would have been sent, to inspect.
-                result(f"    {item.get('url', '')}  {item['payload']}")
+                result(f"    {printable(item.get('url', ''))}  {printable(item['payload'])}")
         kept = sum(1 for i in items if i.get("local"))
         if kept:
             note(
                 f"{kept} hit{'s' if kept != 1 else ''} kept local: never sent, and never sent "
                 f"later (`--json` shows each exact request)"
             )
-        note(f"log: {locs.log_file}")
+        note(f"log: {printable(locs.log_file)}")
 
 
 def _show_payload(

@@ -30,6 +30,24 @@ def result(text: str) -> None:
     typer.echo(text)
 
 
+def printable(text: object) -> str:
+    """`text` with every control character (C0, DEL, C1, and the bidi overrides) escaped, so
+    that bytes from a file can never move the cursor, recolour or retitle a terminal."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if (
+            code < 0x20
+            or 0x7F <= code < 0xA0
+            or 0x202A <= code <= 0x202E
+            or 0x2066 <= code <= 0x2069
+        ):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def note(text: str, *, fg: str | None = None) -> None:
     """A message about what happened: stderr."""
     typer.secho(text, err=True, fg=fg, color=_colour())

@@ -21,9 +21,11 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     """Handle a pending notice or question; never raises into the host command."""
     if decision.pending is None or not is_interactive():
         return
+    from consent.errors import LockTimeoutError
     from consent.notice.changes import changes_text
     from consent.notice.prompts import first_run_text, question_text
     from consent.store.choices import record_choice, record_notice_shown
+    from consent.store.fileio import HOST_LOCK_TIMEOUT
     from consent.store.paths import locations
     from consent.store.sources import read_config
 
@@ -32,7 +34,9 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     _err(changes_text(spec, read_config(locs).record))
     if decision.pending == "notice":
         _err(first_run_text(spec) + "\n")
-        record_notice_shown(spec, locs)
+        # A host command never waits on a lock: if another process holds the config, the
+        # notice is simply shown again next time (nothing is sent in this run either way).
+        record_notice_shown(spec, locs, timeout=HOST_LOCK_TIMEOUT)
         return
     try:
         _err(question_text(spec))
@@ -47,7 +51,13 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     if not line.endswith("\n"):
         _err("\n")  # end of input (Ctrl-D) answers No; keep the terminal tidy
     allowed = line.strip().lower() in YES
-    record_choice(spec, locs, enabled=allowed, via="prompt")
+    try:
+        record_choice(spec, locs, enabled=allowed, via="prompt", timeout=HOST_LOCK_TIMEOUT)
+    except LockTimeoutError:
+        _err(
+            f"The answer could not be recorded now (the config is busy); {spec.name} asks again.\n"
+        )
+        return
     _err(
         f"Recorded: telemetry {'enabled' if allowed else 'disabled'}. "
         f"Change it any time: {spec.commands} {'disable' if allowed else 'enable'}\n"

@@ -151,28 +151,36 @@ def _register_disable(app: typer.Typer, spec: AppSpec) -> None:
     ) -> None:
         """Turn telemetry off, for every purpose or the ones named. Always works.
 
-        Turning every purpose off also ends local mode, and prints the pseudonymous id once and deletes it.
+        Turning every purpose off also ends local mode, and prints the pseudonymous id once and
+        deletes it.
         """
         from consent.store.choices import record_choice
 
         chosen = _purposes(spec, purposes)
         locs = locations(spec)
-        deleted: list[str] = []
-        failed: list[str] = []
-        if chosen is None:
-            deleted, failed = _forget_id(spec, locs)
         via = " ".join([f"command: {app_name} disable", *(chosen or ())])
+        # The choice first: from this moment no sender may start sending. Then the id: the
+        # delete waits (bounded) for a sender still at work, so nothing leaves after this
+        # command returns and no id survives it.
+        refused: ConfigError | None = None
+        rec = None
         try:
             rec = record_choice(spec, locs, enabled=False, via=via, purposes=chosen)
         except ConfigError as exc:
+            refused = exc
+        deleted: list[str] = []
+        failed: list[str] = []
+        if rec is None or chosen is None or rec.everything_off:
+            deleted, failed = _forget_id(spec, locs)
+        if rec is None:
+            assert refused is not None
+            _report_deletion(deleted, failed)
             raise ConfigError(
-                f"{exc}",
-                path=exc.path,
+                f"{refused}",
+                path=refused.path,
                 hint=f"until then, set {spec.disable_env}=1 in your environment: it disables "
                 "telemetry whatever the config says",
             ) from None
-        if chosen is not None and rec.everything_off:
-            deleted, failed = _forget_id(spec, locs)
         if rec.write.backup is not None:
             note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
         what = "" if chosen is None or rec.everything_off else f" for {', '.join(rec.purposes)}"

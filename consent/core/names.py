@@ -66,9 +66,8 @@ KEYRING_USER = "client-id"
 # The detached sender's whole time budget for one request: connect, TLS, send, status line.
 SENDER_TIMEOUT = 3.0
 
-# The local log: trimmed when it grows past this many bytes, keeping at most this many entries.
+# The local log: its two generations together stay under this many bytes (consent/store/log.py).
 LOG_MAX_BYTES = 64 * 1024
-LOG_KEEP_LINES = 200
 
 # The pytest plugin's strict mode: a file to which every refused event is appended (and the
 # refusing call raises). Set by the `consent_strict` fixture, never by a person.

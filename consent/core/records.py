@@ -78,14 +78,24 @@ def consent_record(doc: dict[str, Any]) -> ConsentRecord:
 def policy_locks(doc: dict[str, Any]) -> tuple[bool, str]:
     """Does an admin policy document lock telemetry off? (locks, problem).
 
-    Anything but a clean `enabled = true` or no `enabled` key locks: a policy
-    file exists to restrict, so an unreadable intent fails closed.
+    Only a clean `[telemetry]` table whose one key is `enabled = true`, or an empty document,
+    leaves telemetry unlocked. Anything else locks: a policy file exists to restrict, so an
+    intent that cannot be read exactly fails closed, and the problem names the key: a table or
+    key spelled in another case, a key at the top level or beside `enabled`, a wrong type.
     """
+    for key in doc:
+        if key != TABLE:
+            if key.lower() == TABLE:
+                return True, f"has a table '{key}' (the policy table is '{TABLE}', lower case)"
+            return True, f"has the key '{key}' outside the '{TABLE}' table"
     table = doc.get(TABLE)
     if table is None:
         return False, ""
     if not isinstance(table, dict):
         return True, f"'{TABLE}' must be a table, found {type(table).__name__}"
+    for key in table:
+        if key != "enabled":
+            return True, f"has the unknown key '{TABLE}.{key}' (only 'enabled' is read)"
     enabled = table.get("enabled")
     if enabled is None or enabled is True:
         return False, ""

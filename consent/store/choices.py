@@ -54,6 +54,7 @@ def record_choice(
     via: str,
     purposes: tuple[str, ...] | None = None,
     local: bool = False,
+    timeout: float | None = None,
 ) -> Recorded:
     """Store an explicit enable or disable, and append its consent receipt. Enabling under an
     admin lock is refused. `via` says how it was expressed: "command: <app> telemetry enable",
@@ -61,7 +62,10 @@ def record_choice(
 
     `purposes`: the purposes the choice applies to (None: every purpose; the others keep what
     was recorded for them). `local` (with `enabled`): local mode, where hits are kept on this
-    machine and never sent. Enabling leaves local mode; disabling every purpose ends it."""
+    machine and never sent. Enabling leaves local mode; disabling every purpose ends it.
+
+    `timeout` bounds the wait for the config's lock (a host command's run passes milliseconds).
+    """
     names = spec.purpose_names
     if purposes is not None:
         check_purposes(spec, purposes)
@@ -96,7 +100,7 @@ def record_choice(
         stamp = {"notice_version": version, "decided_at": at, "decided_via": via}
         return {**choice, **stamp, **covered(spec)}
 
-    write = update_telemetry(locs.config_file, values)
+    write = update_telemetry(locs.config_file, values, timeout=timeout)
     method, _, expressed = via.partition(": ")
     if method == "prompt":
         action, expressed = ("given" if enabled else "refused"), "the first-run question"
@@ -109,7 +113,14 @@ def record_choice(
         everything_off=outcome.get("off", False),
     )  # fmt: skip
     return _with_receipt(
-        spec, locs, rec, action, method=method, expressed=expressed or via, changed=purposes
+        spec,
+        locs,
+        rec,
+        action,
+        method=method,
+        expressed=expressed or via,
+        changed=purposes,
+        timeout=timeout,
     )
 
 
@@ -158,12 +169,15 @@ def _names(order: tuple[str, ...], chosen: set[str]) -> str:
     return " ".join(n for n in order if n in chosen)
 
 
-def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
+def record_notice_shown(
+    spec: AppSpec, locs: Locations, *, timeout: float | None = None
+) -> Recorded:
     at = utc_stamp()
     version = spec.notice_version
     write = update_telemetry(
         locs.config_file,
         {"notice_shown_version": version, "notice_shown_at": at, **covered(spec)},
+        timeout=timeout,
     )
     return _with_receipt(
         spec,
@@ -172,6 +186,7 @@ def record_notice_shown(spec: AppSpec, locs: Locations) -> Recorded:
         "notified",
         method="first-run notice",
         expressed="the first-run notice, shown on the terminal",
+        timeout=timeout,
     )
 
 
@@ -193,6 +208,7 @@ def _with_receipt(
     method: str,
     expressed: str,
     changed: tuple[str, ...] | None = None,
+    timeout: float | None = None,
 ) -> Recorded:
     from consent.store import receipts
 
@@ -204,6 +220,7 @@ def _with_receipt(
             method=method,
             expressed=expressed,
             changed=changed,
+            timeout=timeout,
         )
     except (OSError, ConsentError) as exc:
         problem = getattr(exc, "strerror", None) or str(exc)

@@ -19,8 +19,9 @@ from consent.core.records import ConsentRecord, consent_record
 from consent.core.value import Record
 from consent.errors import ConfigError
 from consent.store.clock import utc_compact
-from consent.store.fileio import atomic_write, locked, remove_stale_temps
-from consent.store.tomlread import MAX_BYTES, parse_toml
+from consent.store.fileio import atomic_write, locked, make_dirs, remove_stale_temps
+from consent.store.safeopen import match_owner, read_regular
+from consent.store.tomlread import BOM, MAX_BYTES, decode, parse_toml
 
 
 class WriteResult(Record):
@@ -33,8 +34,12 @@ class WriteResult(Record):
 Values = dict[str, Any] | Callable[[ConsentRecord], dict[str, Any]]
 
 
-def update_telemetry(path: Path, values: Values) -> WriteResult:
-    """Set keys of the `[telemetry]` table in `path` (a None value removes the key)."""
+def update_telemetry(path: Path, values: Values, *, timeout: float | None = None) -> WriteResult:
+    """Set keys of the `[telemetry]` table in `path` (a None value removes the key).
+
+    `timeout` bounds the wait for another writer's lock (LockTimeoutError beyond it); a host
+    command's path passes milliseconds, a `telemetry` command waits longer.
+    """
     target = Path(os.path.realpath(path))  # write through a symlink, keep the link
     try:
         st_mode = target.stat().st_mode
@@ -55,14 +60,15 @@ def update_telemetry(path: Path, values: Values) -> WriteResult:
             hint=f"fix what is at that path, or set {_hint_env()} to another directory",
         ) from None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
     except OSError as exc:
         raise ConfigError(
             f"cannot create the config directory {target.parent} ({exc.strerror or exc})",
             path=target.parent,
             hint=f"set {_hint_env()} to a writable directory or fix its permissions",
         ) from None
-    with locked(target.parent / f".{target.name}.lock"):
+    wait = {} if timeout is None else {"timeout": timeout}
+    with locked(target.parent / f".{target.name}.lock", **wait):
         remove_stale_temps(target.parent)
         return _update_locked(path, target, values)
 
@@ -70,7 +76,7 @@ def update_telemetry(path: Path, values: Values) -> WriteResult:
 def _update_locked(shown: Path, target: Path, values: Values) -> WriteResult:
     import tomlkit
 
-    doc, mode, backup = _load_for_edit(shown, target)
+    doc, mode, backup, style = _load_for_edit(shown, target)
     if callable(values):
         try:
             current = consent_record(doc.unwrap())
@@ -89,7 +95,7 @@ def _update_locked(shown: Path, target: Path, values: Values) -> WriteResult:
             table[key] = value
     _drop_bad_managed(table)
     try:
-        atomic_write(target, tomlkit.dumps(doc).encode("utf-8"), mode)
+        atomic_write(target, style.apply(tomlkit.dumps(doc)).encode("utf-8"), mode)
     except OSError as exc:
         raise ConfigError(
             f"cannot write {shown} ({exc.strerror or exc})",
@@ -99,8 +105,24 @@ def _update_locked(shown: Path, target: Path, values: Values) -> WriteResult:
     return WriteResult(target, backup)
 
 
-def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
-    """The document to edit, the file mode to keep, and the backup made of a bad file."""
+class Style(Record):
+    """How a person's file is written: a byte order mark and CR LF line ends are kept."""
+
+    bom: bool = False
+    crlf: bool = False
+
+    @classmethod
+    def of(cls, data: bytes) -> Style:
+        return cls(data.startswith(BOM.encode("utf-8")), b"\r\n" in data)
+
+    def apply(self, text: str) -> str:
+        if self.crlf:
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return BOM + text if self.bom else text
+
+
+def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None, Style]:
+    """The document to edit, the file mode to keep, the backup made of a bad file, the style."""
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
@@ -110,9 +132,11 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
         mode = stat.S_IMODE(st.st_mode) | stat.S_IRUSR | stat.S_IWUSR
         if st.st_size > MAX_BYTES:
             raise OSError(0, f"larger than {MAX_BYTES} bytes")
-        data = target.read_bytes()
+        data = read_regular(target, MAX_BYTES, follow=False)
+        if len(data) > MAX_BYTES:
+            raise OSError(0, f"larger than {MAX_BYTES} bytes")
     except FileNotFoundError:
-        return tomlkit.document(), mode, None
+        return tomlkit.document(), mode, None, Style()
     except OSError:
         # Unreadable: a rename needs no read permission, and keeps every byte.
         backup = _backup_path(target)
@@ -124,22 +148,23 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None]:
                 path=shown,
                 hint="fix its permissions, then run the command again",
             ) from None
-        return tomlkit.document(), 0o644, backup
+        return tomlkit.document(), 0o644, backup, Style()
+    style = Style.of(data)
     try:
-        parse_toml(data)  # the reader's verdict: what tomllib rejects is broken
-        doc = tomlkit.parse(data.decode("utf-8"))
+        parse_toml(data)  # the reader's verdict (caps included): what it rejects is broken
+        doc = tomlkit.parse(decode(data))
     except (ValueError, TOMLKitError, RecursionError):
-        return tomlkit.document(), mode, _write_backup(target, data)
+        return tomlkit.document(), mode, _write_backup(target, data), style
     table = doc.get(TABLE)
     if table is not None and not isinstance(table, dict):
         del doc[TABLE]  # keep every other table; the backup keeps the odd value
-        return doc, mode, _write_backup(target, data)
+        return doc, mode, _write_backup(target, data), style
     try:
         consent_record(doc.unwrap())
     except ValueError:
         # Wrong types: the bad keys are replaced or dropped, the rest is kept.
-        return doc, mode, _write_backup(target, data)
-    return doc, mode, None
+        return doc, mode, _write_backup(target, data), style
+    return doc, mode, None, style
 
 
 def _drop_bad_managed(table: Any) -> None:
@@ -162,11 +187,14 @@ def _backup_path(target: Path) -> Path:
 def _write_backup(target: Path, data: bytes) -> Path:
     backup = _backup_path(target)
     try:
-        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Exclusive: never through a link, never into a file that is already there.
+        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        with contextlib.suppress(OSError):
+            match_owner(backup, os.stat(target))
     except OSError as exc:
         with contextlib.suppress(OSError):
             backup.unlink()
@@ -177,6 +205,9 @@ def _write_backup(target: Path, data: bytes) -> Path:
             hint="nothing was changed",
         ) from None
     return backup
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _hint_env() -> str:

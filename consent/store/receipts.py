@@ -107,14 +107,24 @@ def append(
     method: str,
     expressed: str,
     changed: tuple[str, ...] | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Append one receipt to the chain in `path`; raises OSError or ConsentError if it cannot."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    """Append one receipt to the chain in `path`; raises OSError or ConsentError if it cannot.
+
+    `timeout` bounds the wait for the chain's lock (a host command's run passes milliseconds).
+    The file is opened like every kept file (consent/store/safeopen.py): never a FIFO, a link
+    or a second hard link.
+    """
     from pathlib import Path
 
-    with locked(Path(directory) / f".{os.path.basename(path)}.lock"):
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    from consent.store.fileio import make_dirs
+    from consent.store.safeopen import open_regular
+
+    directory = Path(os.path.dirname(path))
+    make_dirs(directory, 0o700)
+    wait = {} if timeout is None else {"timeout": timeout}
+    with locked(directory / f".{os.path.basename(path)}.lock", **wait):
+        fd = open_regular(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             last, ends_cleanly = _last_line(fd)
             previous = sha256_hex(last) if last is not None else None
@@ -146,13 +156,16 @@ def _last_line(fd: int) -> tuple[bytes | None, bool]:
 
 
 def read(path: str) -> list[bytes]:
-    """The file's lines (without newlines); empty lines are skipped. Missing file: []."""
+    """The file's lines (without newlines); empty lines are skipped. Missing file: []. Anything
+    but a regular file at the path raises OSError (safeopen.NotRegularFile)."""
+    from consent.store.safeopen import open_regular
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = open_regular(path, os.O_RDONLY)
     except FileNotFoundError:
         return []
-    return split(data)
+    with os.fdopen(fd, "rb") as fh:
+        return split(fh.read())
 
 
 def split(data: bytes) -> list[bytes]:

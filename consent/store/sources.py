@@ -13,7 +13,7 @@ from consent.core.envgrammar import EnvReading, read_env
 from consent.core.names import DO_NOT_TRACK
 from consent.core.records import consent_record, policy_locks, policy_terms
 from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
-from consent.core.spec import AppSpec
+from consent.core.spec import AppSpec, Mode
 from consent.store.paths import Locations, locations
 from consent.store.tomlread import read_toml
 
@@ -23,15 +23,49 @@ if TYPE_CHECKING:
 
 
 def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
+    return _envs(spec.disable_env, environ)
+
+
+def _envs(disable_env: str, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
     env = dict(environ)
-    return (read_env(spec.disable_env, env), read_env(DO_NOT_TRACK, env))
+    return (read_env(disable_env, env), read_env(DO_NOT_TRACK, env))
+
+
+def recheck(
+    app: str,
+    notice_version: str,
+    *,
+    mode: Mode,
+    disable_env: str,
+    locs: Locations,
+    environ: Mapping[str, str] | None = None,
+    purposes: tuple[str, ...] = (),
+) -> Decision:
+    """The decision again, from every source, for the detached sender: it has no spec, only
+    what the job names (the app's env variable, its files, its purposes, the notice version of
+    the hit)."""
+    environ = os.environ if environ is None else environ
+    return decide(
+        Inputs(
+            app,
+            mode,
+            notice_version,
+            False,
+            _envs(disable_env, environ),
+            read_policies(locs, purposes),
+            read_config(locs),
+            purposes=purposes,
+        )
+    )
 
 
 def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[PolicyReading, ...]:
     """Every admin policy file; `purposes` (the app's) checks the names a policy locks."""
     out = []
     for path in locs.policy_paths:
-        read = read_toml(path)
+        # A policy is read only where it is: a link there (dangling or not) is a lock, not a
+        # pointer to follow. Any form at the path other than a clean file fails closed.
+        read = read_toml(path, follow=False)
         locks, problem = policy_locks(read.doc) if read.state == "ok" else (False, read.problem)
         locked: tuple[str, ...] = ()
         local = False

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -81,3 +83,78 @@ class LockedKeyring(FileKeyring):
 
     def delete_password(self, service: str, username: str) -> None:
         raise KeyringLocked("the keyring is locked")
+
+
+# --- keyrings that take their time ------------------------------------------------------------
+# A locked Secret Service waits for a password prompt that never comes; a remote one answers
+# slowly. These wait on a real event (or a file appearing), never on a fixed sleep: "forever"
+# is bounded by GATE_CEILING so that no test process can outlive its test by much.
+
+GATE_ENV = "CONSENT_TEST_KEYRING_GATE"
+SLOW_ENV = "CONSENT_TEST_KEYRING_DELAY"
+GATE_CEILING = 120.0
+
+
+def _hang() -> None:
+    threading.Event().wait(GATE_CEILING)
+    raise KeyringError("the keyring never answered")
+
+
+def _slow() -> None:
+    threading.Event().wait(float(os.environ.get(SLOW_ENV, "1.0")))
+
+
+def _gate(what: str) -> None:
+    """Wait until the file `$CONSENT_TEST_KEYRING_GATE` exists; first leave `<gate>.<what>`
+    behind, so that a test can tell the call has started."""
+    gate = os.environ.get(GATE_ENV)
+    if not gate:
+        return
+    Path(f"{gate}.{what}").touch()
+    deadline = time.monotonic() + GATE_CEILING
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        threading.Event().wait(0.02)
+
+
+class HangingKeyring(FileKeyring):
+    """Every call waits for an answer that never comes (a locked keyring's unseen prompt)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        _hang()
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        _hang()
+
+    def delete_password(self, service: str, username: str) -> None:
+        _hang()
+
+
+class HangingDelete(FileKeyring):
+    def delete_password(self, service: str, username: str) -> None:
+        _hang()
+
+
+class SlowKeyring(FileKeyring):
+    """Every call answers, after `$CONSENT_TEST_KEYRING_DELAY` seconds (default 1)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        _slow()
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        _slow()
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        _slow()
+        super().delete_password(service, username)
+
+
+class GatedSet(FileKeyring):
+    """Storing waits until the gate file exists: holds a sender between "no id yet" and
+    "id stored", the moment a `disable` can slip in."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        _gate("set")
+        super().set_password(service, username, password)

@@ -228,8 +228,11 @@ def _send(
     client_id = placeholder
     if debug:
         from consent.store import identity
+        from consent.store.fileio import HOST_LOCK_TIMEOUT
 
-        client_id = identity.load_or_create(spec, locs).value or placeholder
+        # The host never waits on a lock: a sender holding the id's lock means no id here.
+        stored = identity.load_or_create(spec, locs, timeout=HOST_LOCK_TIMEOUT)
+        client_id = stored.value or placeholder
     hit = build_hit(
         spec, event, client_id=client_id, command=command, values=values, recorded_by=recorded_by
     )
@@ -249,19 +252,31 @@ def _send(
         return Submission("error", f"cannot write the log {locs.log_path}; nothing was sent")
     from consent.wire.job import Job
 
-    spawn_sender(
-        Job(
-            host=endpoint.host,
-            port=endpoint.port,
-            tls=endpoint.scheme == "https",
-            raw=request.raw(),
-            log=locs.log_path,
-            id=str(record["id"]),
-            id_placeholder=placeholder,
-            keyring_service=spec.keyring_service,
-            id_file=locs.id_path,
-        )
+    job = Job(
+        host=endpoint.host,
+        port=endpoint.port,
+        tls=endpoint.scheme == "https",
+        raw=request.raw(),
+        log=locs.log_path,
+        id=str(record["id"]),
+        id_placeholder=placeholder,
+        keyring_service=spec.keyring_service,
+        id_file=locs.id_path,
+        app=spec.name,
+        mode=spec.mode,
+        notice_version=spec.notice_version,
+        disable_env=spec.disable_env,
+        config_path=locs.config_path,
+        policy_paths=locs.policy_paths,
+        purpose=purpose,
+        purposes=spec.purpose_names,
     )
+    try:
+        spawn_sender(job)
+    except Exception as exc:  # noqa: BLE001 - no process, no fork: the log says so
+        outcome = f"failed: the sender could not be started ({type(exc).__name__}: {exc})"
+        append(locs.log_path, {"id": record["id"], "time": utc_stamp(), "outcome": outcome[:300]})
+        return Submission("error", outcome)
     return Submission("handed", request.url)
 
 
@@ -323,16 +338,8 @@ def spawn_sender(job: Job) -> None:
     # The directory holding the consent package goes in by path, so the child finds consent
     # from any directory (this file is consent/wire/gate.py).
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    # The sender runs at a lower priority: on a small machine it must not take CPU from the
-    # host command, which is still finishing while the sender starts.
-    bootstrap = (
-        "import os, sys\n"
-        "try: os.nice(10)\n"
-        "except (AttributeError, OSError): pass\n"
-        "sys.path.insert(0, sys.argv[1]); from consent.wire.sender import main; main()"
-    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", bootstrap, root],
+        [sys.executable, "-c", BOOTSTRAP, root],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -348,6 +355,41 @@ def spawn_sender(job: Job) -> None:
         proc.stdin.close()
     # Deliberately never waited for; tell Popen so it does not warn at exit.
     proc.returncode = 0
+
+
+# The child's first code. It lowers its priority: on a small machine it must not take CPU from
+# the host command, which is still finishing while the sender starts. The standard library comes first: the directory holding consent is
+# added at the end of sys.path, only if consent cannot be imported otherwise (a module there that
+# shadows a stdlib name, say `socket.py` in site-packages, must not win), and the script's own
+# entry ("" or the working directory) is dropped. Should consent still fail to import, the
+# failure is written to the job's log, so that `telemetry log` never shows a hit as merely
+# "handed to sender" when no sender ran.
+BOOTSTRAP = """\
+import os, sys
+try: os.nice(10)
+except (AttributeError, OSError): pass
+if sys.path and sys.path[0] in ("", os.getcwd()): del sys.path[0]
+import json, socket, ssl, time
+try:
+    import consent.wire.sender
+except ImportError:
+    if sys.argv[1] not in sys.path: sys.path.append(sys.argv[1])
+try:
+    from consent.wire.sender import main
+except BaseException as exc:
+    try:
+        job = json.loads(sys.stdin.buffer.read(1 << 20))
+        line = json.dumps({"id": job["id"], "outcome": "failed: the sender could not start "
+            "(%s: %s)" % (type(exc).__name__, exc), "time": time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, sort_keys=True)[:2000] + "\\n"
+        fd = os.open(job["log"], os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+            | getattr(os, "O_NONBLOCK", 0))
+        try: os.write(fd, line.encode("ascii"))
+        finally: os.close(fd)
+    except BaseException: pass
+else:
+    main()
+"""
 
 
 def _print_raw(data: bytes) -> None:

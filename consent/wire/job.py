@@ -30,12 +30,23 @@ class Job(Record):
     id_placeholder: str  # stands in for the pseudonymous id in `raw`; the sender fills it in
     keyring_service: str
     id_file: str
+    # What the sender needs to decide again just before it connects (see consent/wire/sender.py).
+    app: str
+    mode: str
+    notice_version: str
+    disable_env: str
+    config_path: str
+    policy_paths: tuple[str, ...]
+    purpose: str = ""  # the purpose the hit serves ("" when the app declares none)
+    purposes: tuple[str, ...] = ()  # the app's declared purposes
     timeout: float = SENDER_TIMEOUT
 
     def to_json(self) -> str:
         data = self.asdict()
         # The request bytes travel as a latin-1 string: one character per byte.
         data["raw"] = self.raw.decode("latin-1")
+        data["policy_paths"] = list(self.policy_paths)
+        data["purposes"] = list(self.purposes)
         return dumps(data)
 
     @classmethod
@@ -59,6 +70,14 @@ class Job(Record):
             id_placeholder=_typed(data, "id_placeholder", str),
             keyring_service=_typed(data, "keyring_service", str),
             id_file=_typed(data, "id_file", str),
+            app=_typed(data, "app", str),
+            mode=_typed(data, "mode", str),
+            notice_version=_typed(data, "notice_version", str),
+            disable_env=_typed(data, "disable_env", str),
+            config_path=_typed(data, "config_path", str),
+            policy_paths=_strings(data, "policy_paths"),
+            purpose=_typed(data, "purpose", str),
+            purposes=_strings(data, "purposes"),
             timeout=_typed({"timeout": timeout}, "timeout", float),
         )
 
@@ -68,3 +87,10 @@ def _typed(data: dict[str, object], name: str, kind: type[T]) -> T:
     if type(value) is not kind:  # exact: a bool is not a port, an int is not a flag
         raise ValueError(f"the job's {name!r} must be {kind.__name__}")
     return value
+
+
+def _strings(data: dict[str, object], name: str) -> tuple[str, ...]:
+    value = _typed(data, name, list)
+    if not all(type(p) is str for p in value):
+        raise ValueError(f"the job's {name!r} must be a list of str")
+    return tuple(value)

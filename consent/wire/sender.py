@@ -20,6 +20,10 @@ from consent.store.clock import utc_stamp
 from consent.store.log import append
 from consent.wire.job import MAX_JOB, Job
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent.core.spec import Mode
+
 
 def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TIMEOUT) -> str:
     """Send `raw` and return the outcome as a short phrase; raises on failure."""
@@ -55,30 +59,71 @@ def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TI
     raise ValueError("the answer was not HTTP")
 
 
+# How long the sender waits for the id's lock (held by another sender, or by `disable`).
+LOCK_WAIT = 5.0
+
+
 def run(job: Job) -> None:
+    """Check consent again, fill in the id, post: all under the id's lock, which `disable`
+    takes to delete the id. So a `disable` that has returned has either waited for this
+    request to finish, or recorded its choice before this check saw it: nothing leaves after
+    it, and no id created here survives it."""
+    from pathlib import Path
+
+    from consent.store.fileio import locked, make_dirs
+    from consent.store.identity import id_lock
+
     record: dict[str, object] = {"id": job.id}
     try:
-        raw = job.raw
-        if job.id_placeholder:
-            client_id = _client_id(job)
-            token = job.id_placeholder.encode("ascii")
-            if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
-                raise ValueError("the pseudonymous id could not be filled in")
-            # The id goes on the wire only: the log never holds it (see `disable`).
-            raw = raw.replace(token, client_id.encode("ascii"))
-        outcome = post(job.host, job.port, job.tls, raw, job.timeout)
+        id_file = Path(job.id_file)
+        make_dirs(id_file.parent, 0o700)
+        with locked(id_lock(id_file), timeout=LOCK_WAIT):
+            outcome = _run_locked(job, record)
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, never a crash
         outcome = f"failed: {type(exc).__name__}: {exc}"[:300]
     append(job.log, {**record, "time": utc_stamp(), "outcome": outcome})
 
 
+def _run_locked(job: Job, record: dict[str, object]) -> str:
+    from consent.store.paths import Locations
+    from consent.store.sources import recheck
+
+    locs = Locations(job.config_path, job.policy_paths, job.id_file, job.log)
+    # An unknown mode is read as the stricter one: opt-in sends only on an explicit enable.
+    mode: Mode = "opt-out" if job.mode == "opt-out" else "opt-in"
+    decision = recheck(
+        job.app,
+        job.notice_version,
+        mode=mode,
+        disable_env=job.disable_env,
+        locs=locs,
+        purposes=job.purposes,
+    )
+    # Decided again for the purpose the hit serves: a purpose turned off, or local mode chosen,
+    # after the hit was handed over stops it here.
+    chosen = decision.for_purpose(job.purpose) if job.purpose else None
+    by = decision.decided_by if chosen is None else chosen.decided_by
+    if not (decision.enabled if chosen is None else chosen.enabled and not chosen.local):
+        return f"not sent: disabled before sending ({by.source}: {by.detail})"[:300]
+    raw = job.raw
+    if job.id_placeholder:
+        client_id = _client_id(job)
+        token = job.id_placeholder.encode("ascii")
+        if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
+            raise ValueError("the pseudonymous id could not be filled in")
+        # The id goes on the wire only: the log never holds it (see `disable`).
+        raw = raw.replace(token, client_id.encode("ascii"))
+    return post(job.host, job.port, job.tls, raw, job.timeout)
+
+
 def _client_id(job: Job) -> str:
-    """Load or create the pseudonymous id here, in the child, where its cost is nobody's wait."""
+    """Load or create the pseudonymous id here, in the child, where its cost is nobody's wait
+    (the caller holds the id's lock)."""
     from pathlib import Path
 
-    from consent.store.identity import load_or_create_at
+    from consent.store.identity import load_or_create_locked
 
-    stored = load_or_create_at(job.keyring_service, Path(job.id_file))
+    stored = load_or_create_locked(job.keyring_service, Path(job.id_file))
     if stored.value is None:
         raise ValueError("no pseudonymous id could be stored")
     return stored.value

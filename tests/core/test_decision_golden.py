@@ -1,0 +1,119 @@
+"""Every trace entry, warning and decided-by of the decision, pinned (issue 12, class 11).
+
+The rules are pure; for a fixed set of inputs (each source's every state, and combinations of
+them) the whole Decision is compared with tests/core/decisions.golden.json. A changed detail, a
+flipped vote, a dropped warning or an origin key that moved fails here, with the case named.
+After an intended change: CONSENT_UPDATE_GOLDEN=1 pytest tests/core/test_decision_golden.py,
+and review the diff of the golden file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from consent.core.envgrammar import EnvReading, read_value
+from consent.core.records import ConsentRecord
+from consent.core.rules import (
+    ConfigReading,
+    DecidedBy,
+    Decision,
+    Inputs,
+    PolicyReading,
+    SourceVote,
+    decide,
+)
+
+GOLDEN = Path(__file__).with_name("decisions.golden.json")
+VERSION = "v-current"
+
+ENVS = {
+    "unset": None, "empty": "", "false": " Off ", "true": "1", "unknown": "maybe\x1b[0m",
+}  # fmt: skip
+POLICIES: dict[str, tuple[PolicyReading, ...] | None] = {
+    "not-consulted": None,
+    "none-on-platform": (),
+    "missing": (PolicyReading("/etc/p.toml", "missing", False),),
+    "locks": (PolicyReading("/etc/p.toml", "ok", True),),
+    "allows": (PolicyReading("/etc/p.toml", "ok", False),),
+    "error": (PolicyReading("/etc/p.toml", "error", True, "is not a regular file"),),
+    "ambiguous": (PolicyReading("/etc/p.toml", "ok", True, "has the unknown key 'telemetry.x'"),),
+    "two": (
+        PolicyReading("/etc/a.toml", "ok", False),
+        PolicyReading("/etc/b.toml", "ok", True),
+    ),
+}
+CONFIGS: dict[str, ConfigReading | None] = {
+    "not-consulted": None,
+    "missing": ConfigReading("/c.toml", "missing"),
+    "error": ConfigReading("/c.toml", "error", problem="is not valid TOML (x)"),
+    "empty": ConfigReading("/c.toml", "ok", ConsentRecord()),
+    "enabled": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(True, VERSION, "2026-01-01T00:00:00Z", "command: x")
+    ),
+    "enabled-old": ConfigReading("/c.toml", "ok", ConsentRecord(True, "v-old\x07")),
+    "enabled-no-version": ConfigReading("/c.toml", "ok", ConsentRecord(True)),
+    "disabled": ConfigReading("/c.toml", "ok", ConsentRecord(False, None, None, "prompt")),
+    "shown": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(notice_shown_version=VERSION, notice_shown_at="t1")
+    ),
+    "shown-no-time": ConfigReading("/c.toml", "ok", ConsentRecord(notice_shown_version=VERSION)),
+    "shown-old": ConfigReading("/c.toml", "ok", ConsentRecord(notice_shown_version="v-old")),
+    "disabled-shown": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(False, notice_shown_version=VERSION)
+    ),
+}
+
+
+def cases() -> dict[str, Inputs]:
+    quiet = (
+        EnvReading("APP_DISABLE_ANALYTICS", None, "unset"),
+        EnvReading("DO_NOT_TRACK", None, "unset"),
+    )
+    pairs = [(p, "enabled") for p in POLICIES] + [("missing", c) for c in CONFIGS]
+    pairs += [("not-consulted", "not-consulted"), ("error", "error"), ("locks", "shown")]
+    out = {}
+    for mode, (p, c) in itertools.product(("opt-out", "opt-in"), pairs):
+        out[f"{mode}/policy={p}/config={c}"] = Inputs(
+            "app", mode, VERSION, False, quiet, POLICIES[p], CONFIGS[c]
+        )
+    for mode, flag, (name, (label, value)) in itertools.product(
+        ("opt-out", "opt-in"),
+        (False, True),
+        [(n, item) for n in ("APP_DISABLE_ANALYTICS", "DO_NOT_TRACK") for item in ENVS.items()],
+    ):
+        envs = tuple(
+            EnvReading(n, value, read_value(value)) if n == name else EnvReading(n, None, "unset")
+            for n in ("APP_DISABLE_ANALYTICS", "DO_NOT_TRACK")
+        )
+        out[f"{mode}/flag={flag}/{name}={label}"] = Inputs(
+            "app", mode, VERSION, flag, envs, POLICIES["missing"], CONFIGS["shown"]
+        )
+    return out
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, SourceVote | DecidedBy):
+        origin = ",".join(f"{k}={v}" for k, v in sorted(value.origin.items()))
+        vote = getattr(value, "vote", "decides")
+        return f"{value.source} {vote}: {value.detail} [{origin}]"
+    if isinstance(value, Decision):
+        return {k: plain(v) for k, v in value.asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def test_every_decision_is_as_pinned() -> None:
+    got = {name: plain(decide(inputs)) for name, inputs in cases().items()}
+    if os.environ.get("CONSENT_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(got, indent=0, sort_keys=True) + "\n", "utf-8")
+    want = json.loads(GOLDEN.read_text("utf-8"))
+    assert sorted(got) == sorted(want)
+    for name in sorted(got):
+        assert got[name] == want[name], name

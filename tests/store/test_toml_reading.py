@@ -1,0 +1,105 @@
+"""read_toml's every answer: state, reason and the words a person reads (issue 12, class 11)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from consent.store.tomlread import MAX_BYTES, MAX_DEPTH, MAX_KEY_LENGTH, parse_toml, read_toml
+
+
+def test_missing(tmp_path: Path) -> None:
+    reading = read_toml(tmp_path / "none.toml")
+    assert (reading.state, reading.reason, reading.problem, reading.doc) == ("missing", "", "", {})
+    assert reading.path == str(tmp_path / "none.toml")
+
+
+def test_ok(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"[telemetry]\nenabled = true\n")
+    reading = read_toml(path)
+    assert (reading.state, reading.reason, reading.problem) == ("ok", "", "")
+    assert reading.doc == {"telemetry": {"enabled": True}}
+
+
+def link_to_a_file(path: Path) -> None:
+    (path.parent / "real").write_text("a = 1\n")
+    path.symlink_to(path.parent / "real")
+
+
+@pytest.mark.parametrize(
+    ("make", "follow", "reason", "problem"),
+    [
+        (lambda p: p.mkdir(), True, "directory", "is a directory, not a file"),
+        (os.mkfifo, True, "special", "is not a regular file"),
+        (lambda p: p.symlink_to(p.parent / "nowhere"), False, "special",
+         "is a dangling symbolic link, not a regular file"),
+        (lambda p: p.symlink_to(p.parent / "nowhere"), True, "missing", ""),
+        (link_to_a_file, False, "special", "is a symbolic link, not a regular file"),
+        (lambda p: p.write_bytes(b"\xff\xfe"), True, "not_utf8", "is not UTF-8 text (byte 0)"),
+        (lambda p: p.write_bytes(b"a = \n"), True, "invalid", "is not valid TOML"),
+        (lambda p: p.write_bytes(b"# " + b"x" * MAX_BYTES), True, "too_large",
+         "is larger than 1 MiB"),
+        (lambda p: p.write_bytes(b"k" * (MAX_KEY_LENGTH + 1) + b" = 1\n"), True, "too_complex",
+         "is too complex to read safely (a key longer than 256 characters)"),
+    ],
+)  # fmt: skip
+def test_each_way_a_file_cannot_be_read(
+    tmp_path: Path, make: object, follow: bool, reason: str, problem: str
+) -> None:
+    path = tmp_path / "c.toml"
+    make(path)  # type: ignore[operator]
+    reading = read_toml(path, follow=follow)
+    if reason == "missing":
+        assert reading.state == "missing"
+        return
+    assert (reading.state, reading.reason, reading.doc) == ("error", reason, {})
+    assert reading.problem.startswith(problem), reading.problem
+
+
+def test_a_path_through_a_file_is_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    reading = read_toml(tmp_path / "a-file" / "c.toml")
+    assert (reading.state, reading.reason) == ("error", "unreadable")
+    assert reading.problem == "cannot be read (Not a directory)"
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("# " + "k" * 300 + " = 1\n", True),  # a comment is not a key
+        ("  \t# " + "a." * 40 + "b = 1\n", True),
+        ("\t " + "k" * 300 + " = 1\n", False),  # indented keys count
+        ("[a] # " + "x" * 300 + "\n", True),  # a header ends at its `]`
+        ("[[a]] # " + ".x" * 40 + "\n", True),
+        ("[" + "k" * 300 + "]\n", False),
+        ("word without equals " + "." * 40 + "\n", False),  # invalid, but not a key
+        ("x = ']]]]]]]]'\ny = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\nz = [1]\n", True),
+        ("y = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\nz = [[1]]\n", True),  # scanned, at the cap
+        ("y = " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n", False),
+        ("x = '" + "[" * (MAX_DEPTH + 1) + "'\n", False),  # brackets in strings count too
+    ],
+)
+def test_the_line_scan(text: str, ok: bool) -> None:
+    import tomllib
+
+    try:
+        expected = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        expected = None
+    try:
+        got = parse_toml(text.encode())
+    except ValueError as exc:
+        assert not ok or expected is None, exc
+        if expected is not None:
+            assert "too complex" in str(exc)
+        return
+    assert ok and got == expected
+
+
+def test_a_config_symlink_is_followed_by_default(tmp_path: Path) -> None:
+    link_to_a_file(tmp_path / "c.toml")
+    reading = read_toml(tmp_path / "c.toml")
+    assert (reading.state, reading.doc) == ("ok", {"a": 1})
