@@ -52,6 +52,9 @@ LOCAL_ID = "00000000-0000-4000-8000-000000000000"
 KEPT_LOCAL = "kept local: not sent"
 # The admin policy's key that locks single purposes off: `disabled_purposes = ["usage"]`.
 POLICY_PURPOSES_KEY = "disabled_purposes"
+POLICY_MODE_KEY = "mode"
+# Every key an admin policy's `[telemetry]` table may hold; any other key locks (fail closed).
+POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY)
 
 # File names, inside the app's user config, site config, data and state directories.
 CONFIG_NAME = "config.toml"

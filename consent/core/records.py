@@ -6,7 +6,15 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 
 from __future__ import annotations
 
-from consent.core.names import MANAGED_KEYS, MODE_LOCAL, MODE_SEND, POLICY_PURPOSES_KEY, TABLE
+from consent.core.names import (
+    MANAGED_KEYS,
+    MODE_LOCAL,
+    MODE_SEND,
+    POLICY_KEYS,
+    POLICY_MODE_KEY,
+    POLICY_PURPOSES_KEY,
+    TABLE,
+)
 from consent.core.value import Record
 
 TYPE_CHECKING = False
@@ -78,10 +86,11 @@ def consent_record(doc: dict[str, Any]) -> ConsentRecord:
 def policy_locks(doc: dict[str, Any]) -> tuple[bool, str]:
     """Does an admin policy document lock telemetry off? (locks, problem).
 
-    Only a clean `[telemetry]` table whose one key is `enabled = true`, or an empty document,
-    leaves telemetry unlocked. Anything else locks: a policy file exists to restrict, so an
-    intent that cannot be read exactly fails closed, and the problem names the key: a table or
-    key spelled in another case, a key at the top level or beside `enabled`, a wrong type.
+    Only a clean `[telemetry]` table whose keys are `enabled = true` and the managed settings
+    `policy_terms` reads (`disabled_purposes`, `mode`), or an empty document, leaves telemetry
+    unlocked. Anything else locks: a policy file exists to restrict, so an intent that cannot be
+    read exactly fails closed, and the problem names the key: a table or key spelled in another
+    case, a key at the top level or beside them, a wrong type.
     """
     for key in doc:
         if key != TABLE:
@@ -94,8 +103,9 @@ def policy_locks(doc: dict[str, Any]) -> tuple[bool, str]:
     if not isinstance(table, dict):
         return True, f"'{TABLE}' must be a table, found {type(table).__name__}"
     for key in table:
-        if key != "enabled":
-            return True, f"has the unknown key '{TABLE}.{key}' (only 'enabled' is read)"
+        if key not in POLICY_KEYS:
+            known = ", ".join(f"'{k}'" for k in POLICY_KEYS)
+            return True, f"has the unknown key '{TABLE}.{key}' (only {known} are read)"
     enabled = table.get("enabled")
     if enabled is None or enabled is True:
         return False, ""
@@ -132,7 +142,7 @@ def policy_terms(
                 ),
             )
         locked = tuple(p for p in purposes if p in names)
-    mode = table.get("mode")
+    mode = table.get(POLICY_MODE_KEY)
     if mode is not None and mode not in (MODE_LOCAL, MODE_SEND):
         return (
             locked,

@@ -20,12 +20,12 @@ from consent.core.records import ConsentRecord
 from consent.core.rules import (
     ConfigReading,
     DecidedBy,
-    Decision,
     Inputs,
     PolicyReading,
     SourceVote,
     decide,
 )
+from consent.core.value import Record
 
 GOLDEN = Path(__file__).with_name("decisions.golden.json")
 VERSION = "v-current"
@@ -100,7 +100,7 @@ def plain(value: Any) -> Any:
         origin = ",".join(f"{k}={v}" for k, v in sorted(value.origin.items()))
         vote = getattr(value, "vote", "decides")
         return f"{value.source} {vote}: {value.detail} [{origin}]"
-    if isinstance(value, Decision):
+    if isinstance(value, Record):  # the Decision, and each purpose's part of it
         return {k: plain(v) for k, v in value.asdict().items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]

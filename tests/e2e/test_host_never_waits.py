@@ -11,7 +11,7 @@ import time
 from conftest import Iso
 from ptyrun import run_in_pty
 
-from consent.notice.document import first_run_text
+from consent.notice.prompts import first_run_text
 from lumogon import SPEC
 
 LUMOGON = [sys.executable, "-m", "lumogon"]

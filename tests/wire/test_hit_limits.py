@@ -12,18 +12,35 @@ from consent.wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
 
 
-def legacy(*runtime: str) -> AppSpec:
+RESPONSIBLE = {
+    "controller": "The limit tests",
+    "contact": "tests@lim.example",
+    "legal_basis": "Consent.",
+    "retention": "1 day",
+    "recipients": "Nobody.",
+    "notice_date": "2026-12-01",
+}
+
+
+def legacy(*runtime: str, constant: tuple[str, str] | None = None) -> AppSpec:
+    """A legacy spec with runtime fields (allowed: "x", "go"), or one constant field whose value
+    is the text under test: a constant's value is what the app wrote, so only the protocol's
+    limits bound it, while a runtime field's values are capped when the spec is built."""
     fields = [
         Field("v", "Version.", "1", "constant", "1"),
         Field("cid", "Id.", "x", "client_id"),
         Field("t", "Type.", "event", "hit_type"),
-        *(Field(w, f"{w}.", "x", "runtime") for w in runtime),
+        *(Field(w, f"{w}.", "x", "runtime", allowed=("x", "go")) for w in runtime),
     ]
+    carried = tuple(runtime)
+    if constant is not None:
+        fields.append(Field(constant[0], "Constant.", "x", "constant", constant[1]))
+        carried += (constant[0],)
     return AppSpec(
         name="lim", display_name="Lim", version="1", env_prefix="LIM", mode="opt-in",
         destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
-        common=("v", "cid", "t"), events=(Event("e", "An event.", "event", tuple(runtime)),),
-        purpose="Test limits.", access="Nobody.",
+        common=("v", "cid", "t"), events=(Event("e", "An event.", "event", carried),),
+        purpose="Test limits.", access="Nobody.", **RESPONSIBLE,
     )  # fmt: skip
 
 
@@ -33,29 +50,32 @@ def legacy(*runtime: str) -> AppSpec:
      ("cd7", 150), ("cd12", 150)],
 )  # fmt: skip
 def test_legacy_limits_in_bytes(wire: str, limit: int) -> None:
-    spec = legacy(wire)
-    ok = build_hit(spec, "e", client_id=CID, values={wire: "é" * (limit // 2)})
-    assert dict(ok.pairs)[wire] == "é" * (limit // 2)
-    assert build_hit(spec, "e", client_id=CID, values={wire: "x" * limit})
+    def hit(value: str) -> dict[str, str]:
+        return build_hit(legacy(constant=(wire, value)), "e", client_id=CID).as_dict()
+
+    assert hit("é" * (limit // 2))[wire] == "é" * (limit // 2)
+    assert hit("x" * limit)[wire] == "x" * limit
     with pytest.raises(HitError, match=f"{limit} bytes") as caught:
-        build_hit(spec, "e", client_id=CID, values={wire: "x" * (limit + 1)})
+        hit("x" * (limit + 1))
     assert caught.value.field == wire
     with pytest.raises(HitError):
-        build_hit(spec, "e", client_id=CID, values={wire: "é" * (limit // 2) + "x"})
+        hit("é" * (limit // 2) + "x")
 
 
 @pytest.mark.parametrize("wire", ["cdx", "cd", "ev"])
 def test_names_that_only_look_like_dimensions(wire: str) -> None:
-    spec = legacy(wire)
-    if wire == "cd":
-        return  # `cd` has its own limit above
-    assert build_hit(spec, "e", client_id=CID, values={wire: "x" * 3000})
+    spec = legacy(constant=(wire, "x" * 3000))
+    if wire == "cd":  # `cd` has its own limit (above)
+        with pytest.raises(HitError, match="2048 bytes"):
+            build_hit(spec, "e", client_id=CID)
+    else:
+        assert build_hit(spec, "e", client_id=CID).as_dict()[wire] == "x" * 3000
 
 
 def test_runtime_only_and_declared_only() -> None:
     spec = legacy("ec")
     with pytest.raises(HitError, match="'v', 'zz'") as caught:
-        build_hit(spec, "e", client_id=CID, values={"zz": "1", "v": "2", "ec": "3"})
+        build_hit(spec, "e", client_id=CID, values={"zz": "1", "v": "2", "ec": "x"})
     assert caught.value.field == "v"
     with pytest.raises(HitError, match="needs a value for 'ec'"):
         build_hit(spec, "e", client_id=CID)
@@ -65,4 +85,4 @@ def test_runtime_only_and_declared_only() -> None:
 
 
 def test_the_placeholder_is_what_show_payload_prints() -> None:
-    assert CLIENT_ID_PLACEHOLDER == "<anonymous-id: created when the first hit is sent>"
+    assert CLIENT_ID_PLACEHOLDER == "<pseudonymous-id: created when the first hit is sent>"
