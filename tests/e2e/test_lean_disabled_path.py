@@ -1,0 +1,99 @@
+"""When disabled, nothing beyond the decision is imported: no keyring, TOML writer, HTTP or sender."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from consent.store.choices import record_choice
+from lumogon import SPEC
+from tests.helpers import Iso
+
+PROBE = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+from lumogon import main
+main()
+"""
+FORBIDDEN = (
+    "keyring",
+    "tomlkit",
+    "http",
+    "urllib.request",
+    "ssl",
+    "socket",
+    "consent.wire.gate",
+    "consent.wire.sender",
+    "consent.store.identity",
+    "consent.wire.http",
+    "consent.wire.hits",
+    "consent.store.configwrite",
+    "consent.notice.document",
+    "consent.cli.firstrun",
+    "platformdirs",
+    "hashlib",
+    "json",
+)
+
+
+def modules(iso: Iso, env: dict[str, str]) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, "version"],
+        env={**iso.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    assert proc.stdout == "lumogon 0.1.0\n"
+    loaded: set[str] = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    return loaded - {
+        "json",
+        "json.decoder",
+        "json.encoder",
+        "json.scanner",
+        "_json",
+    }  # the probe's own
+
+
+@pytest.mark.parametrize("how", ["env", "dnt", "flag-free-config", "awaiting-notice"])
+def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
+    env = {"env": {"LUMOGON_DISABLE_ANALYTICS": "1"}, "dnt": {"DO_NOT_TRACK": "1"}}.get(how, {})
+    if how == "flag-free-config":
+        record_choice(SPEC, iso.locs, enabled=False, via="test")
+    loaded = modules(iso, env)
+    heavy = sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+    assert heavy == []
+    assert "consent.core.rules" in loaded  # the decision did run
+
+
+def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
+    assert {"consent.wire.gate", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
+
+
+def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
+    """The id is filled in by the detached sender; the host pays no keyring start-up."""
+    import time
+
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
+
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    with Collector() as collector:
+        loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
+        (hit,) = collector.wait_for(1, timeout=15)
+    assert "keyring" not in loaded and "consent.wire.gate" in loaded
+    deadline = time.monotonic() + 10
+    while (
+        time.monotonic() < deadline and "client_id" not in (entries(iso.locs.log_file) or [{}])[0]
+    ):
+        time.sleep(0.05)
+    (item,) = entries(iso.locs.log_file)
+    assert hit.params is not None and hit.params["cid"] == item["client_id"]
+    assert item["hit"]["cid"] == "(the anonymous id, filled in by the sender)"  # type: ignore[index]
