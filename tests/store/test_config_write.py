@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,23 +12,7 @@ from consent.store.choices import record_choice, record_notice_shown
 from consent.store.sources import resolve
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
-from tests.helpers import Iso
-
-HAND_WRITTEN = textwrap.dedent(
-    """\
-    # My lumogon settings — keep this comment.
-    [scan]
-    depth = 3  # how deep to look
-    exclude = ["node_modules", ".git"]
-
-    [telemetry]
-    # I decided this after reading the notice.
-    enabled = false
-
-    [report.upload]
-    url = "https://reports.example"
-    """
-)
+from tests.helpers import HAND_WRITTEN, Iso
 
 
 def test_round_trips_keep_comments_and_other_tables(iso: Iso) -> None:
@@ -136,46 +117,6 @@ def test_unwritable_directory_is_a_clear_error(iso: Iso) -> None:
             record_choice(SPEC, iso.locs, enabled=False, via="test")
     finally:
         iso.config.parent.chmod(0o700)
-
-
-TOGGLER = textwrap.dedent(
-    """\
-    import sys
-    from consent.store.choices import record_choice
-    from lumogon import SPEC
-    from consent.store.paths import locations
-    from consent.store.sources import resolve
-    locs = locations(SPEC)
-    for i in range(int(sys.argv[2])):
-        record_choice(SPEC, locs, enabled=(int(sys.argv[1]) + i) % 2 == 0, via=f"p{sys.argv[1]}")
-        d = resolve(SPEC, environ={}, locs=locs)
-        assert d.decided_by.source == "config", d.decided_by
-    """
-)
-
-
-def test_concurrent_toggling_leaves_a_valid_file(iso: Iso, tmp_path: Path) -> None:
-    iso.write_config(HAND_WRITTEN)
-    script = tmp_path / "toggle.py"
-    script.write_text(TOGGLER)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(n), "5"], env=iso.env, stderr=subprocess.PIPE
-        )
-        for n in range(24)
-    ]
-    failures = []
-    for p in procs:
-        _, err = p.communicate(timeout=120)
-        if p.returncode != 0:
-            failures.append(err.decode())
-    assert not failures, failures[0]
-    text = iso.config.read_text()
-    doc = parse_toml(text.encode())
-    assert "# My lumogon settings — keep this comment." in text
-    assert doc["scan"]["depth"] == 3
-    assert isinstance(doc["telemetry"]["enabled"], bool)
-    assert not [p for p in iso.config.parent.iterdir() if p.name.startswith(".consent-tmp-")]
 
 
 @pytest.mark.parametrize("kind", ["symlink-loop", "path-through-a-file"])
