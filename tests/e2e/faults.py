@@ -45,7 +45,9 @@ from consent.testing.home import Home
 from lumogon import SPEC
 from tests.helpers import (
     HAND_WRITTEN,
+    PROCESS_TIMEOUT,
     SCRUB,
+    SENDER_TIMEOUT,
     Iso,
     audit_events,
     audited,
@@ -65,8 +67,6 @@ MANAGED_LINE = re.compile(
 ACTION = re.compile(
     r"\b(run|set|unset|fix|move|make|remove|ask|check|try again|use|create)\b", re.IGNORECASE
 )
-PROCESS_TIMEOUT = 60.0
-SENDER_WAIT = 10.0  # the sender gives up after 3 s; this bounds the wait for its logged outcome
 LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$")
 
 
@@ -356,10 +356,12 @@ def run_case(case: Case, tmp: Path) -> tuple[Observed, list[str], dict[str, int]
         )
         after_reading = Snapshot.take(ctx.config)
         checks = case.after_host(ctx, obs) if case.after_host is not None else []
+        # The host's sender is done before `enable` and `disable` run: a sender that a loaded
+        # machine starts late must not meet a consent that `disable` has already changed.
+        if any(e["event"] == "subprocess.Popen" for e in audit_events(logs["host"])):
+            checks += wait_for_sender(iso, sender_marker(ctx))
         obs.enable = run(ctx, logs["choices"], "telemetry", "enable")
         obs.disable = run(ctx, logs["choices"], "telemetry", "disable")
-        if any(e["event"] == "subprocess.Popen" for e in audit_events(logs["host"])):
-            wait_for_sender(iso, sender_marker(ctx))
         obs.outcome = logged_outcome(iso)
         obs.version_events = audit_events(logs["host"])  # with the sender's own events
         obs.command_events = audit_events(logs["status"]) + audit_events(logs["choices"])
@@ -398,18 +400,23 @@ def sender_pids(marker: str) -> list[int]:
     return pids
 
 
-def wait_for_sender(iso: Iso, marker: str) -> None:
-    """Until every handed-over hit has an outcome, or no sender of this case is alive.
+def wait_for_sender(iso: Iso, marker: str) -> list[str]:
+    """Until every handed-over hit has an outcome, or no sender of this case is alive (one that
+    was killed logs nothing); returns the problem when neither happens.
 
-    Bounded: the sender itself gives up after 3 s. Without /proc, only the log can tell.
+    Waits on those events, not for a time: the sender gives up on the network after 3 s, but at
+    nice 10 on a loaded machine it may not even have started by then. Without /proc, only the
+    log can tell.
     """
-    deadline = time.monotonic() + SENDER_WAIT
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + SENDER_TIMEOUT
+    while True:
         items = entries(iso.locs.log_file)
         if items and all("outcome_at" in i for i in items):
-            return
+            return []
         if Path("/proc").is_dir() and not sender_pids(marker):
-            return
+            return []
+        if time.monotonic() >= deadline:
+            return [f"sender: no outcome logged and still running after {SENDER_TIMEOUT:g} s"]
         time.sleep(0.05)
 
 

@@ -12,7 +12,6 @@ import json
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,13 +21,13 @@ from typing import Any
 from consent.core.records import consent_record
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
-from tests.helpers import HAND_WRITTEN, Iso, go_file, out_file, toggler
+from tests.helpers import HAND_WRITTEN, LUMOGON, PROCESS_TIMEOUT, Iso, go_file, out_file, toggler
 
 PROCESSES = 50
 ROUNDS = 3  # served by the same 50 processes, each round released at once
 KILL_BATCHES = 4
 KILL_WRITERS = 5  # per batch: 20 writers killed in all
-START_TIMEOUT = 120.0
+START_TIMEOUT = PROCESS_TIMEOUT  # a ceiling for starting, each round, and the end
 COMMENTS = [line for line in HAND_WRITTEN.splitlines() if "#" in line]
 # Per process and round: two writes and a read. Every fifth process records "notice shown"
 # instead of one choice, so writes of different keys interleave (a lost update would show).
@@ -110,7 +109,7 @@ def test_fifty_processes_toggle_and_read(iso: Iso, tmp_path: Path) -> None:
             outs = [out_file(tmp_path / f"out-{n}", r) for n in range(PROCESSES)]
             wait_for(lambda: all(o.exists() for o in outs), started)  # noqa: B023
             watcher.stop.set()
-            watcher.join(timeout=10)
+            watcher.join(timeout=START_TIMEOUT)
             assert watcher.reads > 0 and not watcher.broken, watcher.broken[:3]
             check_round(iso, [json.loads(o.read_text("utf-8")) for o in outs])
     except BaseException:
@@ -171,12 +170,12 @@ def test_writers_killed_mid_write_never_truncate(iso: Iso, tmp_path: Path) -> No
         # Checked after every batch, as a person's next command would read it.
         assert intact(iso.config.read_text("utf-8")) is None
     watcher.stop.set()
-    watcher.join(timeout=10)
+    watcher.join(timeout=START_TIMEOUT)
     assert watcher.reads > 0 and not watcher.broken, watcher.broken[:3]
     assert killed == KILL_BATCHES * KILL_WRITERS  # none had finished: each was cut short
     # The lock died with its holder: the next write neither waits nor fails.
     after = subprocess.run(
-        [sys.executable, "-m", "lumogon", "telemetry", "disable"],
+        [*LUMOGON, "telemetry", "disable"],
         env=iso.env,
         capture_output=True,
         text=True,

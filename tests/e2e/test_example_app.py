@@ -17,7 +17,7 @@ from consent.testing.collector import Collector
 from consent.testing.home import Home
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC as LUMOGON
-from tests.helpers import ROOT
+from tests.helpers import PROCESS_TIMEOUT, ROOT, SENDER_TIMEOUT
 
 EXAMPLE = ROOT / "docs" / "examples" / "acme_cli"
 
@@ -125,7 +125,7 @@ def test_enable_send_show_payload_disable(consent_home: Home, consent_collector:
     endpoint = {"ACME_TELEMETRY_ENDPOINT": consent_collector.url}
     proc = acme(consent_home, "deploy", "prod", "--dry-run", env=endpoint)
     assert proc.returncode == 0 and proc.stdout == "Would deploy to prod.\n" and proc.stderr == ""
-    hits = consent_collector.wait_for(2, timeout=10)
+    hits = consent_collector.wait_for(2, timeout=SENDER_TIMEOUT)
     assert all(h.protocol == "ga4" and h.valid for h in hits), [h.messages for h in hits]
     events = {h.payload["events"][0]["name"]: h for h in hits}  # type: ignore[index]
     assert events["command_run"].payload["events"][0]["params"]["command"] == "acme deploy"  # type: ignore[index]
@@ -181,7 +181,7 @@ def test_its_own_test_suite_passes(consent_home: Home) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PROCESS_TIMEOUT,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

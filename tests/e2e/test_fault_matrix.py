@@ -40,7 +40,7 @@ from tests.e2e.faults import (
     sender_pids,
     start,
 )
-from tests.helpers import NO_FILE_MODES, ROOT, file_modes_bite, self_signed
+from tests.helpers import NO_FILE_MODES, ROOT, SENDER_TIMEOUT, file_modes_bite, self_signed
 
 KEYRING_ID = f"{SPEC.keyring_service}/client-id"  # as Home.client_ids() names it
 
@@ -270,14 +270,14 @@ def id_file_private(ctx: Ctx, obs: Observed) -> list[str]:
 def kill_sender(ctx: Ctx, obs: Observed) -> list[str]:
     """The request reached the blackhole; kill the sender while it waits for an answer."""
     (collector,) = ctx.collectors
-    if not collector.wait_for(1, timeout=10):
+    if not collector.wait_for(1, timeout=SENDER_TIMEOUT):
         return ["sender: never connected"]
     marker = sender_marker(ctx)
     pids = sender_pids(marker)
     if len(pids) != 1:
         return [f"sender: expected one live sender, found {pids}"]
     os.kill(pids[0], signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + SENDER_TIMEOUT  # until it is gone
     while sender_pids(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     obs.notes.append("the sender was killed with SIGKILL while waiting for an answer")

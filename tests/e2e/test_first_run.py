@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import subprocess
-import time
 
+from consent.core.spec import AppSpec
 from consent.notice.document import first_run_text
+from consent.store.log import entries
 from consent.store.sources import resolve
 from consent.testing.collector import Collector
 from lumogon import SPEC
-from tests.helpers import ACME, LUMOGON, Iso, run_in_pty
+from tests.apps import acme
+from tests.helpers import ACME, LUMOGON, Iso, logged_hits, run_in_pty
 
 
-def settle(collector: Collector, expected: int) -> int:
-    """Hits at the collector once the detached senders had time to finish (bounded)."""
-    if expected:
-        collector.wait_for(expected, timeout=10)
-    else:
-        time.sleep(1.0)  # a sender that should not exist gets time to show up
+def settle(iso: Iso, spec: AppSpec, collector: Collector, expected: int) -> int:
+    """Hits at the collector once every hit the runs handed to a sender has its outcome.
+
+    Causal, not a pause: a hit is written to the app's local log before its sender starts, and the
+    sender logs its outcome after the collector answered, so no log entry means no sender, and
+    once every entry has its outcome nothing else is on its way.
+    """
+    log = iso.home.locations(spec).log_file
+    items = logged_hits(log, count=expected) if expected else entries(log)
+    assert len(items) == expected, items
     return len(collector.hits())
 
 
@@ -30,11 +36,11 @@ def test_opt_out_first_run_shows_notice_then_sends(iso: Iso) -> None:
         assert "lumogon telemetry disable" in first.terminal
         assert "LUMOGON_DISABLE_ANALYTICS=1" in first.terminal
         assert "--disable-analytics" in first.terminal
-        assert settle(collector, 0) == 0
+        assert settle(iso, SPEC, collector, 0) == 0
         second = run_in_pty([*LUMOGON, "version"], env)
         assert second.returncode == 0
         assert "collects anonymous usage data" not in second.terminal
-        assert settle(collector, 1) == 1
+        assert settle(iso, SPEC, collector, 1) == 1
     (hit,) = collector.hits()
     assert hit.valid and hit.params is not None and hit.params["cd"] == "lumogon version"
 
@@ -56,7 +62,7 @@ def test_no_tty_or_ci_never_shows_nor_sends(iso: Iso) -> None:
         for _ in range(2):
             ci = run_in_pty([*LUMOGON, "version"], {**env, "CI": "true"})
             assert ci.returncode == 0 and "collects anonymous" not in ci.terminal
-        assert settle(collector, 0) == 0
+        assert settle(iso, SPEC, collector, 0) == 0
     assert not iso.config.exists()
 
 
@@ -78,20 +84,20 @@ def test_opt_in_asks_once_default_no(iso: Iso) -> None:
         assert "Allow it? [y/N]" in first.terminal and first.stdout == "built 0\n"
         second = run_in_pty([*ACME, "build"], env)
         assert "[y/N]" not in second.terminal
-        assert settle(collector, 0) == 0
+        assert settle(iso, acme.SPEC, collector, 0) == 0
 
 
 def test_opt_in_yes_then_sends_and_a_new_field_asks_again(iso: Iso) -> None:
     with Collector() as collector:
         env = {**iso.env, "ACME_TELEMETRY_ENDPOINT": collector.url}
         assert "[y/N]" in run_in_pty([*ACME, "build"], env, answer="y").terminal
-        assert settle(collector, 0) == 0  # nothing is sent in the run that asked
+        assert settle(iso, acme.SPEC, collector, 0) == 0  # nothing is sent in the run that asked
         run_in_pty([*ACME, "build"], env)
-        assert settle(collector, 1) == 1
+        assert settle(iso, acme.SPEC, collector, 1) == 1
         changed = {**env, "ACME_REGISTRY_EXTRA": "duration_bucket"}
         again = run_in_pty([*ACME, "build"], changed, answer="n")
         assert "[y/N]" in again.terminal
-        assert settle(collector, 1) == 1
+        assert settle(iso, acme.SPEC, collector, 1) == 1
 
 
 def test_opt_in_never_asks_without_a_terminal(iso: Iso) -> None:
@@ -112,13 +118,15 @@ def test_opt_out_new_field_shows_the_notice_again(iso: Iso) -> None:
         env = {**iso.env, "ACME_TELEMETRY_ENDPOINT": collector.url, "ACME_MODE": "opt-out"}
         assert "collects anonymous usage data" in run_in_pty([*ACME, "build"], env).terminal
         run_in_pty([*ACME, "build"], env)
-        assert settle(collector, 1) == 1
+        assert settle(iso, acme.SPEC, collector, 1) == 1
         changed = {**env, "ACME_REGISTRY_EXTRA": "duration_bucket"}
         again = run_in_pty([*ACME, "build"], changed)
         assert "collects anonymous usage data" in again.terminal
-        assert settle(collector, 1) == 1  # the run that showed the new notice sent nothing
+        assert (
+            settle(iso, acme.SPEC, collector, 1) == 1
+        )  # the run that showed the new notice sent nothing
         run_in_pty([*ACME, "build"], changed)
-        assert settle(collector, 2) == 2
+        assert settle(iso, acme.SPEC, collector, 2) == 2
 
 
 def test_recorded_disable_survives_a_new_version(iso: Iso) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from consent.store.choices import record_choice
 from lumogon import SPEC
-from tests.helpers import Iso
+from tests.helpers import SENDER_TIMEOUT, Iso, logged_hits
 
 PROBE = """
 import atexit, json, sys
@@ -79,21 +79,13 @@ def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
 
 def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
     """The id is filled in by the detached sender; the host pays no keyring start-up."""
-    import time
-
-    from consent.store.log import entries
     from consent.testing.collector import Collector
 
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     with Collector() as collector:
         loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
-        (hit,) = collector.wait_for(1, timeout=15)
+        (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
+        (item,) = logged_hits(iso.locs.log_file)  # the sender's outcome, with the id it used
     assert "keyring" not in loaded and "consent.wire.gate" in loaded
-    deadline = time.monotonic() + 10
-    while (
-        time.monotonic() < deadline and "client_id" not in (entries(iso.locs.log_file) or [{}])[0]
-    ):
-        time.sleep(0.05)
-    (item,) = entries(iso.locs.log_file)
     assert hit.params is not None and hit.params["cid"] == item["client_id"]
     assert item["hit"]["cid"] == "(the anonymous id, filled in by the sender)"  # type: ignore[index]

@@ -17,7 +17,7 @@ import pytest
 from consent.store.choices import record_choice, record_notice_shown
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC
-from tests.helpers import Iso
+from tests.helpers import SENDER_TIMEOUT, Iso
 
 ENDPOINT = "http://127.0.0.1:9"  # discard port: nothing is expected to get there anyway
 
@@ -82,7 +82,7 @@ def test_control_enabled_run_is_seen_by_the_hook(iso: Iso, consent_sockets: Sock
     enabled(iso)
     proc = run(iso, consent_sockets, "version")
     assert proc.returncode == 0, proc.stderr
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + SENDER_TIMEOUT  # until the detached sender has connected
     while time.monotonic() < deadline and not any(
         e["event"] == "socket.connect" for e in consent_sockets.events()
     ):

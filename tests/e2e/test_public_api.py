@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import consent
+from tests.helpers import PROCESS_TIMEOUT
 
 # Each name and where it lives; Decision's docstring comes from consent.core.rules (see below).
 PUBLIC = {
@@ -64,5 +65,11 @@ def test_install_and_decide_signatures() -> None:
 
 def test_importing_consent_loads_nothing_else() -> None:
     code = "import sys, consent; print(sorted(m for m in sys.modules if m.startswith(('consent', 'typer'))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=True,
+    )
     assert out.stdout.strip() == "['consent']"

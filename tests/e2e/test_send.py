@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,15 @@ from consent.testing.collector import Collector, refused_url
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC
 from tests.apps import acme
-from tests.helpers import ACME, Iso, run_lumogon
-
-
-def wait_for_outcome(iso: Iso, timeout: float = 10.0) -> list[dict[str, object]]:
-    """Bounded wait until every logged hit has an outcome from the sender."""
-    deadline = time.monotonic() + timeout
-    items = entries(iso.locs.log_file)
-    while time.monotonic() < deadline:
-        items = entries(iso.locs.log_file)
-        if items and all("outcome_at" in i for i in items):
-            break
-        time.sleep(0.05)
-    return items
+from tests.helpers import (
+    ACME,
+    LUMOGON,
+    PROCESS_TIMEOUT,
+    SENDER_TIMEOUT,
+    Iso,
+    logged_hits,
+    run_lumogon,
+)
 
 
 @pytest.fixture
@@ -45,15 +40,14 @@ def test_one_valid_legacy_hit_arrives(enabled: Iso) -> None:
     with Collector() as collector:
         proc = run_lumogon(enabled, "version", env={"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
         assert proc.returncode == 0 and proc.stdout == "lumogon 0.1.0\n"
-        (hit,) = collector.wait_for(1, timeout=10)
-        time.sleep(0.2)
+        (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
+        (item,) = logged_hits(enabled.locs.log_file)  # the sender is done: nothing more comes
         assert len(collector.received()) == 1
     assert hit.protocol == "legacy" and hit.valid, hit.messages
     assert hit.params is not None
     assert set(hit.params) == {"v", "tid", "cid", "an", "av", "t", "cd"}
     assert hit.params["cd"] == "lumogon version"
     assert hit.params["t"] == "screenview" and hit.params["tid"] == "UA-54263865-7"
-    (item,) = wait_for_outcome(enabled)
     assert item["outcome"] == "sent: HTTP 200"
 
 
@@ -61,7 +55,7 @@ def test_show_payload_equals_the_bytes_received(enabled: Iso) -> None:
     with Collector() as collector:
         env = {"LUMOGON_TELEMETRY_ENDPOINT": collector.url}
         run_lumogon(enabled, "version", env=env)
-        (hit,) = collector.wait_for(1, timeout=10)
+        (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
         shown = subprocess.run(
             [sys.executable, "-m", "lumogon", "telemetry", "show-payload", "version"],
             env={**enabled.env, **env},
@@ -86,7 +80,7 @@ def test_ga4_app_validates_clean_on_the_debug_endpoint(iso: Iso) -> None:
             check=False,
         )
         assert proc.returncode == 0, proc.stderr
-        received = collector.wait_for(2, timeout=10)
+        received = collector.wait_for(2, timeout=SENDER_TIMEOUT)
     assert {r.path.split("?")[0] for r in received} == {"/debug/mp/collect"}
     for r in received:
         assert r.protocol == "ga4" and r.debug and r.valid, r.messages
@@ -104,7 +98,7 @@ def test_host_is_untouched_by_a_bad_network(enabled: Iso, behaviour: str) -> Non
         proc = run_lumogon(enabled, "version", env={"LUMOGON_TELEMETRY_ENDPOINT": url})
         assert proc.returncode == 0
         assert proc.stdout == "lumogon 0.1.0\n" and proc.stderr == ""
-        (item,) = wait_for_outcome(enabled, timeout=10)
+        (item,) = logged_hits(enabled.locs.log_file)
     finally:
         if collector is not None:
             collector.close()
@@ -129,7 +123,7 @@ def test_hanging_endpoint_neither_slows_nor_holds_the_host(enabled: Iso) -> None
     accepted: list[socket.socket] = []
 
     def accept() -> None:
-        listener.settimeout(10)
+        listener.settimeout(SENDER_TIMEOUT)
         with contextlib.suppress(OSError):
             accepted.append(listener.accept()[0])
 
@@ -138,29 +132,33 @@ def test_hanging_endpoint_neither_slows_nor_holds_the_host(enabled: Iso) -> None
     try:
         env = {**enabled.env, "LUMOGON_TELEMETRY_ENDPOINT": f"http://127.0.0.1:{port}"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lumogon", "version"],
+            [*LUMOGON, "version"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
         )
-        out, _ = proc.communicate(timeout=30)  # EOF on both pipes: nobody else holds them
+        out, _ = proc.communicate(
+            timeout=PROCESS_TIMEOUT
+        )  # EOF on both pipes: nobody else holds them
         assert proc.returncode == 0 and out == b"lumogon 0.1.0\n"
-        thread.join(timeout=10)
+        thread.join(timeout=SENDER_TIMEOUT)
         assert accepted, "the sender never connected"
         # Read the whole request; then the sender must still be there, waiting for an answer
         # that never comes (a closed socket would read as b""): the host did not wait for it.
         conn = accepted[0]
-        conn.settimeout(5)
+        conn.settimeout(SENDER_TIMEOUT)
         data = b""
         while b"cd=lumogon%20version" not in data:
             chunk = conn.recv(4096)
             assert chunk, "the sender closed before sending its request"
             data += chunk
+        # (Not a deadline: silence for 0.3 s proves the connection is still open, and the sender
+        # only gives up after 3 s of its own.)
         conn.settimeout(0.3)
         with pytest.raises(TimeoutError):
             conn.recv(1)
-        (item,) = wait_for_outcome(enabled, timeout=10)
+        (item,) = logged_hits(enabled.locs.log_file)
         assert "TimeoutError" in str(item["outcome"])
     finally:
         for s in accepted:

@@ -113,8 +113,14 @@ def test_closed_stdout_exits_1_without_a_traceback(iso: Iso, args: list[str]) ->
     assert proc.stderr == b""
 
 
+# typer guesses the shell from the process tree unless told not to; then `--show-completion` and
+# `--install-completion` take the shell as their value. Without this, the result depends on how
+# pytest was started (no shell among its parents: "Shell  not supported").
+NAMED_SHELL = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+
+
 def test_show_completion_script(iso: Iso) -> None:
-    proc = run_lumogon(iso, "--show-completion", "bash")
+    proc = run_lumogon(iso, "--show-completion", "bash", env=NAMED_SHELL)
     assert proc.returncode == 0 and "_lumogon_completion()" in proc.stdout
     assert "_LUMOGON_COMPLETE=complete_bash" in proc.stdout
 
@@ -122,7 +128,7 @@ def test_show_completion_script(iso: Iso) -> None:
 def test_install_completion_writes_only_under_home(iso: Iso, tmp_path: Path) -> None:
     home = tmp_path / "shellhome"
     home.mkdir()
-    proc = run_lumogon(iso, "--install-completion", "bash", env={"HOME": str(home)})
+    proc = run_lumogon(iso, "--install-completion", "bash", env={**NAMED_SHELL, "HOME": str(home)})
     assert proc.returncode == 0, proc.stderr
     assert "lumogon" in (home / ".bashrc").read_text()
     assert list(home.rglob("lumogon.sh"))

@@ -17,7 +17,7 @@ from consent.store.paths import locations
 from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.apps import acme
-from tests.helpers import ACME, ROOT, Iso, run_lumogon
+from tests.helpers import ACME, ROOT, SENDER_TIMEOUT, Iso, run_lumogon
 
 
 def test_privacy_md_is_fresh() -> None:
@@ -105,7 +105,7 @@ def test_every_key_of_every_real_hit_is_in_the_notice(iso: Iso) -> None:
             timeout=60,
             capture_output=True,
         )
-        hits = collector.wait_for(4, timeout=15)
+        hits = collector.wait_for(4, timeout=SENDER_TIMEOUT)
     seen_events = set()
     for hit in hits:
         assert hit.valid, hit.messages

@@ -19,7 +19,7 @@ from consent.testing.sockets import SocketWatch
 from consent.wire.gate import submit
 from lumogon import SPEC as LUMOGON
 from tests.apps import acme
-from tests.helpers import ROOT
+from tests.helpers import PROCESS_TIMEOUT, ROOT, SENDER_TIMEOUT
 
 
 def test_isolated_env_drops_every_deciding_variable(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_enable_then_a_real_hit_reaches_the_collector(
     assert submit(acme.SPEC, "deployed", values={"outcome": "ok"}, environ=environ).outcome == (
         "handed"
     )
-    (hit,) = consent_collector.wait_for(1, timeout=10)
+    (hit,) = consent_collector.wait_for(1, timeout=SENDER_TIMEOUT)
     assert hit.protocol == "ga4" and hit.valid, hit.messages
     assert list(consent_home.client_ids()) == ["acme-telemetry/client-id"]
     assert consent_home.log(acme.SPEC)[0]["event"] == "deployed"
@@ -84,7 +84,13 @@ def test_socket_watch_in_process(consent_sockets: SocketWatch) -> None:
 def test_socket_watch_in_a_child(consent_sockets: SocketWatch, consent_home: Home) -> None:
     code = "import socket; socket.getaddrinfo('127.0.0.1', 80)"
     env = consent_sockets.env(consent_home.env, refuse=True)
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
     assert proc.returncode == 1 and b"PermissionError" in proc.stderr
     assert [e["event"] for e in consent_sockets.network()] == ["socket.getaddrinfo"]
 
@@ -171,7 +177,12 @@ def test_lumogon_never_imports_the_test_helpers(consent_home: Home) -> None:
     )
     env = {**consent_home.env, "LUMOGON_DISABLE_ANALYTICS": "1"}
     proc = subprocess.run(
-        [sys.executable, "-c", code, "version"], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, "version"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=True,
     )
     loaded = set(proc.stderr.split())
     assert "lumogon" in loaded
