@@ -49,6 +49,8 @@ def test_grammar_row(
         assert decision.decided_by.source == "env"
         assert decision.decided_by.origin["name"] == name
         assert decision.decided_by.origin["value"] == raw
+    else:
+        assert decision.decided_by.source != "env"
     warned = [w for w in decision.warnings if name in w]
     assert bool(warned) is (not understood)
 

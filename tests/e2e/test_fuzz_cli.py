@@ -164,9 +164,15 @@ def test_status_and_disable_on_random_files(
         assert code == 0 and printable(out), out  # nothing from a file or env drives the tty
         assert sorted(str(p) for p in root.rglob("*")) == before  # reading never writes
         quiet = all(v is None or v.strip().lower() in QUIET for v in (app_env, dnt))
-        if out.startswith(f"Telemetry for {SPEC.name} is enabled."):
-            assert config is not None and explicit_enable(config, SPEC), config
-            assert policy_allows(policy) and quiet, (policy, app_env, dnt)
+        # Garbage never enables, and a clean enable is not lost: enabled exactly when the config
+        # holds consent for this notice, the policy allows and no variable disables.
+        reason = config is not None and explicit_enable(config, SPEC)
+        expected = reason and policy_allows(policy) and quiet
+        heads = {
+            f"Telemetry for {SPEC.name} is {w}.": w == "enabled" for w in ("enabled", "disabled")
+        }
+        enabled = heads[out.split("\n", 1)[0]]
+        assert enabled == expected, (config, policy, app_env, dnt, out)
 
         code, _, err = invoke(["telemetry", "disable"], env)
         if code == 1:

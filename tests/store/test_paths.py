@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -30,10 +33,42 @@ DIRS = st.one_of(
 HOME = st.one_of(st.none(), st.sampled_from(["/home/ada", "/home/ada/", "relative", "", "/"]))
 
 
+def passwd_home() -> str | None:
+    """This user's home directory in the passwd database, if there is an entry."""
+    import pwd  # XDG platforms only, like this module
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return None
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str], passwd: bool) -> Iterator[None]:
+    """os.environ is exactly `env`; without `passwd`, this user has no passwd entry."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        if passwd:
+            yield
+        else:
+            with mock.patch("pwd.getpwuid", side_effect=KeyError("no passwd entry")):
+                yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @settings(max_examples=300, deadline=None)
-@given(VALUE, VALUE, VALUE, DIRS, HOME)
+@given(VALUE, VALUE, VALUE, DIRS, HOME, st.booleans())
 def test_xdg_locations_match_platformdirs(
-    config: str | None, data: str | None, state: str | None, dirs: str | None, home: str | None
+    config: str | None,
+    data: str | None,
+    state: str | None,
+    dirs: str | None,
+    home: str | None,
+    passwd: bool,
 ) -> None:
     env = {
         k: v
@@ -46,22 +81,21 @@ def test_xdg_locations_match_platformdirs(
         }.items()
         if v is not None
     }
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
+    entry = passwd_home() if passwd else None
+    with environment(env, passwd):
         ours = _xdg_locations("lumogon", os.environ)
         try:
             theirs = _platformdirs_locations("lumogon")
         except RuntimeError:
             theirs = None
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    if ours is not None and theirs is not None:
-        assert ours == theirs, env
+    # The home is HOME if it is absolute, else the passwd entry's (if that is absolute).
+    has_home = any(h is not None and h.startswith("/") for h in (home, entry))
+    if has_home:
+        assert ours is not None and ours == theirs, (env, passwd, theirs)
     else:
-        assert theirs is None or ours is None
+        # No home: the XDG answer steps aside, and locations() asks platformdirs (which cannot
+        # find one either) and refuses what it gets (test_no_home_at_all_... below).
+        assert ours is None, (env, passwd)
 
 
 def test_no_home_at_all_is_a_message_not_a_traceback(tmp_path: Path) -> None:
