@@ -25,12 +25,81 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from consent.core.records import TABLE, consent_record
+from consent.core.spec import AppSpec
 from consent.store.configwrite import MANAGED_KEYS
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC, app
-from tests.helpers import SCRUB, config_bytes, explicit_enable, policy_allows, policy_bytes, secrets
+from tests.helpers import SCRUB, secrets
 
 CURRENT = SPEC.notice_version
+
+
+def config_bytes(current: str) -> st.SearchStrategy[bytes]:
+    versions = st.sampled_from([current, "0000000000", "", current.upper(), current + " "])
+    lines = st.one_of(
+        st.sampled_from(
+            ["[telemetry]", "[other]", "telemetry = 1", "[[telemetry]]", "# c", "", "x = 1"]
+        ),
+        st.builds(
+            lambda b: f"enabled = {b}", st.sampled_from(["true", "false", '"yes"', "1", "True"])
+        ),
+        st.builds(lambda v: f'notice_version = "{v}"', versions),
+        st.builds(lambda v: f'notice_shown_version = "{v}"', versions),
+        st.builds(lambda v: f"telemetry.enabled = {v}", st.sampled_from(["true", "false"])),
+        st.text(max_size=20),
+    )
+    return st.one_of(
+        st.binary(max_size=200),
+        st.lists(lines, max_size=8).map(lambda ls: "\n".join(ls).encode("utf-8", "surrogatepass")),
+    )
+
+
+def policy_bytes() -> st.SearchStrategy[bytes | None]:
+    return st.one_of(
+        st.none(),
+        st.binary(max_size=60),
+        st.sampled_from(
+            [
+                b"[telemetry]\nenabled = true\n",
+                b"[telemetry]\nenabled = false\n",
+                b"[telemetry]\nenabled = 0\n",
+                b"",
+                b"[other]\n",
+            ]
+        ),
+    )
+
+
+# How the production readers see a file, for the CLI's output to be judged against (the decision
+# itself is held to design §3 by tests/store/test_decision_property.py's own oracle).
+
+
+def explicit_enable(data: bytes, spec: AppSpec) -> bool:
+    try:
+        record = consent_record(parse_toml(data))
+    except (ValueError, RecursionError):
+        return False
+    if record.enabled is True and record.notice_version == spec.notice_version:
+        return True
+    # An opt-out app also runs once its current notice was shown and nothing disables.
+    return (
+        spec.mode == "opt-out"
+        and record.enabled is not False
+        and (record.notice_shown_version == spec.notice_version)
+    )
+
+
+def policy_allows(data: bytes | None) -> bool:
+    if data is None:
+        return True
+    try:
+        table = parse_toml(data).get("telemetry")
+    except (ValueError, RecursionError):
+        return False
+    return table is None or (isinstance(table, dict) and table.get("enabled", True) is True)
+
+
+POLICY = policy_bytes()
 # Shapes of TOML that editors and people produce, beyond random lines and bytes.
 SHAPES = st.sampled_from(
     [
@@ -71,9 +140,6 @@ def file_keyring() -> Iterator[None]:
     keyring.set_keyring(FileKeyring())
     yield
     keyring.set_keyring(previous)
-
-
-POLICY = policy_bytes()
 
 
 def isolated(root: Path, extra: Mapping[str, str | None]) -> dict[str, str | None]:
