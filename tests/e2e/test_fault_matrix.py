@@ -39,6 +39,7 @@ from tests.e2e.faults import (
     sender_marker,
     sender_pids,
     start,
+    wait_for_sender,
 )
 from tests.helpers import NO_FILE_MODES, ROOT, SENDER_TIMEOUT, file_modes_bite, self_signed
 
@@ -258,6 +259,11 @@ def id_left_and_said(ctx: Ctx, obs: Observed) -> list[str]:
 
 
 def id_file_private(ctx: Ctx, obs: Observed) -> list[str]:
+    """The id file the sender falls back to is private. The detached sender creates the id (the
+    host never loads the keyring), so this waits for the sender to be done first."""
+    waited = wait_for_sender(ctx.iso, sender_marker(ctx))
+    if waited:
+        return waited
     path = ctx.iso.locs.id_file
     if not path.exists():
         return ["identity: the id was not kept in the fallback file"]

@@ -58,13 +58,6 @@ def env_understood(raw: str | None) -> bool:
 ABSENT = "no telemetry table"
 NOT_A_TABLE = "telemetry is not a table"
 BROKEN = "not TOML"  # also: random bytes, a directory in the file's place (it cannot be read)
-STRING_KEYS = (
-    "notice_version",
-    "decided_at",
-    "decided_via",
-    "notice_shown_version",
-    "notice_shown_at",
-)
 
 
 @dataclass(frozen=True)
