@@ -18,10 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from consent.core.records import consent_record
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
 from tests.helpers import HAND_WRITTEN, LUMOGON, PROCESS_TIMEOUT, Iso, go_file, out_file, toggler
+
+pytestmark = pytest.mark.slow
 
 PROCESSES = 50
 ROUNDS = 3  # served by the same 50 processes, each round released at once

@@ -631,6 +631,7 @@ def results(
         }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_fault(case: Case, results: Results) -> None:
     if case.id == "proc-sender-killed" and not sys.platform.startswith("linux"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from consent.core.spec import AppSpec
 from consent.notice.document import first_run_text
 from consent.store.log import entries
@@ -12,6 +14,8 @@ from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.apps import acme
 from tests.helpers import ACME, LUMOGON, Iso, logged_hits, run_in_pty
+
+pytestmark = pytest.mark.slow
 
 
 def settle(iso: Iso, spec: AppSpec, collector: Collector, expected: int) -> int:

@@ -31,6 +31,8 @@ from consent.store.tomlread import parse_toml
 from lumogon import SPEC, app
 from tests.helpers import SCRUB, secrets
 
+pytestmark = pytest.mark.slow
+
 CURRENT = SPEC.notice_version
 
 

@@ -89,7 +89,15 @@ def test_ga4_app_validates_clean_on_the_debug_endpoint(iso: Iso) -> None:
 
 
 @pytest.mark.parametrize(
-    "behaviour", ["blackhole", "http500", "garbage", "trickle", "endless", "refused"]
+    "behaviour",
+    [
+        pytest.param("blackhole", marks=pytest.mark.slow),  # the sender's 3 s timeout
+        "http500",
+        "garbage",
+        "trickle",
+        "endless",
+        "refused",
+    ],
 )
 def test_host_is_untouched_by_a_bad_network(enabled: Iso, behaviour: str) -> None:
     collector = None if behaviour == "refused" else Collector(behaviour=behaviour).start()
@@ -114,6 +122,7 @@ def test_host_is_untouched_by_a_bad_network(enabled: Iso, behaviour: str) -> Non
         assert outcome.startswith("failed:"), outcome
 
 
+@pytest.mark.slow  # waits for the sender's 3 s timeout
 def test_hanging_endpoint_neither_slows_nor_holds_the_host(enabled: Iso) -> None:
     """A listener that accepts and never answers: stdout hits EOF while the sender still waits."""
     listener = socket.socket()

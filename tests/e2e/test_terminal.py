@@ -165,6 +165,7 @@ def test_only_the_root_offers_completion(iso: Iso) -> None:
     assert "--install-completion" not in run_lumogon(iso, "telemetry", "--help").stdout
 
 
+@pytest.mark.slow  # pty
 def test_colour_on_a_terminal_only_and_never_under_no_color(iso: Iso) -> None:
     env = {**iso.env, "DO_NOT_TRACK": "1", "TERM": "xterm-256color"}
     warn = [*LUMOGON, "telemetry", "enable"]

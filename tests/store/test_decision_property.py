@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,8 @@ from consent.store.paths import Locations
 from consent.store.sources import resolve
 from lumogon import SPEC
 from tests.helpers import opt_in_spec
+
+pytestmark = pytest.mark.slow
 
 OPT_IN = opt_in_spec()
 DNT = "DO_NOT_TRACK"
