@@ -306,6 +306,9 @@ def logged_hits(
 # --- many processes at once: tests/e2e/toggler.py ----------------------------------------------
 
 TOGGLER = "tests.e2e.toggler"
+# A ceiling for fifty togglers to start, and for each round, on a loaded 2-core machine: the
+# test's waits, a toggler's wait for the next round and its wait for the config lock.
+TOGGLER_TIMEOUT = 600.0
 
 
 def toggler(

@@ -23,7 +23,15 @@ import pytest
 from consent.core.records import consent_record
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
-from tests.helpers import HAND_WRITTEN, LUMOGON, PROCESS_TIMEOUT, Iso, go_file, out_file, toggler
+from tests.helpers import (
+    HAND_WRITTEN,
+    LUMOGON,
+    TOGGLER_TIMEOUT,
+    Iso,
+    go_file,
+    out_file,
+    toggler,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +39,7 @@ PROCESSES = 50
 ROUNDS = 3  # served by the same 50 processes, each round released at once
 KILL_BATCHES = 4
 KILL_WRITERS = 5  # per batch: 20 writers killed in all
-START_TIMEOUT = PROCESS_TIMEOUT  # a ceiling for starting, each round, and the end
+START_TIMEOUT = TOGGLER_TIMEOUT  # a ceiling for starting, each round, and the end
 COMMENTS = [line for line in HAND_WRITTEN.splitlines() if "#" in line]
 # Per process and round: two writes and a read. Every fifth process records "notice shown"
 # instead of one choice, so writes of different keys interleave (a lost update would show).
@@ -69,11 +77,15 @@ def start_all(
 
 
 def wait_for(condition: Callable[[], bool], procs: list[subprocess.Popen[bytes]]) -> None:
-    """Until `condition` holds, a process dies early (the test then reports it), or timeout."""
+    """Until `condition` holds; fails at once, with its stderr, if a process died, and after
+    START_TIMEOUT (a ceiling) if the condition never holds."""
     deadline = time.monotonic() + START_TIMEOUT
-    while not condition() and time.monotonic() < deadline:
-        if any(p.poll() not in (None, 0) for p in procs):
-            return
+    while not condition():
+        dead = [p for p in procs if p.poll() not in (None, 0)]
+        if dead:
+            err = dead[0].stderr.read().decode(errors="replace") if dead[0].stderr else ""
+            raise AssertionError(f"a toggler exited {dead[0].returncode}: {err[-2000:]}")
+        assert time.monotonic() < deadline, f"not done after {START_TIMEOUT:g} s"
         time.sleep(0.02)
 
 
