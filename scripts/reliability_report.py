@@ -106,7 +106,7 @@ def render(records: list[dict[str, Any]]) -> str:
     out += [f"- skipped `{r['case']}`: {cell(r['skipped'])}" for r in skipped]
     out += [
         "",
-        "Reproduce (it runs `pytest tests/test_fault_matrix.py` with `CONSENT_RELIABILITY_OUT` set,",
+        f"Reproduce (it runs `pytest {MATRIX}` with `CONSENT_RELIABILITY_OUT` set,",
         "then rewrites this page):",
         "",
         "```sh",
