@@ -3,7 +3,7 @@
     python scripts/reliability_report.py            # run, then write docs/reliability.md
     python scripts/reliability_report.py -- -x      # extra arguments go to pytest
 
-The matrix (tests/test_fault_matrix.py) writes one JSON line per case to the file named by
+The matrix (tests/e2e/test_fault_matrix.py) writes one JSON line per case to the file named by
 CONSENT_RELIABILITY_OUT; this script sets that variable, runs pytest, and renders the lines.
 Nothing in the page is typed by hand, so it cannot drift from the tests. The exit code is
 pytest's, or 1 when a count that must be zero is not.
@@ -21,7 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
-MATRIX = "tests/test_fault_matrix.py"
+MATRIX = "tests/e2e/test_fault_matrix.py"
 MUTATION = ROOT / "docs" / "mutation.json"
 PAGE_CHECK = f"{MATRIX}::test_the_reliability_page_lists_every_case_as_expected"
 COMMAND = "python scripts/reliability_report.py"
@@ -63,7 +63,7 @@ def run_matrix(pytest_args: list[str]) -> tuple[int, list[dict[str, Any]]]:
 
 
 def cell(text: object) -> str:
-    """Kept equal to tests/faults.py's `cell`, which checks the page against the cases."""
+    """Kept equal to tests/e2e/faults.py's `cell`, which checks the page against the cases."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -111,7 +111,7 @@ def render(records: list[dict[str, Any]]) -> str:
     out += [f"- skipped `{r['case']}`: {cell(r['skipped'])}" for r in skipped]
     out += [
         "",
-        "Reproduce (it runs `pytest tests/test_fault_matrix.py` with `CONSENT_RELIABILITY_OUT` set,",
+        f"Reproduce (it runs `pytest {MATRIX}` with `CONSENT_RELIABILITY_OUT` set,",
         "then rewrites this page):",
         "",
         "```sh",
@@ -119,9 +119,9 @@ def render(records: list[dict[str, Any]]) -> str:
         "```",
         "",
         "The same cases run in every `pytest` run of the suite, where any problem fails the test.",
-        "Concurrency (`tests/test_concurrency.py`) and fuzzing (`tests/test_fuzz_cli.py`,",
-        "`tests/test_decision_property.py`, `tests/test_argv_secrets.py`) are separate tests and",
-        "not in this table.",
+        "Concurrency (`tests/e2e/test_concurrency.py`) and fuzzing (`tests/e2e/test_fuzz_cli.py`,",
+        "`tests/store/test_decision_property.py`, `tests/cli/test_argv_secrets.py`) are separate",
+        "tests and not in this table.",
     ]
     for group, title in GROUPS.items():
         rows = [c for c in cases if c["group"] == group]

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import typer
-from conftest import Iso, run_lumogon
 from typer.testing import CliRunner
 
 from consent import install
@@ -17,6 +16,7 @@ from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC
 from tests.apps import acme
+from tests.helpers import Iso, run_lumogon
 
 
 def files_holding(root: Path, secret: str) -> list[str]:

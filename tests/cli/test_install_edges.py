@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import pytest
 import typer
 import typer.main
-from conftest import Iso, run_lumogon
 from typer.testing import CliRunner
 
 from consent import ConsentError, install
 from consent.core.names import FLAG
 from consent.testing.home import Home
 from tests.apps.acme import SPEC
+from tests.helpers import Iso, run_lumogon
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

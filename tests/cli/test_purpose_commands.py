@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import Iso, run_lumogon
-
 from consent.store.receipts import read
 from lumogon import SPEC
+from tests.helpers import Iso, run_lumogon
 
 
 def status(iso: Iso, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:

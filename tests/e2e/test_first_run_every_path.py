@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Iso, audit_events, audited
-from ptyrun import CTRL_C, CTRL_D, run_in_pty
 
 from consent.store.sources import resolve
 from consent.store.tomlread import read_toml
 from consent.testing.collector import Collector
 from tests.apps import acme
+from tests.helpers import CTRL_C, CTRL_D, Iso, audit_events, audited, run_in_pty
 
 ACME = [sys.executable, str(Path(__file__).resolve().parent.parent / "apps" / "acme.py")]
 DEPLOY = [*ACME, "deploy", "run", "prod", "--retries", "2"]

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Iso
 
 from consent.store.choices import record_choice
 from consent.testing.collector import Collector
 from tests.apps import acme
+from tests.helpers import Iso
 
 ACME = str(Path(__file__).resolve().parents[1] / "apps" / "acme.py")
 DENIED = {"ad_user_data": "DENIED", "ad_personalization": "DENIED"}

@@ -8,11 +8,9 @@ import os
 import sys
 import time
 
-from conftest import Iso
-from ptyrun import run_in_pty
-
 from consent.notice.prompts import first_run_text
 from lumogon import SPEC
+from tests.helpers import Iso, run_in_pty
 
 LUMOGON = [sys.executable, "-m", "lumogon"]
 

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Iso
-from ptyrun import run_in_pty
 
 from consent.store import receipts
 from consent.store.sources import read_config
 from tests.apps import acme
+from tests.helpers import Iso, run_in_pty
 
 ACME = [sys.executable, str(Path(__file__).resolve().parents[1] / "apps" / "acme.py")]
 CHANGED = {"ACME_REGISTRY_EXTRA": "duration_bucket", "ACME_DROP_DEPLOYED": "1"}

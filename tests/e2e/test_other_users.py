@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults import hand_written
 
 from consent.store.log import entries
 from consent.testing.collector import Collector
 from lumogon import SPEC
+from tests.e2e.faults import hand_written
 
 USER = 65534
 pytestmark = pytest.mark.skipif(

@@ -6,10 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import Iso, run_lumogon
-from ptyrun import run_in_pty
-
 from consent.testing.collector import Collector
+from tests.helpers import Iso, run_in_pty, run_lumogon
 
 LUMOGON = [sys.executable, "-m", "lumogon"]
 UPLOAD = (

@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-from conftest import Iso, run_lumogon
 
 from consent.core.names import KEPT_LOCAL, LOCAL_ID
 from consent.store.log import entries
@@ -18,6 +17,7 @@ from consent.testing.sockets import SocketWatch
 from consent.wire.hits import build_hit
 from consent.wire.http import encode, endpoint_for
 from lumogon import SPEC
+from tests.helpers import Iso, run_lumogon
 
 ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing is expected to get there anyway
 

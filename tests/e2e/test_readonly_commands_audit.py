@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Iso, audit_events, audited
 
 from consent.store.choices import record_choice
 from consent.store.log import append
 from lumogon import SPEC
+from tests.helpers import Iso, audit_events, audited
 
 READ_ONLY = [
     ["telemetry", "status"],

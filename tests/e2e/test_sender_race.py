@@ -17,13 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Iso
-from faults import hand_written
-
 from consent.store.log import entries
 from consent.testing.collector import Collector
 from consent.testing.keyring import GATE_ENV
 from lumogon import SPEC
+from tests.e2e.faults import hand_written
+from tests.helpers import Iso
 
 CEILING = 30.0
 KEYRING_ID = f"{SPEC.keyring_service}\x00client-id"

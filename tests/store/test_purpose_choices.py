@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Iso
 
 from consent.errors import ConsentError
 from consent.store.choices import record_choice
 from consent.store.sources import read_config, resolve
 from lumogon import SPEC
+from tests.helpers import Iso
 
 
 def table(iso: Iso) -> dict[str, object]:

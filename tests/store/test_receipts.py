@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Iso, run_lumogon
 
 from consent.notice.status import SCHEMA_VERSION
 from consent.store import identity, receipts
 from consent.store.choices import record_choice, record_notice_shown
 from lumogon import SPEC
+from tests.helpers import Iso, run_lumogon
 
 
 def lines(iso: Iso) -> list[bytes]:

@@ -1,0 +1,99 @@
+"""When disabled, nothing beyond the decision is imported: no keyring, TOML writer, HTTP or sender."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from consent.store.choices import record_choice
+from lumogon import SPEC
+from tests.helpers import SENDER_TIMEOUT, Iso, logged_hits
+
+# Lists every module loaded when the run ends. It imports nothing but atexit and sys itself (no
+# json: that is one of the modules to look for), so what it reports is what the run loaded.
+PROBE = """
+import atexit, sys
+atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
+{before}from lumogon import main
+main()
+"""
+FORBIDDEN = (
+    "keyring",
+    "tomlkit",
+    "http",
+    "urllib.request",
+    "ssl",
+    "socket",
+    "consent.wire.job",
+    "consent.wire.sender",
+    "consent.store.identity",
+    "consent.wire.http",
+    "consent.wire.hits",
+    "consent.store.configwrite",
+    "consent.notice.document",
+    "consent.cli.firstrun",
+    "consent.store.receipts",
+    "consent.cli.receipts",
+    "consent.notice.changes",
+    "platformdirs",
+    "hashlib",
+    "json",
+)
+
+
+def modules(iso: Iso, env: dict[str, str], before: str = "") -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(before=before), "version"],
+        env={**iso.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    assert proc.stdout == "lumogon 0.1.0\n"
+    return set(proc.stderr.strip().splitlines()[-1].split())
+
+
+def heavy(loaded: set[str]) -> list[str]:
+    return sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
+
+
+@pytest.mark.parametrize("how", ["env", "dnt", "flag-free-config", "awaiting-notice"])
+def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
+    env = {"env": {"LUMOGON_DISABLE_ANALYTICS": "1"}, "dnt": {"DO_NOT_TRACK": "1"}}.get(how, {})
+    if how == "flag-free-config":
+        record_choice(SPEC, iso.locs, enabled=False, via="test")
+    loaded = modules(iso, env)
+    assert heavy(loaded) == []  # json included: neither consent nor typer imports it here
+    assert "consent.core.rules" in loaded  # the decision did run
+
+
+def test_the_probe_sees_what_the_run_imports(iso: Iso) -> None:
+    """Control: json imported anywhere in the run (here before the app starts) is reported."""
+    loaded = modules(iso, {"LUMOGON_DISABLE_ANALYTICS": "1"}, before="import json\n")
+    assert heavy(loaded) == ["json", "json.decoder", "json.encoder", "json.scanner"]
+
+
+def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
+    assert {"consent.wire.hits", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
+
+
+def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
+    """The id is filled in by the detached sender; the host pays no keyring start-up."""
+    from consent.testing.collector import Collector
+
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    with Collector() as collector:
+        loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
+        (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
+        (item,) = logged_hits(iso.locs.log_file)  # the sender's outcome, with the id it used
+    assert "keyring" not in loaded and "consent.wire.gate" in loaded
+    assert hit.params is not None
+    assert [hit.params["cid"]] == list(iso.home.client_ids().values())  # the sender's id
+    assert item["hit"]["cid"] == "(the pseudonymous id, filled in by the sender)"  # type: ignore[index]
+    assert "client_id" not in item and hit.params["cid"] not in str(item)  # never in the log

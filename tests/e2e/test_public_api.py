@@ -1,0 +1,76 @@
+"""The public API: a handful of names, documented, and `import consent` costs nothing."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import consent
+from tests.helpers import PROCESS_TIMEOUT
+
+# Each name and where it lives; Decision's docstring comes from consent.core.rules (see below).
+PUBLIC = {
+    "AppSpec": "consent.core.spec",
+    "Field": "consent.core.spec",
+    "Event": "consent.core.spec",
+    "Purpose": "consent.core.spec",
+    "Destination": "consent.core.spec",
+    "install": "consent.cli.install",
+    "record_event": "consent.wire.gate",
+    "decide": "consent.store.sources",
+    "Decision": "consent.core.rules",
+    "ConsentError": "consent.errors",
+    "ConfigError": "consent.errors",
+    "HitError": "consent.errors",
+    "PolicyLockedError": "consent.errors",
+    "SpecError": "consent.errors",
+}
+
+
+def test_exactly_these_names() -> None:
+    assert sorted(consent.__all__) == sorted(PUBLIC)
+    assert dir(consent) == consent.__all__
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_each_name_resolves_and_is_documented(name: str) -> None:
+    value = getattr(consent, name)
+    assert value.__module__ == PUBLIC[name]
+    if name != "Decision":  # a Record in consent.core.rules; described in the package docstring
+        assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+    assert f"`{name}" in (consent.__doc__ or "") or name.endswith("Error")
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'install_everything'"):
+        _ = consent.install_everything  # type: ignore[attr-defined]
+
+
+def test_install_and_decide_signatures() -> None:
+    assert (
+        str(inspect.signature(consent.install))
+        == "(app: 'typer.Typer', spec: 'AppSpec', *, group: 'str | None' = None) -> 'typer.Typer'"
+    )
+    assert list(inspect.signature(consent.decide).parameters) == [
+        "spec",
+        "flag",
+        "environ",
+        "locs",
+        "full",
+    ]
+    assert list(inspect.signature(consent.record_event).parameters) == ["spec", "event", "values"]
+
+
+def test_importing_consent_loads_nothing_else() -> None:
+    code = "import sys, consent; print(sorted(m for m in sys.modules if m.startswith(('consent', 'typer'))))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=True,
+    )
+    assert out.stdout.strip() == "['consent']"

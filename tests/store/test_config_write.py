@@ -1,0 +1,138 @@
+"""Writing the user config: nothing a person wrote is lost; bad files are kept as backups."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from consent.errors import ConfigError
+from consent.store.choices import record_choice, record_notice_shown
+from consent.store.sources import resolve
+from consent.store.tomlread import parse_toml
+from lumogon import SPEC
+from tests.helpers import HAND_WRITTEN, Iso
+
+
+def test_round_trips_keep_comments_and_other_tables(iso: Iso) -> None:
+    iso.write_config(HAND_WRITTEN)
+    for enabled in (True, False, True, False):
+        record_choice(SPEC, iso.locs, enabled=enabled, via="test")
+    text = iso.config.read_text()
+    for line in HAND_WRITTEN.splitlines():
+        if not line.startswith("enabled"):
+            assert line in text
+    doc = parse_toml(text.encode())
+    assert doc["scan"] == {"depth": 3, "exclude": ["node_modules", ".git"]}
+    assert doc["report"]["upload"]["url"] == "https://reports.example"
+    assert doc["telemetry"]["enabled"] is False
+    # key order: the telemetry table stays where the person put it
+    assert text.index("[scan]") < text.index("[telemetry]") < text.index("[report.upload]")
+
+
+def test_records_version_time_and_how(iso: Iso) -> None:
+    rec = record_choice(SPEC, iso.locs, enabled=True, via="command: lumogon telemetry enable")
+    table = parse_toml(iso.config.read_bytes())["telemetry"]
+    assert table == {
+        "enabled": True,
+        "notice_version": SPEC.notice_version,
+        "decided_at": rec.at,
+        "decided_via": "command: lumogon telemetry enable",
+        "notice_fields": "v tid cid an av t cd ec ea",
+        "notice_events": "screenview upload",
+    }
+
+
+def test_notice_shown_is_kept_beside_the_choice(iso: Iso) -> None:
+    record_choice(SPEC, iso.locs, enabled=False, via="test")
+    record_notice_shown(SPEC, iso.locs)
+    table = parse_toml(iso.config.read_bytes())["telemetry"]
+    assert table["enabled"] is False
+    assert table["notice_shown_version"] == SPEC.notice_version
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"garbage [[[",
+        bytes(range(256)),
+        b'[telemetry]\nenabled = "yes"\n',
+        b"telemetry = [1]\n# keep\n",
+    ],
+    ids=["garbage", "binary", "wrong-type", "not-a-table"],
+)
+def test_bad_file_is_backed_up_and_replaced(iso: Iso, data: bytes) -> None:
+    iso.write_config(data)
+    rec = record_choice(SPEC, iso.locs, enabled=False, via="test")
+    assert rec.write.backup is not None
+    assert rec.write.backup.parent == iso.config.parent
+    assert rec.write.backup.read_bytes() == data
+    assert parse_toml(iso.config.read_bytes())["telemetry"]["enabled"] is False
+    assert resolve(SPEC, environ={}).decided_by.source == "config"
+
+
+def test_wrong_types_keep_the_rest_of_the_file(iso: Iso) -> None:
+    iso.write_config(
+        '# top\n[telemetry]\nenabled = "yes"\nnotice_shown_version = 3\n[other]\nk = 1\n'
+    )
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    text = iso.config.read_text()
+    assert "# top" in text and "[other]" in text and "k = 1" in text
+    assert "notice_shown_version" not in text
+    assert resolve(SPEC, environ={}).enabled
+
+
+def test_directory_in_place_of_config_is_refused_and_kept(iso: Iso) -> None:
+    iso.config.mkdir(parents=True)
+    (iso.config / "mine.txt").write_text("do not touch")
+    with pytest.raises(ConfigError, match="is a directory"):
+        record_choice(SPEC, iso.locs, enabled=False, via="test")
+    assert (iso.config / "mine.txt").read_text() == "do not touch"
+
+
+def test_symlinked_config_is_written_through_the_link(iso: Iso, tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "lumogon.toml"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("# from my dotfiles repo\n[other]\nx = 1\n")
+    iso.config.parent.mkdir(parents=True)
+    iso.config.symlink_to(dotfiles)
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    assert iso.config.is_symlink()
+    assert "# from my dotfiles repo" in dotfiles.read_text()
+    assert resolve(SPEC, environ={}).enabled
+
+
+def test_file_mode_is_kept(iso: Iso) -> None:
+    iso.write_config("[other]\n").chmod(0o600)
+    record_choice(SPEC, iso.locs, enabled=False, via="test")
+    assert iso.config.stat().st_mode & 0o777 == 0o600
+
+
+def test_unwritable_directory_is_a_clear_error(iso: Iso) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes whatever the mode")
+    iso.write_config("[other]\n")
+    iso.config.parent.chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match="cannot"):
+            record_choice(SPEC, iso.locs, enabled=False, via="test")
+    finally:
+        iso.config.parent.chmod(0o700)
+
+
+@pytest.mark.parametrize("kind", ["symlink-loop", "path-through-a-file"])
+def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kind: str) -> None:
+    if kind == "symlink-loop":
+        iso.config.parent.mkdir(parents=True)
+        iso.config.symlink_to(iso.config.name)
+        locs = iso.locs
+    else:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("mine\n")
+        locs = iso.locs.replace(config_path=str(blocker / "lumogon" / "config.toml"))
+    with pytest.raises(ConfigError) as caught:
+        record_choice(SPEC, locs, enabled=False, via="test")
+    message = str(caught.value)
+    assert str(locs.config_file) in message and "nothing was changed" in message
+    assert "XDG_CONFIG_HOME" in message  # what to do, not only what happened
