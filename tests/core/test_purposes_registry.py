@@ -4,7 +4,7 @@ that declares none has one implicit purpose and keeps its notice version."""
 from __future__ import annotations
 
 import pytest
-from test_spec import opt_in_spec
+from tests.helpers import opt_in_spec
 
 from consent.core.spec import IMPLICIT_PURPOSE, Event, Purpose, canonical_registry
 from consent.errors import SpecError

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_spec import opt_in_spec
+from tests.helpers import opt_in_spec
 
 from consent.core.spec import AppSpec, Destination
 from consent.notice.document import facts, markdown

@@ -75,6 +75,7 @@ class Value:
 class File:
     data: bytes | None  # None: a directory stands where the file should be
     says: str | dict[str, Value]  # ABSENT, NOT_A_TABLE, BROKEN, or the telemetry table
+    others: bool = False  # keys or tables besides the telemetry table
 
 
 ENDINGS = st.sampled_from(["\n", "\r\n"])
@@ -228,6 +229,7 @@ def toml_file(draw: st.DrawFn, table: st.SearchStrategy[dict[str, Value]]) -> Fi
     tables_before: list[str] = []
     telemetry: list[str] = []
     tables_after: list[str] = list(draw(OTHER_TABLES))
+    others = bool(root or tables_after)
     eq = draw(EQUALS)
     keys: list[str] = []  # the key lines of the telemetry table, for a duplicate key
     if shape in ("header", "dotted", "inline"):
@@ -306,7 +308,7 @@ def toml_file(draw: st.DrawFn, table: st.SearchStrategy[dict[str, Value]]) -> Fi
     data = text.encode("utf-8")
     if broken and draw(st.booleans()):
         data += b"\n# not UTF-8: \xff\xfe\n"
-    return File(data, says)
+    return File(data, says, others)
 
 
 # Random bytes that are never TOML: each starts with something no TOML document may start with.
@@ -363,10 +365,14 @@ def config_state(f: File | None) -> tuple[str, dict[str, Any]]:
 
 def policy_locks(f: File | None) -> tuple[bool, bool]:
     """(locks, unreadable: warns). A policy locks unless it clearly allows."""
-    if f is None or f.says == ABSENT:
+    if f is None:
         return False, False
     if f.says in (BROKEN, NOT_A_TABLE):
         return True, True
+    if f.others:  # a key outside the telemetry table: an ambiguous policy locks, and warns
+        return True, True
+    if f.says == ABSENT:
+        return False, False
     assert isinstance(f.says, dict)
     enabled = f.says.get("enabled")
     if enabled is None or (enabled.kind, enabled.content) == ("bool", True):
