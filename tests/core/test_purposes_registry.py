@@ -4,13 +4,13 @@ that declares none has one implicit purpose and keeps its notice version."""
 from __future__ import annotations
 
 import pytest
-from tests.helpers import opt_in_spec
 
 from consent.core.spec import IMPLICIT_PURPOSE, Event, Purpose, canonical_registry
 from consent.errors import SpecError
 from consent.notice.document import facts, markdown
 from consent.notice.prompts import first_run_text, question_text
 from lumogon import SPEC
+from tests.helpers import opt_in_spec
 
 
 def test_lumogon_declares_usage_and_service_health() -> None:

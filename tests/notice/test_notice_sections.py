@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.helpers import opt_in_spec
 
 from consent.core.spec import AppSpec, Destination
 from consent.notice.document import facts, markdown
 from consent.notice.prompts import first_run_text, question_text
 from lumogon import SPEC
-from tests.helpers import Iso, run_lumogon
+from tests.helpers import Iso, opt_in_spec, run_lumogon
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "acme_cli"
