@@ -16,7 +16,7 @@ from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC
 from tests.apps import acme
-from tests.helpers import Iso, run_lumogon
+from tests.helpers import SENDER_TIMEOUT, Iso, run_lumogon
 
 
 def files_holding(root: Path, secret: str) -> list[str]:
@@ -28,7 +28,7 @@ def files_holding(root: Path, secret: str) -> list[str]:
 
 
 def wait_for_outcome(iso: Iso, count: int) -> None:
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + SENDER_TIMEOUT
     while time.monotonic() < deadline:
         done = [e for e in iso.home.log(SPEC) if e.get("outcome") != "handed to sender"]
         if len(done) >= count:

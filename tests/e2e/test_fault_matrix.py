@@ -271,7 +271,7 @@ def id_file_private(ctx: Ctx, obs: Observed) -> list[str]:
     # The detached sender creates the id; the host does not wait for it, and `status` (which
     # never loads the keyring) may finish first. Wait for the file, bounded.
     (collector,) = ctx.collectors
-    collector.wait_for(1, timeout=10)
+    collector.wait_for(1, timeout=SENDER_TIMEOUT)
     if not path.exists():
         return ["identity: the id was not kept in the fallback file"]
     mode = path.stat().st_mode & 0o777

@@ -14,7 +14,7 @@ import pytest
 from consent.store.choices import record_choice
 from consent.testing.collector import Collector
 from tests.apps import acme
-from tests.helpers import Iso
+from tests.helpers import SENDER_TIMEOUT, Iso
 
 ACME = str(Path(__file__).resolve().parents[1] / "apps" / "acme.py")
 DENIED = {"ad_user_data": "DENIED", "ad_personalization": "DENIED"}
@@ -46,7 +46,7 @@ def test_every_ga4_hit_carries_the_consent_object(iso: Iso, region: str) -> None
                 timeout=60,
             )
         assert run_acme(iso, "deploy", "run", "prod", env=env).returncode == 0
-        hits = collector.wait_for(2, timeout=10)
+        hits = collector.wait_for(2, timeout=SENDER_TIMEOUT)
     assert len(hits) == 2
     for hit in hits:
         assert hit.protocol == "ga4" and hit.valid, hit.messages
@@ -85,7 +85,7 @@ def test_the_collector_accepts_the_eu_bytes_and_refuses_a_wrong_host(iso: Iso) -
     with Collector() as collector:
         for request in (raw, wrong, denied):
             replay(collector, request)
-        good, bad_host, bad_value = collector.wait_for(3, timeout=10)
+        good, bad_host, bad_value = collector.wait_for(3, timeout=SENDER_TIMEOUT)
     assert good.valid, good.messages
     assert isinstance(good.payload, dict) and good.payload["consent"] == DENIED
     assert not bad_host.valid and "region1.google-analytics.com" in bad_host.messages[0]

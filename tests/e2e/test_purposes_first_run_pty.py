@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from consent.testing.collector import Collector
-from tests.helpers import Iso, run_in_pty, run_lumogon
+from tests.helpers import SENDER_TIMEOUT, Iso, run_in_pty, run_lumogon
 
 LUMOGON = [sys.executable, "-m", "lumogon"]
 UPLOAD = (
@@ -31,6 +31,6 @@ def test_the_first_run_names_the_purposes_then_a_disabled_purpose_sends_nothing(
         assert upload.stdout.strip() == "disabled"
         second = run_in_pty([*LUMOGON, "version"], env)
         assert second.returncode == 0 and "Purposes:" not in second.terminal
-        collector.wait_for(1, timeout=10)
+        collector.wait_for(1, timeout=SENDER_TIMEOUT)
         hits = collector.hits()
     assert [h.params["t"] for h in hits if h.params] == ["screenview"]

@@ -17,7 +17,7 @@ from consent.testing.sockets import SocketWatch
 from consent.wire.hits import build_hit
 from consent.wire.http import encode, endpoint_for
 from lumogon import SPEC
-from tests.helpers import Iso, run_lumogon
+from tests.helpers import SENDER_TIMEOUT, Iso, run_lumogon
 
 ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing is expected to get there anyway
 
@@ -40,13 +40,14 @@ def upload_attempt(iso: Iso, env: dict[str, str]) -> subprocess.CompletedProcess
     )
 
 
-def wait_for_outcomes(iso: Iso, timeout: float = 10.0) -> list[dict[str, object]]:
-    """Bounded wait until every hit handed to the sender has its outcome."""
+def wait_for_outcomes(iso: Iso, timeout: float = SENDER_TIMEOUT) -> list[dict[str, object]]:
+    """Bounded wait until every hit handed to the sender has its outcome (a hit kept local has
+    its outcome from the start, and is never handed over)."""
     deadline = time.monotonic() + timeout
     items = entries(iso.locs.log_file)
     while time.monotonic() < deadline:
         items = entries(iso.locs.log_file)
-        if items and all("outcome_at" in i for i in items):
+        if items and all("outcome_at" in i or i.get("local") for i in items):
             break
         time.sleep(0.05)
     return items
@@ -73,7 +74,7 @@ def test_enable_usage_only_sends_the_screenview_and_refuses_the_upload(
         consent_sockets.assert_no_sockets()
         proc = run_lumogon(iso, "version", env=env)
         assert proc.returncode == 0 and proc.stdout == "lumogon 0.1.0\n", proc.stderr
-        collector.wait_for(1, timeout=10)
+        collector.wait_for(1, timeout=SENDER_TIMEOUT)
         items = wait_for_outcomes(iso)
         received = collector.received()
     assert [r.params["t"] for r in received if r.params] == ["screenview"]
@@ -145,7 +146,7 @@ def test_kept_local_hits_are_never_uploaded_later(iso: Iso) -> None:
         assert proc.returncode == 0, proc.stderr
         assert status_json(iso)["local"] == {"active": False, "decided_by": None}
         assert run_lumogon(iso, "version", env=env).returncode == 0
-        collector.wait_for(1, timeout=10)
+        collector.wait_for(1, timeout=SENDER_TIMEOUT)
         items = wait_for_outcomes(iso)
         received = collector.received()
     assert len(received) == 1  # only the new run's hit; the three kept local stay local
