@@ -3,7 +3,7 @@
 `import json` costs a sending host ~6 ms (its decoder compiles regexes, pulling in re and
 enum). Writing a log line or a job needs only an encoder for dicts, lists, strings,
 numbers, booleans and None; the string escaping is CPython's own C function.
-tests/test_jsonline.py holds the output to json.dumps(obj, sort_keys=True).
+tests/core/test_jsonline.py holds the output to json.dumps(obj, sort_keys=True).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 platformdirs decides the locations. On Linux and the BSDs its answer is the XDG
 Base Directory rule, which `_xdg_locations` computes directly: importing
 platformdirs costs about 5 ms, as much as everything else on a disabled host
-command. tests/test_paths.py holds the two to the same answer for any
+command. tests/store/test_paths.py holds the two to the same answer for any
 environment. Computing a path never creates anything.
 """
 

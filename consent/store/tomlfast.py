@@ -5,7 +5,7 @@ host command would pay whenever a config file exists. The files lumogon writes,
 and most that people keep, use only bare-key tables and `key = value` lines with
 strings, booleans and integers. This reader accepts exactly that subset and
 returns None for anything else — then tomllib (or tomlkit) decides. It never
-accepts what TOML rejects: tests/test_tomlfast.py checks every answer against
+accepts what TOML rejects: tests/store/test_tomlfast.py checks every answer against
 tomllib.
 """
 

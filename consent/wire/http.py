@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Percent-encoding and URL parsing are written out here rather than taken from
 # urllib.parse (with re) and ipaddress: those imports cost a sending host ~6 ms,
-# more than the rest of the send path. tests/test_hits_wire.py holds them to urllib's.
+# more than the rest of the send path. tests/wire/test_http.py holds them to urllib's.
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
