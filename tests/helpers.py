@@ -168,6 +168,21 @@ def run_lumogon(
     )
 
 
+def run_acme(
+    home: Home, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the test app (tests/apps/acme.py) in a subprocess with an isolated home (plus `env`)."""
+    return subprocess.run(
+        [*ACME, *args],
+        env={**home.env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
 # As root, drop the capabilities that bypass file modes, so mode 000 and read-only
 # directories bite as they do for a person; no chown, no other user needed.
 _NO_DAC = [

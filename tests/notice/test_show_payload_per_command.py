@@ -15,6 +15,7 @@ from consent import Event, SpecError
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from tests.apps import acme
+from tests.helpers import run_acme
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACME = [sys.executable, str(ROOT / "tests" / "apps" / "acme.py")]
@@ -23,22 +24,8 @@ URL = (
 )
 
 
-def run(
-    home: Home, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ACME, *args],
-        env={**home.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-
-
 def test_show_payload_prints_every_request_the_command_may_send(consent_home: Home) -> None:
-    proc = run(consent_home, "telemetry", "show-payload", "deploy", "run")
+    proc = run_acme(consent_home, "telemetry", "show-payload", "deploy", "run")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("POST /mp/collect") == 2
     assert '"name":"command_run"' in proc.stdout and '"name":"deploy_done"' in proc.stdout
@@ -48,13 +35,13 @@ def test_show_payload_prints_every_request_the_command_may_send(consent_home: Ho
         f"# event 'deployed' (when acme deploy run records it): POST {URL}",
     ]
     # An event that lists its commands is not shown for another command.
-    build = run(consent_home, "telemetry", "show-payload", "build", "--json")
+    build = run_acme(consent_home, "telemetry", "show-payload", "build", "--json")
     assert [p["event"] for p in json.loads(build.stdout)] == ["command"]
 
 
 def test_the_url_line_shows_an_override_and_its_scheme(consent_home: Home) -> None:
     env = {"ACME_TELEMETRY_ENDPOINT": "http://127.0.0.1:9/base"}
-    proc = run(consent_home, "telemetry", "show-payload", "build", env=env)
+    proc = run_acme(consent_home, "telemetry", "show-payload", "build", env=env)
     assert (
         "# event 'command' (every run of acme build): POST http://127.0.0.1:9/base/mp/collect?"
         in (proc.stderr)
@@ -65,10 +52,10 @@ def test_the_url_line_shows_an_override_and_its_scheme(consent_home: Home) -> No
     "words", [["telemetry", "status"], ["telemetry", "disable"], ["telemetry"]]
 )
 def test_telemetry_commands_are_said_to_send_nothing(consent_home: Home, words: list[str]) -> None:
-    proc = run(consent_home, "telemetry", "show-payload", *words)
+    proc = run_acme(consent_home, "telemetry", "show-payload", *words)
     assert proc.returncode == 0 and proc.stdout == ""
     assert "`acme telemetry …` commands send nothing" in proc.stderr
-    as_json = run(consent_home, "telemetry", "show-payload", *words, "--json")
+    as_json = run_acme(consent_home, "telemetry", "show-payload", *words, "--json")
     assert json.loads(as_json.stdout) == []
 
 
@@ -76,7 +63,7 @@ def test_what_show_payload_prints_is_what_arrives(consent_home: Home) -> None:
     consent_home.enable(acme.SPEC)
     with Collector() as collector:
         env = {"ACME_TELEMETRY_ENDPOINT": collector.url}
-        assert run(consent_home, "deploy", "run", "x", env=env).returncode == 0
+        assert run_acme(consent_home, "deploy", "run", "x", env=env).returncode == 0
         received = {
             h.payload["events"][0]["name"]: h.raw_request  # type: ignore[index]
             for h in collector.wait_for(2, timeout=15)
@@ -96,7 +83,7 @@ def test_what_show_payload_prints_is_what_arrives(consent_home: Home) -> None:
 def test_a_command_an_event_does_not_list_cannot_record_it(consent_home: Home) -> None:
     consent_home.enable(acme.SPEC)
     with Collector() as collector:
-        proc = run(consent_home, "tidy", env={"ACME_TELEMETRY_ENDPOINT": collector.url})
+        proc = run_acme(consent_home, "tidy", env={"ACME_TELEMETRY_ENDPOINT": collector.url})
         assert proc.returncode == 0 and proc.stdout == "tidied\n" and proc.stderr == ""
         (hit,) = collector.wait_for(1, timeout=15)
     assert hit.payload["events"][0]["name"] == "command_run"  # type: ignore[index]

@@ -14,23 +14,10 @@ import pytest
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from tests.apps import acme
+from tests.helpers import run_acme
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACME = [sys.executable, str(ROOT / "tests" / "apps" / "acme.py")]
-
-
-def run(
-    home: Home, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ACME, *args],
-        env={**home.env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def record(home: Home, call: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -129,9 +116,9 @@ def test_a_refused_event_is_reported_and_the_runs_other_hits_still_go(consent_ho
     consent_home.enable(acme.SPEC)
     with Collector() as collector:
         env = {"ACME_TELEMETRY_ENDPOINT": collector.url}
-        proc = run(consent_home, "deploy", "run", "x", "--retries", "99", env=env)
+        proc = run_acme(consent_home, "deploy", "run", "x", "--retries", "99", env=env)
         assert proc.returncode == 0 and proc.stdout == "deployed\n" and proc.stderr == ""
-        debug = run(
+        debug = run_acme(
             consent_home,
             "deploy",
             "run",
