@@ -46,15 +46,18 @@ def command(python: str, scenario: str, home: Path) -> tuple[list[str], dict[str
         return [python, str(BARE), "version"], env
     if scenario == "disabled by env":
         env["LUMOGON_DISABLE_ANALYTICS"] = "1"
+    # The console script beside the interpreter: the same entry point in every install, wherever
+    # the package lives inside it.
+    lumogon = str(Path(python).parent / "lumogon")
     if scenario == "disabled by config":
         subprocess.run(
-            [python, "-m", "lumogon", "telemetry", "disable"],
+            [lumogon, "telemetry", "disable"],
             env=env,
             capture_output=True,
             check=True,
             timeout=120,
         )
-    return [python, "-m", "lumogon", "version"], env
+    return [lumogon, "version"], env
 
 
 def count(argv: list[str], env: dict[str, str], work: Path) -> int:
@@ -77,7 +80,8 @@ def count(argv: list[str], env: dict[str, str], work: Path) -> int:
 
 
 def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
-    """Median instructions (millions) per scenario, one entry per interpreter."""
+    """Median instructions (millions) per scenario, one entry per interpreter (NaN where a run
+    failed: the table says so rather than the report being lost)."""
     rows: dict[str, list[float]] = {s: [] for s in SCENARIOS}
     for python in pythons:
         subprocess.run(
@@ -87,10 +91,15 @@ def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
         )
         for scenario in SCENARIOS:
             seen = []
-            for _ in range(runs):
-                with tempfile.TemporaryDirectory() as tmp:
-                    argv, env = command(python, scenario, Path(tmp))
-                    seen.append(count(argv, env, Path(tmp)))
+            try:
+                for _ in range(runs):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        argv, env = command(python, scenario, Path(tmp))
+                        seen.append(count(argv, env, Path(tmp)))
+            except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+                print(f"instructions: {python} {scenario}: {exc}", file=sys.stderr)
+                rows[scenario].append(float("nan"))
+                continue
             rows[scenario].append(statistics.median(seen) / 1e6)
     return rows
 
@@ -101,7 +110,9 @@ def table(pythons: list[str], rows: dict[str, list[float]]) -> list[str]:
     bare = rows["bare typer"]
     for scenario, cells in rows.items():
         shown = [
-            f"{c:.1f} M" + ("" if scenario == "bare typer" else f" ({c / b:.3f}× bare typer)")  # noqa: RUF001
+            "not measured"
+            if c != c
+            else f"{c:.1f} M" + ("" if scenario == "bare typer" else f" ({c / b:.3f}× bare typer)")  # noqa: RUF001
             for c, b in zip(cells, bare, strict=True)
         ]
         lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
