@@ -97,35 +97,17 @@ def gather(
 ) -> Inputs:
     environ = os.environ if environ is None else environ
     envs = read_envs(spec, environ)
-    purposes = spec.purpose_names
-    if not full and (flag or any(e.disables for e in envs)):
-        # The fast path stops here; the notice version is not even computed.
-        return Inputs(spec.name, spec.mode, "", flag, envs, None, None, spec.commands, purposes)
-    locs = locations(spec) if locs is None else locs
-    policies = read_policies(locs, purposes)
-    if not full and any(p.locks or p.state == "error" for p in policies):
-        return Inputs(
-            spec.name,
-            spec.mode,
-            spec.notice_version,
-            flag,
-            envs,
-            policies,
-            None,
-            spec.commands,
-            purposes,
-        )
-    return Inputs(
-        spec.name,
-        spec.mode,
-        spec.notice_version,
-        flag,
-        envs,
-        policies,
-        read_config(locs),
-        spec.commands,
-        purposes,
+    base = Inputs(
+        spec.name, spec.mode, "", flag, envs, None, None, spec.commands, spec.purpose_names
     )
+    if not full and (flag or any(e.disables for e in envs)):
+        return base  # the fast path stops here; the notice version is not even computed
+    locs = locations(spec) if locs is None else locs
+    policies = read_policies(locs, spec.purpose_names)
+    base = base.replace(notice_version=spec.notice_version, policies=policies)
+    if not full and any(p.locks or p.state == "error" for p in policies):
+        return base
+    return base.replace(config=read_config(locs))
 
 
 def resolve(
