@@ -44,15 +44,33 @@ SPEC = AppSpec(
         ),
         Field("ec", "Event category of the upload event.", "UX", "constant", "UX"),
         Field("ea", "Event action of the upload event.", "upload", "constant", "upload"),
+        Field(
+            "el",
+            "Event label of the upload event: whether the Lumogon report service accepted the "
+            "report ('ok') or the upload failed ('failed').",
+            "ok",
+            "runtime",
+            allowed=("ok", "failed"),
+        ),
+        Field(
+            "ev",
+            "Event value of the upload event: how many containers the report held. A count only: "
+            "no container name, id, image, label or path is sent.",
+            "3",
+            "runtime",
+            allowed=range(0, 10_001),
+        ),
     ),
     common=("v", "tid", "cid", "an", "av", "t"),
     events=(
         Event("screenview", "A Lumogon command was run.", "screenview", ("cd",), purpose="usage"),
         Event(
             "upload",
-            "An upload of a Lumogon report was attempted.",
+            "An upload of a Lumogon report to the report service was attempted, with its "
+            "outcome and the number of containers in the report.",
             "event",
-            ("ec", "ea"),
+            ("ec", "ea", "el", "ev"),
+            commands=("report",),
             purpose="service-health",
         ),
     ),
@@ -60,7 +78,8 @@ SPEC = AppSpec(
         Purpose("usage", "To learn which Lumogon commands are used and how often."),
         Purpose(
             "service-health",
-            "To watch the health of the Lumogon report service: how often uploads are attempted.",
+            "To watch the health of the Lumogon report service: how often report uploads are "
+            "attempted, how often they fail, and how many containers the reports hold.",
         ),
     ),
     purpose="To learn which Lumogon commands are used and how often, so that development "
