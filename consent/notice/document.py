@@ -268,7 +268,8 @@ def markdown(spec: AppSpec) -> str:
         "|---|---|---|---|---|",
     ]
     for fld in f["fields"]:
-        allowed = f" Allowed: {fld['allowed_text']}." if "allowed_text" in fld else ""
+        stop = "" if fld["obtained"].endswith(".") else "."  # two sentences in one cell
+        allowed = f"{stop} Allowed: {fld['allowed_text']}." if "allowed_text" in fld else ""
         out.append(
             f"| `{fld['wire']}` | {_cell(fld['description'])} | `{_cell(fld['example'])}` | "
             f"{_cell(fld['obtained'] + allowed)} | {', '.join(fld['events'])} |"

@@ -22,7 +22,13 @@ def test_lumogon_declares_the_original_fields() -> None:
         "t",
         "ec",
         "ea",
+        "el",
+        "ev",
     )
+    # Only `lumogon report` records the upload, with declared values only.
+    assert SPEC.event("upload").commands == ("report",)
+    assert SPEC.field("el").allowed == ("ok", "failed")
+    assert SPEC.field("ev").allowed == range(0, 10_001)
     assert SPEC.field("tid").value == "UA-54263865-7"
     assert SPEC.field("an").value == "Lumogon"
     assert SPEC.mode == "opt-out"

@@ -18,6 +18,7 @@ from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.apps import acme
 from tests.helpers import ACME, ROOT, SENDER_TIMEOUT, Iso, run_lumogon
+from tests.lumogon.fakes import FakeEngine, FakeService, engine_env
 
 
 def test_privacy_md_is_fresh() -> None:
@@ -84,9 +85,6 @@ def keys_sent(raw_body: bytes, protocol: str) -> set[str]:
     return keys
 
 
-UPLOAD = "from lumogon import SPEC; from consent import record_event; record_event(SPEC, 'upload')"
-
-
 def test_every_key_of_every_real_hit_is_in_the_notice(iso: Iso) -> None:
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     record_choice(acme.SPEC, locations(acme.SPEC), enabled=True, via="test")
@@ -97,7 +95,11 @@ def test_every_key_of_every_real_hit_is_in_the_notice(iso: Iso) -> None:
             "ACME_TELEMETRY_ENDPOINT": collector.url,
         }
         run_lumogon(iso, "version", env=env)
-        subprocess.run([sys.executable, "-c", UPLOAD], env=env, check=True, timeout=60)
+        with FakeEngine() as engine, FakeService() as service:
+            report = run_lumogon(
+                iso, "report", env={**env, **engine_env(engine), "LUMOGON_ENDPOINT": service.url}
+            )
+            assert report.returncode == 0, report.stderr
         subprocess.run(
             [*ACME, "deploy", "run", "x"],
             env=env,
@@ -105,7 +107,7 @@ def test_every_key_of_every_real_hit_is_in_the_notice(iso: Iso) -> None:
             timeout=60,
             capture_output=True,
         )
-        hits = collector.wait_for(4, timeout=SENDER_TIMEOUT)
+        hits = collector.wait_for(5, timeout=SENDER_TIMEOUT)
     seen_events = set()
     for hit in hits:
         assert hit.valid, hit.messages

@@ -12,10 +12,11 @@ from tests.helpers import CID, opt_in_spec
 
 
 def test_legacy_upload_event_fields() -> None:
-    hit = build_hit(SPEC, "upload", client_id=CID)
-    assert [w for w, _ in hit.pairs] == ["v", "tid", "cid", "an", "av", "t", "ec", "ea"]
+    hit = build_hit(SPEC, "upload", client_id=CID, values={"el": "failed", "ev": 12})
+    assert [w for w, _ in hit.pairs] == ["v", "tid", "cid", "an", "av", "t", "ec", "ea", "el", "ev"]
     assert hit.as_dict()["t"] == "event"
     assert hit.as_dict()["ec"] == "UX" and hit.as_dict()["ea"] == "upload"
+    assert hit.as_dict()["el"] == "failed" and hit.as_dict()["ev"] == "12"
 
 
 @pytest.mark.parametrize("values", [{"cd2": "x"}, {"cd": "lumogon secret"}, {"uip": "1.2.3.4"}])

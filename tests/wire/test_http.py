@@ -107,7 +107,7 @@ def test_refused_endpoints(url: str) -> None:
 
 def test_override_keeps_path_prefix() -> None:
     env = {"LUMOGON_TELEMETRY_ENDPOINT": "http://127.0.0.1:8080/ga/"}
-    hit = build_hit(SPEC, "upload", client_id=CID)
+    hit = build_hit(SPEC, "upload", client_id=CID, values={"el": "ok", "ev": 0})
     request = encode(SPEC, hit, endpoint_for(SPEC, env))
     assert request.url == "http://127.0.0.1:8080/ga/collect"
     assert dict(request.headers)["Host"] == "127.0.0.1:8080"
