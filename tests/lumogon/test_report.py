@@ -1,0 +1,144 @@
+"""lumogon/report.py: the report document, where it may be uploaded (the telemetry endpoint's own
+check), and the upload against every pathological service ending in a bounded, clear UploadError."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consent.errors import EndpointError
+from consent.testing.collector import refused_url
+from consent.wire.http import endpoint_for
+from lumogon import SPEC
+from lumogon.docker import scan
+from lumogon.errors import UploadError
+from lumogon.report import document, parse_answer, render, report_endpoint, upload
+from tests.lumogon.fakes import REPORT_URL, FakeEngine, FakeService, engine_env
+
+
+def test_the_document_holds_the_engine_and_each_container() -> None:
+    with FakeEngine(count=2) as engine:
+        found = scan(engine_env(engine))
+    doc = document(found, now=1764590400)
+    assert doc["schema"] == "lumogon-report/1" and doc["generated"] == "2025-12-01T12:00:00Z"
+    assert doc["docker"] == {
+        "version": "27.3.1",
+        "api_version": "1.47",
+        "os": "linux",
+        "arch": "amd64",
+    }
+    first = doc["containers"][0]  # type: ignore[index]
+    assert first == {
+        "id": "0" * 64,
+        "name": "web-0",
+        "image": "nginx:1.27",
+        "image_id": "sha256:" + "ab" * 32,
+        "created": "2025-12-01T12:00:00Z",
+        "state": "running",
+        "status": "Up 5 minutes",
+        "labels": {"com.example.team": "edge"},
+    }
+    assert json.loads(render(found, now=1764590400)) == doc
+
+
+def test_the_option_wins_over_the_variable() -> None:
+    env = {"LUMOGON_ENDPOINT": "https://env.example/api"}
+    assert report_endpoint("https://opt.example/v1", env).host == "opt.example"
+    assert report_endpoint(None, env).prefix == "/api"
+
+
+def test_no_service_configured_is_an_error_with_the_way_out() -> None:
+    with pytest.raises(UploadError) as caught:
+        report_endpoint(None, {"LUMOGON_ENDPOINT": "  "})
+    assert caught.value.message == "no report service is configured"
+    assert "--endpoint URL or LUMOGON_ENDPOINT=URL" in caught.value.hint
+
+
+URLS = [
+    "https://reports.example/api/v1",
+    "http://127.0.0.1:8080/api",
+    "http://[::1]:9/x",
+    "http://localhost/",
+    "http://reports.example/api",  # plain http off loopback
+    "http://10.0.0.1/",
+    "ftp://reports.example/",
+    "https://user@reports.example/",
+    "https://reports.example/?q=1",
+    "reports.example",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_the_endpoint_is_checked_as_the_telemetry_endpoint_is(url: str) -> None:
+    """One check for both overrides (consent/wire/http.py parse_endpoint): the same verdict."""
+    try:
+        expected = endpoint_for(SPEC, {"LUMOGON_TELEMETRY_ENDPOINT": url})
+    except EndpointError:
+        expected = None
+    for source, option, env in [
+        ("--endpoint", url, {}),
+        ("LUMOGON_ENDPOINT", None, {"LUMOGON_ENDPOINT": url}),
+    ]:
+        if expected is None:
+            with pytest.raises(UploadError) as caught:
+                report_endpoint(option, env)
+            assert caught.value.message.startswith(f"{source}: ")
+            assert "https://" in caught.value.hint
+        else:
+            assert report_endpoint(option, env) == expected
+
+
+def test_upload_posts_the_report_and_returns_the_url() -> None:
+    with FakeService() as service:
+        got = upload(b'{"containers": []}', report_endpoint(service.url, {}))
+    assert got == REPORT_URL
+    ((path, headers, body),) = service.received
+    assert path == "/api/v1" and body == b'{"containers": []}'
+    assert headers["Content-Type"] == "application/json"
+    assert headers["User-Agent"] == "lumogon/0.1.0"
+
+
+def test_the_original_services_token_is_the_id() -> None:
+    with FakeService("token") as service:
+        got = upload(b"{}", report_endpoint(service.url, {}))
+    assert got == "UuokYc0VMgA4oAZYaJRaN6O7xMqakDLsqgHGs0dBmJY="
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "expected"),
+    [
+        ("http500", "refused the report: HTTP 500: the store is full"),
+        ("garbage", "could not be uploaded to http://127.0.0.1:"),
+        ("no-url", "answered without a report URL or id"),
+        ("huge", "the answer is larger than 8 KiB"),
+    ],
+)
+def test_a_failed_upload_is_a_clear_error(behaviour: str, expected: str) -> None:
+    with FakeService(behaviour) as service, pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(service.url, {}), max_bytes=8192)
+    assert expected in caught.value.message
+    assert "`lumogon scan` prints the report" in caught.value.hint
+    assert "\x1b" not in str(caught.value)
+
+
+def test_a_slow_service_meets_the_deadline() -> None:
+    with FakeService("slow") as service, pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(service.url, {}), deadline=0.5)
+    assert "no complete answer within 0.5 s" in caught.value.message
+
+
+def test_a_service_that_is_not_there() -> None:
+    with pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(refused_url() + "/api", {}))
+    assert "connection refused" in caught.value.message
+
+
+@given(st.binary(max_size=80) | st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(
+    st.sampled_from(["url", "Token", "id", "x"]), st.text(max_size=40) | st.integers(), max_size=3
+)))  # fmt: skip
+def test_an_answer_yields_a_printable_url_or_id_or_nothing(body: bytes) -> None:
+    got = parse_answer(body)
+    assert got is None or (got.isascii() and got.isprintable() and " " not in got and got)
