@@ -72,8 +72,7 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Inspect the running containers and upload the report to a Lumogon report service;
-    print the report's URL."""
+    """Inspect the running containers, upload the report to a report service, print its URL."""
     from consent import record_event
     from lumogon.docker import scan
     from lumogon.errors import LumogonError, UploadError
