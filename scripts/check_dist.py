@@ -39,6 +39,10 @@ WHEEL_NEEDS = (
     "lumogon/__main__.py",
     "lumogon/cli.py",
     "lumogon/spec.py",
+    "lumogon/docker.py",
+    "lumogon/report.py",
+    "lumogon/transport.py",
+    "lumogon/errors.py",
 )
 ENTRY_POINTS = ("lumogon = lumogon.cli:main", "consent = consent.testing")
 JUNK = ("__pycache__", ".pyc", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "site/")
