@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from consent.core.names import STRICT_ENV
 from consent.notice.document import markdown
 from consent.store.choices import record_choice
 from consent.store.log import entries
 from consent.testing.collector import Collector, Received
+from consent.testing.plugin import Strict
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC
 from tests.helpers import LUMOGON, PROCESS_TIMEOUT, Iso, logged_hits, run_lumogon
@@ -42,8 +44,9 @@ def by_type(hits: list[Received]) -> dict[str, list[dict[str, str]]]:
 
 
 def test_an_enabled_report_sends_the_screenview_and_one_upload_as_show_payload_shows(
-    enabled: Iso,
+    enabled: Iso, consent_strict: Strict
 ) -> None:
+    """Strict mode (the pytest plugin) is on: any refused event would fail this test."""
     with FakeEngine(count=3) as engine, FakeService() as service, Collector() as collector:
         env = {
             **engine_env(engine),
@@ -82,7 +85,7 @@ def test_an_enabled_report_sends_the_screenview_and_one_upload_as_show_payload_s
     assert previews == {"screenview": received["screenview"], "upload": received["event"]}
 
 
-def test_a_failed_upload_sends_el_failed(enabled: Iso) -> None:
+def test_a_failed_upload_sends_el_failed(enabled: Iso, consent_strict: Strict) -> None:
     with FakeEngine(count=2) as engine, FakeService("http500") as service, Collector() as coll:
         env = {**engine_env(engine), "LUMOGON_TELEMETRY_ENDPOINT": coll.url}
         proc = run_lumogon(enabled, "report", "--endpoint", service.url, env=env)
@@ -119,7 +122,9 @@ def test_with_telemetry_disabled_report_works_and_nothing_is_sent(iso: Iso, tmp_
     assert not iso.locs.log_file.exists()
 
 
-def test_scan_prints_the_report_and_records_no_upload_event(enabled: Iso) -> None:
+def test_scan_prints_the_report_and_records_no_upload_event(
+    enabled: Iso, consent_strict: Strict
+) -> None:
     with FakeEngine(count=2) as engine, Collector() as collector:
         env = {**engine_env(engine), "LUMOGON_TELEMETRY_ENDPOINT": collector.url}
         proc = run_lumogon(enabled, "scan", env=env)
@@ -133,7 +138,9 @@ def test_scan_prints_the_report_and_records_no_upload_event(enabled: Iso) -> Non
     assert "event" not in by_type(hits)
 
 
-def test_more_containers_than_declared_refuse_the_upload_event(enabled: Iso) -> None:
+def test_more_containers_than_declared_refuse_the_upload_event(
+    enabled: Iso, tmp_path: Path
+) -> None:
     """10 001 containers: `ev` allows 0 to 10 000, so the upload event is refused whole (the
     report itself still goes); under the debug variable the refusal is printed."""
     with FakeEngine(count=10_001) as engine, FakeService() as service:
@@ -146,6 +153,8 @@ def test_more_containers_than_declared_refuse_the_upload_event(enabled: Iso) -> 
             hits = collector.hits()
         debug = run_lumogon(enabled, "report", env={**env, **DEBUG})
         logged = entries(enabled.locs.log_file)
+        strict = Strict(tmp_path / "strict.jsonl")
+        run_lumogon(enabled, "report", env={**env, STRICT_ENV: str(strict.log)})
     assert debug.returncode == 0 and debug.stdout == REPORT_URL + "\n"
     assert (
         "telemetry: refused event 'upload', field 'ev': lumogon: the 'upload' event refuses "
@@ -154,10 +163,13 @@ def test_more_containers_than_declared_refuse_the_upload_event(enabled: Iso) -> 
     ) in debug.stderr
     assert "t=screenview" in debug.stderr and "t=event" not in debug.stderr
     assert quiet.returncode == 0 and quiet.stdout == REPORT_URL + "\n" and quiet.stderr == ""
-    assert len(service.received) == 2
+    assert len(service.received) == 3  # the report went each time
     # The quiet run's screenview was sent, the debug run's printed; no upload event anywhere.
     assert [e["event"] for e in logged] == ["screenview", "screenview"]
     assert [h.params["t"] for h in hits if h.params] == ["screenview"]
+    # The pytest plugin's strict mode sees the refusal, and would fail an adopter's test.
+    ((refusal),) = strict.refusals()
+    assert (refusal["app"], refusal["event"], refusal["field"]) == ("lumogon", "upload", "ev")
 
 
 def test_no_docker_is_a_clear_error_and_no_upload_is_recorded(enabled: Iso) -> None:
