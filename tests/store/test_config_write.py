@@ -39,7 +39,7 @@ def test_records_version_time_and_how(iso: Iso) -> None:
         "notice_version": SPEC.notice_version,
         "decided_at": rec.at,
         "decided_via": "command: lumogon telemetry enable",
-        "notice_fields": "v tid cid an av t cd ec ea",
+        "notice_fields": "v tid cid an av t cd ec ea el ev",
         "notice_events": "screenview upload",
     }
 
