@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Literal
 
+    from consent.core.endpoint import Endpoint
     from consent.core.rules import Decision
     from consent.errors import HitError
     from consent.wire.hits import Value
-    from consent.wire.http import Endpoint
     from consent.wire.job import Job
 
     Outcome = Literal["disabled", "handed", "printed", "refused", "error", "local"]
