@@ -108,9 +108,8 @@ def purpose_state(enabled: bool, local: bool) -> str:
 def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[str]:
     state = "enabled" if decision.enabled else "local" if decision.local else "disabled"
     d = decision.decided_by
-    managed = f" ({MANAGED})" if d.source == "policy" or decision.managed else ""
     lines = [
-        f"Telemetry for {extras.app} is {state}{managed}.",
+        f"Telemetry for {extras.app} is {state}.",
         f"decided by: {d.source}: {d.detail}",
     ]
     if decision.local_by is not None:
