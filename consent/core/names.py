@@ -62,7 +62,7 @@ POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_
 
 # The per-project opt-out: `.<app>/telemetry.toml` (POLICY_NAME) in the working directory or
 # one above it, up to the home directory or the root, at most this many directories up.
-PROJECT_MAX_LEVELS = 64
+PROJECT_MAX_LEVELS = 32
 # The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here.
 MANAGED_PREFERENCES = "/Library/Managed Preferences"
 

@@ -129,30 +129,35 @@ def read_project(
 ) -> ProjectReading:
     """The per-project opt-out nearest the working directory: `.<app>/telemetry.toml` in `cwd`
     or a directory above it, up to the home directory (inclusive) or the root, at most `levels`
-    directories. One open attempt per directory, through the safe open (no blocking on a FIFO)."""
-    name = os.path.join(f".{app}", POLICY_NAME)
+    directories. Each directory costs one `access` call (no exception, no open); the file is
+    read, through the safe open (no blocking on a FIFO, refusing anything but a regular file),
+    only where a `.<app>` entry exists. bench/growth.py measures it ("Growth")."""
     try:
         here = os.getcwd() if cwd is None else cwd
     except OSError:
         return ProjectReading("", "missing", False, searched="(the working directory is gone)")
     if home is None:
         home = os.path.expanduser("~")
-    stop = {home, os.path.realpath(home)} if os.path.isabs(home) else set()
+    sep, dot, name = os.sep, f".{app}", os.path.join(f".{app}", POLICY_NAME)
+    stop: tuple[str, ...] = ()
+    if os.path.isabs(home):
+        # The working directory is a physical path; HOME may be spelled through a link. Only
+        # when the two do not line up is HOME resolved (a few stat calls).
+        inside = here == home or here.startswith(home.rstrip(sep) + sep)
+        stop = (home,) if inside else (home, os.path.realpath(home))
     start = here
     for _ in range(levels):
-        path = os.path.join(here, name)
-        read = read_toml(path)
-        if (
-            read.state == "error"
-            and read.reason == "unreadable"
-            and "Not a directory" in read.problem
-        ):
-            read = read.replace(state="missing")  # `.app` is a file here: no project file in it
-        if read.state == "ok":
-            disables, problem, ignored = project_terms(read.doc)
-            return ProjectReading(path, "ok", disables or bool(problem), problem, ignored)
-        if read.state == "error":
-            return ProjectReading(path, "error", True, read.problem)
+        folder = (here if here.endswith(sep) else here + sep) + dot
+        if os.access(folder, os.F_OK):
+            path = os.path.join(folder, POLICY_NAME)
+            read = read_toml(path)
+            if read.state == "ok":
+                disables, problem, ignored = project_terms(read.doc)
+                return ProjectReading(path, "ok", disables or bool(problem), problem, ignored)
+            # A plain file named `.app` holds no project file; anything else there that cannot
+            # be read (unreadable, a FIFO, a directory) fails closed.
+            if read.state == "error" and "Not a directory" not in read.problem:
+                return ProjectReading(path, "error", True, read.problem)
         parent = os.path.dirname(here)
         if here in stop or parent == here:
             searched = f"({name} in {start} or above it, up to {here})"
