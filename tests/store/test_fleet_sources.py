@@ -184,3 +184,15 @@ def test_resolve_reads_the_project_of_the_working_directory(tmp_path: Path) -> N
     )
     fast = resolve(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home), full=False)
     assert fast.decided_by.source == "project"
+
+
+def test_the_admin_guides_profile_installs_a_policy_the_toolkit_reads(tmp_path: Path) -> None:
+    """docs/admin.md's configuration profile: its settings payload, as macOS writes it to
+    /Library/Managed Preferences, is read as the policy it claims to be."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "admin.md").read_text("utf-8")
+    xml = text.split("```xml\n", 1)[1].split("```", 1)[0]
+    profile = plistlib.loads(xml.encode("utf-8"))
+    (payload,) = profile["PayloadContent"]
+    assert payload["PayloadType"] == (SPEC.bundle_id or SPEC.name)
+    (reading,) = read_policies(policies(tmp_path, plist(tmp_path, payload)), PURPOSES)
+    assert reading.local and reading.locked_purposes == ("service-health",) and not reading.problem
