@@ -145,7 +145,9 @@ def section(pythons: list[str], runs: int = 3) -> list[str]:
         "## Instructions on the disabled path",
         "",
         "Instructions executed by the whole process (valgrind's callgrind; medians of "
-        f"{runs} runs), for lumogon's `version` command disabled three ways and a bare typer app. "
+        f"{runs} runs), for lumogon's `version` command disabled three ways, awaiting the notice "
+        "once more from a working directory 40 levels deep (the per-project search looks in 32 "
+        "directories, its limit), and a bare typer app. "
         "Unlike wall time, the count does not move with the load of the machine, so two installs "
         "compare exactly. Made by `bench/instructions.py`; a column per interpreter given to "
         "`bench/run.py --baseline-python`.",
