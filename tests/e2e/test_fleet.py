@@ -101,6 +101,9 @@ def test_a_managed_endpoint_wins_over_the_override_and_is_reported(consent_home:
         policy = run(consent_home, "telemetry", "policy", "--json", env=env)
         assert policy.returncode == 0, policy.stderr
         assert json.loads(policy.stdout)["endpoint"] == {"url": org.url, "path": str(system)}
+        shown = run(consent_home, "telemetry", "show-payload", "version", "--json", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert all(r["url"].startswith(org.url + "/") for r in json.loads(shown.stdout))
         proc = run(consent_home, "version", env=env)
         assert proc.returncode == 0, proc.stderr
         org.wait_for(1, timeout=SENDER_TIMEOUT)
