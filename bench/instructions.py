@@ -25,7 +25,16 @@ import tempfile
 from pathlib import Path
 
 BARE = Path(__file__).resolve().parent / "apps" / "bare_typer.py"
-SCENARIOS = ("disabled by env", "disabled by config", "awaiting notice", "bare typer")
+SCENARIOS = (
+    "disabled by env",
+    "disabled by config",
+    "awaiting notice",
+    "awaiting notice, 40 dirs deep",
+    "bare typer",
+)
+# The deep scenario starts this many directories below its HOME, deeper than the search goes:
+# the per-project search (`.lumogon/telemetry.toml` upward) then looks in 32, its limit.
+DEPTH = 40
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -38,6 +47,15 @@ def env_for(home: Path) -> dict[str, str]:
         XDG_CONFIG_DIRS=str(home / "etc"),
     )
     return env
+
+
+def workdir(scenario: str, home: Path) -> Path | None:
+    """Where the scenario starts: None is this process's own working directory."""
+    if not scenario.endswith("deep"):
+        return None
+    deep = home.joinpath("deep", *(f"d{i}" for i in range(DEPTH)))
+    deep.mkdir(parents=True, exist_ok=True)
+    return deep
 
 
 def command(python: str, scenario: str, home: Path) -> tuple[list[str], dict[str, str]]:
@@ -60,11 +78,12 @@ def command(python: str, scenario: str, home: Path) -> tuple[list[str], dict[str
     return [lumogon, "version"], env
 
 
-def count(argv: list[str], env: dict[str, str], work: Path) -> int:
+def count(argv: list[str], env: dict[str, str], work: Path, cwd: Path | None = None) -> int:
     out = work / "callgrind.out"
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
         env=env,
+        cwd=cwd,
         capture_output=True,
         check=True,
         timeout=600,
@@ -95,7 +114,8 @@ def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
                 for _ in range(runs):
                     with tempfile.TemporaryDirectory() as tmp:
                         argv, env = command(python, scenario, Path(tmp))
-                        seen.append(count(argv, env, Path(tmp)))
+                        where = workdir(scenario, Path(tmp))
+                        seen.append(count(argv, env, Path(tmp), where))
             except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
                 print(f"instructions: {python} {scenario}: {exc}", file=sys.stderr)
                 rows[scenario].append(float("nan"))
@@ -125,7 +145,9 @@ def section(pythons: list[str], runs: int = 3) -> list[str]:
         "## Instructions on the disabled path",
         "",
         "Instructions executed by the whole process (valgrind's callgrind; medians of "
-        f"{runs} runs), for lumogon's `version` command disabled three ways and a bare typer app. "
+        f"{runs} runs), for lumogon's `version` command disabled three ways, awaiting the notice "
+        "once more from a working directory 40 levels deep (the per-project search looks in 32 "
+        "directories, its limit), and a bare typer app. "
         "Unlike wall time, the count does not move with the load of the machine, so two installs "
         "compare exactly. Made by `bench/instructions.py`; a column per interpreter given to "
         "`bench/run.py --baseline-python`.",

@@ -257,6 +257,7 @@ def classify(
 class Prepared:
     argv: list[str]
     env: dict[str, str]
+    cwd: str | None = None  # where the command starts, if not the empty working directory
 
 
 def prepare(records: list[Record], sinks: Sinks, scratch: Path) -> dict[int, Prepared]:
@@ -281,7 +282,12 @@ def prepare(records: list[Record], sinks: Sinks, scratch: Path) -> dict[int, Pre
             except Exception as exc:
                 rec.status, rec.reason = "failed", f"setup failed: {type(exc).__name__}: {exc}"
                 continue
-        prepared[id(rec)] = Prepared([_fill(a, python) for a in scn.argv], env)
+        cwd = None
+        if scn.depth:
+            deep = scratch.joinpath("cwd", *(f"d{i}" for i in range(scn.depth)))
+            deep.mkdir(parents=True, exist_ok=True)
+            cwd = str(deep)
+        prepared[id(rec)] = Prepared([_fill(a, python) for a in scn.argv], env, cwd)
     return prepared
 
 
@@ -307,7 +313,14 @@ def run_group(
             sink = sinks.by_name(rec.scenario.network or "ok")
             before = sink.stats().requests
             job = prepared[id(rec)]
-            result = runner.run(job.argv, job.env, timeout_s)
+            # posix_spawn starts the command in the harness's working directory.
+            here = os.getcwd()
+            if job.cwd:
+                os.chdir(job.cwd)
+            try:
+                result = runner.run(job.argv, job.env, timeout_s)
+            finally:
+                os.chdir(here)
             sink.wait_idle(SINK_SETTLE_S)
             hits = sink.stats().requests - before
             if result.timed_out:

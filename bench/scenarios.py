@@ -75,6 +75,8 @@ class Scenario:
                  mixes in another worktree's consent.
     setup:       called once before the warm-up: prepare config files under ctx.home etc.
     note:        shown in the report.
+    depth:       start this many directories below the empty working directory (outside the
+                 scenario's HOME), not in it: the per-project search's worst case.
     """
 
     name: str
@@ -89,6 +91,7 @@ class Scenario:
     consent: bool = False
     setup: Setup | None = None
     note: str = ""
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,16 @@ CONSENT_CLI: tuple[Scenario, ...] = (
         requires=(LUMOGON,),
         consent=True,
         note="fresh HOME, non-interactive: no notice recorded, nothing sent",
+    ),
+    Scenario(
+        "lumogon, awaiting notice, 40 directories deep",
+        (LUMOGON, *LUMOGON_CHEAP_COMMAND),
+        endpoint_env=LUMOGON_ENDPOINT_ENV,
+        requires=(LUMOGON,),
+        consent=True,
+        depth=40,
+        note="as above, run 40 directories below the empty directory: the per-project search looks "
+        "in 32 (its limit)",
     ),
 )
 

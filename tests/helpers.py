@@ -69,7 +69,8 @@ class Iso:
 
     @property
     def policy(self) -> Path:
-        return self.locs.policy_files[0]
+        """The policy location the isolated environment adds (`XDG_CONFIG_DIRS`)."""
+        return self.home.policy_file(SPEC)
 
     def write_config(self, data: bytes | str) -> Path:
         return self.home.write_config(SPEC, data)

@@ -39,6 +39,7 @@ CORE_ALLOWED = {
     "hashlib",
     "_sha2",
     "_sha256",
+    "ipaddress",  # consent/core/endpoint.py: the rare loopback spellings; pure computation
 }
 
 

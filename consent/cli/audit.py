@@ -126,6 +126,7 @@ def _show_payload(
         from consent.store import identity
 
         client_id = identity.load(spec, locs).value
+    decision = resolve(spec, flag=flag_given(ctx), locs=locs)
     shown = previews(
         spec,
         os.environ,
@@ -133,8 +134,8 @@ def _show_payload(
         event=event,
         default_command=first_leaf(root, spec),
         client_id=client_id,
+        managed=decision.endpoint_url,
     )
-    decision = resolve(spec, flag=flag_given(ctx), locs=locs)
     if as_json:
         import json
 

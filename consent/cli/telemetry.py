@@ -64,6 +64,20 @@ def telemetry_app(spec: AppSpec) -> typer.Typer:
         else:
             result("\n".join(status_lines(decision, locs, extras)))
 
+    @app.command("policy")
+    @guarded
+    def policy(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Show the organisation's policy in force here: each managed key and its file."""
+        from consent.notice.policy import policy_report
+
+        text, code = policy_report(spec, as_json=as_json, flag=flag_given(ctx))
+        result(text)
+        if code:
+            raise typer.Exit(code)
+
     _register_choices(app, spec)
 
     @app.command("id")
@@ -123,6 +137,9 @@ def _register_enable(app: typer.Typer, spec: AppSpec) -> None:
                 f"Telemetry enabled{what} (notice {rec.notice_version}; "
                 f"recorded in {rec.write.path})."
             )
+            if decision.endpoint_url and decision.endpoint is not None:
+                note(f"Hits go to {decision.endpoint_url}, managed by your organization "
+                     f"({decision.endpoint.origin.get('path')}).")  # fmt: skip
             note(f"See exactly what is sent: {app_name} show-payload")
         else:
             result(

@@ -50,11 +50,21 @@ MODE_SEND = "send"  # the same as no `mode` key
 LOCAL_ID = "00000000-0000-4000-8000-000000000000"
 # The outcome the local log records for a hit kept in local mode.
 KEPT_LOCAL = "kept local: not sent"
+# `[telemetry] mode = "off"` (admin policy only): telemetry is locked off, as `enabled = false`.
+MODE_OFF = "off"
 # The admin policy's key that locks single purposes off: `disabled_purposes = ["usage"]`.
 POLICY_PURPOSES_KEY = "disabled_purposes"
 POLICY_MODE_KEY = "mode"
+# The admin policy's key that sends every hit to the organisation's own collector (https only).
+POLICY_ENDPOINT_KEY = "endpoint"
 # Every key an admin policy's `[telemetry]` table may hold; any other key locks (fail closed).
-POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY)
+POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_KEY)
+
+# The per-project opt-out: `.<app>/telemetry.toml` (POLICY_NAME) in the working directory or
+# one above it, up to the home directory or the root, at most this many directories up.
+PROJECT_MAX_LEVELS = 32
+# The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here.
+MANAGED_PREFERENCES = "/Library/Managed Preferences"
 
 # File names, inside the app's user config, site config, data and state directories.
 CONFIG_NAME = "config.toml"

@@ -17,8 +17,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
 
-    SourceName = Literal["policy", "flag", "env", "config", "default"]
-    DecidedSource = Literal["policy", "flag", "env", "config", "notice", "default", "error"]
+    SourceName = Literal["policy", "flag", "env", "project", "config", "default"]
+    DecidedSource = Literal[
+        "policy", "flag", "env", "project", "config", "notice", "default", "error"
+    ]
     VoteValue = Literal["disable", "enable"] | None
     Pending = Literal["notice", "question"] | None
 else:  # typing is not imported at run time (see consent/core/value.py)
@@ -33,6 +35,20 @@ class PolicyReading(Record):
     problem: str = ""
     locked_purposes: tuple[str, ...] = ()  # `disabled_purposes`: purposes locked off
     local: bool = False  # `mode = "local"`: nothing may leave the machine
+    lock_key: str = ""  # the key that locks: "telemetry.enabled" or "telemetry.mode"
+    endpoint: str = ""  # `endpoint`: the organisation's collector (checked when read)
+    settings: tuple[tuple[str, str], ...] = ()  # every key it sets, with its value as TOML
+
+
+class ProjectReading(Record):
+    """The per-project opt-out: the `.<app>/telemetry.toml` nearest the working directory."""
+
+    path: str  # the file found, or "" when none was
+    state: FileState
+    disables: bool
+    problem: str = ""
+    enable_ignored: bool = False  # it says `enabled = true`, which a project file cannot do
+    searched: str = ""  # where the search started and stopped, for the trace
 
 
 class ConfigReading(Record):
@@ -54,6 +70,18 @@ class Inputs(Record):
     config: ConfigReading | None
     commands: str = ""  # how a person types the consent commands, `acme telemetry`
     purposes: tuple[str, ...] = ()  # the app's purposes; empty: the one implicit purpose
+    project: ProjectReading | None = None
+    # The endpoint override variable, (its name, its value), when it is set.
+    endpoint_override: tuple[str, ...] = ()
+
+
+class Managed(Record):
+    """One setting an organisation's policy file manages: `status` names it and its file."""
+
+    key: str  # "telemetry.mode", …
+    value: str  # as TOML spells it
+    path: str
+    note: str = ""  # e.g. why an unreadable file counts as `enabled = false`
 
 
 class SourceVote(Record):
@@ -93,6 +121,17 @@ class Decision(Record):
     pending: Pending = None
     purposes: tuple[PurposeDecision, ...] = ()
     local_by: DecidedBy | None = None
+    # What the organisation's policy files set (empty: nothing is managed).
+    managed: tuple[Managed, ...] = ()
+    # Where hits go when not to the app's destination: a policy's managed `endpoint` (source
+    # "policy", which the override variable cannot change) or the override variable ("env").
+    endpoint: DecidedBy | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """The managed endpoint, or "" (the wire then takes the override or the destination)."""
+        e = self.endpoint
+        return e.origin.get("url", "") if e is not None and e.source == "policy" else ""
 
     def for_purpose(self, name: str) -> PurposeDecision | None:
         for p in self.purposes:
@@ -130,6 +169,11 @@ def decide(inputs: Inputs) -> Decision:
         votes.append(vote)
         if vote.vote == "disable":
             deciders.append(DecidedBy("env", vote.detail, vote.origin))
+    project = _project_vote(inputs, warnings)
+    votes.append(project)
+    if project.vote == "disable":
+        deciders.append(DecidedBy("project", project.detail, project.origin))
+    endpoint = _endpoint(inputs, warnings, first)
 
     config_vote, config_decided, _ = _config_vote(inputs, warnings)
     votes.append(config_vote)
@@ -161,8 +205,85 @@ def decide(inputs: Inputs) -> Decision:
         decided_by = purposes[0].decided_by
     pending = next((p.pending for p in purposes if p.pending is not None), None)
     return Decision(
-        bool(on), decided_by, tuple(votes), tuple(warnings), version, pending, purposes, local_by
+        bool(on),
+        decided_by,
+        tuple(votes),
+        tuple(warnings),
+        version,
+        pending,
+        purposes,
+        local_by,
+        _managed(inputs),
+        endpoint,
     )
+
+
+def _managed(inputs: Inputs) -> tuple[Managed, ...]:
+    out: list[Managed] = []
+    for p in inputs.policies or ():
+        if p.state == "error" or p.problem:
+            note = f"{p.problem}; treated as an admin lock (fail closed)"
+            out.append(Managed("telemetry.enabled", "false", p.path, note))
+        elif p.state == "ok":
+            out += [Managed(key, value, p.path) for key, value in p.settings]
+    return tuple(out)
+
+
+def _endpoint(inputs: Inputs, warnings: list[str], first: list[DecidedBy]) -> DecidedBy | None:
+    """Where hits go, if not to the app's destination. A policy's endpoint wins over the
+    override variable (which is then ignored, with a warning); policies that name different
+    endpoints cannot be read as one intent and lock (fail closed)."""
+    managed = [p for p in inputs.policies or () if p.state == "ok" and not p.problem and p.endpoint]
+    if len({p.endpoint for p in managed}) > 1:
+        named = "; ".join(f"{p.path}: {p.endpoint}" for p in managed)
+        detail = (
+            f"admin policies name different endpoints ({named}); treated as an admin lock "
+            "(fail closed)"
+        )
+        warnings.append(detail)
+        first.append(DecidedBy("policy", detail, {"key": "telemetry.endpoint"}))
+        return None
+    override = inputs.endpoint_override
+    if managed:
+        p = managed[0]
+        origin = {"path": p.path, "key": "telemetry.endpoint", "url": p.endpoint}
+        if len(override) == 2 and override[1].strip() != p.endpoint:
+            warnings.append(
+                f"{override[0]}={shown(override[1])} is ignored: the admin policy {p.path} "
+                f"sets telemetry.endpoint = {p.endpoint}"
+            )
+        return DecidedBy("policy", f"{p.path}: telemetry.endpoint = {p.endpoint}", origin)
+    if len(override) == 2 and override[1].strip():
+        name, value = override
+        detail = f"{name}={shown(value)}"
+        return DecidedBy("env", detail, {"name": name, "url": value.strip()})
+    return None
+
+
+def _project_vote(inputs: Inputs, warnings: list[str]) -> SourceVote:
+    """The per-project file: it can disable, never enable."""
+    pr = inputs.project
+    if pr is None:
+        return SourceVote("project", None, "not consulted", {})
+    origin = {"path": pr.path, "key": "telemetry.enabled"} if pr.path else {}
+    if pr.state == "missing":
+        return SourceVote("project", None, f"no project file {pr.searched}".rstrip(), origin)
+    if pr.state == "error" or pr.problem:
+        sep = ":" if pr.state == "ok" else ""
+        detail = f"{pr.path}{sep} {pr.problem}; treated as a project opt-out (fail closed)"
+        warnings.append(f"project file {detail}")
+        return SourceVote("project", "disable", detail, origin)
+    if pr.disables:
+        detail = f"{pr.path}: telemetry.enabled = false (this project opts out)"
+        return SourceVote("project", "disable", detail, origin)
+    if pr.enable_ignored:
+        warnings.append(
+            f"{pr.path}: telemetry.enabled = true is ignored: a project file can only turn "
+            f"telemetry off (use `{_commands(inputs)} enable` for your own choice)"
+        )
+        detail = f"{pr.path}: telemetry.enabled = true is ignored (a project can only opt out)"
+        return SourceVote("project", None, detail, origin)
+    return SourceVote("project", None, f"{pr.path} does not opt out", origin)
 
 
 def _purpose(
@@ -292,16 +413,21 @@ def _policy_votes(inputs: Inputs, warnings: list[str]) -> list[tuple[SourceVote,
             vote = SourceVote("policy", "disable", detail, origin)
             out.append((vote, DecidedBy("policy", detail, origin)))
         elif p.locks:
-            detail = f"{p.path}: telemetry.enabled = false (admin lock)"
+            key = p.lock_key or "telemetry.enabled"
+            what = 'telemetry.mode = "off"' if key == "telemetry.mode" else f"{key} = false"
+            origin = {"path": str(p.path), "key": key}
+            detail = f"{p.path}: {what} (admin lock)"
             vote = SourceVote("policy", "disable", detail, origin)
             out.append((vote, DecidedBy("policy", detail, origin)))
-        elif p.locked_purposes or p.local:
+        elif p.locked_purposes or p.local or p.endpoint:
             parts = []
             if p.locked_purposes:
                 names = ", ".join(p.locked_purposes)
                 parts.append(f"telemetry.disabled_purposes locks {names} (admin lock)")
             if p.local:
                 parts.append('telemetry.mode = "local": nothing leaves this machine')
+            if p.endpoint:
+                parts.append(f"telemetry.endpoint = {p.endpoint}: hits go there, if sent")
             detail = f"{p.path}: {'; '.join(parts)}"
             out.append((SourceVote("policy", None, detail, origin), None))
         else:

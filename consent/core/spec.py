@@ -218,6 +218,13 @@ class AppSpec(Record):
     # Why events are collected, one entry per purpose a person may choose separately. Empty: one
     # implicit purpose (IMPLICIT_PURPOSE, described by `purpose`) that every event serves.
     purposes: tuple[Purpose, ...] = ()
+    # macOS: the preference domain of the managed preferences a configuration profile installs
+    # for the app (`/Library/Managed Preferences/<bundle_id>.plist`); "" means the app's name.
+    bundle_id: str = ""
+    # Where the operating system's fixed policy locations are looked up: "" is the real root
+    # (`/etc/xdg/<app>/telemetry.toml`, …). Tests pass a temporary directory here, in code:
+    # no variable a user sets can move the organisation's policy (docs/admin.md).
+    system_root: str = ""
     # Derived when built: the registry by wire name, and the notice version once computed.
     _by_wire: dict[str, Field] = derived(init=False)
     _notice_version: str | None = derived(init=False)
@@ -406,6 +413,10 @@ def _validate(spec: AppSpec) -> None:
         problems.append("a GA4 destination needs an api_secret")
     if not spec.purpose.strip() or not spec.access.strip():
         problems.append("purpose and access must say why data is collected and who sees it")
+    if spec.bundle_id and not all(c.isalnum() or c in ".-_" for c in spec.bundle_id):
+        problems.append(f"bundle_id {spec.bundle_id!r} must be letters, digits, '.', '-', '_'")
+    if spec.system_root and not _is_absolute(spec.system_root):
+        problems.append(f"system_root {spec.system_root!r} must be an absolute path")
     problems += _notice_problems(spec)
     problems += _field_problems(spec)
     problems += _purpose_problems(spec)
@@ -598,3 +609,8 @@ def command_event(spec: AppSpec) -> Event | None:
         if commands.intersection(event.fields):
             return event
     return None
+
+
+def _is_absolute(path: str) -> bool:
+    """POSIX `/…`, or a Windows drive path `C:\\…` (core does no I/O, so not os.path)."""
+    return path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/")

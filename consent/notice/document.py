@@ -125,6 +125,10 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             "policy_purposes": '[telemetry] disabled_purposes = ["PURPOSE", …] locks single '
             "purposes off",
             "policy_local": '[telemetry] mode = "local" keeps every hit on the machine',
+            "policy_endpoint": '[telemetry] endpoint = "https://…" sends every hit to the '
+            "organisation's own collector instead of the endpoint named here; status shows it",
+            "project_file": f"'.{n}/telemetry.toml' in a project directory, with [telemetry] "
+            "enabled = false, for every run inside that directory",
         },
         "inspect": {
             "show_payload": f"{c} show-payload [COMMAND…]",
@@ -362,7 +366,9 @@ def markdown(spec: AppSpec) -> str:
         f"- For good: `{f['opt_out']['command']}` (also deletes the pseudonymous id), or "
         f"`{f['opt_out']['config_key']}` in the config file.",
         f"- For every user of a machine (administrators): {f['opt_out']['policy_file']}; "
-        f"`{f['opt_out']['policy_purposes']}`; `{f['opt_out']['policy_local']}`.",
+        f"`{f['opt_out']['policy_purposes']}`; `{f['opt_out']['policy_local']}`; "
+        f"`{f['opt_out']['policy_endpoint']}`.",
+        f"- For a project (its owners): {f['opt_out']['project_file']}.",
         f"- To keep it on this machine, never sent: `{c} local`.",
         "",
         "The two environment variables read values this way (trimmed, any case):",

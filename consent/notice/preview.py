@@ -84,9 +84,11 @@ def previews(
     event: str | None,
     default_command: str,
     client_id: str | None = None,
+    managed: str = "",
 ) -> list[Preview]:
+    """`managed`: the endpoint an admin policy sets (`Decision.endpoint_url`), as the gate uses."""
     client_id = client_id or CLIENT_ID_PLACEHOLDER
-    endpoint = endpoint_for(spec, environ)
+    endpoint = endpoint_for(spec, environ, managed)
     screen = command_event(spec)
     out = []
     for name in (e.name for e in events_for(spec, command, event)):

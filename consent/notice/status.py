@@ -14,7 +14,7 @@ from consent.core.spec import AppSpec
 from consent.core.value import Record
 from consent.store.paths import Locations
 
-SCHEMA_VERSION = 3  # 2: latest_receipt; 3: purposes, local
+SCHEMA_VERSION = 4  # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project
 
 
 class Extras(Record):
@@ -63,7 +63,35 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
             "active": decision.local_by is not None,
             "decided_by": None if decision.local_by is None else _by(decision.local_by),
         },
+        "managed": [
+            {"key": m.key, "value": m.value, "path": m.path, "note": m.note or None}
+            for m in decision.managed
+        ],
+        "endpoint": None if decision.endpoint is None else _by(decision.endpoint),
+        "project_path": project_path(decision),
     }
+
+
+def project_path(decision: Decision) -> str | None:
+    """The per-project file that counted in this decision, if one was found."""
+    for v in decision.trace:
+        if v.source == "project" and v.origin.get("path"):
+            return v.origin["path"]
+    return None
+
+
+MANAGED = "managed by your organization"
+
+
+def managed_lines(decision: Decision) -> list[str]:
+    """Each setting an organisation's policy manages, with the file it came from."""
+    if not decision.managed:
+        return []
+    lines = [f"{MANAGED}:"]
+    for m in decision.managed:
+        note = f" ({m.note})" if m.note else ""
+        lines.append(f"  {m.key} = {m.value}  from {m.path}{note}")
+    return lines
 
 
 def _by(d: DecidedBy) -> dict[str, str]:
@@ -86,6 +114,8 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     ]
     if decision.local_by is not None:
         lines.append(f"{LOCAL_LINE} ({decision.local_by.source}: {decision.local_by.detail})")
+    if decision.managed:
+        lines += ["", *managed_lines(decision)]
     if len(decision.purposes) > 1 or decision.local_by is not None:
         lines += ["", "purposes:"]
         pw = max(len(pd.purpose) for pd in decision.purposes)
@@ -108,6 +138,13 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     ]
     for i, p in enumerate(locs.policy_files):
         lines.append(f"{'policy file:' if i == 0 else '':<17}{p}")
+    project = project_path(decision)
+    if project is not None:
+        lines.append(f"project file:    {project}")
+    e = decision.endpoint
+    if e is not None:
+        whose = f"{MANAGED}, {e.origin.get('path', '')}" if e.source == "policy" else e.source
+        lines.append(f"endpoint:        {e.origin.get('url', '')} ({whose})")
     lines.append(f"pseudonymous id: {extras.client_id_detail}")
     lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
     if decision.warnings:
@@ -128,7 +165,8 @@ def why_off(spec: AppSpec, decision: Decision, purpose: str | None = None) -> st
     if chosen is not None:
         d = chosen.decided_by
     hint = {
-        "policy": "an administrator's policy locks it off",
+        "policy": "managed by your organization: enable cannot override it",
+        "project": "this project opts out; outside it your own choice applies",
         "flag": f"{FLAG} applies to this run only",
         "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",
         "error": f"run `{spec.commands} status` for details",

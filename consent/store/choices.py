@@ -72,9 +72,15 @@ def record_choice(
     if enabled:
         lock = policy_lock(locs, names)
         if lock is not None:
-            why = f" ({lock.problem}, so it counts as a lock)" if lock.problem else ""
+            if lock.problem:
+                what = f"{lock.problem}, so it counts as a lock"
+            elif lock.lock_key == "telemetry.mode":
+                what = 'it sets telemetry.mode = "off", which enable cannot override'
+            else:
+                what = "it sets telemetry.enabled = false, which enable cannot override"
             raise PolicyLockedError(
-                f"telemetry is locked off by the administrator's policy file {lock.path}{why}",
+                f"telemetry is managed by your organization: locked off by the administrator's "
+                f"policy file {lock.path} ({what})",
                 path=lock.path,
                 hint="nothing was recorded. Ask whoever manages this machine if it should change.",
             )
@@ -82,8 +88,9 @@ def record_choice(
             locked = [p for p in purposes or () if p in reading.locked_purposes]
             if locked:
                 raise PolicyLockedError(
-                    f"the purpose {', '.join(map(repr, locked))} is locked off by the "
-                    f"administrator's policy file {reading.path} (telemetry.disabled_purposes)",
+                    f"the purpose {', '.join(map(repr, locked))} is managed by your "
+                    f"organization: locked off by the administrator's policy file "
+                    f"{reading.path} (telemetry.disabled_purposes, which enable cannot override)",
                     path=reading.path,
                     hint="nothing was recorded. Ask whoever manages this machine if it should "
                     "change.",

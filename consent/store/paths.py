@@ -5,6 +5,10 @@ Base Directory rule, which `_xdg_locations` computes directly: importing
 platformdirs costs about 5 ms, as much as everything else on a disabled host
 command. tests/store/test_paths.py holds the two to the same answer for any
 environment. Computing a path never creates anything.
+
+The admin policy is read from the OS's fixed system location first (`system_policy_paths`),
+then from the places the environment adds (`XDG_CONFIG_DIRS`, platformdirs' site config dirs):
+a variable can add a policy, never remove the organisation's.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ import os
 import posixpath
 import sys
 
-from consent.core.names import CONFIG_NAME, ID_FILE_NAME, LOG_NAME, POLICY_NAME, RECEIPTS_NAME
+from consent.core.names import (
+    CONFIG_NAME,
+    ID_FILE_NAME,
+    LOG_NAME,
+    MANAGED_PREFERENCES,
+    POLICY_NAME,
+    RECEIPTS_NAME,
+)
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -69,11 +80,64 @@ class Locations(Record):
         return Path(self.log_path)
 
 
+def system_policy_paths(
+    app: str, bundle_id: str = "", *, platform: str | None = None, root: str = ""
+) -> tuple[str, ...]:
+    """The operating system's fixed policy locations for `app`, which no variable moves:
+
+    - Linux and the BSDs: `/etc/xdg/<app>/telemetry.toml`;
+    - macOS: `/Library/Application Support/<app>/telemetry.toml` and the managed preferences a
+      configuration profile installs, `/Library/Managed Preferences/<bundle id>.plist`;
+    - Windows: `<ProgramData>\\<app>\\telemetry.toml`, ProgramData as the OS reports it.
+
+    `root` (absolute) stands for `/` (on Windows, the folder holding `ProgramData`), and
+    `platform` for `sys.platform`: tests look at another root and another OS through these
+    parameters, never through a variable a user could set.
+    """
+    platform = sys.platform if platform is None else platform
+    base = root or "/"
+    if platform.startswith(_XDG_PLATFORMS):
+        return (_clean(os.path.join(base, "etc", "xdg", app, POLICY_NAME)),)
+    if platform == "darwin":
+        prefs = os.path.join(base, MANAGED_PREFERENCES.lstrip("/"))
+        return (
+            _clean(os.path.join(base, "Library", "Application Support", app, POLICY_NAME)),
+            _clean(os.path.join(prefs, f"{bundle_id or app}.plist")),
+        )
+    if platform in ("win32", "cygwin"):
+        if root:
+            return (os.path.join(root, "ProgramData", app, POLICY_NAME),)
+        import ntpath
+
+        return (ntpath.join(_program_data(), app, POLICY_NAME),)
+    return ()
+
+
+def _program_data() -> str:
+    """ProgramData as the Windows shell reports it: not from %PROGRAMDATA% nor platformdirs'
+    override variables, which a user sets. Elsewhere (a test of the layout), the default."""
+    if sys.platform == "win32":
+        try:
+            from platformdirs.windows import get_win_folder_via_ctypes
+
+            return get_win_folder_via_ctypes("CSIDL_COMMON_APPDATA")
+        except Exception:  # noqa: BLE001, S110 - no shell API: the documented default
+            pass
+    return "C:\\ProgramData"
+
+
+def with_system(spec: AppSpec, found: Locations) -> Locations:
+    """`found` with the fixed system locations first; the environment's follow, once each."""
+    fixed = system_policy_paths(spec.name, spec.bundle_id, root=spec.system_root)
+    added = tuple(p for p in found.policy_paths if p not in fixed)
+    return found.replace(policy_paths=fixed + added)
+
+
 def locations(spec: AppSpec) -> Locations:
     """The app's files; raises ConfigError when no home directory can be found for them."""
     found = _xdg_locations(spec.name, os.environ)
     if found is not None:
-        return found
+        return with_system(spec, found)
     try:
         found = _platformdirs_locations(spec.name)
     except (RuntimeError, KeyError, OSError) as exc:  # platformdirs: "could not determine..."
@@ -82,7 +146,7 @@ def locations(spec: AppSpec) -> Locations:
         # Older platformdirs return "~/.config/..." unexpanded: a path relative to the cwd.
         paths = (found.config_path, found.id_path, found.log_path, *found.policy_paths)
         if all(os.path.isabs(p) for p in paths):
-            return found
+            return with_system(spec, found)
         problem = f"no home directory ({found.config_file} is not an absolute path)"
     from consent.errors import ConfigError
 

@@ -10,12 +10,19 @@ from __future__ import annotations
 import os
 
 from consent.core.envgrammar import EnvReading, read_env
-from consent.core.names import DO_NOT_TRACK
-from consent.core.records import consent_record, policy_locks, policy_terms
-from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
+from consent.core.names import DO_NOT_TRACK, POLICY_NAME, PROJECT_MAX_LEVELS, TABLE
+from consent.core.records import consent_record, policy_terms, project_terms
+from consent.core.rules import (
+    ConfigReading,
+    Decision,
+    Inputs,
+    PolicyReading,
+    ProjectReading,
+    decide,
+)
 from consent.core.spec import AppSpec, Mode
 from consent.store.paths import Locations, locations
-from consent.store.tomlread import read_toml
+from consent.store.tomlread import TomlReading, read_toml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,15 +72,99 @@ def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[Poli
     for path in locs.policy_paths:
         # A policy is read only where it is: a link there (dangling or not) is a lock, not a
         # pointer to follow. Any form at the path other than a clean file fails closed.
-        read = read_toml(path, follow=False)
-        locks, problem = policy_locks(read.doc) if read.state == "ok" else (False, read.problem)
-        locked: tuple[str, ...] = ()
-        local = False
-        if read.state == "ok" and not locks:
-            locked, local, problem = policy_terms(read.doc, purposes)
-            locks = bool(problem)  # a policy whose intent cannot be read locks (fail closed)
-        out.append(PolicyReading(path, read.state, locks, problem, locked, local))
+        read = _read_plist(path) if path.endswith(".plist") else read_toml(path, follow=False)
+        if read.state != "ok":
+            out.append(PolicyReading(path, read.state, read.state == "error", read.problem))
+            continue
+        t = policy_terms(read.doc, purposes)  # a problem locks (fail closed)
+        out.append(
+            PolicyReading(
+                path,
+                "ok",
+                t.locks,
+                t.problem,
+                t.locked_purposes,
+                t.local,
+                t.lock_key,
+                t.endpoint,
+                t.settings,
+            )
+        )
     return tuple(out)
+
+
+def _read_plist(path: str) -> TomlReading:
+    """macOS managed preferences (`/Library/Managed Preferences/<bundle id>.plist`, written from
+    a configuration profile): the same keys as the policy's `[telemetry]` table, at the top
+    level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
+    anything unreadable is an error, which locks (fail closed)."""
+    from consent.store.safeopen import LINK, NotRegularFile, read_regular
+    from consent.store.tomlread import MAX_BYTES
+
+    try:
+        data = read_regular(path, MAX_BYTES, follow=False)
+    except FileNotFoundError:
+        return TomlReading(path, "missing", {})
+    except NotRegularFile as exc:
+        what = "is a symbolic link" if exc.strerror == LINK else f"{exc.strerror}"
+        return TomlReading(path, "error", {}, "special", f"{what}, not a regular file")
+    except OSError as exc:
+        return TomlReading(path, "error", {}, "unreadable", f"cannot be read ({exc.strerror})")
+    if len(data) > MAX_BYTES:
+        return TomlReading(path, "error", {}, "too_large", "is too large")
+    import plistlib
+
+    try:
+        doc = plistlib.loads(data)
+    except Exception as exc:  # noqa: BLE001 - plistlib raises several kinds; all fail closed
+        return TomlReading(path, "error", {}, "invalid", f"is not a property list ({exc})")
+    if not isinstance(doc, dict):
+        return TomlReading(path, "error", {}, "invalid", "is not a dictionary property list")
+    table = {k: v for k, v in doc.items() if not str(k).startswith("Payload")}
+    return TomlReading(path, "ok", {TABLE: table})
+
+
+def read_project(
+    app: str, cwd: str | None = None, home: str | None = None, *, levels: int = PROJECT_MAX_LEVELS
+) -> ProjectReading:
+    """The per-project opt-out nearest the working directory: `.<app>/telemetry.toml` in `cwd`
+    or a directory above it, up to the home directory (inclusive) or the root, at most `levels`
+    directories. Each directory costs one `access` call (no exception, no open); the file is
+    read, through the safe open (no blocking on a FIFO, refusing anything but a regular file),
+    only where a `.<app>` entry exists. bench/growth.py measures it ("Growth")."""
+    try:
+        here = os.getcwd() if cwd is None else cwd
+    except OSError:
+        return ProjectReading("", "missing", False, searched="(the working directory is gone)")
+    if home is None:
+        home = os.path.expanduser("~")
+    sep, dot, name = os.sep, f".{app}", os.path.join(f".{app}", POLICY_NAME)
+    stop: tuple[str, ...] = ()
+    if os.path.isabs(home):
+        # The working directory is a physical path; HOME may be spelled through a link. Only
+        # when the two do not line up is HOME resolved (a few stat calls).
+        inside = here == home or here.startswith(home.rstrip(sep) + sep)
+        stop = (home,) if inside else (home, os.path.realpath(home))
+    start = here
+    for _ in range(levels):
+        folder = (here if here.endswith(sep) else here + sep) + dot
+        if os.access(folder, os.F_OK):
+            path = os.path.join(folder, POLICY_NAME)
+            read = read_toml(path)
+            if read.state == "ok":
+                disables, problem, ignored = project_terms(read.doc)
+                return ProjectReading(path, "ok", disables or bool(problem), problem, ignored)
+            # A plain file named `.app` holds no project file; anything else there that cannot
+            # be read (unreadable, a FIFO, a directory) fails closed.
+            if read.state == "error" and "Not a directory" not in read.problem:
+                return ProjectReading(path, "error", True, read.problem)
+        parent = os.path.dirname(here)
+        if here in stop or parent == here:
+            searched = f"({name} in {start} or above it, up to {here})"
+            return ProjectReading("", "missing", False, searched=searched)
+        here = parent
+    searched = f"({name} in {start} or the {levels - 1} directories above it, the search's limit)"
+    return ProjectReading("", "missing", False, searched=searched)
 
 
 def read_config(locs: Locations) -> ConfigReading:
@@ -94,11 +185,23 @@ def gather(
     environ: Mapping[str, str] | None = None,
     locs: Locations | None = None,
     full: bool = True,
+    cwd: str | None = None,
+    home: str | None = None,
 ) -> Inputs:
     environ = os.environ if environ is None else environ
     envs = read_envs(spec, environ)
+    override = environ.get(spec.endpoint_env)
     base = Inputs(
-        spec.name, spec.mode, "", flag, envs, None, None, spec.commands, spec.purpose_names
+        spec.name,
+        spec.mode,
+        "",
+        flag,
+        envs,
+        None,
+        None,
+        spec.commands,
+        spec.purpose_names,
+        endpoint_override=(spec.endpoint_env, override) if override else (),
     )
     if not full and (flag or any(e.disables for e in envs)):
         return base  # the fast path stops here; the notice version is not even computed
@@ -106,6 +209,9 @@ def gather(
     policies = read_policies(locs, spec.purpose_names)
     base = base.replace(notice_version=spec.notice_version, policies=policies)
     if not full and any(p.locks or p.state == "error" for p in policies):
+        return base
+    base = base.replace(project=read_project(spec.name, cwd, home))
+    if not full and base.project is not None and base.project.disables:
         return base
     return base.replace(config=read_config(locs))
 
@@ -117,6 +223,12 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     locs: Locations | None = None,
     full: bool = True,
+    cwd: str | None = None,
+    home: str | None = None,
 ) -> Decision:
-    """Read every source and decide. The one entry point for "may we send?"."""
-    return decide(gather(spec, flag=flag, environ=environ, locs=locs, full=full))
+    """Read every source and decide. The one entry point for "may we send?".
+
+    `cwd` and `home` bound the per-project search (default: the working and home directory)."""
+    return decide(
+        gather(spec, flag=flag, environ=environ, locs=locs, full=full, cwd=cwd, home=home)
+    )

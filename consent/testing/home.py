@@ -7,8 +7,10 @@ every variable that would let the machine's own setup decide: any
 `*_DISABLE_ANALYTICS`, `*_TELEMETRY_DEBUG`, `*_TELEMETRY_ENDPOINT`,
 `DO_NOT_TRACK`, `NO_COLOR` and the CI markers.
 
-Only XDG platforms (Linux, the BSDs) can be isolated this way: elsewhere the
-admin policy lives in a system directory that no variable redirects.
+Only XDG platforms (Linux, the BSDs) can be isolated this way. The OS's fixed policy location
+(`/etc/xdg/<app>/telemetry.toml`) is not moved by any variable: an app built with
+`AppSpec(system_root=...)` looks for it under that directory instead, which is how tests give
+an app a system policy (`Home.system_root`, `write_system_policy`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from consent.core.envgrammar import CI_MARKERS
-from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, DO_NOT_TRACK, ENDPOINT_SUFFIX
+from consent.core.names import (
+    DEBUG_SUFFIX,
+    DISABLE_SUFFIX,
+    DO_NOT_TRACK,
+    ENDPOINT_SUFFIX,
+    POLICY_NAME,
+)
 from consent.core.spec import AppSpec
-from consent.store.paths import Locations, _xdg_locations
+from consent.store.paths import Locations, _xdg_locations, system_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"
 SCRUB_SUFFIXES = (DISABLE_SUFFIX, DEBUG_SUFFIX, ENDPOINT_SUFFIX)
@@ -72,19 +80,42 @@ class Home:
         return Path(self.env["CONSENT_TEST_KEYRING"])
 
     def locations(self, spec: AppSpec) -> Locations:
-        """The app's config, policy, id and log files in this home."""
+        """The app's files as the app sees them in this home: config, policies (the OS's fixed
+        location under `spec.system_root` first), id and log."""
         found = _xdg_locations(spec.name, self.env)
         if found is None:
             raise RuntimeError(f"cannot isolate consent's files on {sys.platform}")
-        return found
+        return with_system(spec, found)
+
+    @property
+    def system_root(self) -> Path:
+        """A directory to build an app with, as `AppSpec(system_root=str(home.system_root))`:
+        its fixed system policy location is then inside this home."""
+        return self.root / "system"
+
+    def policy_file(self, spec: AppSpec) -> Path:
+        """The policy location the isolated environment adds (in `XDG_CONFIG_DIRS`)."""
+        return Path(self.env["XDG_CONFIG_DIRS"]) / spec.name / POLICY_NAME
+
+    def system_policy_file(self, spec: AppSpec) -> Path:
+        """The OS's fixed policy location of `spec`, which must be built with a system_root
+        inside this home (never the machine's own `/etc`)."""
+        root = Path(spec.system_root or "/")
+        if not root.is_relative_to(self.root):
+            raise ValueError(f"{spec!r} reads the machine's own system policy, not this home's")
+        return Path(system_policy_paths(spec.name, spec.bundle_id, root=spec.system_root)[0])
 
     def write_config(self, spec: AppSpec, data: str | bytes) -> Path:
         """Put `data` (TOML, or deliberately anything else) where the user config lives."""
         return _write(self.locations(spec).config_file, data)
 
     def write_policy(self, spec: AppSpec, data: str | bytes) -> Path:
-        """Put `data` where an administrator's policy file lives (the first policy location)."""
-        return _write(self.locations(spec).policy_files[0], data)
+        """Put `data` where the isolated environment adds an administrator's policy file."""
+        return _write(self.policy_file(spec), data)
+
+    def write_system_policy(self, spec: AppSpec, data: str | bytes) -> Path:
+        """Put `data` in the OS's fixed policy location of `spec` (under its system_root)."""
+        return _write(self.system_policy_file(spec), data)
 
     def enable(self, spec: AppSpec) -> None:
         """Record consent for the current notice, as `<app> telemetry enable` does."""

@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Literal
 
+    from consent.core.endpoint import Endpoint
     from consent.core.rules import Decision
     from consent.errors import HitError
     from consent.wire.hits import Value
-    from consent.wire.http import Endpoint
     from consent.wire.job import Job
 
     Outcome = Literal["disabled", "handed", "printed", "refused", "error", "local"]
@@ -145,6 +145,7 @@ def submit(
             recorded_by=recorded_by,
             local=local,
             purpose=purpose,
+            managed=decision.endpoint_url,
         )
     except HitError as exc:
         _refused(spec, exc, environ)  # raises in strict mode
@@ -187,9 +188,11 @@ def _send(
     recorded_by: str | None,
     local: bool = False,
     purpose: str = "",
+    managed: str = "",
 ) -> Submission:
     """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
-    sent and keep it in the local log (no id, no sender, no socket)."""
+    sent and keep it in the local log (no id, no sender, no socket). `managed`: the endpoint an
+    admin policy sets, which wins over the override variable."""
     from consent.errors import EndpointError
     from consent.store.clock import utc_stamp
     from consent.store.log import append
@@ -205,7 +208,7 @@ def _send(
         **({"purpose": purpose} if purpose else {}),
     }
     try:
-        endpoint = endpoint_for(spec, environ)
+        endpoint = endpoint_for(spec, environ, managed)
     except EndpointError as exc:
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})

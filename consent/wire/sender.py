@@ -105,6 +105,9 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
     by = decision.decided_by if chosen is None else chosen.decided_by
     if not (decision.enabled if chosen is None else chosen.enabled and not chosen.local):
         return f"not sent: disabled before sending ({by.source}: {by.detail})"[:300]
+    if decision.endpoint_url and not _addressed_to(job, decision.endpoint_url):
+        # An admin policy now names another endpoint: this hit was addressed elsewhere.
+        return f"not sent: the admin policy's endpoint is now {decision.endpoint_url}"[:300]
     raw = job.raw
     if job.id_placeholder:
         client_id = _client_id(job)
@@ -114,6 +117,13 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
         # The id goes on the wire only: the log never holds it (see `disable`).
         raw = raw.replace(token, client_id.encode("ascii"))
     return post(job.host, job.port, job.tls, raw, job.timeout)
+
+
+def _addressed_to(job: Job, url: str) -> bool:
+    from consent.core.endpoint import parse_endpoint
+
+    want = parse_endpoint(url)
+    return (want.host, want.port, want.scheme == "https") == (job.host, job.port, job.tls)
 
 
 def _client_id(job: Job) -> str:

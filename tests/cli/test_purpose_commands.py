@@ -114,9 +114,9 @@ def test_the_flag_and_the_env_vars_disable_every_purpose(iso: Iso) -> None:
             assert p["enabled"] is False and p["decided_by"]["source"] == "env"
 
 
-def test_status_json_keeps_its_fields_and_documents_schema_3(iso: Iso) -> None:
+def test_status_json_keeps_its_fields_and_documents_schema_4(iso: Iso) -> None:
     data = status(iso)
-    assert data["schema"] == 3
+    assert data["schema"] == 4  # 4 added managed, endpoint, project_path (additive)
     for key in (
         "app", "enabled", "decided_by", "sources", "mode", "notice_version", "pending",
         "config_path", "policy_paths", "client_id", "warnings", "latest_receipt",
@@ -124,6 +124,7 @@ def test_status_json_keeps_its_fields_and_documents_schema_3(iso: Iso) -> None:
         assert key in data
     assert set(purposes(data)) == {"usage", "service-health"}
     assert data["local"] == {"active": False, "decided_by": None}
+    assert data["managed"] == [] and data["endpoint"] is None and data["project_path"] is None
 
 
 def test_local_then_enable_then_local_then_disable(iso: Iso) -> None:

@@ -56,15 +56,17 @@ def test_json_schema_fields(iso: Iso) -> None:
         "pending",
     }
     assert [s["source"] for s in data["sources"]] == [
-        "policy",
+        "policy",  # the OS's fixed location, which no variable removes
+        "policy",  # the one XDG_CONFIG_DIRS adds
         "flag",
         "env",
         "env",
+        "project",
         "config",
         "default",
     ]  # type: ignore[index, union-attr]
     assert data["config_path"] == str(iso.config)
-    assert data["policy_paths"] == [str(iso.policy)]
+    assert data["policy_paths"] == ["/etc/xdg/lumogon/telemetry.toml", str(iso.policy)]
     assert data["notice_version"] == SPEC.notice_version
 
 

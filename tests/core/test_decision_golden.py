@@ -22,6 +22,7 @@ from consent.core.rules import (
     DecidedBy,
     Inputs,
     PolicyReading,
+    ProjectReading,
     SourceVote,
     decide,
 )
@@ -45,6 +46,35 @@ POLICIES: dict[str, tuple[PolicyReading, ...] | None] = {
         PolicyReading("/etc/a.toml", "ok", False),
         PolicyReading("/etc/b.toml", "ok", True),
     ),
+    "mode-off": (
+        PolicyReading(
+            "/etc/p.toml", "ok", True, lock_key="telemetry.mode",
+            settings=(("telemetry.mode", '"off"'),),
+        ),
+    ),
+    "local-endpoint": (
+        PolicyReading(
+            "/etc/p.toml", "ok", False, local=True, endpoint="https://c.example",
+            settings=(("telemetry.mode", '"local"'), ("telemetry.endpoint", '"https://c.example"')),
+        ),
+    ),
+    "endpoint": (
+        PolicyReading("/etc/p.toml", "ok", False, endpoint="https://c.example",
+                      settings=(("telemetry.endpoint", '"https://c.example"'),)),
+    ),
+    "endpoints-differ": (
+        PolicyReading("/etc/a.toml", "ok", False, endpoint="https://a.example"),
+        PolicyReading("/etc/b.toml", "ok", False, endpoint="https://b.example"),
+    ),
+}  # fmt: skip
+PROJECTS: dict[str, ProjectReading | None] = {
+    "not-consulted": None,
+    "missing": ProjectReading("", "missing", False, searched="(.app/telemetry.toml in /w)"),
+    "disables": ProjectReading("/w/.app/telemetry.toml", "ok", True),
+    "enable-ignored": ProjectReading("/w/.app/telemetry.toml", "ok", False, enable_ignored=True),
+    "says-nothing": ProjectReading("/w/.app/telemetry.toml", "ok", False),
+    "error": ProjectReading("/w/.app/telemetry.toml", "error", True, "is not a regular file"),
+    "ambiguous": ProjectReading("/w/.app/telemetry.toml", "ok", True, "has the key 'x'"),
 }
 CONFIGS: dict[str, ConfigReading | None] = {
     "not-consulted": None,
@@ -92,6 +122,20 @@ def cases() -> dict[str, Inputs]:
         out[f"{mode}/flag={flag}/{name}={label}"] = Inputs(
             "app", mode, VERSION, flag, envs, POLICIES["missing"], CONFIGS["shown"]
         )
+    for mode, (name, project) in itertools.product(("opt-out", "opt-in"), PROJECTS.items()):
+        out[f"{mode}/project={name}/config=enabled"] = Inputs(
+            "app", mode, VERSION, False, quiet, POLICIES["missing"], CONFIGS["enabled"],
+            project=project,
+        )  # fmt: skip
+    for override in ("https://mine.example", "https://c.example"):
+        out[f"opt-in/policy=endpoint/override={override}"] = Inputs(
+            "app", "opt-in", VERSION, False, quiet, POLICIES["endpoint"], CONFIGS["enabled"],
+            endpoint_override=("APP_TELEMETRY_ENDPOINT", override),
+        )  # fmt: skip
+    out["opt-in/policy=missing/override=mine"] = Inputs(
+        "app", "opt-in", VERSION, False, quiet, POLICIES["missing"], CONFIGS["enabled"],
+        endpoint_override=("APP_TELEMETRY_ENDPOINT", "https://mine.example"),
+    )  # fmt: skip
     return out
 
 

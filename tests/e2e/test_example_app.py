@@ -68,7 +68,10 @@ def test_its_own_names_and_files(consent_home: Home) -> None:
     data = status(consent_home)
     assert data["app"] == "acme" and data["mode"] == "opt-in" and data["enabled"] is False
     assert data["config_path"] == str(consent_home.root / "config" / "acme" / "config.toml")
-    assert data["policy_paths"] == [str(consent_home.root / "etc" / "acme" / "telemetry.toml")]
+    assert data["policy_paths"] == [
+        "/etc/xdg/acme/telemetry.toml",  # the fixed system location, first
+        str(consent_home.root / "etc" / "acme" / "telemetry.toml"),
+    ]
     names = [s.get("name") for s in data["sources"]]  # type: ignore[union-attr]
     assert "ACME_DISABLE_ANALYTICS" in names and "LUMOGON_DISABLE_ANALYTICS" not in names
 

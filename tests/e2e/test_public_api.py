@@ -60,6 +60,8 @@ def test_install_and_decide_signatures() -> None:
         "environ",
         "locs",
         "full",
+        "cwd",  # where the per-project search starts (issue 16)
+        "home",  # where it stops
     ]
     assert list(inspect.signature(consent.record_event).parameters) == ["spec", "event", "values"]
 

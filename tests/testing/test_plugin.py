@@ -44,10 +44,22 @@ def test_isolated_env_drops_every_deciding_variable(tmp_path: Path) -> None:
 def test_each_app_gets_its_own_files_under_the_root(consent_home: Home) -> None:
     mine, theirs = consent_home.locations(acme.SPEC), consent_home.locations(LUMOGON)
     for locs in (mine, theirs):
-        for path in (locs.config_file, locs.id_file, locs.log_file, *locs.policy_files):
+        # The OS's fixed policy location comes first and no variable moves it (docs/admin.md).
+        system, *added = locs.policy_files
+        assert system.parts[:3] == ("/", "etc", "xdg")
+        for path in (locs.config_file, locs.id_file, locs.log_file, *added):
             assert consent_home.root in path.parents
     assert mine.config_file != theirs.config_file
     assert mine.policy_files[0].parent.name == "acme"
+
+
+def test_an_app_built_with_a_system_root_reads_its_fixed_policy_there(consent_home: Home) -> None:
+    spec = acme.SPEC.replace(system_root=str(consent_home.system_root))
+    system = consent_home.write_system_policy(spec, "[telemetry]\nenabled = false\n")
+    assert consent_home.locations(spec).policy_files[0] == system
+    assert consent_home.root in system.parents
+    with pytest.raises(ValueError, match="machine's own system policy"):
+        consent_home.write_system_policy(acme.SPEC, "")
 
 
 def test_keyring_in_process_is_the_test_file(consent_home: Home) -> None:

@@ -1,0 +1,198 @@
+"""Issue 16, in process: the OS's fixed policy locations per platform (a parameter, never a
+variable), macOS managed preferences read with plistlib, managed keys read exactly, and the
+bounded per-project search."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+from pathlib import Path
+
+import pytest
+
+from consent.core.names import PROJECT_MAX_LEVELS
+from consent.core.records import policy_terms
+from consent.store.paths import Locations, locations, system_policy_paths
+from consent.store.sources import read_policies, read_project, resolve
+from lumogon import SPEC
+
+PURPOSES = SPEC.purpose_names
+
+
+def test_fixed_locations_per_platform(tmp_path: Path) -> None:
+    assert system_policy_paths("lumogon", platform="linux") == ("/etc/xdg/lumogon/telemetry.toml",)
+    assert system_policy_paths("lumogon", platform="freebsd14") == (
+        "/etc/xdg/lumogon/telemetry.toml",
+    )
+    assert system_policy_paths("lumogon", "com.example.lumogon", platform="darwin") == (
+        "/Library/Application Support/lumogon/telemetry.toml",
+        "/Library/Managed Preferences/com.example.lumogon.plist",
+    )
+    assert system_policy_paths("lumogon", platform="win32") == (
+        "C:\\ProgramData\\lumogon\\telemetry.toml",
+    )
+    root = str(tmp_path)
+    assert system_policy_paths("lumogon", platform="darwin", root=root)[1] == (
+        f"{root}/Library/Managed Preferences/lumogon.plist"
+    )
+    assert system_policy_paths("lumogon", platform="win32", root=root) == (
+        f"{root}/ProgramData/lumogon/telemetry.toml",
+    )
+
+
+def test_no_variable_removes_or_moves_the_fixed_location(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("XDG_CONFIG_DIRS", "/nowhere"), ("XDG_CONFIG_DIRS", ""),
+                        ("PROGRAMDATA", "/nowhere"), ("WIN_PD_OVERRIDE_COMMON_APPDATA", "/x")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+        assert locations(SPEC).policy_paths[0] == "/etc/xdg/lumogon/telemetry.toml"
+    monkeypatch.setenv("XDG_CONFIG_DIRS", "/etc/xdg:/opt/site")
+    assert locations(SPEC).policy_paths == (
+        "/etc/xdg/lumogon/telemetry.toml",
+        "/opt/site/lumogon/telemetry.toml",
+    )
+
+
+def policies(tmp_path: Path, *paths: str) -> Locations:
+    return Locations(
+        str(tmp_path / "config.toml"), paths, str(tmp_path / "id"), str(tmp_path / "log")
+    )
+
+
+def plist(tmp_path: Path, data: object) -> str:
+    """Managed preferences as a configuration profile installs them, in a temporary macOS root."""
+    path = Path(system_policy_paths("lumogon", platform="darwin", root=str(tmp_path))[1])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(plistlib.dumps(data) if not isinstance(data, bytes) else data)
+    return str(path)
+
+
+def test_managed_preferences_lock_set_a_mode_and_skip_the_profile_keys(tmp_path: Path) -> None:
+    path = plist(tmp_path, {"enabled": False, "PayloadUUID": "ABC", "PayloadVersion": 1})
+    (reading,) = read_policies(policies(tmp_path, path), PURPOSES)
+    assert reading.state == "ok" and reading.locks and not reading.problem
+    path = plist(tmp_path, {"mode": "local", "disabled_purposes": ["service-health"]})
+    (reading,) = read_policies(policies(tmp_path, path), PURPOSES)
+    assert reading.local and reading.locked_purposes == ("service-health",) and not reading.locks
+    assert dict(reading.settings) == {
+        "telemetry.mode": '"local"',
+        "telemetry.disabled_purposes": '["service-health"]',
+    }
+
+
+@pytest.mark.parametrize(
+    "data", [b"<plist><dict><key>enabled</key>", ["enabled"], {"enabled": "no"}, {"colour": 1}]
+)
+def test_a_managed_preferences_file_that_cannot_be_read_exactly_locks(
+    tmp_path: Path, data: object
+) -> None:
+    (reading,) = read_policies(policies(tmp_path, plist(tmp_path, data)), PURPOSES)
+    assert reading.locks and (reading.state == "error" or reading.problem)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "problem"),
+    [
+        ("https://collector.example.org/ga", ""),
+        ("http://127.0.0.1:8080", ""),
+        ("http://collector.example.org", "only https://"),
+        ("collector.example.org", "not a valid URL"),
+        ("https://user@collector.example.org", "nothing else"),
+        (42, "must be a URL string"),
+    ],
+)
+def test_a_managed_endpoint_is_https_or_it_locks(endpoint: object, problem: str) -> None:
+    terms = policy_terms({"telemetry": {"endpoint": endpoint}}, PURPOSES)
+    if problem:
+        assert terms.locks and problem in terms.problem and "telemetry.endpoint" in terms.problem
+    else:
+        assert not terms.locks and terms.endpoint == endpoint
+
+
+def test_mode_off_locks_and_names_its_key() -> None:
+    terms = policy_terms({"telemetry": {"mode": "off"}}, PURPOSES)
+    assert terms.locks and not terms.problem and terms.lock_key == "telemetry.mode"
+    bad = policy_terms({"telemetry": {"mode": "quiet"}}, PURPOSES)
+    assert bad.locks and "'off'" in bad.problem
+
+
+def tree(tmp_path: Path, depth: int) -> tuple[Path, Path]:
+    home = tmp_path / "home"
+    inner = home.joinpath(*(f"d{i}" for i in range(depth)))
+    inner.mkdir(parents=True)
+    return home, inner
+
+
+def opt_out(where: Path, body: str = "[telemetry]\nenabled = false\n") -> Path:
+    (where / ".lumogon").mkdir(exist_ok=True)
+    path = where / ".lumogon" / "telemetry.toml"
+    path.write_text(body)
+    return path
+
+
+def test_the_project_search_goes_up_to_home_and_no_further(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, 4)
+    assert read_project("lumogon", str(inner), str(home)).state == "missing"
+    found = opt_out(home)  # the home directory itself counts
+    got = read_project("lumogon", str(inner), str(home))
+    assert got.path == str(found) and got.disables
+    found.unlink()
+    opt_out(tmp_path)  # above home: not this person's project
+    got = read_project("lumogon", str(inner), str(home))
+    assert got.state == "missing" and str(home) in got.searched
+
+
+def test_the_project_search_is_bounded(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, PROJECT_MAX_LEVELS + 2)
+    opt_out(home)
+    got = read_project("lumogon", str(inner), str(home))
+    assert got.state == "missing" and "limit" in got.searched
+    near = inner.parents[PROJECT_MAX_LEVELS - 2]
+    assert read_project("lumogon", str(inner), str(home)).path == ""
+    opt_out(near)
+    assert read_project("lumogon", str(inner), str(home)).disables
+
+
+def test_a_project_file_only_restricts(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, 1)
+    opt_out(inner, "[telemetry]\nenabled = true\n")
+    got = read_project("lumogon", str(inner), str(home))
+    assert not got.disables and got.enable_ignored
+    for body in ("[telemetry]\nenabled = 1\n", "[telemetry]\nmode = 'send'\n", "x = 1\n", "[[["):
+        opt_out(inner, body)
+        got = read_project("lumogon", str(inner), str(home))
+        assert got.disables and got.problem, body
+
+
+def test_special_files_in_the_project_place_neither_block_nor_enable(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, 1)
+    (inner / ".lumogon").write_text("a file where the directory would be")
+    assert read_project("lumogon", str(inner), str(home)).state == "missing"
+    (inner / ".lumogon").unlink()
+    (inner / ".lumogon").mkdir()
+    os.mkfifo(inner / ".lumogon" / "telemetry.toml")  # would block an ordinary open
+    got = read_project("lumogon", str(inner), str(home))
+    assert got.state == "error" and got.disables
+
+
+def test_resolve_reads_the_project_of_the_working_directory(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, 2)
+    path = opt_out(home / "d0")
+    locs = policies(tmp_path, str(tmp_path / "none.toml"))
+    decision = resolve(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home))
+    assert decision.decided_by.source == "project" and decision.decided_by.origin["path"] == str(
+        path
+    )
+    fast = resolve(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home), full=False)
+    assert fast.decided_by.source == "project"
+
+
+def test_the_admin_guides_profile_installs_a_policy_the_toolkit_reads(tmp_path: Path) -> None:
+    """docs/admin.md's configuration profile: its settings payload, as macOS writes it to
+    /Library/Managed Preferences, is read as the policy it claims to be."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "admin.md").read_text("utf-8")
+    xml = text.split("```xml\n", 1)[1].split("```", 1)[0]
+    profile = plistlib.loads(xml.encode("utf-8"))
+    (payload,) = profile["PayloadContent"]
+    assert payload["PayloadType"] == (SPEC.bundle_id or SPEC.name)
+    (reading,) = read_policies(policies(tmp_path, plist(tmp_path, payload)), PURPOSES)
+    assert reading.local and reading.locked_purposes == ("service-health",) and not reading.problem

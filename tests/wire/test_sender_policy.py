@@ -1,0 +1,40 @@
+"""The detached sender checks an organisation's managed endpoint once more just before it
+connects (issue 16): a hit addressed elsewhere than the endpoint the policy now names is not sent."""
+
+from __future__ import annotations
+
+from consent.store.log import entries
+from consent.testing.collector import Collector
+from consent.testing.home import Home
+from consent.wire.job import Job
+from consent.wire.sender import run
+from lumogon import SPEC
+
+RAW = b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def job_to(home: Home, url: str) -> Job:
+    spec = SPEC.replace(system_root=str(home.system_root))
+    locs = home.locations(spec)
+    host, port = url.removeprefix("http://").split(":")
+    return Job(
+        host=host, port=int(port), tls=False, raw=RAW, log=locs.log_path, id="hit1",
+        id_placeholder="", keyring_service=spec.keyring_service, id_file=locs.id_path,
+        app=spec.name, mode=spec.mode, notice_version=spec.notice_version,
+        disable_env=spec.disable_env, config_path=locs.config_path,
+        policy_paths=locs.policy_paths, purpose="usage", purposes=spec.purpose_names,
+    )  # fmt: skip
+
+
+def test_a_hit_addressed_before_the_policy_changed_its_endpoint_is_not_sent(
+    consent_home: Home,
+) -> None:
+    spec = SPEC.replace(system_root=str(consent_home.system_root))
+    consent_home.enable(spec)
+    with Collector() as old, Collector() as new:
+        consent_home.write_system_policy(spec, f'[telemetry]\nendpoint = "{new.url}"\n')
+        run(job_to(consent_home, old.url))
+        (entry,) = entries(consent_home.locations(spec).log_file)
+        assert str(entry["outcome"]).startswith("not sent: the admin policy's endpoint is now")
+        run(job_to(consent_home, new.url))  # addressed where the policy says: sent
+        assert len(new.wait_for(1, timeout=60)) == 1 and old.received() == []
