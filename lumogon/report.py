@@ -13,8 +13,8 @@ import json
 import time
 from collections.abc import Mapping
 
+from consent.core.endpoint import Endpoint, parse_endpoint
 from consent.errors import EndpointError
-from consent.wire.http import Endpoint, parse_endpoint
 from lumogon.docker import Scan, shown
 from lumogon.errors import ExchangeError, UploadError
 from lumogon.spec import VERSION
