@@ -72,10 +72,11 @@ class ConnectProxy:
         self._open: set[socket.socket] = set()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._thread: threading.Thread | None = None
+        self._port = 0
 
     @property
     def port(self) -> int:
-        return int(self._listener.getsockname()[1])
+        return self._port
 
     @property
     def url(self) -> str:
@@ -84,6 +85,7 @@ class ConnectProxy:
     def start(self) -> ConnectProxy:
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
+        self._port = int(self._listener.getsockname()[1])
         self._listener.settimeout(POLL)
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
