@@ -56,7 +56,9 @@ def test_a_real_hit_goes_to_the_proxy_as_connect_and_nothing_else_leaves(
     """The app's own destination (Google's), HTTPS_PROXY at a loopback proxy: the proxy is asked
     for `CONNECT www.google-analytics.com:443` and the only connection is the one to it."""
     with ConnectProxy(behaviour="refuse", status=403) as proxy:
-        env = {**consent_sockets.env(enabled.env), "HTTPS_PROXY": proxy.url}
+        # The hook refuses anything beyond loopback: should the sender ever go directly, it
+        # fails here instead of reaching Google.
+        env = {**consent_sockets.env(enabled.env, refuse="remote"), "HTTPS_PROXY": proxy.url}
         proc = run(env, "version")
         (item,) = logged_hits(enabled.locs.log_file)
         (seen,) = proxy.seen()
@@ -92,7 +94,7 @@ def test_a_full_hit_tunnels_through_the_proxy_with_credentials(
         routes = {f"{NAME}:443": ("127.0.0.1", port)}
         with ConnectProxy(routes=routes, credentials=("ada@home", "s3cr:t pw")) as proxy:
             env = {
-                **consent_sockets.env(enabled.env),
+                **consent_sockets.env(enabled.env, refuse="remote"),
                 SPEC.endpoint_env: f"https://{NAME}",
                 "https_proxy": f"http://ada%40home:s3cr%3At%20pw@127.0.0.1:{proxy.port}",
                 "SSL_CERT_FILE": cafile,
@@ -143,7 +145,10 @@ def test_an_unsupported_proxy_scheme_sends_nothing(
 ) -> None:
     """socks5 is not spoken: the sender neither connects to it nor goes directly, creates no
     id, and logs why; show-payload says nothing would be sent."""
-    env = {**consent_sockets.env(enabled.env), "ALL_PROXY": "socks5h://user:hunter2@127.0.0.1:9"}
+    env = {
+        **consent_sockets.env(enabled.env, refuse="remote"),
+        "ALL_PROXY": "socks5h://user:hunter2@127.0.0.1:9",
+    }
     run(env, "version")
     (item,) = logged_hits(enabled.locs.log_file)
     shown = run(env, "telemetry", "show-payload", "version", "--event", "screenview")
@@ -157,7 +162,9 @@ def test_an_unsupported_proxy_scheme_sends_nothing(
     assert "hunter2" not in shown.stderr + enabled.locs.log_file.read_text("utf-8")
 
 
-def test_consent_is_rechecked_before_the_proxy_is_reached(enabled: Iso) -> None:
+def test_consent_is_rechecked_before_the_proxy_is_reached(
+    enabled: Iso, consent_sockets: SocketWatch
+) -> None:
     """The sender waits on the id's lock while `disable` records its choice; it then finds
     consent withdrawn and never connects to the proxy."""
     import fcntl
@@ -168,7 +175,7 @@ def test_consent_is_rechecked_before_the_proxy_is_reached(enabled: Iso) -> None:
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     with ConnectProxy() as proxy:
-        env = {**enabled.env, "HTTPS_PROXY": proxy.url}
+        env = {**consent_sockets.env(enabled.env, refuse="remote"), "HTTPS_PROXY": proxy.url}
         try:
             run(env, "version")
             disable = subprocess.Popen(
@@ -187,9 +194,11 @@ def test_consent_is_rechecked_before_the_proxy_is_reached(enabled: Iso) -> None:
 
 
 @pytest.mark.slow  # the sender spends its 3 s budget on the hanging proxy
-def test_a_hanging_proxy_neither_slows_nor_holds_the_host(enabled: Iso) -> None:
+def test_a_hanging_proxy_neither_slows_nor_holds_the_host(
+    enabled: Iso, consent_sockets: SocketWatch
+) -> None:
     with ConnectProxy(behaviour="hang") as proxy:
-        env = {**enabled.env, "HTTPS_PROXY": proxy.url}
+        env = {**consent_sockets.env(enabled.env, refuse="remote"), "HTTPS_PROXY": proxy.url}
         host = subprocess.Popen(
             [*LUMOGON, "version"], env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
