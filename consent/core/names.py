@@ -71,9 +71,10 @@ KEYRING_USER = "client-id"
 SENDER_TIMEOUT = 3.0
 
 # The proxy variables the detached sender reads (consent/wire/proxy.py). For an https
-# destination the first of these that is set decides (lower case first, as curl does; an empty
-# value means no proxy); then the bypass list, lower case first. HTTP_PROXY is never read: plain
-# http goes only to loopback addresses, and those never go through a proxy.
+# destination the first of these that is set decides (lower case first, as curl and urllib; an
+# empty value means no proxy, as urllib reads it); then the bypass list, lower case first.
+# HTTP_PROXY is never read: plain http goes only to loopback addresses, and those never go
+# through a proxy.
 HTTPS_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
 NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
 PROXY_VARIABLES = (*HTTPS_PROXY_VARIABLES, *NO_PROXY_VARIABLES)
