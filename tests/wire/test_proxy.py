@@ -161,19 +161,19 @@ def test_credentials_are_percent_decoded_into_basic_auth_and_never_shown() -> No
 
 
 @given(
-    user=st.text(min_size=1, max_size=12),
-    password=st.text(min_size=1, max_size=20),
+    user=st.text(max_size=12).map(lambda t: "Xk7" + t),
+    password=st.text(max_size=20).map(lambda t: "Zq9" + t),
     scheme=st.sampled_from(["http", "socks5", "https", "HTTP"]),
 )
 def test_no_credential_is_ever_shown(user: str, password: str, scheme: str) -> None:
     """Whatever the credentials and however the URL is read, neither the password nor the
-    user name is in what is printed or logged (the route's words, the proxy as shown)."""
-    value = f"{scheme}://{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}@proxy.corp:3128"
+    user name is in what is printed or logged (the route's words, the proxy as shown). Each
+    starts with a marker that no fixed text holds, so a match is a leak."""
+    quoted = (urllib.parse.quote(user, safe=""), urllib.parse.quote(password, safe=""))
+    value = f"{scheme}://{quoted[0]}:{quoted[1]}@proxy.corp:3128"
     way = route("https", GA, 443, {"HTTPS_PROXY": value})
     said = way.describe(GA, 443) + (way.proxy.shown if way.proxy else "")
-    for secret in {user, password, urllib.parse.quote(password, safe="")}:
-        if len(secret) >= 3 and secret not in "http://****@proxy.corp:3128 HTTPS_PROXY":
-            assert secret not in said
+    assert "Xk7" not in said and "Zq9" not in said
     if way.proxy is not None:
         assert way.proxy.username == user.encode().decode("latin-1")
         assert way.proxy.password == password.encode().decode("latin-1")
