@@ -42,13 +42,42 @@ REASONS = {
     "What would close it: one module for the sending path, or shipping it precompiled.",
     "peers": "A peer that is faster here sends nothing in the foreground and holds nothing open; "
     "see its row's 'last process exits' and 'output closed' columns.",
+    "proxy": "The host's only extra work with a proxy set is copying the proxy variables into "
+    "the sender's job; the proxy is the sender's business, after the host has exited. A ratio "
+    "above the goal is the machine's noise between interleaved runs (see min and max above).",
     "budget": "The sender's budget is 3 s of network time; its interpreter start and the keyring "
     "load come on top, which a loaded machine stretches.",
 }
 
 
+def _proxy_rows(records: Sequence[Record]) -> list[str]:
+    """Issue 16: a proxy that hangs costs the host nothing more than an endpoint that hangs, and
+    the proxy is asked (one CONNECT a run: the hit went nowhere else)."""
+    direct = _find(records, "proxy", "lumogon, enabled, no proxy")
+    proxied = _find(records, "proxy", "lumogon, enabled, HTTPS_PROXY hangs")
+    goal = f"proxy: host with HTTPS_PROXY hanging ≤ 1.10{X} without a proxy"
+    if direct is None or proxied is None:
+        return [_row(goal, "not measured", None)]
+    ratio = ratio_median(proxied, direct)
+    got, runs = sum(proxied.hits), len(proxied.runs)
+    lived = max(proxied.trees())
+    return [
+        _row(goal, f"{ratio:.3f}{X}", ratio <= 1.10),
+        _row(
+            "proxy: the proxy got the sender's CONNECT in every run",
+            f"{got} of {runs}",
+            got == runs,
+        ),
+        _row(
+            f"proxy: the sender gives up within its {SENDER_TIMEOUT_S:g} s budget, proxy included",
+            f"last process gone at {lived:.2f} s at most",
+            lived <= SENDER_TIMEOUT_S + 1.0,
+        ),
+    ]
+
+
 def _reason_key(goal: str) -> str:
-    for key in ("bare typer", "enabled", "floor", "peers", "budget"):
+    for key in ("bare typer", "enabled", "floor", "peers", "budget", "proxy"):
         if key in goal:
             return key
     return ""
@@ -130,6 +159,7 @@ def section(records: Sequence[Record]) -> list[str]:
                 lived <= SENDER_TIMEOUT_S + 1.0,  # the budget is for the network; start-up on top
             )
         )
+    rows += _proxy_rows(records)
     unmet = sorted(
         {_reason_key(r.split(" | ")[0]) for r in rows if r.endswith("**not met** |")} - {""}
     )

@@ -275,6 +275,8 @@ def prepare(records: list[Record], sinks: Sinks, scratch: Path) -> dict[int, Pre
         env["BENCH_ENDPOINT"] = url
         if scn.endpoint_env:
             env[scn.endpoint_env] = url
+        if scn.proxy_env:
+            env[scn.proxy_env] = url
         env.update(scn.env)
         if scn.setup is not None:
             try:

@@ -66,6 +66,9 @@ class Scenario:
                  nothing: the URL is then the ok sink's, as a trap, and any request that
                  arrives is flagged (so a stray send never leaves loopback either).
     endpoint_env: a further env var that gets the same URL (a CLI's own override variable).
+    proxy_env:   an env var that gets the same URL as a proxy (`HTTPS_PROXY`): the sink is then
+                 the proxy, and the command keeps its own https destination, which it can only
+                 reach through that proxy (so nothing leaves loopback).
     expect_hit:  in the ok network, every run must deliver >= 1 request to the sink, else the
                  row is flagged (a sender that is "fast" because it sent nothing).
     peer:        the Peer it needs (install + import check), if any.
@@ -85,6 +88,7 @@ class Scenario:
     env: Mapping[str, str] = field(default_factory=dict)
     network: Network | None = None
     endpoint_env: str | None = None
+    proxy_env: str | None = None
     expect_hit: bool = False
     peer: str | None = None
     requires: tuple[str, ...] = ()
@@ -333,6 +337,32 @@ CONSENT_SENDERS: tuple[Scenario, ...] = (
 )
 
 
+# A proxy that hangs (the blackhole sink as HTTPS_PROXY: it reads the CONNECT and never answers)
+# against the same hit sent directly to an endpoint that hangs. Nothing of either may reach the host.
+CONSENT_PROXY: tuple[Scenario, ...] = (
+    Scenario(
+        "lumogon, enabled, no proxy",
+        (LUMOGON, *LUMOGON_CHEAP_COMMAND),
+        network="blackhole",
+        endpoint_env=LUMOGON_ENDPOINT_ENV,
+        requires=(LUMOGON,),
+        consent=True,
+        setup=lambda ctx: _lumogon(ctx, "telemetry", "enable"),
+        note="HTTPS_PROXY unset; the endpoint (loopback) never answers",
+    ),
+    Scenario(
+        "lumogon, enabled, HTTPS_PROXY hangs",
+        (LUMOGON, *LUMOGON_CHEAP_COMMAND),
+        network="blackhole",
+        proxy_env="HTTPS_PROXY",
+        requires=(LUMOGON,),
+        consent=True,
+        setup=lambda ctx: _lumogon(ctx, "telemetry", "enable"),
+        note="lumogon's own destination through HTTPS_PROXY, a loopback proxy that never answers CONNECT",
+    ),
+)
+
+
 # --------------------------------------------------------------------------------------------
 # Groups: one table each.
 # --------------------------------------------------------------------------------------------
@@ -364,5 +394,16 @@ GROUPS: tuple[Group, ...] = (
             baseline=("consent_api", "stdlib detached (floor)"),
         )
         for net in NETWORKS
+    ),
+    Group(
+        name="proxy",
+        title="Sending one hit through a proxy that hangs",
+        description=(
+            "The sender honours HTTPS_PROXY; the host must not wait for it either way. "
+            "The proxy is the blackhole sink: it counts the sender's CONNECT request as its "
+            "one request, and never answers."
+        ),
+        scenarios=CONSENT_PROXY,
+        baseline=("lumogon, enabled, no proxy",),
     ),
 )

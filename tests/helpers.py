@@ -377,9 +377,17 @@ def out_file(out: Path | str, r: int) -> Path:
 # --- TLS ---------------------------------------------------------------------------------------
 
 
-def self_signed(where: Path) -> tuple[str, str] | None:
-    """A throwaway certificate and key for 127.0.0.1 in `where`: made with the openssl command,
-    else with the cryptography package; None when neither is there."""
+def self_signed(where: Path, name: str = "127.0.0.1") -> tuple[str, str] | None:
+    """A throwaway certificate and key for `name` (an IP address or a host name) in `where`:
+    made with the openssl command, else with the cryptography package; None when neither is
+    there."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+        san = f"IP:{name}"
+    except ValueError:
+        san = f"DNS:{name}"
     cert, key = where / "cert.pem", where / "key.pem"
     openssl = shutil.which("openssl")
     if openssl is not None:
@@ -387,18 +395,18 @@ def self_signed(where: Path) -> tuple[str, str] | None:
             [
                 openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out", str(cert),
-                "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName={san}",
             ],
             check=True, capture_output=True, timeout=PROCESS_TIMEOUT,
         )  # fmt: skip
         return str(cert), str(key)
     try:
-        return _with_cryptography(cert, key)
+        return _with_cryptography(cert, key, name)
     except ImportError:
         return None
 
 
-def _with_cryptography(cert: Path, key: Path) -> tuple[str, str]:
+def _with_cryptography(cert: Path, key: Path, host: str) -> tuple[str, str]:
     import datetime
     import ipaddress
 
@@ -408,7 +416,11 @@ def _with_cryptography(cert: Path, key: Path) -> tuple[str, str]:
     from cryptography.x509.oid import NameOID
 
     private = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    try:
+        alt: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        alt = x509.DNSName(host)
     now = datetime.datetime.now(datetime.timezone.utc)
     certificate = (
         x509.CertificateBuilder()
@@ -419,7 +431,7 @@ def _with_cryptography(cert: Path, key: Path) -> tuple[str, str]:
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=2))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName([alt]),
             critical=False,
         )
         .sign(private, hashes.SHA256())

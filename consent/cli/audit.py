@@ -149,6 +149,7 @@ def _show_payload(
             if i:
                 typer.echo("\n")
             note(p.label(command))
+            note(p.connects)
             typer.echo(p.request.raw(), nl=False)
         if sys.stdout.isatty():
             typer.echo("")
@@ -167,6 +168,9 @@ def _payload_note(spec: AppSpec, decision: Decision, shown: list[Preview]) -> No
             f"{'hits of events whose purpose you allowed are' if decision.local else 'nothing is'} "
             f"kept in the local log (`{spec.commands} log`)"
         )
+    elif decision.enabled and any(p.route.refused for p in shown):
+        # The sender would refuse the proxy and send nothing (consent/wire/proxy.py).
+        note(f"would NOT be sent now: {next(p.route.refused for p in shown if p.route.refused)}")
     elif decision.enabled and held:
         purposes = sorted({spec.event_purpose(spec.event(e)) for e in held})
         note(

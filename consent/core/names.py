@@ -76,8 +76,18 @@ RECEIPTS_NAME = "consent-receipts.jsonl"  # in the state dir; kept when the id i
 # The keyring entry of the pseudonymous id: service `<app>-telemetry`, this user name.
 KEYRING_USER = "client-id"
 
-# The detached sender's whole time budget for one request: connect, TLS, send, status line.
+# The detached sender's whole time budget for one request: connect (to the proxy, if any), the
+# proxy's CONNECT, TLS, send, status line.
 SENDER_TIMEOUT = 3.0
+
+# The proxy variables the detached sender reads (consent/wire/proxy.py). For an https
+# destination the first of these that is set decides (lower case first, as curl and urllib; an
+# empty value means no proxy, as urllib reads it); then the bypass list, lower case first.
+# HTTP_PROXY is never read: plain http goes only to loopback addresses, and those never go
+# through a proxy.
+HTTPS_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
+PROXY_VARIABLES = (*HTTPS_PROXY_VARIABLES, *NO_PROXY_VARIABLES)
 
 # The local log: its two generations together stay under this many bytes (consent/store/log.py).
 LOG_MAX_BYTES = 64 * 1024

@@ -15,12 +15,22 @@ from consent.core.value import Record
 from consent.errors import ConsentError
 from consent.wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
 from consent.wire.http import Request, encode, endpoint_for
+from consent.wire.proxy import Route, route
 
 
 class Preview(Record):
     event: str
     request: Request
     always: bool = False  # sent by every run of the command (its screenview)
+    # How the sender would connect, from the same environment by the same function.
+    route: Route = Route(None, "no proxy variable is set")
+
+    @property
+    def connects(self) -> str:
+        """The line under the label: directly, through which proxy (credentials masked), or
+        not at all."""
+        endpoint = self.request.endpoint
+        return f"# connects {self.route.describe(endpoint.host, endpoint.port)}"
 
     def label(self, command: str | None) -> str:
         """The line above the raw request: the event, when it is sent, and the full URL."""
@@ -89,6 +99,7 @@ def previews(
     """`managed`: the endpoint an admin policy sets (`Decision.endpoint_url`), as the gate uses."""
     client_id = client_id or CLIENT_ID_PLACEHOLDER
     endpoint = endpoint_for(spec, environ, managed)
+    way = route(endpoint.scheme, endpoint.host, endpoint.port, environ)
     screen = command_event(spec)
     out = []
     for name in (e.name for e in events_for(spec, command, event)):
@@ -103,7 +114,7 @@ def previews(
             values=runtime,
         )
         always = screen is not None and name == screen.name
-        out.append(Preview(name, encode(spec, hit, endpoint), always))
+        out.append(Preview(name, encode(spec, hit, endpoint), always, way))
     return out
 
 
@@ -121,5 +132,7 @@ def as_json(p: Preview, sent_now: bool) -> dict[str, object]:
         "headers": [list(h) for h in r.headers],
         "body": r.body.decode("utf-8"),
         "raw": r.raw().decode("utf-8"),
-        "would_send_now": sent_now,
+        "proxy": None if p.route.proxy is None else p.route.proxy.shown,
+        "connects": p.route.describe(r.endpoint.host, r.endpoint.port),
+        "would_send_now": sent_now and not p.route.refused,
     }

@@ -5,7 +5,8 @@ cache, and the system config dirs where admin policies live) at subdirectories
 of one root, selects the file-backed keyring of `consent.testing.keyring`, and drops
 every variable that would let the machine's own setup decide: any
 `*_DISABLE_ANALYTICS`, `*_TELEMETRY_DEBUG`, `*_TELEMETRY_ENDPOINT`,
-`DO_NOT_TRACK`, `NO_COLOR` and the CI markers.
+`DO_NOT_TRACK`, `NO_COLOR`, the proxy variables the sender reads (a test's hits go to
+loopback, or through a proxy the test starts) and the CI markers.
 
 Only XDG platforms (Linux, the BSDs) can be isolated this way. The OS's fixed policy location
 (`/etc/xdg/<app>/telemetry.toml`) is not moved by any variable: an app built with
@@ -27,13 +28,14 @@ from consent.core.names import (
     DO_NOT_TRACK,
     ENDPOINT_SUFFIX,
     POLICY_NAME,
+    PROXY_VARIABLES,
 )
 from consent.core.spec import AppSpec
 from consent.store.paths import Locations, _xdg_locations, system_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"
 SCRUB_SUFFIXES = (DISABLE_SUFFIX, DEBUG_SUFFIX, ENDPOINT_SUFFIX)
-SCRUB_NAMES = (DO_NOT_TRACK, "NO_COLOR", *CI_MARKERS)
+SCRUB_NAMES = (DO_NOT_TRACK, "NO_COLOR", *PROXY_VARIABLES, *CI_MARKERS)
 DIRS = {
     "XDG_CONFIG_HOME": "config",
     "XDG_DATA_HOME": "data",

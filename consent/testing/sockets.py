@@ -65,16 +65,19 @@ class SocketWatch:
     ) -> None:
         _active.remove(self)
 
-    def env(self, base: Mapping[str, str] | None = None, *, refuse: bool = False) -> dict[str, str]:
+    def env(
+        self, base: Mapping[str, str] | None = None, *, refuse: bool | str = False
+    ) -> dict[str, str]:
         """`base` (default: os.environ) plus what loads the audit hook into every Python child.
 
-        With `refuse=True` the children's socket operations also fail with PermissionError.
+        With `refuse=True` the children's socket operations also fail with PermissionError; with
+        `refuse="remote"` only those that name a host beyond loopback do.
         """
         env = dict(os.environ if base is None else base)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(AUDIT_DIR), env.get("PYTHONPATH")]))
         env[LOG_ENV] = str(self.log)
         if refuse:
-            env[REFUSE_ENV] = "1"
+            env[REFUSE_ENV] = "remote" if refuse == "remote" else "1"
         return env
 
     def events(self) -> list[Event]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
-from consent.core.names import STRICT_ENV
+from consent.core.names import PROXY_VARIABLES, STRICT_ENV
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -246,6 +246,10 @@ def _send(
     record.update(url=request.url, hit=shown)
     if debug:
         _warn(f"{spec.debug_env} is set: printing this request instead of sending it")
+        from consent.wire.proxy import route
+
+        way = route(endpoint.scheme, endpoint.host, endpoint.port, environ)
+        _warn(f"it would connect {way.describe(endpoint.host, endpoint.port)}")
         _print_raw(request.raw())
         append(locs.log_path, {**record, "outcome": "printed, not sent"})
         return Submission("printed", request.url)
@@ -273,6 +277,9 @@ def _send(
         policy_paths=locs.policy_paths,
         purpose=purpose,
         purposes=spec.purpose_names,
+        # Copied, not read: the sender decides the route (consent/wire/proxy.py), off the host's
+        # time, from the same environment as the endpoint.
+        proxy_env=tuple((k, environ[k]) for k in PROXY_VARIABLES if k in environ),
     )
     try:
         spawn_sender(job)

@@ -40,6 +40,9 @@ class Job(Record):
     purpose: str = ""  # the purpose the hit serves ("" when the app declares none)
     purposes: tuple[str, ...] = ()  # the app's declared purposes
     timeout: float = SENDER_TIMEOUT
+    # The host's proxy variables that are set (names in consent/core/names.py), so the sender
+    # routes by the same environment as the endpoint and show-payload: (name, value) pairs.
+    proxy_env: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> str:
         data = self.asdict()
@@ -47,6 +50,7 @@ class Job(Record):
         data["raw"] = self.raw.decode("latin-1")
         data["policy_paths"] = list(self.policy_paths)
         data["purposes"] = list(self.purposes)
+        data["proxy_env"] = [list(pair) for pair in self.proxy_env]
         return dumps(data)
 
     @classmethod
@@ -79,6 +83,7 @@ class Job(Record):
             purpose=_typed(data, "purpose", str),
             purposes=_strings(data, "purposes"),
             timeout=_typed({"timeout": timeout}, "timeout", float),
+            proxy_env=_pairs(data, "proxy_env"),
         )
 
 
@@ -94,3 +99,10 @@ def _strings(data: dict[str, object], name: str) -> tuple[str, ...]:
     if not all(type(p) is str for p in value):
         raise ValueError(f"the job's {name!r} must be a list of str")
     return tuple(value)
+
+
+def _pairs(data: dict[str, object], name: str) -> tuple[tuple[str, str], ...]:
+    value = _typed(data, name, list)
+    if not all(type(p) is list and len(p) == 2 and all(type(s) is str for s in p) for p in value):
+        raise ValueError(f"the job's {name!r} must be a list of [str, str]")
+    return tuple((p[0], p[1]) for p in value)

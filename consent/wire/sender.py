@@ -1,7 +1,8 @@
 """The detached sender: a child process that posts one request and exits.
 
 It reads its job from stdin (never argv), writes the request bytes exactly as
-given, waits at most the job's `timeout` seconds in total for the status line, records the
+given (directly, or through an http proxy's CONNECT tunnel: consent/wire/proxy.py), waits at
+most the job's `timeout` seconds in total for the status line, records the
 outcome in the local log and swallows every error. Its stdin, stdout and stderr
 are devnull or a pipe, so it never holds the host's terminal or pipes open.
 It also loads (or creates) the pseudonymous id and fills it into the request: the
@@ -23,10 +24,23 @@ from consent.wire.job import MAX_JOB, Job
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from consent.core.spec import Mode
+    from consent.wire.proxy import Proxy
 
 
-def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TIMEOUT) -> str:
-    """Send `raw` and return the outcome as a short phrase; raises on failure."""
+def post(
+    host: str,
+    port: int,
+    tls: bool,
+    raw: bytes,
+    timeout: float = SENDER_TIMEOUT,
+    *,
+    proxy: Proxy | None = None,
+) -> str:
+    """Send `raw` and return the outcome as a short phrase; raises on failure.
+
+    With a `proxy`, connect to it instead, open a CONNECT tunnel to `host:port` and speak TLS
+    with `host` inside it, verified as without a proxy: the same bytes reach the same server.
+    One deadline covers every step, the proxy's included."""
     deadline = time.monotonic() + timeout
 
     def left() -> float:
@@ -35,8 +49,13 @@ def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TI
             raise TimeoutError(f"no answer within {timeout:g} s")
         return remaining
 
-    sock = socket.create_connection((host, port), timeout=left())
+    first_hop = (host, port) if proxy is None else (proxy.host, proxy.port)
+    sock = socket.create_connection(first_hop, timeout=left())
     try:
+        if proxy is not None:
+            from consent.wire.proxy import open_tunnel
+
+            open_tunnel(sock, proxy, host, port, left)
         if tls:
             context = ssl.create_default_context()
             sock.settimeout(left())
@@ -55,7 +74,8 @@ def post(host: str, port: int, tls: bool, raw: bytes, timeout: float = SENDER_TI
     status = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")
     parts = status.split(" ", 2)
     if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdigit():
-        return f"sent: HTTP {parts[1]}"
+        via = "" if proxy is None else f" (through the proxy {proxy.shown})"
+        return f"sent: HTTP {parts[1]}{via}"
     raise ValueError("the answer was not HTTP")
 
 
@@ -108,6 +128,13 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
     if decision.endpoint_url and not _addressed_to(job, decision.endpoint_url):
         # An admin policy now names another endpoint: this hit was addressed elsewhere.
         return f"not sent: the admin policy's endpoint is now {decision.endpoint_url}"[:300]
+    from consent.wire.proxy import route
+
+    # The proxy variables the host had (copied into the job by the gate), read as show-payload
+    # reads them. A proxy that cannot be used sends nothing: never a direct connection instead.
+    way = route("https" if job.tls else "http", job.host, job.port, dict(job.proxy_env))
+    if way.refused:
+        return f"not sent: {way.refused}"[:300]
     raw = job.raw
     if job.id_placeholder:
         client_id = _client_id(job)
@@ -116,7 +143,7 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
             raise ValueError("the pseudonymous id could not be filled in")
         # The id goes on the wire only: the log never holds it (see `disable`).
         raw = raw.replace(token, client_id.encode("ascii"))
-    return post(job.host, job.port, job.tls, raw, job.timeout)
+    return post(job.host, job.port, job.tls, raw, job.timeout, proxy=way.proxy)
 
 
 def _addressed_to(job: Job, url: str) -> bool:

@@ -329,8 +329,13 @@ def closed_stdout(ctx: Ctx, obs: Observed) -> list[str]:
             os.close(write)
         done = finish(args, proc)
         obs.extra.append(done)
-        # show-payload names each request's URL on stderr before writing the request.
-        said = [line for line in done.stderr.splitlines() if not line.startswith("# event ")]
+        # show-payload names each request's URL, and how it would connect, on stderr before
+        # writing the request.
+        said = [
+            line
+            for line in done.stderr.splitlines()
+            if not line.startswith(("# event ", "# connects "))
+        ]
         if has_traceback(done.stderr) or said:
             out.append(f"SIGPIPE: `lumogon {' '.join(args)}` printed {done.stderr[-300:]!r}")
         if done.returncode != 1:  # docs/configuration.md: a closed stdout exits 1, quietly

@@ -28,6 +28,7 @@ FORBIDDEN = (
     "socket",
     "consent.wire.job",
     "consent.wire.sender",
+    "consent.wire.proxy",
     "consent.store.identity",
     "consent.wire.http",
     "consent.wire.hits",
@@ -93,6 +94,8 @@ def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
         (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
         (item,) = logged_hits(iso.locs.log_file)  # the sender's outcome, with the id it used
     assert "keyring" not in loaded and "consent.wire.gate" in loaded
+    # The proxy is the sender's business: the host only copies the variables into the job.
+    assert "consent.wire.proxy" not in loaded
     assert hit.params is not None
     assert [hit.params["cid"]] == list(iso.home.client_ids().values())  # the sender's id
     assert item["hit"]["cid"] == "(the pseudonymous id, filled in by the sender)"  # type: ignore[index]

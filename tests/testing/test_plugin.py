@@ -110,6 +110,31 @@ def test_socket_watch_in_a_child(consent_sockets: SocketWatch, consent_home: Hom
     assert [e["event"] for e in consent_sockets.network()] == ["socket.getaddrinfo"]
 
 
+def test_socket_watch_refuses_only_what_leaves_loopback(
+    consent_sockets: SocketWatch, consent_home: Home
+) -> None:
+    """`refuse="remote"`: a loopback server stays usable, any other host is refused unresolved."""
+    code = (
+        "import socket\n"
+        "socket.getaddrinfo('127.0.0.1', 80)\n"
+        "try: socket.getaddrinfo('example.com', 443)\n"
+        "except PermissionError: print('refused')\n"
+        "try: socket.socket().connect(('192.0.2.1', 443))\n"
+        "except PermissionError: print('refused')\n"
+    )
+    env = consent_sockets.env(consent_home.env, refuse="remote")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
+        timeout=PROCESS_TIMEOUT, check=True,
+    )  # fmt: skip
+    assert proc.stdout == "refused\nrefused\n"
+    assert [e["host"] for e in consent_sockets.network() if e["event"] != "socket.__new__"] == [
+        "127.0.0.1",
+        "example.com",
+        "192.0.2.1",
+    ]
+
+
 HOST_APP = """
 import typer
 from consent import AppSpec, Destination, Event, Field, install

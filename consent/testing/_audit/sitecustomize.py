@@ -2,7 +2,9 @@
 
 With CONSENT_AUDIT_LOG set it appends one JSON line per socket or process
 event to that file, so a test can prove there were none; with
-CONSENT_AUDIT_REFUSE_NETWORK=1 it also refuses every socket operation; with
+CONSENT_AUDIT_REFUSE_NETWORK=1 it also refuses every socket operation (with `remote`, every one
+that names a host other than a loopback address: a test may then use a local server and still
+be sure that nothing leaves); with
 CONSENT_FAULT_NO_PASSWD=1, `pwd.getpwuid` raises as for a uid without a passwd entry. Children
 inherit the environment, so a detached sender is audited too. Stdlib only: it
 runs before anything else in the process. `consent.testing.sockets` reads the log.
@@ -48,17 +50,25 @@ def _host(event: str, args: tuple[object, ...]) -> str:
         return "?"
 
 
-def _hook(log: str | None, refuse: bool) -> object:
+def _remote(host: str) -> bool:
+    """Does `host` (an address or a name) lie beyond this machine? "" (no host yet) and a Unix
+    socket's path do not."""
+    local = host in ("", "localhost", "::1") or host.startswith(("127.", "/", "\x00"))
+    return not local
+
+
+def _hook(log: str | None, refuse: str) -> object:
     def hook(event: str, args: tuple[object, ...]) -> None:
         if event not in NETWORK and event not in SPAWN:
             return
+        host = _host(event, args) if event in NETWORK else ""
         if log:
             line = {"pid": os.getpid(), "event": event, "args": repr(args)[:300]}
             if event in NETWORK:
-                line["host"] = _host(event, args)
+                line["host"] = host
             with open(log, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(line) + "\n")
-        if refuse and event in NETWORK:
+        if event in NETWORK and (refuse == "1" or (refuse == "remote" and _remote(host))):
             raise PermissionError(f"test audit hook: {event} refused")
 
     return hook
@@ -67,7 +77,8 @@ def _hook(log: str | None, refuse: bool) -> object:
 # Only as the interpreter's own sitecustomize: importing this module for its constants adds nothing.
 if __name__ == "sitecustomize":
     _log = os.environ.get(LOG_ENV)
-    _refuse = os.environ.get(REFUSE_ENV) == "1"
+    _refuse = os.environ.get(REFUSE_ENV, "")
+    _refuse = _refuse if _refuse in ("1", "remote") else ""
     if _log or _refuse:
         sys.addaudithook(_hook(_log, _refuse))  # type: ignore[arg-type]
     # Behave as a user without a passwd entry (a container started with an arbitrary uid).
