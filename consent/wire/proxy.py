@@ -89,7 +89,7 @@ class Route(Record):
 
 def route(scheme: str, host: str, port: int, environ: Mapping[str, str]) -> Route:
     """The route of a request to `scheme://host:port` under the proxy variables in `environ`."""
-    from consent.wire.http import is_loopback
+    from consent.core.endpoint import is_loopback
 
     if scheme != "https" or is_loopback(host):  # plain http is loopback only (parse_endpoint)
         return Route(None, "a loopback address never goes through a proxy")
