@@ -37,7 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from consent.cli.install import install
+    from consent.cli.adapters.typerapp import install
     from consent.core.rules import Decision
     from consent.core.spec import AppSpec, Destination, Event, Field, Purpose
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
@@ -50,7 +50,7 @@ _EXPORTS = {
     "Event": ("consent.core.spec", "Event"),
     "Field": ("consent.core.spec", "Field"),
     "Purpose": ("consent.core.spec", "Purpose"),
-    "install": ("consent.cli.install", "install"),
+    "install": ("consent.cli.adapters.typerapp", "install"),
     "record_event": ("consent.wire.gate", "record_event"),
     "decide": ("consent.store.sources", "resolve"),
     "Decision": ("consent.core.rules", "Decision"),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from consent.cli.install import install
+from consent.cli.adapters.typerapp import install
 from lumogon.spec import SPEC, VERSION
 
 app = typer.Typer(
