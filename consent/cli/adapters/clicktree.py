@@ -32,7 +32,7 @@ GROUP_MARK = "_consent_group"  # set on the command group `install` adds
 HOST_ROOT = "_consent_host_root"  # on a group run by a single-command app: the host's command
 
 _MARK = "_consent_instrumented"
-_FLAGGED = "_consent_flagged"
+FLAGGED = "_consent_flagged"
 
 
 class Kit(Record):
@@ -68,9 +68,9 @@ def flag_option(kit: Kit, spec: AppSpec) -> Any:
 def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
     """Give `command` its own `--disable-analytics`, so the flag works after the command name
     and shows in the command's --help (once per command object)."""
-    if getattr(command, _FLAGGED, False):
+    if getattr(command, FLAGGED, False):
         return
-    setattr(command, _FLAGGED, True)
+    setattr(command, FLAGGED, True)
     if any(FLAG in getattr(p, "opts", ()) for p in command.params):
         return  # the root, whose callback declares it
     command.params.append(flag_option(kit, spec))
