@@ -32,7 +32,6 @@ PATH_DEST = "consent_command_path"  # each subparser's path, as a default: the d
 WORDS_DEST = "consent_telemetry_words"  # present only when the telemetry subparser was chosen
 
 _INSTALLED = "_consent_spec"
-_TELEMETRY = "_consent_telemetry"
 _HINT = (
     "add the subcommands first, e.g. `commands = parser.add_subparsers(dest='command')` and "
     "`commands.add_parser('hello')`, then call install(parser, SPEC)"
@@ -84,7 +83,6 @@ def install(
         prefix_chars="\0",
     )
     telemetry.add_argument(WORDS_DEST, nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    setattr(parser, _TELEMETRY, telemetry)
     setattr(parser, _INSTALLED, spec)
     return parser
 
@@ -148,7 +146,7 @@ def _walk(action: Any, path: str, spec: AppSpec) -> None:
             _walk(below, f"{path} {name}", spec)
 
 
-def _node(parser: argparse.ArgumentParser, skip: object = None) -> Any:
+def _node(parser: argparse.ArgumentParser) -> Any:
     """The neutral command tree below `parser` (consent.notice.preview.Node)."""
     from consent.notice.preview import Node
 
@@ -158,7 +156,7 @@ def _node(parser: argparse.ArgumentParser, skip: object = None) -> Any:
     children: dict[str, Any] = {}
     seen: set[int] = set()
     for name, sub in action.choices.items():
-        if id(sub) not in seen and sub is not skip:
+        if id(sub) not in seen:
             seen.add(id(sub))
             children[name] = _node(sub)
     return Node(children, not action.required)
@@ -204,11 +202,8 @@ def _telemetry(parser: argparse.ArgumentParser, spec: AppSpec, words: list[str],
     entry = ns.consent_entry
     values = {p.name: getattr(ns, p.name) for p in entry.params}
     flag = flag or bool(getattr(ns, FLAG_DEST, False))
-    telemetry = getattr(parser, _TELEMETRY, None)
     try:
-        outcome = execute(
-            spec, entry, values, flag=flag, tree=lambda: _node(parser, skip=telemetry)
-        )
+        outcome = execute(spec, entry, values, flag=flag, tree=lambda: _node(parser))
     except UsageError as exc:
         parsers[entry.name].error(f"argument {exc.param}: {exc}")
     return outcome.code
