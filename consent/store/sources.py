@@ -14,12 +14,15 @@ from consent.core.names import DO_NOT_TRACK
 from consent.core.records import consent_record, policy_locks, policy_terms
 from consent.core.rules import ConfigReading, Decision, Inputs, PolicyReading, decide
 from consent.core.spec import AppSpec, Mode
-from consent.store.paths import Locations, locations
-from consent.store.tomlread import read_toml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from consent.store.paths import Locations
+
+# Paths and the TOML reader are imported where the files are read: a run disabled by the flag or
+# an env variable decides without them (see `gather`).
 
 
 def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
@@ -61,6 +64,8 @@ def recheck(
 
 def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[PolicyReading, ...]:
     """Every admin policy file; `purposes` (the app's) checks the names a policy locks."""
+    from consent.store.tomlread import read_toml
+
     out = []
     for path in locs.policy_paths:
         # A policy is read only where it is: a link there (dangling or not) is a lock, not a
@@ -77,6 +82,8 @@ def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[Poli
 
 
 def read_config(locs: Locations) -> ConfigReading:
+    from consent.store.tomlread import read_toml
+
     path = locs.config_path
     read = read_toml(path)
     if read.state != "ok":
@@ -102,7 +109,10 @@ def gather(
     )
     if not full and (flag or any(e.disables for e in envs)):
         return base  # the fast path stops here; the notice version is not even computed
-    locs = locations(spec) if locs is None else locs
+    if locs is None:
+        from consent.store.paths import locations
+
+        locs = locations(spec)
     policies = read_policies(locs, spec.purpose_names)
     base = base.replace(notice_version=spec.notice_version, policies=policies)
     if not full and any(p.locks or p.state == "error" for p in policies):

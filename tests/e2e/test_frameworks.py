@@ -99,6 +99,11 @@ def enable_disable(app: App) -> None:
     assert json.loads(app("telemetry", "status", "--json").out)["enabled"] is False
     app("telemetry", "receipts")
     assert app("telemetry", "receipts", "--verify").code == 0
+    assert app("telemetry", "log").out.startswith("No hits have been handed")
+    assert app("telemetry", "local").code == 0
+    assert app("hello", "ada").out == "Hello, ada!\n"
+    assert "acme hello" in app("telemetry", "log").out  # kept local, never sent
+    assert app.collector.hits() == []
 
 
 def notice_and_usage_errors(app: App) -> None:

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
 from consent.errors import ConsentError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
+    from typing import Any
 
 FLAG_DEST = "consent_disable_analytics"
 PATH_DEST = "consent_command_path"  # each subparser's path, as a default: the deepest chosen wins
