@@ -299,7 +299,6 @@ CONSENT_CLI: tuple[Scenario, ...] = (
 )
 
 
-
 def _disabled_three_ways(framework: str, script: str) -> tuple[Scenario, ...]:
     """The bare program of `framework` with consent installed (lumogon's registry), disabled by
     env, by config and awaiting the notice: each adapter's disabled path."""

@@ -95,8 +95,8 @@ def test_click_telemetry_group_is_built_only_when_used(debug: Home) -> None:
     ("make", "words"),
     [
         (lambda: click.Command("one", callback=lambda: None), "single command"),
-        (lambda: typer.Typer(), "from consent import install"),
-        (lambda: argparse.ArgumentParser(), "click.Group"),
+        (typer.Typer, "from consent import install"),
+        (argparse.ArgumentParser, "click.Group"),
     ],
 )
 def test_click_install_refuses_what_it_cannot_take(make: object, words: str) -> None:
@@ -116,9 +116,9 @@ def test_click_install_refuses_a_clash_and_a_second_install() -> None:
 
 
 def test_typer_install_points_other_frameworks_to_their_adapter() -> None:
-    with pytest.raises(ConsentError, match="consent.click"):
+    with pytest.raises(ConsentError, match=r"consent\.click"):
         install(click_app(), SPEC)  # type: ignore[arg-type]
-    with pytest.raises(ConsentError, match="consent.argparse"):
+    with pytest.raises(ConsentError, match=r"consent\.argparse"):
         install(argparse.ArgumentParser(), SPEC)  # type: ignore[arg-type]
 
 
