@@ -227,3 +227,56 @@ def test_disabled_opens_no_socket(consent_home: Home, framework: str) -> None:
             assert app(*args).out == "Hello, ada!\n"
         assert app("hello", "ada", env={"DO_NOT_TRACK": "1"}).out == "Hello, ada!\n"
     watch.assert_no_sockets()
+
+
+@pytest.mark.parametrize("framework", ["click", "argparse"])
+def test_its_own_test_suite_passes_with_the_plugin(consent_home: Home, framework: str) -> None:
+    """The pytest plugin serves an app on any framework: the example's own suite, as its author
+    runs it (named explicitly, with autoload off, so the run is the same either way)."""
+    example = EXAMPLES / FRAMEWORKS[framework]
+    env = {**consent_home.env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(example)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "consent.testing", "-p", "no:cacheprovider"],
+        cwd=example,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 passed" in proc.stdout
+
+
+# Lists every module loaded when the run ends (json itself is one of the modules looked for).
+PROBE = """
+import atexit, runpy, sys
+atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
+sys.argv = ["acme", "hello", "ada"]
+runpy.run_module("{module}", run_name="__main__")
+"""
+HEAVY = ("json", "keyring", "tomlkit", "platformdirs", "http", "socket", "consent.cli.table",
+         "consent.cli.commands", "consent.store.identity", "consent.wire.hits")  # fmt: skip
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
+def test_the_disabled_path_imports_nothing_heavy(consent_home: Home, framework: str) -> None:
+    """Disabled, each adapter stops after the decision: no telemetry commands, no JSON, no
+    keyring; argparse programs load neither click nor typer (nor typing)."""
+    module = FRAMEWORKS[framework]
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(module=module)],
+        env={**consent_home.env, "DO_NOT_TRACK": "1", "PYTHONPATH": str(EXAMPLES / module)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout == "Hello, ada!\n", proc.stderr
+    loaded = set(proc.stderr.split())
+    assert "consent.core.rules" in loaded  # the decision did run
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    assert heavy == []
+    if framework == "argparse":
+        assert not {"click", "typer", "typing"} & loaded
