@@ -11,7 +11,9 @@ until a name is used (the disabled path and the detached sender stay lean):
   purpose.
 - `install(app, spec, *, group=None)`: give a typer app `--disable-analytics`
   (before or after any command name), the `telemetry` command group (or `group`)
-  and a screenview per command, in one call; returns `app`.
+  and a screenview per command, in one call; returns `app`. click programs use
+  `consent.click.install(group, spec)` (the `consent[click]` extra), argparse programs
+  `consent.argparse.install(parser, spec)` and `consent.argparse.run(parser, args)`.
 - `record_event(spec, event, values=None)`: record a declared event with its
   runtime fields (str, int or bool), only if consent allows; never raises (a
   refused event is reported under `<PREFIX>_TELEMETRY_DEBUG`).
