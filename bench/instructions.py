@@ -129,18 +129,16 @@ FRAMEWORKS = (
 )
 
 
-def framework_table(python: str, runs: int) -> list[str]:
-    """Instructions of each framework's bare program and of the same program with consent,
-    disabled by env, for one interpreter (this checkout's)."""
+def framework_counts(python: str, runs: int) -> dict[str, tuple[float, float]]:
+    """Median instructions (millions) of each framework's bare program and of the same program
+    with consent, disabled by env, for one interpreter (this checkout's); NaN where a run
+    failed."""
     apps = Path(__file__).resolve().parent / "apps"
-    lines = [
-        "| framework | bare program | with consent, disabled by env | × bare |",  # noqa: RUF001
-        "|---|---|---|---|",
-    ]
+    out: dict[str, tuple[float, float]] = {}
     for framework, bare, ours in FRAMEWORKS:
         cells = []
         for script, disabled in ((bare, False), (ours, True)):
-            seen = []
+            seen: list[float] = []
             try:
                 for _ in range(runs):
                     with tempfile.TemporaryDirectory() as tmp:
@@ -153,15 +151,25 @@ def framework_table(python: str, runs: int) -> list[str]:
                 print(f"instructions: {framework} {script}: {exc}", file=sys.stderr)
                 seen = [float("nan")]
             cells.append(statistics.median(seen) / 1e6)
-        ratio = cells[1] / cells[0]
-        lines.append(
-            f"| {framework} | {cells[0]:.1f} M | {cells[1]:.1f} M | {ratio:.3f}× |"  # noqa: RUF001
-        )
+        out[framework] = (cells[0], cells[1])
+    return out
+
+
+def framework_table(counted: dict[str, tuple[float, float]]) -> list[str]:
+    lines = [
+        "| framework | bare program | with consent, disabled by env | × bare |",  # noqa: RUF001
+        "|---|---|---|---|",
+    ]
+    for framework, (bare, ours) in counted.items():
+        lines.append(f"| {framework} | {bare:.1f} M | {ours:.1f} M | {ours / bare:.3f}× |")  # noqa: RUF001
     return lines
 
 
-def section(pythons: list[str], runs: int = 3) -> list[str]:
-    """The report's section: instruction counts of the disabled path (bench/run.py)."""
+def section(
+    pythons: list[str], runs: int = 3, counted: dict[str, tuple[float, float]] | None = None
+) -> list[str]:
+    """The report's section: instruction counts of the disabled path (bench/run.py); `counted`,
+    the frameworks' counts if they were made already (framework_counts)."""
     head = [
         "## Instructions on the disabled path",
         "",
@@ -179,7 +187,7 @@ def section(pythons: list[str], runs: int = 3) -> list[str]:
         "(`bench/apps/`: one `version` command, bare and with `install`; "
         f"`{pythons[0]}`):",
         "",
-        *framework_table(pythons[0], runs),
+        *framework_table(counted or framework_counts(pythons[0], runs)),
     ]
     return [*head, *table(pythons, counts(pythons, runs)), "", *frameworks, ""]
 
@@ -194,7 +202,7 @@ def main() -> int:
         return 2
     print("\n".join(table(args.pythons, counts(args.pythons, args.runs))))
     print()
-    print("\n".join(framework_table(args.pythons[0], args.runs)))
+    print("\n".join(framework_table(framework_counts(args.pythons[0], args.runs))))
     return 0
 
 
