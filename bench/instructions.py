@@ -3,7 +3,9 @@
 Wall time on a shared 2-core machine moves with whatever else runs; the number of instructions
 a process executes does not (valgrind's callgrind counts them). This runs `lumogon version`
 disabled three ways (by env, by config, awaiting the notice) and a bare typer app, each in a
-fresh HOME, under callgrind, for every interpreter given, and prints a Markdown table:
+fresh HOME, under callgrind, for every interpreter given, and prints a Markdown table; then, for
+the first interpreter, each framework's bare program against the same program with consent
+(bench/apps/: typer, click, argparse):
 
     python bench/instructions.py OLD_VENV/bin/python NEW_VENV/bin/python [--runs 3]
 
@@ -139,8 +141,55 @@ def table(pythons: list[str], rows: dict[str, list[float]]) -> list[str]:
     return lines
 
 
-def section(pythons: list[str], runs: int = 3) -> list[str]:
-    """The report's section: instruction counts of the disabled path (bench/run.py)."""
+# Each adapter's disabled path (by env) against a bare program of the same framework: bench/apps/.
+FRAMEWORKS = (
+    ("typer", "bare_typer.py", "consent_typer.py"),
+    ("click", "bare_click.py", "consent_click.py"),
+    ("argparse", "bare_argparse.py", "consent_argparse.py"),
+)
+
+
+def framework_counts(python: str, runs: int) -> dict[str, tuple[float, float]]:
+    """Median instructions (millions) of each framework's bare program and of the same program
+    with consent, disabled by env, for one interpreter (this checkout's); NaN where a run
+    failed."""
+    apps = Path(__file__).resolve().parent / "apps"
+    out: dict[str, tuple[float, float]] = {}
+    for framework, bare, ours in FRAMEWORKS:
+        cells = []
+        for script, disabled in ((bare, False), (ours, True)):
+            seen: list[float] = []
+            try:
+                for _ in range(runs):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        env = env_for(Path(tmp))
+                        if disabled:
+                            env["LUMOGON_DISABLE_ANALYTICS"] = "1"
+                        argv = [python, "-I", str(apps / script), "version"]
+                        seen.append(count(argv, env, Path(tmp)))
+            except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+                print(f"instructions: {framework} {script}: {exc}", file=sys.stderr)
+                seen = [float("nan")]
+            cells.append(statistics.median(seen) / 1e6)
+        out[framework] = (cells[0], cells[1])
+    return out
+
+
+def framework_table(counted: dict[str, tuple[float, float]]) -> list[str]:
+    lines = [
+        "| framework | bare program | with consent, disabled by env | × bare |",  # noqa: RUF001
+        "|---|---|---|---|",
+    ]
+    for framework, (bare, ours) in counted.items():
+        lines.append(f"| {framework} | {bare:.1f} M | {ours:.1f} M | {ours / bare:.3f}× |")  # noqa: RUF001
+    return lines
+
+
+def section(
+    pythons: list[str], runs: int = 3, counted: dict[str, tuple[float, float]] | None = None
+) -> list[str]:
+    """The report's section: instruction counts of the disabled path (bench/run.py); `counted`,
+    the frameworks' counts if they were made already (framework_counts)."""
     head = [
         "## Instructions on the disabled path",
         "",
@@ -155,7 +204,14 @@ def section(pythons: list[str], runs: int = 3) -> list[str]:
     ]
     if shutil.which("valgrind") is None:
         return [*head, "Not measured: valgrind is not installed.", ""]
-    return [*head, *table(pythons, counts(pythons, runs)), ""]
+    frameworks = [
+        "Each adapter's disabled path (by env) against a bare program of the same framework "
+        "(`bench/apps/`: one `version` command, bare and with `install`; "
+        f"`{pythons[0]}`):",
+        "",
+        *framework_table(counted or framework_counts(pythons[0], runs)),
+    ]
+    return [*head, *table(pythons, counts(pythons, runs)), "", *frameworks, ""]
 
 
 def main() -> int:
@@ -167,6 +223,8 @@ def main() -> int:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
     print("\n".join(table(args.pythons, counts(args.pythons, args.runs))))
+    print()
+    print("\n".join(framework_table(framework_counts(args.pythons[0], args.runs))))
     return 0
 
 

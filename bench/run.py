@@ -23,6 +23,7 @@ from pathlib import Path
 
 from goals import section as goals_section
 from growth import section as growth_section
+from instructions import framework_counts
 from instructions import section as instructions_section
 from procs import Runner
 from report import Meta, Record, load_average, render
@@ -428,7 +429,12 @@ def main(argv: list[str] | None = None) -> int:
             runner.close()
     growth = [] if args.only else growth_section(scratch / "growth", args.quick)
     pythons = [sys.executable, *args.baseline_python]
-    instructions = [] if args.only or args.quick else instructions_section(pythons)
+    # Each adapter's disabled path in instructions (a measure the machine's load does not move),
+    # made once: the goals judge it and the instructions section shows it.
+    counted = None
+    if not (args.only or args.quick) and shutil.which("valgrind") is not None:
+        counted = framework_counts(sys.executable, 3)
+    instructions = [] if args.only or args.quick else instructions_section(pythons, 3, counted)
 
     meta = Meta(
         command=command,
@@ -445,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    extra = [*goals_section(records), *growth, *instructions]
+    extra = [*goals_section(records, counted), *growth, *instructions]
     out.write_text(render(meta, groups, records) + "\n".join(extra), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)

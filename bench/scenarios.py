@@ -233,6 +233,17 @@ BARE_TYPER = Scenario(
     note="one-command typer app, no telemetry",
 )
 
+BARE_CLICK = Scenario(
+    "bare click program `version`",
+    ("{python}", "{root}/bench/apps/bare_click.py", "version"),
+    note="one-command click group, no telemetry",
+)
+BARE_ARGPARSE = Scenario(
+    "bare argparse program `version`",
+    ("{python}", "{root}/bench/apps/bare_argparse.py", "version"),
+    note="one-subcommand argparse parser, no telemetry",
+)
+
 # --------------------------------------------------------------------------------------------
 # CONSENT: the scenarios that show what consent costs. Add or adjust consent's rows HERE.
 #
@@ -303,6 +314,45 @@ CONSENT_CLI: tuple[Scenario, ...] = (
         "in 32 (its limit)",
     ),
 )
+
+
+def _disabled_three_ways(framework: str, script: str) -> tuple[Scenario, ...]:
+    """The bare program of `framework` with consent installed (lumogon's registry), disabled by
+    env, by config and awaiting the notice: each adapter's disabled path."""
+    argv = ("{python}", f"{{root}}/bench/apps/{script}")
+    return (
+        Scenario(
+            f"{framework} + consent, disabled by env",
+            (*argv, "version"),
+            env={"LUMOGON_DISABLE_ANALYTICS": "1"},
+            endpoint_env=LUMOGON_ENDPOINT_ENV,
+            consent=True,
+            note="LUMOGON_DISABLE_ANALYTICS=1",
+        ),
+        Scenario(
+            f"{framework} + consent, disabled by config",
+            (*argv, "version"),
+            endpoint_env=LUMOGON_ENDPOINT_ENV,
+            consent=True,
+            setup=lambda ctx: _run(
+                ctx, ctx.python, f"{ROOT}/bench/apps/{script}", "telemetry", "disable"
+            ),
+            note="`telemetry disable` run once before",
+        ),
+        Scenario(
+            f"{framework} + consent, awaiting notice",
+            (*argv, "version"),
+            endpoint_env=LUMOGON_ENDPOINT_ENV,
+            consent=True,
+            note="fresh HOME, non-interactive: nothing recorded, nothing sent",
+        ),
+    )
+
+
+# The same one-command program, bare and with consent, for each framework (bench/apps/).
+CONSENT_TYPER = _disabled_three_ways("typer", "consent_typer.py")
+CONSENT_CLICK = _disabled_three_ways("click", "consent_click.py")
+CONSENT_ARGPARSE = _disabled_three_ways("argparse", "consent_argparse.py")
 
 CONSENT_SENDERS: tuple[Scenario, ...] = (
     Scenario(
@@ -382,8 +432,22 @@ GROUPS: tuple[Group, ...] = (
         name="cli",
         title="Start-up of a command, no network",
         description="Interpreter floor, a bare typer app, and lumogon with telemetry off.",
-        scenarios=(BARE_TYPER, PYTHON_PASS, PYTHON_PASS_PEERS, *CONSENT_CLI),
+        scenarios=(BARE_TYPER, PYTHON_PASS, PYTHON_PASS_PEERS, *CONSENT_CLI, *CONSENT_TYPER),
         baseline=("bare typer app `version`",),
+    ),
+    Group(
+        name="cli-click",
+        title="Start-up of a click program, no network",
+        description="A bare click program, and the same program with consent.click installed.",
+        scenarios=(BARE_CLICK, *CONSENT_CLICK),
+        baseline=("bare click program `version`",),
+    ),
+    Group(
+        name="cli-argparse",
+        title="Start-up of an argparse program, no network",
+        description="A bare argparse program, and the same program with consent.argparse.",
+        scenarios=(BARE_ARGPARSE, *CONSENT_ARGPARSE),
+        baseline=("bare argparse program `version`",),
     ),
     *(
         Group(

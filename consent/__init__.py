@@ -11,7 +11,9 @@ until a name is used (the disabled path and the detached sender stay lean):
   purpose.
 - `install(app, spec, *, group=None)`: give a typer app `--disable-analytics`
   (before or after any command name), the `telemetry` command group (or `group`)
-  and a screenview per command, in one call; returns `app`.
+  and a screenview per command, in one call; returns `app`. click programs use
+  `consent.click.install(group, spec)` (the `consent[click]` extra), argparse programs
+  `consent.argparse.install(parser, spec)` and `consent.argparse.run(parser, args)`.
 - `record_event(spec, event, values=None)`: record a declared event with its
   runtime fields (str, int or bool), only if consent allows; never raises (a
   refused event is reported under `<PREFIX>_TELEMETRY_DEBUG`).
@@ -31,13 +33,13 @@ provides the `consent_home`, `consent_collector`, `consent_sockets` and
 
 from __future__ import annotations
 
-from importlib import import_module
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from consent.cli.install import install
+    from consent.cli.adapters.typerapp import install
     from consent.core.rules import Decision
     from consent.core.spec import AppSpec, Destination, Event, Field, Purpose
     from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
@@ -50,7 +52,7 @@ _EXPORTS = {
     "Event": ("consent.core.spec", "Event"),
     "Field": ("consent.core.spec", "Field"),
     "Purpose": ("consent.core.spec", "Purpose"),
-    "install": ("consent.cli.install", "install"),
+    "install": ("consent.cli.adapters.typerapp", "install"),
     "record_event": ("consent.wire.gate", "record_event"),
     "decide": ("consent.store.sources", "resolve"),
     "Decision": ("consent.core.rules", "Decision"),
@@ -84,7 +86,9 @@ def __getattr__(name: str) -> Any:
         module, attr = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module 'consent' has no attribute {name!r}") from None
-    value = getattr(import_module(module), attr)
+    # __import__ rather than importlib: importing importlib costs every host command ~0.1 ms.
+    __import__(module)
+    value = getattr(sys.modules[module], attr)
     globals()[name] = value
     return value
 

@@ -7,7 +7,8 @@ ConsentError                 message; .path and .hint when they apply
 │   └── LockTimeoutError     another process held a lock too long (.path, .waited)
 ├── PolicyLockedError        an admin policy file locks telemetry off (.path)
 ├── HitError                 a hit breaks the registry or a protocol limit (.event, .field)
-└── EndpointError            an endpoint URL is not allowed (.url, .variable)
+├── EndpointError            an endpoint URL is not allowed (.url, .variable)
+└── UsageError               a command was given an argument it cannot take (.param)
 ```
 
 Foreign errors (OSError, TOML parse errors, keyring errors) are translated into these where
@@ -73,3 +74,12 @@ class EndpointError(ConsentError):
         super().__init__(message, hint=hint)
         self.url = url
         self.variable = variable
+
+
+class UsageError(ConsentError):
+    """A command was given an argument it cannot take; `param` names the parameter (`PURPOSES`,
+    `--format`). Each CLI adapter reports it as its framework reports usage errors."""
+
+    def __init__(self, message: str, *, param: str, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.param = param

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from consent.cli.install import install
+from consent.cli.adapters.typerapp import install
 from lumogon.spec import SPEC, VERSION
 
 if TYPE_CHECKING:

@@ -29,10 +29,15 @@ SDIST_NEEDS = (
     "docs/index.md",
     "docs/PRIVACY.md",
     "docs/examples/acme_cli/pyproject.toml",
+    "docs/examples/acme_click/pyproject.toml",
+    "docs/examples/acme_argparse/pyproject.toml",
     "scripts/render_privacy.py",
 )
 WHEEL_NEEDS = (
     "consent/__init__.py",
+    "consent/argparse.py",
+    "consent/click.py",
+    "consent/cli/adapters/clickgroup.py",
     "consent/py.typed",
     "consent/testing/_audit/sitecustomize.py",
     "lumogon/__init__.py",

@@ -21,7 +21,8 @@ LAYERS = (
     "consent.store",
     "consent.wire",
     "consent.notice",
-    "consent.cli",
+    "consent.cli",  # the framework-neutral command line
+    "consent.cli.adapters",  # typer, click, argparse: each fits the neutral layer to its framework
     "consent.testing",
     "consent",  # the public API: lazy re-exports of every layer
     "lumogon",
@@ -159,7 +160,8 @@ def test_core_is_pure() -> None:
 
 
 @pytest.mark.parametrize("package", ["consent.core", "consent.store", "consent.wire",
-                                     "consent.notice", "consent.cli", "consent.testing"])  # fmt: skip
+                                     "consent.notice", "consent.cli", "consent.cli.adapters",
+                                     "consent.testing"])  # fmt: skip
 def test_each_sub_package_stays_small(package: str) -> None:
     path = ROOT / package.replace(".", "/")
     modules = [p for p in path.glob("*.py") if p.name != "__init__.py"]
@@ -168,7 +170,18 @@ def test_each_sub_package_stays_small(package: str) -> None:
 
 def test_only_the_facade_and_errors_live_at_the_top() -> None:
     top = sorted(p.name for p in (ROOT / "consent").glob("*.py"))
-    assert top == ["__init__.py", "errors.py"]
+    # argparse.py and click.py: the public import paths of two adapters, re-exports only.
+    assert top == ["__init__.py", "argparse.py", "click.py", "errors.py"]
+
+
+@pytest.mark.parametrize("name", ["argparse", "click"])
+def test_the_framework_modules_at_the_top_only_re_export(name: str) -> None:
+    tree = ast.parse((ROOT / "consent" / f"{name}.py").read_text("utf-8"))
+    body = [n for n in tree.body if not isinstance(n, ast.Expr)]  # the docstring
+    assert all(isinstance(n, (ast.ImportFrom, ast.Assign)) for n in body), name
+    froms = [n.module for n in body if isinstance(n, ast.ImportFrom)]
+    adapter = {"argparse": "argparser", "click": "clickgroup"}[name]
+    assert froms == ["__future__", f"consent.cli.adapters.{adapter}"]
 
 
 def test_importing_consent_loads_neither_lumogon_nor_the_testing_kit() -> None:

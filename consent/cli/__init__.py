@@ -1,10 +1,12 @@
-"""The command line: the typer adapter and the `telemetry` commands.
+"""The command line: the framework-neutral consent layer, and the adapters that fit it to typer,
+click and argparse programs.
 
-- `install`: `install(app, spec)`, the one call that gives a typer app the consent layer.
-- `instrument`: a screenview for each command that runs, from the CLI's own command tree.
-- `lazygroup`: the `telemetry` group, built only when it is used.
-- `telemetry`, `audit`: the `telemetry` commands (status, enable, disable, reset; show-payload,
-  notice, log).
+- `hostrun`: what every adapter does as a host command starts (decide once, report the
+  command, the first run).
+- `commands`: the `telemetry` commands as a table (name, help, parameters, a plain function)
+  that every adapter renders; `telemetry`, `audit`, `receipts` hold the functions (status,
+  enable, disable, local, reset, id; show-payload, notice, log; receipts).
 - `firstrun`, `interactive`: the first-run notice or question, only for a person at a terminal.
-- `console`: output on stdout and stderr, and errors turned into messages.
+- `console`: output on stdout and stderr, the same bytes in every framework.
+- `adapters/`: typer (`consent.install`), click (`consent.click`), argparse (`consent.argparse`).
 """

@@ -1,33 +1,17 @@
-"""Terminal output: results on stdout, messages on stderr, colour only where wanted.
+"""Terminal output of the `telemetry` commands, the same bytes whatever framework runs them.
 
-Colour follows NO_COLOR and is dropped when the stream is not a terminal; a
-closed stdout pipe never turns into a traceback.
+Results go to stdout, messages to stderr, in the order written. Colour follows NO_COLOR and
+is used only on a terminal (as click does for its own output); a closed stdout pipe never
+turns into a traceback. No framework is imported here: typer, click and argparse programs
+print through the same functions.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
 
-import typer
-
-from consent.errors import ConsentError
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _colour() -> bool | None:
-    # None lets click decide (colour only on a terminal); NO_COLOR forbids it outright.
-    return False if os.environ.get("NO_COLOR") else None
-
-
-def result(text: str) -> None:
-    """A command's result, for people or pipes: stdout."""
-    typer.echo(text)
+_COLOURS = {"red": 31, "yellow": 33}
 
 
 def printable(text: object) -> str:
@@ -48,43 +32,76 @@ def printable(text: object) -> str:
     return "".join(out)
 
 
-def note(text: str, *, fg: str | None = None) -> None:
-    """A message about what happened: stderr."""
-    typer.secho(text, err=True, fg=fg, color=_colour())
+def _coloured(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
-def warn(text: str) -> None:
-    note(f"warning: {text}", fg="yellow")
+class Output:
+    """Where a command writes. `live`: each piece goes out as it is written (so nothing is lost
+    if the process ends midway, as `disable` quoting the id before deleting it needs); every
+    piece is also kept, in order, as `(stream, text or bytes)` with stream "out" or "err"."""
 
+    def __init__(self, *, live: bool = True) -> None:
+        self.live = live
+        self.pieces: list[tuple[str, str | bytes]] = []
 
-def fail(text: str, code: int = 1) -> typer.Exit:
-    note(f"error: {text}", fg="red")
-    return typer.Exit(code)
+    def result(self, text: str) -> None:
+        """A command's result, for people or pipes: stdout."""
+        self._write("out", text + "\n")
 
+    def raw(self, data: bytes) -> None:
+        """Exact bytes on stdout (show-payload's requests)."""
+        self._write("out", data)
 
-def guarded(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn toolkit and OS errors in a user-invoked command into a message and exit 1."""
+    def note(self, text: str, *, fg: str | None = None) -> None:
+        """A message about what happened: stderr."""
+        if fg is not None and self.live and _coloured(sys.stderr):
+            text = f"\x1b[{_COLOURS[fg]}m{text}\x1b[0m"
+        self._write("err", text + "\n")
 
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def warn(self, text: str) -> None:
+        self.note(f"warning: {text}", fg="yellow")
+
+    def error(self, text: str) -> None:
+        self.note(f"error: {text}", fg="red")
+
+    def stdout_is_tty(self) -> bool:
         try:
-            return func(*args, **kwargs)
-        except ConsentError as exc:
-            raise fail(str(exc)) from None
-        except BrokenPipeError:
-            # Exit 1 quietly, as click does for the host's own commands (and Python's docs advise).
-            _quiet_broken_pipe()
-            raise typer.Exit(1) from None
-        except OSError as exc:
-            raise fail(
-                f"{exc.strerror or exc} ({getattr(exc, 'filename', '') or 'no file'})"
-            ) from None
+            return self.live and sys.stdout.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
 
-    return wrapper
+    def text(self, stream: str) -> str:
+        """What was written to one stream ("out" or "err"), as text."""
+        return "".join(
+            p.decode("utf-8") if isinstance(p, bytes) else p for s, p in self.pieces if s == stream
+        )
+
+    def _write(self, stream: str, piece: str | bytes) -> None:
+        self.pieces.append((stream, piece))
+        if not self.live:
+            return
+        target = sys.stdout if stream == "out" else sys.stderr
+        if isinstance(piece, bytes):
+            target.flush()
+            buffer = getattr(target, "buffer", None)
+            if buffer is not None:
+                buffer.write(piece)
+                buffer.flush()
+            else:
+                target.write(piece.decode("utf-8"))
+        else:
+            target.write(piece)
+        target.flush()
 
 
-def _quiet_broken_pipe() -> None:
-    # Point stdout at devnull so the interpreter's final flush cannot raise again.
+def quiet_broken_pipe() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot raise again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -2,54 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from consent.cli.console import guarded, note, result
-from consent.core.spec import AppSpec
+from consent.cli.commands import Call
 from consent.store.paths import locations
 
 
-def register(app: typer.Typer, spec: AppSpec) -> None:
-    @app.command("receipts")
-    @guarded
-    def receipts(
-        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-        verify: Annotated[
-            bool,
-            typer.Option("--verify", help="Check the hash chain; exit 1 naming the first bad one."),
-        ] = False,
-    ) -> None:
-        """List the consent receipts kept on this machine (one per change of consent)."""
-        from consent.store import receipts as store
+def receipts(call: Call) -> int:
+    from consent.store import receipts as store
 
-        path = locations(spec).receipts_path
-        if verify:
-            verdict = store.verify(path)
-            if verdict.ok:
-                result(f"{verdict.count} receipt(s), chain intact ({path}).")
-                return
-            rid = f" ({verdict.receipt_id})" if verdict.receipt_id else ""
-            result(
-                f"receipt {verdict.bad} of {verdict.count}{rid} does not match: {verdict.problem}."
-            )
-            note(f"receipts: {path}")
-            raise typer.Exit(1)
-        items = store.records(path)
-        if as_json:
-            import json
+    spec, out = call.spec, call.out
+    path = locations(spec).receipts_path
+    if call.values["verify"]:
+        verdict = store.verify(path)
+        if verdict.ok:
+            out.result(f"{verdict.count} receipt(s), chain intact ({path}).")
+            return 0
+        rid = f" ({verdict.receipt_id})" if verdict.receipt_id else ""
+        out.result(
+            f"receipt {verdict.bad} of {verdict.count}{rid} does not match: {verdict.problem}."
+        )
+        out.note(f"receipts: {path}")
+        return 1
+    items = store.records(path)
+    if call.values["as_json"]:
+        import json
 
-            result(json.dumps(items, indent=2))
-            return
-        if not items:
-            result(f"No consent receipts yet (file: {path}).")
-            return
-        for i, r in enumerate(items, 1):
-            notice = r.get("notice") or {}
-            result(
-                f"{i:>3}  {r.get('timestamp', '?')}  {r.get('action', '?'):<9}  "
-                f"{r.get('method', '?'):<16}  notice {notice.get('version', '?')}  "
-                f"{r.get('receipt_id', '?')}"
-            )
-        note(f"receipts: {path}  (check the chain: {spec.commands} receipts --verify)")
+        out.result(json.dumps(items, indent=2))
+        return 0
+    if not items:
+        out.result(f"No consent receipts yet (file: {path}).")
+        return 0
+    for i, r in enumerate(items, 1):
+        notice = r.get("notice") or {}
+        out.result(
+            f"{i:>3}  {r.get('timestamp', '?')}  {r.get('action', '?'):<9}  "
+            f"{r.get('method', '?'):<16}  notice {notice.get('version', '?')}  "
+            f"{r.get('receipt_id', '?')}"
+        )
+    out.note(f"receipts: {path}  (check the chain: {spec.commands} receipts --verify)")
+    return 0

@@ -8,7 +8,6 @@ unless the caller passes the stored one (`show-payload --with-id`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from consent.core.spec import AppSpec, Event, command_event
 from consent.core.value import Record
@@ -43,12 +42,21 @@ class Preview(Record):
         return f"# event {self.event!r}{when}: {self.request.method} {self.request.url}"
 
 
-def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
+class Node(Record):
+    """A command in the host's command tree, whatever framework built it: `children` by name
+    (None for a command that takes no subcommand); a group `runs_alone` when it may run without
+    naming a subcommand (click's invoke_without_command, argparse's optional subcommands)."""
+
+    children: Mapping[str, Node] | None = None
+    runs_alone: bool = True
+
+
+def resolve_words(root: Node, spec: AppSpec, words: Sequence[str]) -> str:
     """Map command words to a command path through the CLI's own tree (arguments dropped)."""
     names = [spec.name]
     current = root
     for word in words:
-        children = getattr(current, "commands", None)
+        children = current.children
         if children is None:
             break  # a leaf: what follows is arguments, never part of the name
         if word not in children:
@@ -59,20 +67,20 @@ def resolve_words(root: Any, spec: AppSpec, words: Sequence[str]) -> str:
         current = children[word]
         names.append(word)
     # A group is a command line of its own only when it runs without a subcommand.
-    if getattr(current, "commands", None) is not None and not current.invoke_without_command:
+    if current.children is not None and not current.runs_alone:
         raise ConsentError(f"'{' '.join(names)}' is a group; name one of its commands")
     return " ".join(names)
 
 
-def first_leaf(root: Any, spec: AppSpec) -> str:
+def first_leaf(root: Node, spec: AppSpec) -> str:
     names = [spec.name]
     current = root
-    while getattr(current, "commands", None):
-        name = next((n for n in current.commands if n != spec.group), None)
+    while current.children:
+        name = next((n for n in current.children if n != spec.group), None)
         if name is None:
             break
         names.append(name)
-        current = current.commands[name]
+        current = current.children[name]
     return " ".join(names)
 
 

@@ -21,12 +21,15 @@ from consent.core.rules import (
     decide,
 )
 from consent.core.spec import AppSpec, Mode
-from consent.store.paths import Locations, locations
-from consent.store.tomlread import TomlReading, read_toml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from consent.store.paths import Locations
+
+# Paths and the TOML reader are imported where the files are read: a run disabled by the flag or
+# an env variable decides without them (see `gather`).
 
 
 def read_envs(spec: AppSpec, environ: Mapping[str, str]) -> tuple[EnvReading, ...]:
@@ -68,6 +71,8 @@ def recheck(
 
 def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[PolicyReading, ...]:
     """Every admin policy file; `purposes` (the app's) checks the names a policy locks."""
+    from consent.store.tomlread import read_toml
+
     out = []
     for path in locs.policy_paths:
         # A policy is read only where it is: a link there (dangling or not) is a lock, not a
@@ -99,7 +104,7 @@ def _read_plist(path: str) -> TomlReading:
     level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
     anything unreadable is an error, which locks (fail closed)."""
     from consent.store.safeopen import LINK, NotRegularFile, read_regular
-    from consent.store.tomlread import MAX_BYTES
+    from consent.store.tomlread import MAX_BYTES, TomlReading
 
     try:
         data = read_regular(path, MAX_BYTES, follow=False)
@@ -145,6 +150,8 @@ def read_project(
         # when the two do not line up is HOME resolved (a few stat calls).
         inside = here == home or here.startswith(home.rstrip(sep) + sep)
         stop = (home,) if inside else (home, os.path.realpath(home))
+    from consent.store.tomlread import read_toml
+
     start = here
     for _ in range(levels):
         folder = (here if here.endswith(sep) else here + sep) + dot
@@ -168,6 +175,8 @@ def read_project(
 
 
 def read_config(locs: Locations) -> ConfigReading:
+    from consent.store.tomlread import read_toml
+
     path = locs.config_path
     read = read_toml(path)
     if read.state != "ok":
@@ -205,7 +214,10 @@ def gather(
     )
     if not full and (flag or any(e.disables for e in envs)):
         return base  # the fast path stops here; the notice version is not even computed
-    locs = locations(spec) if locs is None else locs
+    if locs is None:
+        from consent.store.paths import locations
+
+        locs = locations(spec)
     policies = read_policies(locs, spec.purpose_names)
     base = base.replace(notice_version=spec.notice_version, policies=policies)
     if not full and any(p.locks or p.state == "error" for p in policies):

@@ -95,10 +95,19 @@ def policy_allows(data: bytes | None) -> bool:
     if data is None:
         return True
     try:
-        table = parse_toml(data).get("telemetry")
+        doc = parse_toml(data)
     except (ValueError, RecursionError):
         return False
-    return table is None or (isinstance(table, dict) and table.get("enabled", True) is True)
+    if any(key != "telemetry" for key in doc):
+        return False  # a key beside the telemetry table: an ambiguous policy locks
+    table = doc.get("telemetry")
+    if table is None:
+        return True
+    # Only `enabled = true` leaves it unlocked here (the managed purpose and mode keys, which a
+    # random document hardly ever spells, are left to tests/store/test_decision_property.py).
+    return (
+        isinstance(table, dict) and set(table) <= {"enabled"} and table.get("enabled", True) is True
+    )
 
 
 POLICY = policy_bytes()

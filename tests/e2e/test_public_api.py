@@ -18,7 +18,7 @@ PUBLIC = {
     "Event": "consent.core.spec",
     "Purpose": "consent.core.spec",
     "Destination": "consent.core.spec",
-    "install": "consent.cli.install",
+    "install": "consent.cli.adapters.typerapp",
     "record_event": "consent.wire.gate",
     "decide": "consent.store.sources",
     "Decision": "consent.core.rules",

@@ -1,4 +1,4 @@
-"""Installing the consent layer into a host typer app in one call.
+"""The typer adapter: the consent layer in a host typer app in one call (`consent.install`).
 
 Adds `--disable-analytics` to the app's root callback (wrapping the host's own
 callback if it has one) and to every command, the `telemetry` command group, and the
@@ -13,12 +13,41 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from consent.cli.instrument import CLASH_HINT, FLAG_KEY, GROUP_MARK, clash_message, flag_help
-from consent.cli.lazygroup import lazy_group_class, single_command_class
+from consent.cli.adapters.clicktree import (
+    FLAG_KEY,
+    Kit,
+    build_group,
+    instrument,
+    lazy_group_class,
+    on_command,
+    single_command_class,
+)
+from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
 from consent.errors import ConsentError
+
+
+def _current_context() -> Any:
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # older typer runs on click itself
+        from click import get_current_context  # type: ignore[import-not-found, no-redef, unused-ignore]
+    return get_current_context(silent=True)
+
+
+KIT = Kit(
+    option=lambda decls, **attrs: TyperOption(param_decls=decls, **attrs),
+    argument=lambda decls, **attrs: TyperArgument(param_decls=decls, **attrs),
+    command=TyperCommand,
+    group=TyperGroup,
+    exit=typer.Exit,
+    bad_parameter=typer.BadParameter,
+    current_context=_current_context,
+    argument_help=True,
+)
 
 _FLAG_PARAM = "consent_disable_analytics"
 _CTX_PARAM = "consent_ctx"
@@ -43,6 +72,8 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     after. Raises ConsentError when called twice on one app, or when the app already has a
     command or group of the group's name (a `SpecError` for an invalid `group`).
     """
+    if not isinstance(app, typer.Typer):
+        raise ConsentError(_not_typer(app))
     installed: AppSpec | None = getattr(app, _INSTALLED, None)
     if installed is not None:
         raise ConsentError(f"the consent layer is already installed in this app ({installed!r})")
@@ -53,7 +84,9 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
-        command.cls = single_command_class(base, spec, lambda: _build_group(spec))
+        command.cls = single_command_class(
+            base or TyperCommand, spec, KIT, lambda: build_group(KIT, spec)
+        )
         setattr(app, _INSTALLED, spec)
         return app
     info = app.registered_callback
@@ -64,10 +97,10 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
         app.callback()(_wrap_callback(_instance_callback(app), spec))
         info = app.registered_callback
         assert info is not None
-    # The telemetry group is built only when used (see consent.cli.lazygroup), on top of
+    # The telemetry group is built only when used (see consent.cli.adapters.clicktree), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls, lambda: _build_group(spec), spec.group)
+    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: build_group(KIT, spec), spec.group)
     setattr(app, _INSTALLED, spec)
     return app
 
@@ -98,16 +131,6 @@ def _host_names(app: typer.Typer) -> set[str]:
     return names
 
 
-def _build_group(spec: AppSpec) -> Any:
-    from consent.cli.instrument import add_flags
-    from consent.cli.telemetry import telemetry_app
-
-    group = typer.main.get_command(telemetry_app(spec))
-    setattr(group, GROUP_MARK, True)
-    add_flags(group, spec)
-    return group
-
-
 def _instance_callback(app: typer.Typer) -> Callable[..., Any] | None:
     callback = app.info.callback
     return callback if callable(callback) else None  # typer's "not set" is a placeholder object
@@ -129,9 +152,7 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
         ctx: typer.Context = kwargs[ctx_name] if host_ctx else kwargs.pop(_CTX_PARAM)
         if kwargs.pop(_FLAG_PARAM, False):
             ctx.meta[FLAG_KEY] = True
-        from consent.cli.instrument import instrument, on_command
-
-        instrument(ctx, spec)
+        instrument(KIT, ctx.command, spec)
         if ctx.invoked_subcommand is None:
             # invoke_without_command: the root itself is the command that runs.
             on_command(ctx, spec)
@@ -155,3 +176,18 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
     callback.__annotations__ = {p.name: p.annotation for p in params}
     callback.__doc__ = host.__doc__ if host is not None else None
     return callback
+
+
+def _not_typer(app: object) -> str:
+    kind = type(app).__module__.split(".")[0]
+    if kind == "click":
+        return (
+            f"install() takes a typer app, and this is a click {type(app).__name__}: use "
+            "`from consent.click import install` for click programs"
+        )
+    if kind == "argparse":
+        return (
+            "install() takes a typer app, and this is an argparse parser: use "
+            "`from consent.argparse import install, run` for argparse programs"
+        )
+    return f"install() takes a typer.Typer app, not {type(app).__name__}"

@@ -1,0 +1,3 @@
+"""Acme on argparse: the same CLI as acme_cli, with telemetry consent from consent.argparse."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,3 @@
+from acme_argparse.cli import main
+
+main()

@@ -1,0 +1,3 @@
+from acme_click.cli import main
+
+main()

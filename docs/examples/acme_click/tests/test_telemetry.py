@@ -1,0 +1,54 @@
+"""Acme's own telemetry tests (the click version), with the consent.testing pytest plugin."""
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from consent import decide
+
+from acme_click.cli import cli
+from acme_click.telemetry import SPEC
+
+
+def acme(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "acme_click", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_off_until_someone_agrees(consent_home):
+    decision = decide(SPEC)
+    assert not decision.enabled and decision.pending == "question"
+
+
+def test_disabled_opens_no_socket(consent_home, consent_sockets):
+    consent_home.enable(SPEC)
+    with consent_sockets:
+        result = CliRunner().invoke(cli, ["hello", "ada", "--disable-analytics"])
+    assert result.exit_code == 0
+    proc = acme("hello", "ada", env={**consent_sockets.env(consent_home.env), "DO_NOT_TRACK": "1"})
+    assert proc.stdout == "Hello, ada!\n"
+    consent_sockets.assert_no_sockets()
+
+
+def test_deploy_sends_two_valid_hits(consent_home, consent_collector):
+    consent_home.enable(SPEC)
+    env = {**consent_home.env, "ACME_TELEMETRY_ENDPOINT": consent_collector.url}
+    assert acme("deploy", "prod", env=env).returncode == 0
+    hits = consent_collector.wait_for(2, timeout=10)
+    assert [h.valid for h in hits] == [True, True], [h.messages for h in hits]
+    names = sorted(h.payload["events"][0]["name"] for h in hits)
+    assert names == ["command_run", "deploy_finished"]
+
+
+def test_deploy_records_only_declared_values(consent_home, consent_strict):
+    consent_home.enable(SPEC)  # strict: a refused event would fail this test
+    result = CliRunner().invoke(
+        cli, ["deploy", "prod", "--dry-run"], env={"ACME_TELEMETRY_DEBUG": "1"}
+    )
+    assert result.exit_code == 0
+    assert consent_strict.refusals() == []
