@@ -95,7 +95,16 @@ def _proxy_rows(records: Sequence[Record]) -> list[str]:
 
 
 def _reason_key(goal: str) -> str:
-    for key in ("bare typer", "bare click", "bare argparse", "enabled", "floor", "peers", "budget", "proxy"):
+    for key in (
+        "bare typer",
+        "bare click",
+        "bare argparse",
+        "enabled",
+        "floor",
+        "peers",
+        "budget",
+        "proxy",
+    ):
         if key in goal:
             return key
     return ""

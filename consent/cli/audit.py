@@ -129,7 +129,9 @@ def _payload_note(out: Output, spec: AppSpec, decision: Decision, shown: list[Pr
         )
     elif decision.enabled and any(p.route.refused for p in shown):
         # The sender would refuse the proxy and send nothing (consent/wire/proxy.py).
-        out.note(f"would NOT be sent now: {next(p.route.refused for p in shown if p.route.refused)}")
+        out.note(
+            f"would NOT be sent now: {next(p.route.refused for p in shown if p.route.refused)}"
+        )
     elif decision.enabled and held:
         purposes = sorted({spec.event_purpose(spec.event(e)) for e in held})
         out.note(

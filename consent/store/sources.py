@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from consent.store.paths import Locations
+    from consent.store.tomlread import TomlReading
 
 # Paths and the TOML reader are imported where the files are read: a run disabled by the flag or
 # an env variable decides without them (see `gather`).
