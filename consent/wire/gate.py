@@ -193,7 +193,7 @@ def _send(
     """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
     sent and keep it in the local log (no id, no sender, no socket). `managed`: the endpoint an
     admin policy sets, which wins over the override variable."""
-    from consent.errors import EndpointError
+    from consent.errors import ConsentError, EndpointError
     from consent.store.clock import utc_stamp
     from consent.store.log import append
     from consent.store.paths import locations
@@ -233,9 +233,13 @@ def _send(
         from consent.store import identity
         from consent.store.fileio import HOST_LOCK_TIMEOUT
 
-        # The host never waits on a lock: a sender holding the id's lock means no id here.
-        stored = identity.load_or_create(spec, locs, timeout=HOST_LOCK_TIMEOUT)
-        client_id = stored.value or placeholder
+        # The host never waits on a lock: a sender holding the id's lock (or an id that cannot
+        # be read) means the stand-in here, and the request is printed all the same.
+        try:
+            stored = identity.load_or_create(spec, locs, timeout=HOST_LOCK_TIMEOUT).value
+        except (ConsentError, OSError):
+            stored = None
+        client_id = stored or placeholder
     hit = build_hit(
         spec, event, client_id=client_id, command=command, values=values, recorded_by=recorded_by
     )
