@@ -48,36 +48,56 @@ MODULES: dict[str, list[str]] = {
     "consent/core/rules.py": [
         "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
-        "tests/core/test_mutation_kills.py",
+        "tests/store/test_sources.py",
     ],
     "consent/core/envgrammar.py": [
-        "tests/core/test_decision_golden.py",
         "tests/core/test_env_grammar.py",
+        "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
-        "tests/core/test_mutation_kills.py",
+        "tests/store/test_sources.py",
     ],
-    "consent/core/records.py": ["tests/store/test_decide.py", "tests/core/test_mutation_kills.py"],
-    "consent/store/sources.py": ["tests/store/test_decide.py", "tests/core/test_mutation_kills.py"],
+    "consent/core/records.py": [
+        "tests/core/test_records.py",
+        "tests/store/test_decide.py",
+        "tests/store/test_sources.py",
+    ],
+    "consent/store/sources.py": ["tests/store/test_sources.py", "tests/store/test_decide.py"],
     "consent/store/tomlread.py": [
         "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
         "tests/store/test_special_files.py",
         "tests/store/test_tomlfast.py",
-        "tests/store/test_decide.py",
+        "tests/store/test_sources.py",
+    ],
+    "consent/store/tomlfast.py": [
+        "tests/store/test_tomlfast.py",
+        "tests/store/test_toml_reading.py",
+        "tests/store/test_parse_bounds.py",
     ],
     "consent/store/configwrite.py": [
-        "tests/store/test_config_style.py",
         "tests/store/test_config_write.py",
+        "tests/store/test_config_style.py",
         "tests/store/test_special_files.py",
-        "tests/core/test_mutation_kills.py",
     ],
-    "consent/wire/hits.py": ["tests/wire/test_hit_limits.py", "tests/wire/test_hits.py"],
+    "consent/store/fileio.py": [
+        "tests/store/test_fileio.py",
+        "tests/store/test_special_files.py",
+        "tests/store/test_config_write.py",
+    ],
+    "consent/store/safeopen.py": [
+        "tests/store/test_special_files.py",
+        "tests/store/test_fileio.py",
+        "tests/store/test_toml_reading.py",
+        "tests/store/test_log.py",
+    ],
+    "consent/wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/wire/gate.py": [
-        "tests/core/test_mutation_kills.py",
+        "tests/wire/test_gate.py",
         "tests/wire/test_http.py",
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
     ],
+    "consent/wire/sender.py": ["tests/wire/test_sender.py", "tests/wire/test_gate.py"],
 }
 
 SWAP_CMP = {

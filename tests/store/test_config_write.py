@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from consent.errors import ConfigError
 from consent.store.choices import record_choice, record_notice_shown
+from consent.store.configwrite import update_telemetry
 from consent.store.sources import resolve
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
@@ -136,3 +138,17 @@ def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kin
     message = str(caught.value)
     assert str(locs.config_file) in message and "nothing was changed" in message
     assert "XDG_CONFIG_HOME" in message  # what to do, not only what happened
+
+
+@pytest.mark.parametrize(("existing", "mode"), [(None, 0o644), (0o600, 0o600), (0o640, 0o640)])
+def test_config_writes_keep_or_set_the_mode(
+    tmp_path: Path, existing: int | None, mode: int
+) -> None:
+    path = tmp_path / "config.toml"
+    if existing is not None:
+        path.write_text("# mine\n")
+        path.chmod(existing)
+    result = update_telemetry(path, {"enabled": False})
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert result.backup is None
+    assert b"enabled = false" in path.read_bytes()
