@@ -109,7 +109,7 @@ SWAP_BIN = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.BitOr: ast.BitAnd, ast.BitAn
 
 class Mutant:
     def __init__(
-        self, module: str, index: int, line: int, what: str, scope: str, source: str
+        self, module: str, index: int, line: int, what: str, *, scope: str, source: str
     ) -> None:
         self.module, self.index, self.line, self.what = module, index, line, what
         self.scope, self.source = scope, source
@@ -227,7 +227,8 @@ def mutants(module: str) -> list[Mutant]:
     for i, (node, _, _, what) in enumerate(points(tree)):
         line = getattr(node, "lineno", 0)
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        found.append(Mutant(module, i, line, what, where.get(id(node), "<module>"), text))
+        scope = where.get(id(node), "<module>")
+        found.append(Mutant(module, i, line, what, scope=scope, source=text))
     return found
 
 

@@ -128,7 +128,7 @@ def test_an_unknown_mode_is_stricter_than_opt_out(home: Path) -> None:
 def test_a_purpose_turned_off_or_local_after_handing_over_stops_the_hit(home: Path) -> None:
     """The screenview serves `usage`: decided again for that purpose just before sending."""
     enabled = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n'
-    outcomes = []
+    outcomes: list[str] = []
     with Collector() as collector:
         for extra in ('disabled_purposes = "usage"\n', 'mode = "local"\n', ""):
             (home / "config.toml").write_text(enabled + extra)
