@@ -152,3 +152,99 @@ def test_config_writes_keep_or_set_the_mode(
     assert stat.S_IMODE(path.stat().st_mode) == mode
     assert result.backup is None
     assert b"enabled = false" in path.read_bytes()
+
+
+def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
+    from consent.errors import LockTimeoutError
+    from consent.store.fileio import locked
+
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n")
+    with locked(tmp_path / ".config.toml.lock"):  # another writer, mid-write
+        with pytest.raises(LockTimeoutError) as caught:
+            update_telemetry(path, {"enabled": False}, timeout=0.05)
+    assert "for 50 ms" in str(caught.value)
+    assert path.read_text() == "# mine\n"
+    update_telemetry(path, {"enabled": False}, timeout=0.05)  # free again: written
+    assert "enabled = false" in path.read_text()
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640])
+def test_a_config_too_large_to_read_is_kept_aside_and_its_mode_kept(
+    tmp_path: Path, mode: int
+) -> None:
+    from consent.store.tomlread import MAX_BYTES
+
+    path = tmp_path / "config.toml"
+    data = b"# " + b"x" * MAX_BYTES + b"\n"
+    path.write_bytes(data)
+    path.chmod(mode)
+    result = update_telemetry(path, {"enabled": False})
+    assert result.backup is not None and result.backup.read_bytes() == data
+    assert stat.S_IMODE(path.stat().st_mode) == mode  # a private config stays private
+    assert parse_toml(path.read_bytes()) == {"telemetry": {"enabled": False}}
+
+
+def test_a_config_at_the_size_limit_is_read_and_kept(tmp_path: Path) -> None:
+    from consent.store.tomlread import MAX_BYTES
+
+    path = tmp_path / "config.toml"
+    head = b"[other]\nk = 1\n"
+    data = head + b"#" + b"x" * (MAX_BYTES - len(head) - 2) + b"\n"
+    assert len(data) == MAX_BYTES
+    path.write_bytes(data)
+    result = update_telemetry(path, {"enabled": True})
+    assert result.backup is None
+    assert path.read_bytes().startswith(data)
+
+
+def test_a_special_file_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert caught.value.message == (
+        f"{path} is not a regular file, so the telemetry choice cannot be recorded there"
+    )
+    assert caught.value.hint == "move it away (nothing was changed) and run the command again"
+
+
+def test_a_config_that_can_be_neither_read_nor_moved_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.store.tomlread import MAX_BYTES
+
+    path = tmp_path / "config.toml"
+    data = b"#" * (MAX_BYTES + 1)
+    path.write_bytes(data)
+
+    def no_rename(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", no_rename)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert "cannot be read and cannot be moved aside (Permission denied)" in caught.value.message
+    assert caught.value.hint == "fix its permissions, then run the command again"
+    assert path.read_bytes() == data
+
+
+def test_a_backup_that_cannot_be_written_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"not [ toml\n")
+    real_open = os.open
+
+    def disk_full_for_backups(name: object, *args: object, **kwargs: object) -> int:
+        if ".bak-" in os.fspath(name):  # type: ignore[call-overload]
+            raise OSError(28, "No space left on device")
+        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", disk_full_for_backups)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert "is not valid and a backup of it could not be written" in caught.value.message
+    assert caught.value.hint == "nothing was changed"
+    assert path.read_bytes() == b"not [ toml\n"
+    assert [p.name for p in tmp_path.iterdir() if ".bak-" in p.name] == []
