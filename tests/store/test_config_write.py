@@ -160,9 +160,9 @@ def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
 
     path = tmp_path / "config.toml"
     path.write_text("# mine\n")
-    with locked(tmp_path / ".config.toml.lock"):  # another writer, mid-write
-        with pytest.raises(LockTimeoutError) as caught:
-            update_telemetry(path, {"enabled": False}, timeout=0.05)
+    # Another writer holds the lock, mid-write.
+    with locked(tmp_path / ".config.toml.lock"), pytest.raises(LockTimeoutError) as caught:
+        update_telemetry(path, {"enabled": False}, timeout=0.05)
     assert "for 50 ms" in str(caught.value)
     assert path.read_text() == "# mine\n"
     update_telemetry(path, {"enabled": False}, timeout=0.05)  # free again: written

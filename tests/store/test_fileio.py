@@ -1,0 +1,124 @@
+"""Careful file writing (consent/store/fileio.py): the mode each new file gets, the owner it keeps
+under `sudo`, the lock that serialises writers and what a lock timeout says, and the temp files
+a killed writer leaves."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from consent.errors import LockTimeoutError
+from consent.store.fileio import atomic_write, locked, make_dirs, remove_stale_temps
+
+ROOT_ONLY = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away"
+)
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o644, 0o640])
+def test_a_new_file_gets_exactly_its_mode(tmp_path: Path, mode: int) -> None:
+    old = os.umask(0o077)  # the mode is set, not filtered through the umask
+    try:
+        atomic_write(tmp_path / "f", b"data\n", mode)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f").stat().st_mode) == mode
+    assert (tmp_path / "f").read_bytes() == b"data\n"
+
+
+def test_the_default_mode_is_0644_and_a_replaced_file_takes_the_new_mode(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    atomic_write(path, b"one\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    atomic_write(path, b"two\n", 0o600)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_bytes() == b"two\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]  # no temp file left
+
+
+@ROOT_ONLY
+def test_under_sudo_a_replaced_file_keeps_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("mine\n")
+    os.chown(path, 4321, 8765)
+    atomic_write(path, b"new\n", 0o600)
+    st = path.stat()
+    assert (st.st_uid, st.st_gid) == (4321, 8765)
+
+
+@ROOT_ONLY
+def test_under_sudo_a_new_file_and_new_directories_are_owned_like_their_parent(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 4321, 8765)
+    make_dirs(home / "a" / "b", 0o700)
+    for new in (home / "a", home / "a" / "b"):
+        st = new.stat()
+        assert (st.st_uid, st.st_gid) == (4321, 8765), new
+        assert stat.S_IMODE(st.st_mode) == 0o700, new
+    atomic_write(home / "a" / "b" / "id", b"x\n", 0o600)
+    st = (home / "a" / "b" / "id").stat()
+    assert (st.st_uid, st.st_gid) == (4321, 8765)
+    with locked(home / "a" / ".lock"):
+        pass
+    st = (home / "a" / ".lock").stat()
+    assert (st.st_uid, st.st_gid) == (4321, 8765)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+
+
+def test_make_dirs_makes_every_missing_parent_and_accepts_existing_ones(tmp_path: Path) -> None:
+    make_dirs(tmp_path / "x" / "y" / "z")
+    assert (tmp_path / "x" / "y" / "z").is_dir()
+    make_dirs(tmp_path / "x" / "y" / "z")  # again: nothing to do, no error
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError):
+        make_dirs(tmp_path / "file" / "sub")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()  # os.replace cannot put a file over a directory
+    with pytest.raises(OSError):
+        atomic_write(target, b"new\n")
+    assert target.is_dir() and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize(("timeout", "shown"), [(0.05, "50 ms"), (1.0, "1 s")])
+def test_a_held_lock_times_out_saying_for_how_long(
+    tmp_path: Path, timeout: float, shown: str
+) -> None:
+    lock = tmp_path / ".config.toml.lock"
+    with locked(lock), pytest.raises(LockTimeoutError) as caught, locked(lock, timeout=timeout):
+        pass
+    assert str(lock) in caught.value.message and caught.value.message.endswith(f"for {shown}")
+    assert caught.value.waited == timeout
+    with locked(lock, timeout=0.05):  # released: taken at once
+        pass
+
+
+def test_a_lock_path_that_is_not_a_file_locks_the_directory(tmp_path: Path) -> None:
+    lock = tmp_path / ".lock"
+    os.mkfifo(lock)
+    with locked(lock), pytest.raises(LockTimeoutError), locked(lock, timeout=0.05):
+        pass  # the same path meets the same directory lock
+    assert stat.S_ISFIFO(lock.lstat().st_mode)  # never replaced
+
+
+def test_stale_temp_files_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:
+    stale = tmp_path / ".consent-tmp-old"
+    fresh = tmp_path / ".consent-tmp-new"
+    other = tmp_path / "config.toml"
+    for path in (stale, fresh, other):
+        path.write_text("x")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    os.utime(other, (hour_ago, hour_ago))
+    minute_less = time.time() - 50
+    os.utime(fresh, (minute_less, minute_less))
+    remove_stale_temps(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".consent-tmp-new", "config.toml"]
