@@ -85,10 +85,10 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_config_write.py",
     ],
     "consent/store/safeopen.py": [
+        "tests/store/test_safeopen.py",
         "tests/store/test_special_files.py",
         "tests/store/test_fileio.py",
         "tests/store/test_toml_reading.py",
-        "tests/store/test_log.py",
     ],
     "consent/wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/wire/gate.py": [
