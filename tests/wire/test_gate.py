@@ -220,6 +220,7 @@ def test_a_sender_that_cannot_start_is_an_error_in_the_log(
     (item,) = entries(enabled_home)  # one entry: the failure merged into the hit's own
     assert item["outcome"] == result.detail[:300] and len(item["outcome"]) == 300
     assert item["event"] == "screenview" and item["time"].endswith("Z")
+    assert item["outcome_at"].endswith("Z")  # when the failure happened
 
 
 def test_a_hit_that_cannot_be_logged_is_not_handed_over(
@@ -286,7 +287,9 @@ def test_debug_prints_to_a_text_only_stderr(
     """A host may replace sys.stderr by a text stream (no .buffer): the request is printed
     there, whole and on its own line."""
     import io
+    from urllib.parse import parse_qsl
 
+    from consent.store.log import entries
     from consent.wire import gate
 
     stream = io.StringIO()
@@ -295,8 +298,14 @@ def test_debug_prints_to_a_text_only_stderr(
     assert result.outcome == "printed"
     text = stream.getvalue()
     request = text.split("printing this request instead of sending it\n", 1)[1]
-    assert request.startswith("POST ") and request.endswith("\n") and "\r\n\r\n" in request
-    assert "cid=" in request and "cd=version" in request
+    assert request.startswith("POST ") and "\r\n\r\n" in request
+    # The body, then one newline: exactly the pairs the log describes (the id aside).
+    body = request.split("\r\n\r\n", 1)[1]
+    assert body.endswith("\n") and body.count("\n") == 1
+    (item,) = entries(enabled_home)
+    printed = dict(parse_qsl(body[:-1], keep_blank_values=True, strict_parsing=True))
+    assert printed.pop("cid") and item["hit"].pop("cid") == ID_PHRASE
+    assert printed == item["hit"] and printed["cd"] == "version"
 
 
 def test_debug_prints_the_exact_bytes_where_the_text_layer_translates_newlines(
