@@ -169,22 +169,6 @@ def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
     assert "enabled = false" in path.read_text()
 
 
-@pytest.mark.parametrize("mode", [0o600, 0o640])
-def test_a_config_too_large_to_read_is_kept_aside_and_its_mode_kept(
-    tmp_path: Path, mode: int
-) -> None:
-    from consent.store.tomlread import MAX_BYTES
-
-    path = tmp_path / "config.toml"
-    data = b"# " + b"x" * MAX_BYTES + b"\n"
-    path.write_bytes(data)
-    path.chmod(mode)
-    result = update_telemetry(path, {"enabled": False})
-    assert result.backup is not None and result.backup.read_bytes() == data
-    assert stat.S_IMODE(path.stat().st_mode) == mode  # a private config stays private
-    assert parse_toml(path.read_bytes()) == {"telemetry": {"enabled": False}}
-
-
 def test_a_config_at_the_size_limit_is_read_and_kept(tmp_path: Path) -> None:
     from consent.store.tomlread import MAX_BYTES
 
