@@ -112,3 +112,32 @@ def test_plain_documents_agree_with_tomllib(text: str) -> None:
     # Exact, both ways: the plain subset is read by the fast path, never passed on to tomllib
     # (a reader that declined everything would fail here, not pass).
     assert ours == theirs, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "X = 1\n",  # capitals are bare-key characters
+        "Telemetry_X = true\n",
+        "a = 0\nb = -0\nc = +12\n",
+        "[A-b]\nk = 'v'\n",
+        "a = X\n",  # not a value: declined, and tomllib rejects it
+        "a = X1\n",
+        "a = 0X1\n",
+        "[a]x\n",  # text after a header
+        "[[a]]\nk = 1\n",  # an array of tables: tomllib's
+        "# \x7f\n",  # DEL in a comment: not TOML
+        "a = ''\n",
+        'a = ""\n',
+        "\ta = 1\t# note\n",
+    ],
+)
+def test_edge_lines_agree_with_tomllib(text: str) -> None:
+    """Answered exactly as tomllib answers, or declined where tomllib fails; never a crash."""
+    ours = parse_simple(text)
+    try:
+        theirs = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        assert ours is None, text
+        return
+    assert ours == theirs or (ours is None and text.startswith("[[")), text
