@@ -46,6 +46,7 @@ COPY = ("consent", "lumogon", "tests", "docs", "pyproject.toml")
 # The modules the issue names, each with the tests that should notice a change in it.
 MODULES: dict[str, list[str]] = {
     "consent/core/rules.py": [
+        "tests/core/test_rules.py",
         "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
