@@ -131,10 +131,10 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None, St
         st = target.stat()
         mode = stat.S_IMODE(st.st_mode) | stat.S_IRUSR | stat.S_IWUSR
         if st.st_size > MAX_BYTES:
-            raise OSError(0, f"larger than {MAX_BYTES} bytes")
+            raise OSError(f"larger than {MAX_BYTES} bytes")
         data = read_regular(target, MAX_BYTES, follow=False)
         if len(data) > MAX_BYTES:
-            raise OSError(0, f"larger than {MAX_BYTES} bytes")
+            raise OSError(f"larger than {MAX_BYTES} bytes")
     except FileNotFoundError:
         return tomlkit.document(), mode, None, Style()
     except OSError:

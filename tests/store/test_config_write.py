@@ -138,6 +138,9 @@ def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kin
     message = str(caught.value)
     assert str(locs.config_file) in message and "nothing was changed" in message
     assert "XDG_CONFIG_HOME" in message  # what to do, not only what happened
+    assert (
+        caught.value.hint == "fix what is at that path, or set XDG_CONFIG_HOME to another directory"
+    )
 
 
 @pytest.mark.parametrize(("existing", "mode"), [(None, 0o644), (0o600, 0o600), (0o640, 0o640)])
@@ -232,3 +235,20 @@ def test_a_backup_that_cannot_be_written_changes_nothing(
     assert caught.value.hint == "nothing was changed"
     assert path.read_bytes() == b"not [ toml\n"
     assert [p.name for p in tmp_path.iterdir() if ".bak-" in p.name] == []
+
+
+def test_backups_made_in_the_same_second_get_their_own_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.store import configwrite
+
+    monkeypatch.setattr(configwrite, "utc_compact", lambda: "20261201T120000Z")
+    path = tmp_path / "config.toml"
+    for n in range(3):
+        path.write_bytes(b"broken %d [\n" % n)
+        update_telemetry(path, {"enabled": False})
+    names = sorted(p.name for p in tmp_path.iterdir() if ".bak-" in p.name)
+    stamp = "config.toml.bak-20261201T120000Z"
+    assert names == [stamp, f"{stamp}-1", f"{stamp}-2"]
+    for n, name in enumerate(names):
+        assert (tmp_path / name).read_bytes() == b"broken %d [\n" % n
