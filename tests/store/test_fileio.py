@@ -96,6 +96,7 @@ def test_a_held_lock_times_out_saying_for_how_long(
     with locked(lock), pytest.raises(LockTimeoutError) as caught, locked(lock, timeout=timeout):
         pass
     assert str(lock) in caught.value.message and caught.value.message.endswith(f"for {shown}")
+    assert caught.value.hint == "try again, or remove the lock file if no other process is running"
     assert caught.value.waited == timeout
     with locked(lock, timeout=0.05):  # released: taken at once
         pass
@@ -116,9 +117,85 @@ def test_stale_temp_files_are_removed_and_fresh_ones_kept(tmp_path: Path) -> Non
     for path in (stale, fresh, other):
         path.write_text("x")
     hour_ago = time.time() - 3600
-    os.utime(stale, (hour_ago, hour_ago))
+    os.utime(stale, (time.time() - 90, time.time() - 90))  # a minute and a half: stale
     os.utime(other, (hour_ago, hour_ago))
     minute_less = time.time() - 50
     os.utime(fresh, (minute_less, minute_less))
     remove_stale_temps(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".consent-tmp-new", "config.toml"]
+
+
+def test_a_writer_waits_for_the_lock_and_then_takes_it(tmp_path: Path) -> None:
+    """Another writer that finishes within the timeout is waited for, not reported."""
+    import threading
+
+    lock = tmp_path / ".lock"
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with locked(lock):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        # The other writer lets go once this one is waiting (or soon after, if it is slow).
+        threading.Timer(0.2, release.set).start()
+        with locked(lock, timeout=30):
+            assert release.is_set()
+    finally:
+        release.set()
+        thread.join(30)
+
+
+def test_a_lock_whose_directory_is_missing_says_so(tmp_path: Path) -> None:
+    from consent.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught, locked(tmp_path / "gone" / ".lock"):
+        pass
+    assert "cannot create the lock file" in caught.value.message
+    assert "No such file or directory" in caught.value.message
+    assert caught.value.hint == "check that its directory is writable"
+
+
+def test_make_dirs_default_mode_is_the_umasks(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        make_dirs(tmp_path / "a" / "b")
+    finally:
+        os.umask(old)
+    for new in (tmp_path / "a", tmp_path / "a" / "b"):
+        assert stat.S_IMODE(new.stat().st_mode) == 0o750, new
+
+
+def test_make_dirs_accepts_a_directory_made_meanwhile_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two commands starting at once both create the config directory: neither fails."""
+    real_mkdir = os.mkdir
+
+    def raced(path: object, mode: int = 0o777) -> None:
+        real_mkdir(path, mode)  # type: ignore[arg-type]  # the other process, first
+        real_mkdir(path, mode)  # type: ignore[arg-type]  # this one: FileExistsError
+
+    monkeypatch.setattr(os, "mkdir", raced)
+    make_dirs(tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b").is_dir()
+
+
+@ROOT_ONLY
+def test_under_sudo_a_file_replacing_a_link_is_owned_like_the_directory(tmp_path: Path) -> None:
+    """A symlink at the path is replaced, never followed: not even for the owner to copy."""
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 4321, 8765)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("not yours\n")
+    os.chown(elsewhere, 1111, 2222)
+    (home / "config.toml").symlink_to(elsewhere)
+    atomic_write(home / "config.toml", b"new\n", 0o600)
+    st = os.lstat(home / "config.toml")
+    assert stat.S_ISREG(st.st_mode) and (st.st_uid, st.st_gid) == (4321, 8765)
+    assert elsewhere.read_text() == "not yours\n"
