@@ -114,20 +114,27 @@ class Mutant:
     ) -> None:
         self.module, self.index, self.line, self.what = module, index, line, what
         self.scope, self.source = scope, source
+        self.nth = 0  # among mutants alike in scope, mutation and source line, in source order
 
     def label(self) -> str:
         return f"{self.module}:{self.line} ({self.scope}): {self.what}"
 
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.module, self.scope, self.what, self.source)
+    def key(self) -> Key:
+        return (self.module, self.scope, self.what, self.source, self.nth)
 
 
-def load_equivalents() -> dict[tuple[str, str, str, str], str]:
-    """(module, scope, mutation, source line) -> why the mutant is equivalent."""
+Key = tuple[str, str, str, str, int]
+
+
+def load_equivalents() -> dict[Key, str]:
+    """(module, scope, mutation, source line, nth alike) -> why the mutant is equivalent."""
     if not EQUIVALENTS.exists():
         return {}
     entries = json.loads(EQUIVALENTS.read_text("utf-8"))
-    return {(e["module"], e["scope"], e["mutant"], e["line"]): e["why"] for e in entries}
+    return {
+        (e["module"], e["scope"], e["mutant"], e["line"], e.get("nth", 0)): e["why"]
+        for e in entries
+    }
 
 
 def scopes(tree: ast.Module) -> dict[int, str]:
@@ -225,11 +232,18 @@ def mutants(module: str) -> list[Mutant]:
     tree = ast.parse(source)
     where = scopes(tree)
     found = []
+    position: dict[int, tuple[int, int]] = {}
     for i, (node, _, _, what) in enumerate(points(tree)):
         line = getattr(node, "lineno", 0)
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         scope = where.get(id(node), "<module>")
         found.append(Mutant(module, i, line, what, scope=scope, source=text))
+        position[i] = (line, getattr(node, "col_offset", 0))
+    seen: dict[tuple[str, str, str], int] = {}
+    for m in sorted(found, key=lambda m: (position[m.index], m.index)):
+        alike = (m.scope, m.what, m.source)
+        m.nth = seen.get(alike, 0)
+        seen[alike] = m.nth + 1
     return found
 
 
