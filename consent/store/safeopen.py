@@ -65,8 +65,9 @@ def open_regular(
     return fd
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> bytes:
-    """At most `limit` + 1 bytes of a regular file (so a caller can tell "too large")."""
+def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool) -> bytes:
+    """At most `limit` + 1 bytes of a regular file (so a caller can tell "too large"); each
+    caller says whether a symlink at `path` is followed (a config) or refused (a policy)."""
     fd = open_regular(path, os.O_RDONLY, follow=follow)
     try:
         chunks = []
