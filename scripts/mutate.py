@@ -352,6 +352,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file")
     args = parser.parse_args(argv)
     modules = args.modules or list(MODULES)
     if args.list:
@@ -359,18 +360,25 @@ def main(argv: list[str]) -> int:
             for m in mutants(module):
                 print(m.label())
         return 0
-    data = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {}
-    data = {m: d for m, d in data.items() if m in MODULES}  # a module taken off the list
+    out: Path = args.out
+
+    def saved() -> dict[str, Any]:
+        data = json.loads(out.read_text("utf-8")) if out.exists() else {}
+        return {m: d for m, d in data.items() if m in MODULES}  # a module taken off the list
+
+    data = saved()
     failed = []
     for module in modules:
         try:
-            data[module] = run_module(module, args.jobs)
+            result = run_module(module, args.jobs)
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             failed.append(module)
             continue
-        # Saved after each module: a long run stopped half-way keeps what it found.
-        RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+        # Saved after each module (read again first: another run may have saved meanwhile), so
+        # that a long run stopped half-way keeps what it found.
+        data = {**saved(), module: result}
+        out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
     total = sum(int(d["mutants"]) - len(d.get("equivalent", [])) for d in data.values())
     killed = sum(int(d["killed"]) for d in data.values())
     print(f"score: {killed}/{total} = {killed / max(total, 1):.1%}", file=sys.stderr)
