@@ -125,6 +125,35 @@ def test_an_unknown_mode_is_stricter_than_opt_out(home: Path) -> None:
     assert outcomes["opt_out"].startswith("not sent"), outcomes
 
 
+def test_the_log_names_what_each_mode_waits_for(home: Path) -> None:
+    """Nothing recorded yet: opt-out waits for the notice to be shown, opt-in (or a mode the
+    sender does not know) for an answer; the log says which."""
+    (home / "config.toml").write_text("")
+    outcomes = {}
+    with Collector() as collector:
+        for mode in ("opt-out", "opt-in", "opt_out"):
+            job = job_for(home, collector.url, mode=mode, log=str(home / "state" / mode))
+            sender.run(job)
+            outcomes[mode] = entries(Path(job.log))[0]["outcome"]
+        assert collector.received() == []
+    prefix = "not sent: disabled before sending ("
+    assert outcomes["opt-out"].startswith(prefix + "notice: awaiting notice "), outcomes
+    assert outcomes["opt-in"].startswith(prefix + "default: opt-in: "), outcomes
+    assert outcomes["opt_out"] == outcomes["opt-in"]
+
+
+def test_a_long_reason_is_cut_to_300_characters(home: Path) -> None:
+    deep = home / ("d" * 200) / ("e" * 200)
+    deep.mkdir(parents=True)
+    (deep / "config.toml").write_text("[telemetry]\nenabled = false\n")
+    with Collector() as collector:
+        job = job_for(home, collector.url, config_path=str(deep / "config.toml"))
+        sender.run(job)
+    (logged,) = entries(Path(job.log))
+    assert logged["outcome"].startswith("not sent: disabled before sending (config: ")
+    assert len(logged["outcome"]) == 300
+
+
 def test_a_purpose_turned_off_or_local_after_handing_over_stops_the_hit(home: Path) -> None:
     """The screenview serves `usage`: decided again for that purpose just before sending."""
     enabled = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n'
@@ -160,6 +189,16 @@ def test_every_answer_is_an_outcome_in_the_log(home: Path, behaviour: str, outco
         sender.run(job)
     (logged,) = entries(Path(job.log))
     assert logged["outcome"] == outcome
+
+
+def test_the_status_line_is_enough(home: Path) -> None:
+    """An answer whose body trickles in is not waited for: its status line is the outcome,
+    within a timeout of one second."""
+    with Collector(behaviour="trickle", trickle_interval=5.0) as collector:
+        job = job_for(home, collector.url, timeout=1.0)
+        sender.run(job)
+    (logged,) = entries(Path(job.log))
+    assert logged["outcome"] == "sent: HTTP 200"
 
 
 def test_no_answer_within_the_timeout_is_a_failure_not_a_wait(home: Path) -> None:
@@ -200,3 +239,18 @@ def test_main_reads_one_job_from_stdin_and_ignores_anything_else(
             sender.main()
         assert len(collector.wait_for(1, timeout=30)) == 1
     assert [e["outcome"] for e in entries(Path(job.log))] == ["sent: HTTP 200"]
+
+
+def test_an_id_that_cannot_be_stored_sends_nothing_and_says_why(home: Path) -> None:
+    blocker = home / ("d" * 200) / ("e" * 200)  # a file where the id's directory should be
+    blocker.parent.mkdir()
+    blocker.write_text("mine\n")
+    id_file = blocker / "ids" / "client-id"
+    with Collector() as collector:
+        job = job_for(home, collector.url, id_file=str(id_file))
+        sender.run(job)
+        assert collector.received() == []
+    (logged,) = entries(Path(job.log))
+    assert logged["outcome"].startswith("failed: FileExistsError: ")
+    assert len(logged["outcome"]) == 300  # cut, as every outcome is
+    assert blocker.read_text() == "mine\n"
