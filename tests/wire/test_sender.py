@@ -254,3 +254,41 @@ def test_an_id_that_cannot_be_stored_sends_nothing_and_says_why(home: Path) -> N
     assert logged["outcome"].startswith("failed: FileExistsError: ")
     assert len(logged["outcome"]) == 300  # cut, as every outcome is
     assert blocker.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        (b"HTTP/1.1 204\r\n\r\n", "sent: HTTP 204"),  # no reason phrase, not even its space
+        (b"HTTP/1.0 200 OK\r\n", "sent: HTTP 200"),
+        (b"HTTP/1.1 OK 200\r\n", None),
+        (b"ICY 200 OK\r\n", None),
+        (b"", None),
+    ],
+)
+def test_post_reads_any_http_status_line(answer: bytes, outcome: str | None) -> None:
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer_once() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(answer)
+
+    thread = threading.Thread(target=answer_once)
+    thread.start()
+    try:
+        port = server.getsockname()[1]
+        if outcome is None:
+            with pytest.raises(ValueError, match="not HTTP"):
+                sender.post("127.0.0.1", port, False, b"GET / HTTP/1.1\r\n\r\n", 30)
+        else:
+            assert sender.post("127.0.0.1", port, False, b"GET / HTTP/1.1\r\n\r\n", 30) == outcome
+    finally:
+        thread.join(30)
+        server.close()
