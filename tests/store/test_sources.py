@@ -103,3 +103,49 @@ def test_the_fast_path_stops_at_the_flag_or_env(
     enabled_config(tmp_path)
     fast = gather(SPEC, flag=flag, environ=environ, locs=locs_in(tmp_path), full=False)
     assert fast.policies is None and fast.config is None and fast.notice_version == ""
+
+
+def test_each_policy_reading_says_exactly_what_it_found(tmp_path: Path) -> None:
+    from consent.core.rules import PolicyReading
+
+    locs = locs_in(tmp_path)
+    path = locs.policy_paths[0]
+    assert read_policies(locs, SPEC.purpose_names) == (PolicyReading(path, "missing", False),)
+    (tmp_path / "policy.toml").write_text("[telemetry]\nenabled = false\n")
+    assert read_policies(locs, SPEC.purpose_names) == (PolicyReading(path, "ok", True),)
+    (tmp_path / "policy.toml").write_text("not [ toml\n")
+    (reading,) = read_policies(locs, SPEC.purpose_names)
+    assert (reading.state, reading.locks, reading.local, reading.locked_purposes) == (
+        "error", False, False, ()
+    )  # fmt: skip
+    assert reading.problem.startswith("is not valid TOML")
+    (tmp_path / "policy.toml").write_text(
+        '[telemetry]\ndisabled_purposes = ["usage"]\nmode = "local"\n'
+    )
+    assert read_policies(locs, SPEC.purpose_names) == (
+        PolicyReading(path, "ok", False, "", ("usage",), True),
+    )
+
+
+def test_a_policy_locks_single_purposes_and_forces_local_mode(tmp_path: Path) -> None:
+    enabled_config(tmp_path)
+    locs = locs_in(tmp_path)
+    (tmp_path / "policy.toml").write_text('[telemetry]\ndisabled_purposes = ["usage"]\n')
+    decision = resolve(SPEC, environ={}, locs=locs)
+    usage, health = (decision.for_purpose(p) for p in ("usage", "service-health"))
+    assert usage is not None and not usage.enabled and usage.decided_by.source == "policy"
+    assert health is not None and health.enabled
+    (tmp_path / "policy.toml").write_text('[telemetry]\nmode = "local"\n')
+    decision = resolve(SPEC, environ={}, locs=locs)
+    assert not decision.enabled and decision.local_by is not None
+    assert decision.local_by.source == "policy"
+
+
+def test_a_policy_that_is_a_link_locks_even_when_its_target_allows(tmp_path: Path) -> None:
+    """A policy is read only where it is: a link there is not followed, and locks."""
+    enabled_config(tmp_path)
+    (tmp_path / "elsewhere.toml").write_text("[telemetry]\nenabled = true\n")
+    (tmp_path / "policy.toml").symlink_to(tmp_path / "elsewhere.toml")
+    decision = resolve(SPEC, environ={}, locs=locs_in(tmp_path))
+    assert not decision.enabled and decision.decided_by.source == "policy"
+    assert "symbolic link" in decision.decided_by.detail
