@@ -202,8 +202,7 @@ def mutation_section() -> list[str]:
         )
     survivors = [s for d in data.values() for s in d["survivors"]]
     if survivors:
-        out += ["", "Surviving mutants, not equivalent (none changes a decision, a trace entry, a"]
-        out += ["file mode or a byte that leaves):", ""]
+        out += ["", "Surviving mutants that are not equivalent (tests still to write):", ""]
         out += [f"- `{cell(s)}`" for s in survivors]
     listed = [e for d in data.values() for e in d.get("equivalent", [])]
     if listed:
