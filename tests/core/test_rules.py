@@ -41,3 +41,19 @@ def test_a_config_in_error_disables_whatever_its_problem_says() -> None:
     decision = decide(inputs(None, ConfigReading("/c.toml", "error")))
     assert not decision.enabled and decision.decided_by.source == "error"
     assert decision.decided_by.origin["path"] == "/c.toml"
+
+
+def test_local_mode_is_the_decisions_and_the_trace_names_every_purpose() -> None:
+    from consent.core.records import ConsentRecord
+
+    purposes = ("usage", "health")
+    local = ConfigReading("/c.toml", "ok", ConsentRecord(True, SPEC.notice_version, mode="local"))
+    decision = decide(inputs(None, local).replace(purposes=purposes))
+    assert decision.local and not decision.enabled
+    assert decide(inputs(None, ENABLED).replace(purposes=purposes)).local is False
+    shown = ConsentRecord(
+        notice_shown_version=SPEC.notice_version, disabled_purposes="usage health"
+    )
+    config = ConfigReading("/c.toml", "ok", shown)
+    (vote,) = [v for v in decide(inputs(None, config)).trace if v.source == "config"]
+    assert vote.detail == "/c.toml: (disabled: health, usage)"
