@@ -14,7 +14,8 @@ killed when they fail (or time out).
 A survivor is either a test still to write or an equivalent mutant: a change no caller can
 observe (a message's wording the tests do not pin is not one). Equivalents are listed, each with
 its reason, in scripts/mutation_equivalents.json, keyed by module, function, mutation and the
-source line (so an entry goes stale, and its mutant counts again, when that line changes). The
+source line (and `nth`, for alike mutants on one line, counted in source order), so an entry goes
+stale, and its mutant counts again, when that line changes. The
 score of a module is killed / (mutants - equivalents); the command fails when a module scores
 below 90 %. Results go to docs/mutation.json, which scripts/reliability_report.py renders in
 docs/reliability.md (`--mutation-only` rewrites just that section).
@@ -43,7 +44,9 @@ EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.json"
 MIN_SCORE = 0.9
 COPY = ("consent", "lumogon", "tests", "docs", "pyproject.toml")
 
-# The modules the issue names, each with the tests that should notice a change in it.
+# The modules that decide and send (issue 12: the rules, the env grammar, the records, the
+# sources, TOML reading, config writing, hits, the gate), and the file opening and writing and
+# the sender they rely on; each with the tests that should notice a change in it.
 MODULES: dict[str, list[str]] = {
     "consent/core/rules.py": [
         "tests/core/test_rules.py",
