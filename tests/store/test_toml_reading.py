@@ -175,7 +175,7 @@ def test_a_file_that_exhausts_the_stack_is_an_error_never_ok(tmp_path: Path) -> 
 
     seen = set()
     old = sys.getrecursionlimit()
-    for margin in range(20, 80, 2):
+    for margin in range(25, 90, 2):
         sys.setrecursionlimit(depth() + margin)
         try:
             reading = read_toml(path)
