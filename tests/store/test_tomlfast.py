@@ -136,6 +136,8 @@ EDGES = [
     ("a = -01\n", False),
     ("a = 1 2\n", False),
     ("[a]x\n", False),  # text after a header
+    ("[a] X\n", False),
+    ("a = 'v' X\n", False),  # text after a value
     ("[abc\n", False),  # a header never closed
     ("[[a]]\nk = 1\n", False),  # an array of tables: tomllib's
     ("# \x7f\n", False),  # DEL in a comment: not TOML
