@@ -199,3 +199,67 @@ def test_under_sudo_a_file_replacing_a_link_is_owned_like_the_directory(tmp_path
     st = os.lstat(home / "config.toml")
     assert stat.S_ISREG(st.st_mode) and (st.st_uid, st.st_gid) == (4321, 8765)
     assert elsewhere.read_text() == "not yours\n"
+
+
+def test_the_documented_waits_are_the_enforced_ones() -> None:
+    """docs/configuration.md and docs/security.md state how long a lock is waited for."""
+    from consent.store.fileio import HOST_LOCK_TIMEOUT, LOCK_TIMEOUT
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    configuration = " ".join((docs / "configuration.md").read_text("utf-8").split())
+    security = " ".join((docs / "security.md").read_text("utf-8").split())
+    assert f"wait at most {LOCK_TIMEOUT:g} s for another process writing the file" in configuration
+    ms = HOST_LOCK_TIMEOUT * 1000
+    assert f"A host command waits at most {ms:g} ms for the config's lock" in security
+
+
+def test_a_lock_that_cannot_be_taken_anywhere_says_what_to_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO where the lock file should be, and a directory this user cannot open."""
+    from consent.errors import ConfigError
+
+    lock = tmp_path / ".lock"
+    os.mkfifo(lock)
+    real_open = os.open
+
+    def no_directory(path: object, flags: int, *args: object) -> int:
+        if os.fspath(path) == str(tmp_path):  # type: ignore[call-overload]
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", no_directory)
+    with pytest.raises(ConfigError) as caught, locked(lock):
+        pass
+    assert caught.value.message == f"cannot create the lock file {lock} (Permission denied)"
+    assert caught.value.hint == "check that its directory is writable"
+    assert stat.S_ISFIFO(lock.lstat().st_mode)
+
+
+def test_a_stale_temp_name_is_judged_by_its_own_age(tmp_path: Path) -> None:
+    """Links are never followed: an old dangling link with a temp file's name goes."""
+    old = time.time() - 3600
+    dangling = tmp_path / ".consent-tmp-dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    os.utime(dangling, (old, old), follow_symlinks=False)
+    remove_stale_temps(tmp_path)
+    assert not os.path.lexists(dangling)
+
+
+def test_a_write_is_synced_and_so_is_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Durable across a crash: the file's bytes, then the rename (its directory) reach the disk."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("names descriptors through /proc")
+    monkeypatch.setattr(os, "fsync", recording)
+    atomic_write(tmp_path / "config.toml", b"x\n")
+    assert len(synced) == 2 and synced[1] == str(tmp_path)
+    assert Path(synced[0]).parent == tmp_path  # the temp file, before its rename
