@@ -6,12 +6,15 @@ The helpers these fixtures use, and the ones tests call directly, are in tests/h
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 from consent.testing.home import Home
-from tests.helpers import NO_FILE_MODES, Iso, file_modes_bite
+from lumogon import SPEC
+from tests.helpers import NO_FILE_MODES, Iso, enabled_config, file_modes_bite
 
 
 def _plugin_autoloaded() -> bool:
@@ -36,3 +39,25 @@ def unprivileged(iso: Iso) -> Iso:
     if not file_modes_bite():
         pytest.skip(NO_FILE_MODES)
     return iso
+
+
+@pytest.fixture
+def enabled_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """os.environ pointed at fresh dirs holding an enabled config; the file keyring."""
+    import keyring.core
+
+    for name, value in {
+        "XDG_CONFIG_HOME": tmp_path / "config", "XDG_DATA_HOME": tmp_path / "data",
+        "XDG_STATE_HOME": tmp_path / "state", "XDG_CONFIG_DIRS": tmp_path / "etc",
+        "CONSENT_TEST_KEYRING": tmp_path / "keyring.json",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, str(value))
+    for name in (SPEC.disable_env, "DO_NOT_TRACK", SPEC.debug_env, SPEC.endpoint_env):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "consent.testing.keyring.FileKeyring")
+    keyring.core.init_backend()
+    (tmp_path / "config" / SPEC.name).mkdir(parents=True)
+    enabled_config(tmp_path / "config" / SPEC.name)
+    yield tmp_path / "state" / SPEC.name / "telemetry-log.jsonl"
+    monkeypatch.undo()
+    keyring.core.init_backend()

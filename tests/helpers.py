@@ -83,6 +83,20 @@ class Iso:
         return self.home.tree()
 
 
+def locs_in(root: Path) -> Locations:
+    """Lumogon's files, all directly in `root`: config.toml, one policy.toml, id and log."""
+    return Locations(
+        str(root / "config.toml"), (str(root / "policy.toml"),), str(root / "id"), str(root / "log")
+    )
+
+
+def enabled_config(root: Path) -> None:
+    """An enabled config.toml in `root`, for the notice lumogon shows now."""
+    (root / "config.toml").write_text(
+        f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n'
+    )
+
+
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"  # a client id, for hits built in-process
 
 # A config a person wrote: comments, other tables, and a choice (no notice version: by hand).

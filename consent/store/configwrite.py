@@ -131,10 +131,10 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None, St
         st = target.stat()
         mode = stat.S_IMODE(st.st_mode) | stat.S_IRUSR | stat.S_IWUSR
         if st.st_size > MAX_BYTES:
-            raise OSError(0, f"larger than {MAX_BYTES} bytes")
+            raise OSError(f"larger than {MAX_BYTES} bytes")
         data = read_regular(target, MAX_BYTES, follow=False)
         if len(data) > MAX_BYTES:
-            raise OSError(0, f"larger than {MAX_BYTES} bytes")
+            raise OSError(f"larger than {MAX_BYTES} bytes")
     except FileNotFoundError:
         return tomlkit.document(), mode, None, Style()
     except OSError:
@@ -148,7 +148,8 @@ def _load_for_edit(shown: Path, target: Path) -> tuple[Any, int, Path | None, St
                 path=shown,
                 hint="fix its permissions, then run the command again",
             ) from None
-        return tomlkit.document(), 0o644, backup, Style()
+        # The new file keeps the old one's permissions: a private config stays private.
+        return tomlkit.document(), mode, backup, Style()
     style = Style.of(data)
     try:
         parse_toml(data)  # the reader's verdict (caps included): what it rejects is broken
@@ -187,8 +188,9 @@ def _backup_path(target: Path) -> Path:
 def _write_backup(target: Path, data: bytes) -> Path:
     backup = _backup_path(target)
     try:
-        # Exclusive: never through a link, never into a file that is already there.
-        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        # Exclusive: never into a file that is already there, nor through a link (O_CREAT |
+        # O_EXCL fails on any name that exists, a symlink included).
+        fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -205,9 +207,6 @@ def _write_backup(target: Path, data: bytes) -> Path:
             hint="nothing was changed",
         ) from None
     return backup
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _hint_env() -> str:

@@ -19,8 +19,6 @@ from pathlib import Path
 from consent.errors import ConfigError, LockTimeoutError
 from consent.store.safeopen import NotRegularFile, match_owner, open_regular
 
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
 LOCK_TIMEOUT = 10.0
 # On a host command's path a lock is tried for this long at most, then the work is skipped.
 HOST_LOCK_TIMEOUT = 0.05
@@ -75,7 +73,7 @@ def _open_lock(lock_path: Path) -> int:
         # Someone else's lock file, or a FIFO or link in its place (never opened through): lock
         # the directory instead. Every process that meets the same path does the same.
         try:
-            return os.open(parent, os.O_RDONLY | _CLOEXEC)
+            return os.open(parent, os.O_RDONLY)  # non-inheritable, as every os.open
         except OSError as exc:
             raise ConfigError(
                 f"cannot create the lock file {lock_path} ({exc.strerror or exc})",

@@ -13,10 +13,10 @@ import os
 import stat
 
 # Every open of a file the toolkit keeps: never blocks (a FIFO or a device in its place answers
-# at once), never leaks into a child, and with `follow=False` never goes through a symlink.
+# at once), and with `follow=False` never goes through a symlink. It never leaks into a child
+# either: Python opens every descriptor non-inheritable (O_CLOEXEC where there is one).
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -39,7 +39,7 @@ def open_regular(
     NotRegularFile. A file opened for writing must also have one link only, so that a hard link
     cannot make a write land in a second name.
     """
-    extra = _NONBLOCK | _CLOEXEC | _BINARY | (0 if follow else _NOFOLLOW)
+    extra = _NONBLOCK | _BINARY | (0 if follow else _NOFOLLOW)
     try:
         fd = os.open(path, flags | extra, mode)
     except OSError as exc:
@@ -65,8 +65,9 @@ def open_regular(
     return fd
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool = True) -> bytes:
-    """At most `limit` + 1 bytes of a regular file (so a caller can tell "too large")."""
+def read_regular(path: str | os.PathLike[str], limit: int, *, follow: bool) -> bytes:
+    """At most `limit` + 1 bytes of a regular file (so a caller can tell "too large"); each
+    caller says whether a symlink at `path` is followed (a config) or refused (a policy)."""
     fd = open_regular(path, os.O_RDONLY, follow=follow)
     try:
         chunks = []

@@ -47,9 +47,9 @@ def parse_simple(text: str) -> dict[str, Any] | None:
 
 def _header(line: str) -> tuple[str | None, str]:
     end = line.find("]")
-    if end < 0 or line.startswith("[["):
+    if end < 0:
         return None, ""
-    name = line[1:end].strip(" \t")
+    name = line[1:end].strip(" \t")  # `[[array]]` gives "[array": not bare, declined
     return (name if _is_bare(name) else None), line[end + 1 :]
 
 

@@ -186,9 +186,9 @@ def _send(
     values: Mapping[str, Value] | None,
     environ: Mapping[str, str],
     recorded_by: str | None,
-    local: bool = False,
-    purpose: str = "",
-    managed: str = "",
+    local: bool,
+    purpose: str,
+    managed: str,
 ) -> Submission:
     """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
     sent and keep it in the local log (no id, no sender, no socket). `managed`: the endpoint an
@@ -358,7 +358,7 @@ def spawn_sender(job: Job) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         close_fds=True,
-        start_new_session=sys.platform != "win32",
+        start_new_session=True,  # POSIX: setsid(); Windows ignores it (the flags above detach)
         creationflags=flags,
         cwd=os.path.abspath(os.sep),  # never keep the host's directory busy
     )

@@ -136,7 +136,66 @@ def cases() -> dict[str, Inputs]:
         "app", "opt-in", VERSION, False, quiet, POLICIES["missing"], CONFIGS["enabled"],
         endpoint_override=("APP_TELEMETRY_ENDPOINT", "https://mine.example"),
     )  # fmt: skip
+    # An app with two purposes: what a policy locks per purpose or keeps local, what a person
+    # enabled, disabled or kept local per purpose, and the flag and env over all of it.
+    pairs = [(p, "enabled") for p in PURPOSE_POLICIES] + [("missing", c) for c in PURPOSE_CONFIGS]
+    pairs += [("locks-usage", "enabled-usage"), ("local", "disabled"), ("local", "shown")]
+    pairs += [("locks-usage-local", "local"), ("error", "local")]
+    for mode, (p, c) in itertools.product(("opt-out", "opt-in"), pairs):
+        out[f"{mode}/purposes/policy={p}/config={c}"] = Inputs(
+            "app", mode, VERSION, False, quiet, PURPOSE_POLICIES[p], PURPOSE_CONFIGS[c],
+            purposes=PURPOSES,
+        )  # fmt: skip
+    loud = (EnvReading("APP_DISABLE_ANALYTICS", "1", "true"), quiet[1])
+    for mode, (flag, envs) in itertools.product(
+        ("opt-out", "opt-in"), ((True, quiet), (False, loud))
+    ):
+        out[f"{mode}/purposes/flag={flag}/env={envs is loud}/config=local"] = Inputs(
+            "app", mode, VERSION, flag, envs, PURPOSE_POLICIES["local"], PURPOSE_CONFIGS["local"],
+            purposes=PURPOSES,
+        )  # fmt: skip
     return out
+
+
+PURPOSES = ("usage", "health")
+PURPOSE_POLICIES: dict[str, tuple[PolicyReading, ...] | None] = {
+    "missing": (PolicyReading("/etc/p.toml", "missing", False),),
+    "allows": (PolicyReading("/etc/p.toml", "ok", False),),
+    "locks": (PolicyReading("/etc/p.toml", "ok", True),),
+    "error": (PolicyReading("/etc/p.toml", "error", True, "is not a regular file"),),
+    "locks-usage": (PolicyReading("/etc/p.toml", "ok", False, "", ("usage",)),),
+    "locks-both": (PolicyReading("/etc/p.toml", "ok", False, "", ("usage", "health")),),
+    "local": (PolicyReading("/etc/p.toml", "ok", False, "", (), True),),
+    "locks-usage-local": (PolicyReading("/etc/p.toml", "ok", False, "", ("usage",), True),),
+}
+PURPOSE_CONFIGS: dict[str, ConfigReading | None] = {
+    "missing": ConfigReading("/c.toml", "missing"),
+    "error": ConfigReading("/c.toml", "error", problem="is not valid TOML (x)"),
+    "enabled": CONFIGS["enabled"],
+    "enabled-usage": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(True, VERSION, enabled_purposes="usage")
+    ),
+    "enabled-none": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(True, VERSION, enabled_purposes="")
+    ),
+    "enabled-usage-unknown": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(True, VERSION, enabled_purposes="usage maps")
+    ),
+    "disabled-health": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(True, VERSION, disabled_purposes="health")
+    ),
+    "disabled": ConfigReading("/c.toml", "ok", ConsentRecord(False, None, None, "prompt")),
+    "shown": CONFIGS["shown"],
+    "shown-disabled-usage": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(notice_shown_version=VERSION, disabled_purposes="usage")
+    ),
+    "local": ConfigReading("/c.toml", "ok", ConsentRecord(True, VERSION, mode="local")),
+    "local-disabled": ConfigReading("/c.toml", "ok", ConsentRecord(False, mode="local")),
+    "local-shown": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(notice_shown_version=VERSION, mode="local")
+    ),
+    "send": ConfigReading("/c.toml", "ok", ConsentRecord(True, VERSION, mode="send")),
+}
 
 
 def plain(value: Any) -> Any:

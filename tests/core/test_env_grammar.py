@@ -72,3 +72,54 @@ def test_ci_marker_false_is_not_ci() -> None:
     assert ci_marker({"GITHUB_ACTIONS": "true"}) == "GITHUB_ACTIONS"
     assert ci_marker({"JENKINS_URL": "https://ci.example"}) == "JENKINS_URL"
     assert ci_marker({}) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "reading"),
+    [
+        (None, "unset"), ("", "unset"), ("  ", "unset"), ("0", "false"), (" Off ", "false"),
+        ("no", "false"), ("false", "false"), ("1", "true"), ("YES", "true"), ("on", "true"),
+        ("true", "true"), ("maybe", "unknown"), ("2", "unknown"),
+    ],
+)  # fmt: skip
+def test_every_env_word(raw: str | None, reading: str) -> None:
+    assert read_value(raw) == reading
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI",
+        "TRAVIS", "JENKINS_URL", "TEAMCITY_VERSION", "TF_BUILD", "BITBUCKET_BUILD_NUMBER",
+        "CODEBUILD_BUILD_ID", "DRONE", "APPVEYOR", "BUILD_NUMBER",
+    ],
+)  # fmt: skip
+def test_every_documented_ci_marker_is_read(name: str) -> None:
+    from consent.core.envgrammar import ci_marker
+
+    assert ci_marker({name: "1"}) == name
+    assert ci_marker({name: "maybe"}) == name  # not a false word: counts
+    assert ci_marker({name: "false"}) is None
+    assert ci_marker({}) is None
+
+
+def test_shown_quotes_escapes_and_cuts() -> None:
+    from consent.core.envgrammar import shown
+
+    assert shown(None) == "(unset)"
+    assert shown("1") == "'1'"
+    assert shown("a\x1b") == "'a\\x1b'"
+    exact = "x" * 58  # repr adds two quotes: 60 characters, the limit, kept whole
+    assert shown(exact) == repr(exact)
+    assert shown(exact + "y") == "'" + "x" * 54 + "…' (cut)"
+    assert len(shown("z" * 1000)) == 55 + len("…' (cut)")
+
+
+@pytest.mark.parametrize(
+    ("reading", "disables"),
+    [("unset", False), ("false", False), ("true", True), ("unknown", True)],
+)
+def test_which_readings_disable(reading: str, disables: bool) -> None:
+    from consent.core.envgrammar import EnvReading
+
+    assert EnvReading("X", "v", reading).disables is disables

@@ -100,5 +100,6 @@ def test_a_file_over_the_cap_is_moved_aside_whole(tmp_path: Path) -> None:
     assert result.backup is not None and result.backup.read_bytes() == data
     assert stat.S_IMODE(result.backup.stat().st_mode) == 0o640  # a rename keeps the mode
     assert parse_toml(path.read_bytes()) == {"telemetry": {"enabled": False}}
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # the new file: the default mode
+    # The config written in its place keeps that mode too: a private config stays private.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert result.path == path

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from consent.errors import ConfigError
 from consent.store.choices import record_choice, record_notice_shown
+from consent.store.configwrite import update_telemetry
 from consent.store.sources import resolve
 from consent.store.tomlread import parse_toml
 from lumogon import SPEC
@@ -136,3 +138,117 @@ def test_uninspectable_config_path_says_what_to_do(iso: Iso, tmp_path: Path, kin
     message = str(caught.value)
     assert str(locs.config_file) in message and "nothing was changed" in message
     assert "XDG_CONFIG_HOME" in message  # what to do, not only what happened
+    assert (
+        caught.value.hint == "fix what is at that path, or set XDG_CONFIG_HOME to another directory"
+    )
+
+
+@pytest.mark.parametrize(("existing", "mode"), [(None, 0o644), (0o600, 0o600), (0o640, 0o640)])
+def test_config_writes_keep_or_set_the_mode(
+    tmp_path: Path, existing: int | None, mode: int
+) -> None:
+    path = tmp_path / "config.toml"
+    if existing is not None:
+        path.write_text("# mine\n")
+        path.chmod(existing)
+    result = update_telemetry(path, {"enabled": False})
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert result.backup is None
+    assert b"enabled = false" in path.read_bytes()
+
+
+def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
+    from consent.errors import LockTimeoutError
+    from consent.store.fileio import locked
+
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n")
+    # Another writer holds the lock, mid-write.
+    with locked(tmp_path / ".config.toml.lock"), pytest.raises(LockTimeoutError) as caught:
+        update_telemetry(path, {"enabled": False}, timeout=0.05)
+    assert "for 50 ms" in str(caught.value)
+    assert path.read_text() == "# mine\n"
+    update_telemetry(path, {"enabled": False}, timeout=0.05)  # free again: written
+    assert "enabled = false" in path.read_text()
+
+
+def test_a_config_at_the_size_limit_is_read_and_kept(tmp_path: Path) -> None:
+    from consent.store.tomlread import MAX_BYTES
+
+    path = tmp_path / "config.toml"
+    head = b"[other]\nk = 1\n"
+    data = head + b"#" + b"x" * (MAX_BYTES - len(head) - 2) + b"\n"
+    assert len(data) == MAX_BYTES
+    path.write_bytes(data)
+    result = update_telemetry(path, {"enabled": True})
+    assert result.backup is None
+    assert path.read_bytes().startswith(data)
+
+
+def test_a_special_file_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert caught.value.message == (
+        f"{path} is not a regular file, so the telemetry choice cannot be recorded there"
+    )
+    assert caught.value.hint == "move it away (nothing was changed) and run the command again"
+
+
+def test_a_config_that_can_be_neither_read_nor_moved_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.store.tomlread import MAX_BYTES
+
+    path = tmp_path / "config.toml"
+    data = b"#" * (MAX_BYTES + 1)
+    path.write_bytes(data)
+
+    def no_rename(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", no_rename)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert "cannot be read and cannot be moved aside (Permission denied)" in caught.value.message
+    assert caught.value.hint == "fix its permissions, then run the command again"
+    assert path.read_bytes() == data
+
+
+def test_a_backup_that_cannot_be_written_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"not [ toml\n")
+    real_open = os.open
+
+    def disk_full_for_backups(name: object, *args: object, **kwargs: object) -> int:
+        if ".bak-" in os.fspath(name):  # type: ignore[call-overload]
+            raise OSError(28, "No space left on device")
+        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", disk_full_for_backups)
+    with pytest.raises(ConfigError) as caught:
+        update_telemetry(path, {"enabled": False})
+    assert "is not valid and a backup of it could not be written" in caught.value.message
+    assert caught.value.hint == "nothing was changed"
+    assert path.read_bytes() == b"not [ toml\n"
+    assert [p.name for p in tmp_path.iterdir() if ".bak-" in p.name] == []
+
+
+def test_backups_made_in_the_same_second_get_their_own_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.store import configwrite
+
+    monkeypatch.setattr(configwrite, "utc_compact", lambda: "20261201T120000Z")
+    path = tmp_path / "config.toml"
+    for n in range(3):
+        path.write_bytes(b"broken %d [\n" % n)
+        update_telemetry(path, {"enabled": False})
+    names = sorted(p.name for p in tmp_path.iterdir() if ".bak-" in p.name)
+    stamp = "config.toml.bak-20261201T120000Z"
+    assert names == [stamp, f"{stamp}-1", f"{stamp}-2"]
+    for n, name in enumerate(names):
+        assert (tmp_path / name).read_bytes() == b"broken %d [\n" % n

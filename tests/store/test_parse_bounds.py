@@ -13,7 +13,7 @@ import time
 
 import pytest
 import tomllib
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from consent.store.tomlread import (
@@ -55,17 +55,34 @@ pieces = st.tuples(
 )
 
 
+def tomllib_reads(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
+def within_every_cap(parts: list[tuple[str, int, int]]) -> bool:
+    """Small pieces, few of them: far under every cap whatever their kind (see `unit`)."""
+    return all(n <= 8 and count <= 100 for _, n, count in parts)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(pieces, min_size=1, max_size=4))
+@example([("dotted", 3, 5), ("header", 2, 4), ("array", 8, 3)])  # valid, under every cap
+@example([("nested", 1, 2), ("inline", 8, 1), ("longkey", 8, 2), ("string", 1, 1)])
+@example([("aot", 2, 3)])
 def test_parse_time_is_bounded_and_every_text_is_judged(parts: list[tuple[str, int, int]]) -> None:
     text = "".join(unit(kind, n, i) for kind, n, count in parts for i in range(count))
     data = text.encode()
     start = time.perf_counter()
+    reason = ""
     try:
         doc = parse_toml(data)
     except TomlError as exc:
         assert exc.reason in REASONS
-        doc = None
+        doc, reason = None, exc.reason
     except RecursionError:
         doc = None  # read_toml turns this into "too_deep"
     took = time.perf_counter() - start
@@ -75,6 +92,12 @@ def test_parse_time_is_bounded_and_every_text_is_judged(parts: list[tuple[str, i
     if doc is not None:
         assert len(data) <= MAX_BYTES
         assert doc == tomllib.loads(text)  # accepted means read exactly as tomllib reads it
+    if reason == "invalid":
+        assert not tomllib_reads(text)  # "not valid TOML" only for what TOML itself rejects
+    if within_every_cap(parts):
+        # No cap applies: read exactly when tomllib reads it (a reader refusing everything, or
+        # refusing under a cap it does not reach, fails here).
+        assert (doc is not None) is tomllib_reads(text), text[:200]
 
 
 def largest_accepted(kind: str) -> str:

@@ -103,3 +103,86 @@ def test_a_config_symlink_is_followed_by_default(tmp_path: Path) -> None:
     link_to_a_file(tmp_path / "c.toml")
     reading = read_toml(tmp_path / "c.toml")
     assert (reading.state, reading.doc) == ("ok", {"a": 1})
+
+
+@pytest.mark.parametrize(
+    ("text", "doc"),
+    [
+        ('[a]\nb = [1, {c = "d"}]\n', {"a": {"b": [1, {"c": "d"}]}}),
+        ("x = 1.5\n", {"x": 1.5}),  # beyond the plain subset: the full parser answers
+        ("x = [\n", None),
+        ("a = 1\na = 2\n", None),
+    ],
+)
+def test_without_tomllib_tomlkit_reads_the_same(
+    monkeypatch: pytest.MonkeyPatch, text: str, doc: dict[str, object] | None
+) -> None:
+    """Python 3.10 has no tomllib: tomlkit reads, with the same answers and the same refusals."""
+    import sys
+
+    from consent.store.tomlread import TomlError
+
+    monkeypatch.setattr(sys, "version_info", (3, 10, 0))
+    if doc is None:
+        with pytest.raises(TomlError) as caught:
+            parse_toml(text.encode())
+        assert caught.value.reason == "invalid" and str(caught.value).startswith("not valid TOML")
+    else:
+        assert parse_toml(text.encode()) == doc
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        # Closed arrays before a nesting at the cap: the depth goes back to 0, never below.
+        ("a = [1]\nb = [[2]]\nx = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n", True),
+        ("x = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\ny = " + "[" * 2 + "]" * 2 + "\n", True),
+        ("x = ]]]]\ny = " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n", False),
+        # Each `[]` inside climbs one and comes back one: 17 open at the innermost.
+        ("x = " + "[[], " * MAX_DEPTH + "[]" + "]" * MAX_DEPTH + "\n", False),
+        ("x = " + "[[], " * (MAX_DEPTH - 2) + "[]" + "]" * (MAX_DEPTH - 2) + "\n", True),
+        ("X" * (MAX_KEY_LENGTH + 1) + " = 1\n", False),  # every key counts, whatever its letters
+        ("[" + "X" * (MAX_KEY_LENGTH + 1) + "]\n", False),
+    ],
+)
+def test_nesting_and_key_caps_are_counted_exactly(text: str, ok: bool) -> None:
+    import tomllib
+
+    from consent.store.tomlread import TomlError
+
+    if ok:
+        assert parse_toml(text.encode()) == tomllib.loads(text)
+    else:
+        with pytest.raises(TomlError) as caught:
+            parse_toml(text.encode())
+        assert caught.value.reason == "too_complex"
+
+
+def test_a_file_that_exhausts_the_stack_is_an_error_never_ok(tmp_path: Path) -> None:
+    """Under the caps no parser comes near Python's recursion limit, unless the host itself is
+    already deep in its own recursion: then a nested file is refused ("too_deep": a policy
+    locks), never read as empty and never an exception."""
+    import inspect
+    import sys
+
+    path = tmp_path / "policy.toml"
+    path.write_text("x = " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
+    whole = read_toml(path).doc
+    assert whole and whole == parse_toml(path.read_bytes())
+
+    def depth() -> int:
+        return len(inspect.stack(0))
+
+    seen = set()
+    old = sys.getrecursionlimit()
+    for margin in range(25, 90, 2):
+        sys.setrecursionlimit(depth() + margin)
+        try:
+            reading = read_toml(path)
+        finally:
+            sys.setrecursionlimit(old)
+        answer = (reading.state, reading.reason, reading.problem)
+        assert answer in (("ok", "", ""), ("error", "too_deep", "is nested too deeply to read"))
+        assert reading.state == "error" or reading.doc == whole
+        seen.add(reading.state)
+    assert seen == {"ok", "error"}

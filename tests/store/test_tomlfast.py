@@ -112,3 +112,45 @@ def test_plain_documents_agree_with_tomllib(text: str) -> None:
     # Exact, both ways: the plain subset is read by the fast path, never passed on to tomllib
     # (a reader that declined everything would fail here, not pass).
     assert ours == theirs, text
+
+
+# (text, does the fast path answer it?): where it answers, exactly as tomllib; where it declines,
+# tomllib decides (valid or not).
+EDGES = [
+    ("X = 1\n", True),  # capitals are bare-key characters
+    ("Telemetry_X = true\n", True),
+    ("a = 0\nb = -0\nc = +12\n", True),
+    ("a = 0\nb = -0\nc = +0\n", True),
+    ("[A-b]\nk = 'v'\n", True),
+    ("[X]\nk = 1\n", True),
+    ("[ X ]\n", True),
+    ("a=1\nb=true\n", True),
+    ("a = ''\n", True),
+    ('a = ""\n', True),
+    ("\ta = 1\t# note\n", True),
+    ("a = X\n", False),  # not a value (and not TOML)
+    ("a = X1\n", False),
+    ("a = 0X1\n", False),
+    ("a = 1X\n", False),
+    ("a = 007\n", False),  # leading zeros: not TOML
+    ("a = -01\n", False),
+    ("a = 1 2\n", False),
+    ("[a]x\n", False),  # text after a header
+    ("[a] X\n", False),
+    ("a = 'v' X\n", False),  # text after a value
+    ("[abc\n", False),  # a header never closed
+    ("[[a]]\nk = 1\n", False),  # an array of tables: tomllib's
+    ("# \x7f\n", False),  # DEL in a comment: not TOML
+    ('a = "a\\tb"\n', False),  # an escape: tomllib's
+    ('a = "x\\"\n', False),  # an escaped quote, then no end
+    ('a = """m"""\n', False),  # multi-line strings: tomllib's
+]
+
+
+@pytest.mark.parametrize(("text", "answers"), EDGES)
+def test_edge_lines(text: str, answers: bool) -> None:
+    ours = parse_simple(text)
+    if answers:
+        assert ours == tomllib.loads(text), text
+    else:
+        assert ours is None, text

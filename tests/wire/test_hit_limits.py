@@ -86,3 +86,31 @@ def test_runtime_only_and_declared_only() -> None:
 
 def test_the_placeholder_is_what_show_payload_prints() -> None:
     assert CLIENT_ID_PLACEHOLDER == "<pseudonymous-id: created when the first hit is sent>"
+
+
+def ga4_with(extra: int) -> AppSpec:
+    """The GA4 test app with `extra` constant params besides its own (id and name are no params)."""
+    from tests.helpers import opt_in_spec
+
+    base = opt_in_spec()
+    fields = tuple(Field(f"p{i}", f"P{i}.", "x", "constant", "x") for i in range(extra))
+    carried = ("command", *(f.wire for f in fields))
+    event = Event("command", "A command ran.", "command_run", carried)
+    return base.replace(fields=base.fields + fields, events=(event,))
+
+
+def test_ga4_params_at_the_cap_and_one_past_it() -> None:
+    """25 params go (the id and the event name are not params); a 26th refuses the event."""
+    hit = build_hit(ga4_with(22), "command", client_id=CID, command="acme build")
+    wires = [w for w, _ in hit.pairs]
+    assert len(wires) == 27 and wires[:2] == ["client_id", "name"]
+    with pytest.raises(HitError, match="at most 25 params, not 26") as caught:
+        build_hit(ga4_with(23), "command", client_id=CID, command="acme build")
+    assert caught.value.event == "command"
+
+
+def test_an_undeclared_key_says_how_to_declare_it() -> None:
+    with pytest.raises(HitError) as caught:
+        build_hit(legacy("ec"), "e", client_id=CID, values={"zz": "1", "ec": "x"})
+    assert caught.value.hint == "declare it in the AppSpec registry to send it"
+    assert caught.value.field == "zz"

@@ -1,0 +1,127 @@
+"""The admin policy's lock, exactly (consent/core/records.py): what locks, and what is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from consent.core.records import policy_locks
+
+
+@pytest.mark.parametrize(
+    ("doc", "locks", "names"),
+    [
+        ({}, False, ""),
+        ({"telemetry": {}}, False, ""),
+        ({"telemetry": {"enabled": True}}, False, ""),
+        ({"telemetry": {"enabled": False}}, True, ""),
+        ({"telemetry": {"disabled": True}}, True, "'telemetry.disabled'"),
+        ({"Telemetry": {"enabled": False}}, True, "'Telemetry'"),
+        ({"telemetry": {"Enabled": False}}, True, "'telemetry.Enabled'"),
+        ({"enabled": False}, True, "'enabled' outside"),
+        ({"telemetry": 1}, True, "must be a table"),
+        ({"telemetry": {"enabled": "no"}}, True, "must be true or false"),
+    ],
+)
+def test_policy_locks_exactly(doc: dict[str, object], locks: bool, names: str) -> None:
+    got, problem = policy_locks(doc)
+    assert got is locks
+    assert (names in problem) if names else problem == ""
+
+
+PURPOSES = ("usage", "service-health")
+
+
+@pytest.mark.parametrize(
+    ("table", "locked", "local", "problem"),
+    [
+        ({}, (), False, ""),
+        ({"disabled_purposes": ["usage"]}, ("usage",), False, ""),
+        ({"disabled_purposes": "service-health usage"}, ("usage", "service-health"), False, ""),
+        ({"disabled_purposes": []}, (), False, ""),
+        ({"mode": "local"}, (), True, ""),
+        ({"mode": "send"}, (), False, ""),
+        ({"mode": "local", "disabled_purposes": ["usage"]}, ("usage",), True, ""),
+        ({"disabled_purposes": 3}, (), False, "must be a list of purpose names, found 3"),
+        ({"disabled_purposes": ["usage", 1]}, (), False, "must be a list of purpose names"),
+        (
+            {"disabled_purposes": ["usage", "ads", "maps"]},
+            (),
+            False,
+            "names 'ads', 'maps', which is not a purpose of this app "
+            "(its purposes: usage, service-health)",
+        ),
+        (
+            {"disabled_purposes": ["usage"], "mode": "remote"},
+            ("usage",),
+            False,
+            "'telemetry.mode' must be 'local' or 'send', found 'remote'",
+        ),
+    ],
+)
+def test_policy_terms_exactly(
+    table: dict[str, object], locked: tuple[str, ...], local: bool, problem: str
+) -> None:
+    from consent.core.records import policy_terms
+
+    got = policy_terms({"telemetry": table}, PURPOSES)
+    assert got[:2] == (locked, local)
+    assert (problem in got[2] and got[2] != "") if problem else got[2] == ""
+
+
+def test_policy_terms_of_no_table_say_nothing() -> None:
+    from consent.core.records import policy_terms
+
+    assert policy_terms({}, PURPOSES) == ((), False, "")
+    assert policy_terms({"telemetry": 1}, PURPOSES) == ((), False, "")  # policy_locks reports it
+
+
+def test_an_unknown_policy_key_lists_the_keys_that_are_read() -> None:
+    assert policy_locks({"telemetry": {"enable": False}}) == (
+        True,
+        "has the unknown key 'telemetry.enable' "
+        "(only 'enabled', 'disabled_purposes', 'mode' are read)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "enabled_set", "disabled_set", "local"),
+    [
+        ({}, None, frozenset(), False),
+        ({"enabled_purposes": "usage x"}, frozenset({"usage", "x"}), frozenset(), False),
+        ({"enabled_purposes": ""}, frozenset(), frozenset(), False),
+        ({"disabled_purposes": "a  b"}, None, frozenset({"a", "b"}), False),
+        ({"mode": "local"}, None, frozenset(), True),
+        ({"mode": "send"}, None, frozenset(), False),
+    ],
+)
+def test_what_a_config_records(
+    table: dict[str, object],
+    enabled_set: frozenset[str] | None,
+    disabled_set: frozenset[str],
+    local: bool,
+) -> None:
+    from consent.core.records import consent_record
+
+    record = consent_record({"telemetry": table})
+    assert record.enabled_set == enabled_set
+    assert record.disabled_set == disabled_set
+    assert record.local is local
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ({"mode": "remote"}, "'telemetry.mode' must be 'local' or 'send', found 'remote'"),
+        ({"mode": 1}, "'telemetry.mode' must be a string, found 1"),
+        ({"enabled": "yes"}, "'telemetry.enabled' must be true or false, found 'yes'"),
+        ({"notice_version": 7}, "'telemetry.notice_version' must be a string, found 7"),
+    ],
+)
+def test_a_config_with_a_bad_value_is_invalid_naming_it(
+    table: dict[str, object], words: str
+) -> None:
+    from consent.core.records import consent_record
+
+    with pytest.raises(ValueError) as caught:
+        consent_record({"telemetry": table})
+    assert str(caught.value) == words

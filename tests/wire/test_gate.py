@@ -1,0 +1,431 @@
+"""The gate (consent/wire/gate.py), in this process with real files, a real collector and a
+real sender: what the debug variable does, what is logged, what leaves, and that the sender is
+detached into its own session."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from consent.store.sources import resolve
+from lumogon import SPEC
+
+
+@pytest.mark.parametrize("value", ["maybe", "1", "TRUE"])
+def test_a_true_or_unrecognised_debug_value_prints_and_never_sends(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str], value: str
+) -> None:
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
+    from consent.wire import gate
+
+    with Collector() as collector:
+        environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
+        result = gate.submit(SPEC, "screenview", command="version", environ=environ)
+        assert result.outcome == "printed", result
+        assert collector.hits() == []
+    err = capfd.readouterr().err
+    assert "POST " in err and SPEC.debug_env in err
+    (item,) = entries(enabled_home)
+    assert item["outcome"] == "printed, not sent"
+
+
+@pytest.mark.parametrize("value", ["0", "", "off"])
+def test_a_false_debug_value_sends(enabled_home: Path, value: str) -> None:
+    from consent.store.log import entries
+    from consent.testing.collector import Collector
+    from consent.wire import gate
+
+    with Collector() as collector:
+        environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
+        result = gate.submit(SPEC, "screenview", command="version", environ=environ)
+        assert result.outcome == "handed", result
+        assert result.detail.startswith(collector.url.rstrip("/"))
+        (hit,) = collector.wait_for(1, timeout=30)
+    deadline = time.monotonic() + 30
+    while "outcome_at" not in entries(enabled_home)[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first = json.loads(enabled_home.read_bytes().splitlines()[0])
+    assert first["outcome"] == "handed to sender" and first["event"] == "screenview"
+    assert len(first["id"]) == 32 and int(first["id"], 16) >= 0  # a UUID4 without dashes
+    assert first["time"].endswith("Z") and first["url"] == result.detail
+    (item,) = entries(enabled_home)
+    assert item["event"] == "screenview" and item["url"] == result.detail
+    assert item["hit"]["cid"] == gate.ID_IN_LOG and item["hit"]["cd"] == "version"
+    assert item["outcome"].startswith("sent: HTTP 2")
+    assert "client_id" not in item  # the log never holds the id (see `disable`)
+    assert "cid=" in hit.raw_request.decode("latin-1")
+    assert gate.ID_IN_LOG not in hit.raw_request.decode("latin-1")
+
+
+def test_a_refused_endpoint_is_logged_and_said(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from consent.store.log import entries
+    from consent.wire import gate
+
+    environ = {SPEC.endpoint_env: "http://10.1.2.3"}
+    result = gate.submit(SPEC, "screenview", command="version", environ=environ)
+    assert result.outcome == "refused" and SPEC.endpoint_env in result.detail
+    assert capfd.readouterr().err.endswith("; nothing was sent\n")
+    (item,) = entries(enabled_home)
+    assert item["outcome"].startswith(f"refused: {SPEC.endpoint_env}")
+    assert item["event"] == "screenview"
+
+
+def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> None:
+    from consent.wire import gate
+
+    result = gate.submit(SPEC, "screenview", environ={"DO_NOT_TRACK": "1"})
+    assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"
+    assert not enabled_home.exists()
+    decision = resolve(SPEC, environ={})
+    gate.start_run(SPEC, decision)
+    assert gate.run_decision(SPEC) is decision
+
+
+def test_new_uuid4_is_a_random_version_4_uuid() -> None:
+    import uuid
+
+    from consent.wire.gate import new_uuid4
+
+    seen = set()
+    for _ in range(200):
+        text = new_uuid4()
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        seen.add(text)
+    assert len(seen) == 200
+    # The 122 random bits are random: each takes both values, and no random hex digit merely
+    # copies another (version and variant are the only fixed bits).
+    digits = [t.replace("-", "") for t in seen]
+    fixed = {12: {0x4}, 16: {0x8, 0x9, 0xA, 0xB}}
+    for i in range(32):
+        values = {int(d[i], 16) for d in digits}
+        if i == 12:
+            assert values == fixed[12]
+        elif i == 16:
+            assert values == fixed[16]  # 10xx: two random bits
+        else:
+            for bit in (1, 2, 4, 8):
+                assert {v & bit for v in values} == {0, bit}, (i, bit)
+    free = [i for i in range(32) if i not in fixed]
+    for a in free:
+        for b in free:
+            if a < b:
+                assert any(d[a] != d[b] for d in digits), (a, b)
+
+
+def test_the_sender_runs_in_its_own_session(tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("finds the sender through /proc")
+    from consent.testing.collector import Collector
+    from consent.wire.gate import spawn_sender
+    from consent.wire.job import Job
+
+    with Collector(behaviour="blackhole") as collector:
+        port = int(collector.url.rsplit(":", 1)[1].split("/")[0])
+        marker = f"session-{os.getpid()}-{time.monotonic_ns()}"
+        job = Job(
+            host="127.0.0.1", port=port, tls=False, raw=b"GET / HTTP/1.0\r\n\r\n",
+            log=str(tmp_path / "log"), id=marker, id_placeholder="", keyring_service="x",
+            id_file=str(tmp_path / "id"), app="lumogon", mode="opt-out",
+            notice_version="nope", disable_env="X_DISABLE", config_path=str(tmp_path / "c"),
+            policy_paths=(), timeout=30.0,
+        )  # fmt: skip
+        spawn_sender(job)
+        pid = None
+        deadline = time.monotonic() + 30
+        while pid is None and time.monotonic() < deadline:
+            pid = next(iter(sender_children()), None)
+            time.sleep(0.02)
+        assert pid is not None, "the sender never started"
+        try:
+            assert os.getsid(pid) == pid != os.getsid(0)  # its own session, led by itself
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def sender_children() -> list[int]:
+    """Live children of this process running the sender's bootstrap (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"consent.wire.sender" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+ID_PHRASE = "(the pseudonymous id, filled in by the sender)"
+
+
+@pytest.fixture
+def handed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The jobs the gate hands to the sender, kept here instead of starting a process."""
+    from consent.wire import gate
+
+    jobs: list[object] = []
+    monkeypatch.setattr(gate, "spawn_sender", jobs.append)
+    return jobs
+
+
+def test_the_hit_handed_over_is_the_logged_one_and_goes_by_tls(
+    enabled_home: Path, handed: list[object]
+) -> None:
+    """Lumogon's own destination is https: the job says TLS, port 443, and its bytes are the
+    request the log describes, the id left to the sender."""
+    from consent.store.log import entries
+    from consent.wire import gate
+    from consent.wire.job import Job
+
+    result = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert result.outcome == "handed"
+    (job,) = handed
+    assert isinstance(job, Job)
+    assert job.tls is True and job.port == 443 and result.detail.startswith("https://")
+    assert job.raw.count(job.id_placeholder.encode()) == 1 and job.purpose == "usage"
+    (item,) = entries(enabled_home)
+    assert item["id"] == job.id and item["url"] == result.detail
+    assert item["purpose"] == "usage" and item["hit"]["cid"] == ID_PHRASE
+    assert job.log == str(enabled_home)
+
+
+def test_a_sender_that_cannot_start_is_an_error_in_the_log(
+    enabled_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consent.store.log import entries
+    from consent.wire import gate
+
+    def cannot(job: object) -> None:
+        raise OSError(24, "Too many open files " + "x" * 400)
+
+    monkeypatch.setattr(gate, "spawn_sender", cannot)
+    result = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert result.outcome == "error"
+    assert result.detail.startswith("failed: the sender could not be started (OSError: ")
+    (item,) = entries(enabled_home)  # one entry: the failure merged into the hit's own
+    assert item["outcome"] == result.detail[:300] and len(item["outcome"]) == 300
+    assert item["event"] == "screenview" and item["time"].endswith("Z")
+    assert item["outcome_at"].endswith("Z")  # when the failure happened
+
+
+def test_a_hit_that_cannot_be_logged_is_not_handed_over(
+    enabled_home: Path, handed: list[object]
+) -> None:
+    from consent.wire import gate
+
+    enabled_home.mkdir(parents=True)  # a directory where the log should be
+    for debug in ("", "1"):
+        result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: debug})
+        if debug:
+            assert result.outcome == "printed"  # printed, and the log is only a record of it
+        else:
+            assert result.outcome == "error" and "nothing was sent" in result.detail
+    assert handed == []
+
+
+def test_local_mode_keeps_the_exact_request_and_starts_nothing(
+    enabled_home: Path, handed: list[object]
+) -> None:
+    from consent.core.names import KEPT_LOCAL, LOCAL_ID
+    from consent.store.log import entries
+    from consent.wire import gate
+
+    config = enabled_home.parents[2] / "config" / SPEC.name / "config.toml"
+    config.write_text(config.read_text() + 'mode = "local"\n')
+    result = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert result.outcome == "local" and result.detail.startswith("https://")
+    assert handed == []
+    (item,) = entries(enabled_home)
+    assert item["local"] is True and item["outcome"] == KEPT_LOCAL
+    assert item["hit"]["cid"] == LOCAL_ID and item["url"] == result.detail
+    assert item["request"].startswith("POST ") and item["request"].endswith(item["payload"])
+    assert f"cid={LOCAL_ID}" in item["payload"]
+    enabled_home.unlink()
+    enabled_home.mkdir()  # the log cannot be written: the hit is dropped, and says so
+    dropped = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert dropped.outcome == "error" and dropped.detail.endswith("the hit was dropped")
+
+
+def test_debug_prints_the_stored_id_and_logs_the_phrase(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Under the debug variable the printed request carries the real id (what would leave);
+    the log never holds it."""
+    from consent.store.identity import load
+    from consent.store.log import entries
+    from consent.store.paths import locations
+    from consent.wire import gate
+
+    result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
+    assert result.outcome == "printed"
+    stored = load(SPEC, locations(SPEC)).value
+    assert stored is not None
+    err = capfd.readouterr().err
+    assert f"cid={stored}" in err
+    (item,) = entries(enabled_home)
+    assert item["hit"]["cid"] == ID_PHRASE and stored not in enabled_home.read_text()
+
+
+def test_debug_prints_to_a_text_only_stderr(
+    enabled_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host may replace sys.stderr by a text stream (no .buffer): the request is printed
+    there, whole and on its own line."""
+    import io
+    from urllib.parse import parse_qsl
+
+    from consent.store.log import entries
+    from consent.wire import gate
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
+    assert result.outcome == "printed"
+    text = stream.getvalue()
+    request = text.split("printing this request instead of sending it\n", 1)[1]
+    assert request.startswith("POST ") and "\r\n\r\n" in request
+    # The body, then one newline: exactly the pairs the log describes (the id aside).
+    body = request.split("\r\n\r\n", 1)[1]
+    assert body.endswith("\n") and body.count("\n") == 1
+    (item,) = entries(enabled_home)
+    printed = dict(parse_qsl(body[:-1], keep_blank_values=True, strict_parsing=True))
+    assert printed.pop("cid") and item["hit"].pop("cid") == ID_PHRASE
+    assert printed == item["hit"] and printed["cd"] == "version"
+
+
+def test_debug_prints_the_exact_bytes_where_the_text_layer_translates_newlines(
+    enabled_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stderr whose text layer turns \\n into \\r\\n (a Windows console does): the request is
+    written beneath it, byte for byte, so its CR LF stays CR LF."""
+    import io
+
+    from consent.wire import gate
+
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n", write_through=True)
+    monkeypatch.setattr(sys, "stderr", stream)
+    result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
+    assert result.outcome == "printed"
+    written = raw.getvalue()
+    assert b"\r\r\n" not in written
+    request = written.split(b"printing this request instead of sending it\r\n", 1)[1]
+    assert request.startswith(b"POST /collect HTTP/1.1\r\nHost: ") and request.endswith(b"\n")
+
+
+def test_a_decision_without_purposes_is_followed_as_a_whole(
+    enabled_home: Path, handed: list[object]
+) -> None:
+    """A decision registered without per-purpose entries (made before purposes existed) still
+    decides every event: enabled sends, disabled names its source."""
+    from consent.wire import gate
+
+    on = resolve(SPEC, environ={}).replace(purposes=())
+    sent = gate.submit(SPEC, "screenview", command="version", decision=on, environ={})
+    assert sent.outcome == "handed", sent
+    off = resolve(SPEC, environ={SPEC.disable_env: "1"}).replace(purposes=())
+    result = gate.submit(SPEC, "screenview", command="version", decision=off, environ={})
+    assert result == gate.Submission("disabled", f"{SPEC.disable_env}='1'")
+    assert len(handed) == 1
+
+
+def test_a_purpose_turned_off_is_named_in_the_outcome(
+    enabled_home: Path, handed: list[object]
+) -> None:
+    from consent.wire import gate
+
+    config = enabled_home.parents[2] / "config" / SPEC.name / "config.toml"
+    config.write_text(config.read_text() + 'disabled_purposes = "usage"\n')
+    result = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert result.outcome == "disabled" and result.detail.startswith("purpose 'usage': ")
+    health = gate.submit(SPEC, "upload", environ={})  # the other purpose still sends
+    assert health.outcome == "handed" and len(handed) == 1
+
+
+def test_a_refused_event_is_an_outcome_never_an_exception(enabled_home: Path) -> None:
+    from consent.wire import gate
+
+    result = gate.submit(SPEC, "no-such-event", environ={})
+    assert result.outcome == "refused" and "no-such-event" in result.detail
+    broken = gate.submit(SPEC, "screenview", decision=object(), environ={})  # type: ignore[arg-type]
+    assert broken.outcome == "error" and broken.detail.startswith("AttributeError: ")
+
+
+def test_strict_mode_records_each_refusal_and_raises(enabled_home: Path, tmp_path: Path) -> None:
+    from consent.errors import HitError
+    from consent.wire import gate
+
+    record = tmp_path / "strict.jsonl"
+    record.write_text('{"earlier": true}\n')
+    environ = {"CONSENT_STRICT_LOG": str(record)}
+    for event in ("first-unknown", "second-unknown"):
+        with pytest.raises(HitError):
+            gate.submit(SPEC, event, environ=environ)
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert lines[0] == {"earlier": True}
+    assert [(x["app"], x["event"], x["field"]) for x in lines[1:]] == [
+        (SPEC.name, "first-unknown", ""),
+        (SPEC.name, "second-unknown", ""),
+    ]
+    assert all("unknown" in x["reason"] for x in lines[1:])
+    assert record.read_text().endswith("}\n")
+
+
+def test_the_sender_holds_none_of_the_hosts_descriptors(tmp_path: Path) -> None:
+    """A pipe the host holds (its stdout to a pager, say) must reach EOF when the host exits,
+    not when the sender does: the sender inherits no descriptor of the host."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads the sender's descriptors through /proc")
+    from consent.testing.collector import Collector
+    from consent.wire.gate import spawn_sender
+    from consent.wire.job import Job
+
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)  # as a host's stdout or a pager pipe is
+    inode = os.fstat(write_end).st_ino
+    try:
+        with Collector(behaviour="blackhole") as collector:
+            port = int(collector.url.rsplit(":", 1)[1].split("/")[0])
+            job = Job(
+                host="127.0.0.1", port=port, tls=False, raw=b"GET / HTTP/1.0\r\n\r\n",
+                log=str(tmp_path / "log"), id="fds", id_placeholder="", keyring_service="x",
+                id_file=str(tmp_path / "id"), app="lumogon", mode="opt-out",
+                notice_version="nope", disable_env="X_DISABLE", config_path=str(tmp_path / "c"),
+                policy_paths=(), timeout=30.0,
+            )  # fmt: skip
+            spawn_sender(job)
+            pid = None
+            deadline = time.monotonic() + 30
+            while pid is None and time.monotonic() < deadline:
+                pid = next(iter(sender_children()), None)
+                time.sleep(0.02)
+            assert pid is not None, "the sender never started"
+            try:
+                held = set()
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    try:
+                        held.add(os.readlink(fd))
+                    except OSError:
+                        continue
+                assert f"pipe:[{inode}]" not in held, held
+            finally:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
