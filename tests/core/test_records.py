@@ -52,9 +52,9 @@ PURPOSES = ("usage", "service-health")
         ),
         (
             {"disabled_purposes": ["usage"], "mode": "remote"},
-            ("usage",),
+            (),
             False,
-            "'telemetry.mode' must be 'local' or 'send', found 'remote'",
+            "'telemetry.mode' must be one of 'off', 'local', 'send', found 'remote'",
         ),
     ],
 )
@@ -64,22 +64,24 @@ def test_policy_terms_exactly(
     from consent.core.records import policy_terms
 
     got = policy_terms({"telemetry": table}, PURPOSES)
-    assert got[:2] == (locked, local)
-    assert (problem in got[2] and got[2] != "") if problem else got[2] == ""
+    assert (got.locked_purposes, got.local) == (locked, local)
+    assert (problem in got.problem and got.problem != "") if problem else got.problem == ""
+    assert got.locks is bool(problem)  # a problem locks everything (fail closed)
 
 
-def test_policy_terms_of_no_table_say_nothing() -> None:
-    from consent.core.records import policy_terms
+def test_policy_terms_of_no_table_say_nothing_and_a_bad_table_locks() -> None:
+    from consent.core.records import PolicyTerms, policy_terms
 
-    assert policy_terms({}, PURPOSES) == ((), False, "")
-    assert policy_terms({"telemetry": 1}, PURPOSES) == ((), False, "")  # policy_locks reports it
+    assert policy_terms({}, PURPOSES) == PolicyTerms(False)
+    not_a_table = policy_terms({"telemetry": 1}, PURPOSES)
+    assert not_a_table.locks and "must be a table" in not_a_table.problem
 
 
 def test_an_unknown_policy_key_lists_the_keys_that_are_read() -> None:
     assert policy_locks({"telemetry": {"enable": False}}) == (
         True,
         "has the unknown key 'telemetry.enable' "
-        "(only 'enabled', 'disabled_purposes', 'mode' are read)",
+        "(only 'enabled', 'disabled_purposes', 'mode', 'endpoint' are read)",
     )
 
 

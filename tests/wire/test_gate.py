@@ -297,7 +297,9 @@ def test_debug_prints_to_a_text_only_stderr(
     result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
     assert result.outcome == "printed"
     text = stream.getvalue()
-    request = text.split("printing this request instead of sending it\n", 1)[1]
+    after = text.split("printing this request instead of sending it\n", 1)[1]
+    route, request = after.split("\n", 1)  # how it would connect, then the request
+    assert route.startswith("telemetry: it would connect directly to ")
     assert request.startswith("POST ") and "\r\n\r\n" in request
     # The body, then one newline: exactly the pairs the log describes (the id aside).
     body = request.split("\r\n\r\n", 1)[1]
@@ -324,7 +326,9 @@ def test_debug_prints_the_exact_bytes_where_the_text_layer_translates_newlines(
     assert result.outcome == "printed"
     written = raw.getvalue()
     assert b"\r\r\n" not in written
-    request = written.split(b"printing this request instead of sending it\r\n", 1)[1]
+    after = written.split(b"printing this request instead of sending it\r\n", 1)[1]
+    route, request = after.split(b"\r\n", 1)  # how it would connect, then the request
+    assert route.startswith(b"telemetry: it would connect directly to ")
     assert request.startswith(b"POST /collect HTTP/1.1\r\nHost: ") and request.endswith(b"\n")
 
 
@@ -353,7 +357,13 @@ def test_a_purpose_turned_off_is_named_in_the_outcome(
     config.write_text(config.read_text() + 'disabled_purposes = "usage"\n')
     result = gate.submit(SPEC, "screenview", command="version", environ={})
     assert result.outcome == "disabled" and result.detail.startswith("purpose 'usage': ")
-    health = gate.submit(SPEC, "upload", environ={})  # the other purpose still sends
+    health = gate.submit(  # the other purpose still sends
+        SPEC,
+        "upload",
+        values={"el": "ok", "ev": 1},
+        environ={},
+        recorded_by="lumogon report",
+    )
     assert health.outcome == "handed" and len(handed) == 1
 
 

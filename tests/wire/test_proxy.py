@@ -357,7 +357,7 @@ def test_the_gate_copies_only_the_proxy_variables(
     }
     result = gate._send(
         SPEC, "screenview", command="lumogon version", values=None, environ=environ,
-        recorded_by=None,
+        recorded_by=None, local=False, purpose="", managed="",
     )  # fmt: skip
     assert result.outcome == "handed", result
     assert handed[0].proxy_env == (("HTTPS_PROXY", "http://p:1"), ("no_proxy", "x"))
