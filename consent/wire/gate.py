@@ -27,7 +27,7 @@ from consent.core.value import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Literal
 
     from consent.core.endpoint import Endpoint
@@ -43,8 +43,10 @@ else:
 ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
 # The decision and command path of the command running in this process, per app (see the
-# module docstring).
-_runs: dict[str, tuple[Decision, str]] = {}
+# module docstring). The decision may be a function that makes it, called once when first used:
+# a run that the flag or an env variable turned off decides only if it records an event
+# (consent/cli/hostrun.py).
+_runs: dict[str, tuple[Decision | Callable[[], Decision], str]] = {}
 
 
 class Submission(Record):
@@ -52,15 +54,29 @@ class Submission(Record):
     detail: str
 
 
-def start_run(spec: AppSpec, decision: Decision, command: str = "") -> None:
-    """Register the decision and command path (`acme deploy`) of the command that is starting:
-    the run's every hit uses that decision, and events check that they may be recorded by it."""
+def start_run(
+    spec: AppSpec, decision: Decision | Callable[[], Decision], command: str = ""
+) -> None:
+    """Register the decision (or the function that makes it, when first used) and command path
+    (`acme deploy`) of the command that is starting: the run's every hit uses that decision,
+    and events check that they may be recorded by it."""
     _runs[spec.name] = (decision, command)
+
+
+def _run(spec: AppSpec) -> tuple[Decision, str] | None:
+    run = _runs.get(spec.name)
+    if run is None:
+        return None
+    decision, command = run
+    if callable(decision):
+        decision = decision()
+        _runs[spec.name] = (decision, command)
+    return decision, command
 
 
 def run_decision(spec: AppSpec) -> Decision | None:
     """The decision registered for this run, if a CLI adapter registered one."""
-    run = _runs.get(spec.name)
+    run = _run(spec)
     return run[0] if run is not None else None
 
 
@@ -73,8 +89,8 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
     list the command, if it lists any; elsewhere it decides on the spot. Never raises, except in
     the pytest plugin's strict mode, where a refused event raises HitError.
     """
-    run = _runs.get(spec.name)
     try:
+        run = _run(spec)
         submit(
             spec,
             event,
@@ -121,7 +137,7 @@ def submit(
         local = chosen is not None and chosen.local
         sends = decision.enabled if chosen is None else chosen.enabled
         if not sends and not local:
-            if _debug(spec, environ) or environ.get(STRICT_ENV):
+            if checks_refusals(spec, environ):
                 # Only here is a disabled run's event checked: an author sees misuse at once.
                 from consent.wire.hits import build_hit
 
@@ -154,10 +170,15 @@ def submit(
         return Submission("error", f"{type(exc).__name__}: {exc}")
 
 
-def _debug(spec: AppSpec, environ: Mapping[str, str]) -> bool:
-    from consent.core.envgrammar import read_value
+def checks_refusals(spec: AppSpec, environ: Mapping[str, str]) -> bool:
+    """Does a disabled run check its events (debug or strict mode; the module docstring)?"""
+    return _debug(spec, environ) or bool(environ.get(STRICT_ENV))
 
-    return read_value(environ.get(spec.debug_env)) in ("true", "unknown")
+
+def _debug(spec: AppSpec, environ: Mapping[str, str]) -> bool:
+    from consent.core.envgrammar import disables
+
+    return disables(environ.get(spec.debug_env))
 
 
 def _refused(spec: AppSpec, exc: HitError, environ: Mapping[str, str]) -> None:

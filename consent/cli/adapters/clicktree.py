@@ -21,11 +21,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help
+from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
 from consent.core.value import Record
-from consent.errors import ConsentError
 
 FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
 GROUP_MARK = "_consent_group"  # set on the command group `install` adds
@@ -115,7 +114,7 @@ def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
     commands = getattr(group, "commands", {})
     clash = commands.get(spec.group)
     if clash is not None and not getattr(clash, GROUP_MARK, False):
-        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+        raise refusal(clash_message(spec), hint=CLASH_HINT)
     for name, command in commands.items():
         if name != spec.group:
             _wrap_tree(kit, command, spec)

@@ -24,10 +24,9 @@ from consent.cli.adapters.clicktree import (
     on_command,
     single_command_class,
 )
-from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help
+from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help, refusal
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
-from consent.errors import ConsentError
 
 
 def _current_context() -> Any:
@@ -73,14 +72,14 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     command or group of the group's name (a `SpecError` for an invalid `group`).
     """
     if not isinstance(app, typer.Typer):
-        raise ConsentError(_not_typer(app))
+        raise refusal(_not_typer(app))
     installed: AppSpec | None = getattr(app, _INSTALLED, None)
     if installed is not None:
-        raise ConsentError(f"the consent layer is already installed in this app ({installed!r})")
+        raise refusal(f"the consent layer is already installed in this app ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     if spec.group in _host_names(app):
-        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+        raise refusal(clash_message(spec), hint=CLASH_HINT)
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
