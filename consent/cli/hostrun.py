@@ -53,18 +53,19 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
     sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130).
     """
     try:
-        from consent.wire import gate
+        from consent.wire.runs import start_run
 
         later = _decided_off(spec, flag)
         if later is not None:
             # Off by the flag or an env variable: nothing to send and nothing to show, so the
             # decision itself is made only if the run asks for it (record_event).
-            gate.start_run(spec, later, command)
+            start_run(spec, later, command)
             return
         from consent.store.sources import resolve
+        from consent.wire import gate
 
         decision = resolve(spec, flag=flag, full=False)
-        gate.start_run(spec, decision, command)
+        start_run(spec, decision, command)
         event = command_event(spec)
         # Disabled, `submit` returns at once (it checks the hit only in debug or strict mode).
         if event is not None and event.recorded_by(command, spec.name):
@@ -89,7 +90,7 @@ def _decided_off(spec: AppSpec, flag: bool) -> Callable[[], Decision] | None:
     test_lean_disabled_path.py): most of the consent layer's cost on the disabled path.
     """
     from consent.core.envgrammar import disables
-    from consent.wire.gate import checks_refusals
+    from consent.wire.runs import checks_refusals
 
     environ = os.environ
     if checks_refusals(spec, environ):

@@ -6,7 +6,7 @@ network, and does nothing beyond the decision when telemetry is disabled: the id
 code and the child are reached only when enabled.
 
 One decision per run: a CLI adapter decides once as a command starts and registers that
-decision here (`start_run`); the command's screenview and every `record_event` of the same run
+decision (`start_run`, consent/wire/runs.py); the command's screenview and every `record_event` of the same run
 go through that one decision. A run that showed the first-run notice or asked the question
 registers a disabled decision, so nothing leaves in that run from any path.
 
@@ -24,10 +24,11 @@ import sys
 from consent.core.names import PROXY_VARIABLES, STRICT_ENV
 from consent.core.spec import AppSpec
 from consent.core.value import Record
+from consent.wire.runs import checks_refusals, current_run, debug_mode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from typing import Literal
 
     from consent.core.endpoint import Endpoint
@@ -42,42 +43,10 @@ else:
 
 ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
-# The decision and command path of the command running in this process, per app (see the
-# module docstring). The decision may be a function that makes it, called once when first used:
-# a run that the flag or an env variable turned off decides only if it records an event
-# (consent/cli/hostrun.py).
-_runs: dict[str, tuple[Decision | Callable[[], Decision], str]] = {}
-
 
 class Submission(Record):
     outcome: Outcome
     detail: str
-
-
-def start_run(
-    spec: AppSpec, decision: Decision | Callable[[], Decision], command: str = ""
-) -> None:
-    """Register the decision (or the function that makes it, when first used) and command path
-    (`acme deploy`) of the command that is starting: the run's every hit uses that decision,
-    and events check that they may be recorded by it."""
-    _runs[spec.name] = (decision, command)
-
-
-def _run(spec: AppSpec) -> tuple[Decision, str] | None:
-    run = _runs.get(spec.name)
-    if run is None:
-        return None
-    decision, command = run
-    if callable(decision):
-        decision = decision()
-        _runs[spec.name] = (decision, command)
-    return decision, command
-
-
-def run_decision(spec: AppSpec) -> Decision | None:
-    """The decision registered for this run, if a CLI adapter registered one."""
-    run = _run(spec)
-    return run[0] if run is not None else None
 
 
 def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None = None) -> None:
@@ -90,7 +59,7 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
     the pytest plugin's strict mode, where a refused event raises HitError.
     """
     try:
-        run = _run(spec)
+        run = current_run(spec)
         submit(
             spec,
             event,
@@ -170,21 +139,10 @@ def submit(
         return Submission("error", f"{type(exc).__name__}: {exc}")
 
 
-def checks_refusals(spec: AppSpec, environ: Mapping[str, str]) -> bool:
-    """Does a disabled run check its events (debug or strict mode; the module docstring)?"""
-    return _debug(spec, environ) or bool(environ.get(STRICT_ENV))
-
-
-def _debug(spec: AppSpec, environ: Mapping[str, str]) -> bool:
-    from consent.core.envgrammar import disables
-
-    return disables(environ.get(spec.debug_env))
-
-
 def _refused(spec: AppSpec, exc: HitError, environ: Mapping[str, str]) -> None:
     """Say so under the debug variable; record it and raise in strict mode; else stay silent."""
     where = f"event {exc.event!r}" + (f", field {exc.field!r}" if exc.field else "")
-    if _debug(spec, environ):
+    if debug_mode(spec, environ):
         _warn(f"refused {where}: {exc}. Nothing of this event was sent")
     strict = environ.get(STRICT_ENV)
     if strict:
@@ -245,7 +203,7 @@ def _send(
             log=locs.log_path,
             recorded_by=recorded_by,
         )
-    debug = _debug(spec, environ)
+    debug = debug_mode(spec, environ)
     # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
     placeholder = new_uuid4()

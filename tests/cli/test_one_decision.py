@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import consent.store.sources as sources
 from consent.testing.collector import Collector
 from consent.testing.home import Home
-from consent.wire import gate
+from consent.wire import gate, runs
 from tests.apps import acme
 
 
@@ -26,7 +26,7 @@ def gathered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sources, "gather", counting)
-    monkeypatch.setattr(gate, "_runs", {})
+    monkeypatch.setattr(runs, "_runs", {})
     yield calls
 
 
@@ -65,7 +65,7 @@ def test_a_run_off_by_env_decides_only_when_it_records_an_event(
     result = CliRunner().invoke(acme.app, ["build"])
     assert result.exit_code == 0, result.output
     assert gathered == []
-    before = gate.run_decision(acme.SPEC)
+    before = runs.run_decision(acme.SPEC)
     assert before is not None and not before.enabled
     assert before == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
     assert gathered == [False, False]
@@ -76,14 +76,14 @@ def test_a_run_off_by_env_stays_off_when_the_program_changes_its_environment(
 ) -> None:
     consent_home.enable(acme.SPEC)
     monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
-    real = gate._run
+    real = gate.current_run
 
     def changed(spec: object) -> object:  # the command drops the variable before its event
         monkeypatch.delenv("ACME_DISABLE_ANALYTICS")
-        monkeypatch.setattr(gate, "_run", real)
+        monkeypatch.setattr(gate, "current_run", real)
         return real(spec)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(gate, "_run", changed)
+    monkeypatch.setattr(gate, "current_run", changed)
     with Collector() as collector:
         monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
         result = CliRunner().invoke(acme.app, ["deploy", "run", "prod"])

@@ -15,7 +15,6 @@ import click
 from consent.cli.adapters.clicktree import (
     FLAGGED,
     Kit,
-    build_group,
     flag_option,
     instrument,
     lazy_group_class,
@@ -72,9 +71,15 @@ def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> cli
 
     cli.invoke = invoke  # type: ignore[method-assign]
     # The telemetry group is built only when looked up, on top of the host's own group class.
-    cli.__class__ = lazy_group_class(type(cli), lambda: build_group(KIT, spec), spec.group)
+    cli.__class__ = lazy_group_class(type(cli), lambda: _build(spec), spec.group)
     setattr(cli, _INSTALLED, spec)
     return cli
+
+
+def _build(spec: AppSpec) -> Any:
+    from consent.cli.adapters.clickbuild import build_group  # only when the group is used
+
+    return build_group(KIT, spec)
 
 
 def _not_a_group(cli: object) -> str:

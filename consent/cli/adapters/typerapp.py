@@ -18,11 +18,9 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from consent.cli.adapters.clicktree import (
     FLAG_KEY,
     Kit,
-    build_group,
     instrument,
     lazy_group_class,
     on_command,
-    single_command_class,
 )
 from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help, refusal
 from consent.core.names import FLAG
@@ -83,9 +81,9 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
-        command.cls = single_command_class(
-            base or TyperCommand, spec, KIT, lambda: build_group(KIT, spec)
-        )
+        from consent.cli.adapters.clickbuild import single_command_class
+
+        command.cls = single_command_class(base or TyperCommand, spec, KIT, lambda: _build(spec))
         setattr(app, _INSTALLED, spec)
         return app
     info = app.registered_callback
@@ -99,9 +97,15 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     # The telemetry group is built only when used (see consent.cli.adapters.clicktree), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: build_group(KIT, spec), spec.group)
+    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: _build(spec), spec.group)
     setattr(app, _INSTALLED, spec)
     return app
+
+
+def _build(spec: AppSpec) -> Any:
+    from consent.cli.adapters.clickbuild import build_group  # only when the group is used
+
+    return build_group(KIT, spec)
 
 
 def _single_command(app: typer.Typer) -> bool:
