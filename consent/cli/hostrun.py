@@ -53,7 +53,7 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
     sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130).
     """
     try:
-        from consent.wire.runs import start_run
+        from consent.core.runs import start_run
 
         later = _decided_off(spec, flag)
         if later is not None:
@@ -90,7 +90,7 @@ def _decided_off(spec: AppSpec, flag: bool) -> Callable[[], Decision] | None:
     test_lean_disabled_path.py): most of the consent layer's cost on the disabled path.
     """
     from consent.core.envgrammar import disables
-    from consent.wire.runs import checks_refusals
+    from consent.core.runs import checks_refusals
 
     environ = os.environ
     if checks_refusals(spec, environ):

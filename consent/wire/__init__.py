@@ -3,7 +3,6 @@
 - `hits`: a hit built from the registry; undeclared keys are refused.
 - `http`: the exact HTTP request for a hit (GA4 or the legacy protocol), every byte.
 - `gate`: the only path to the network: consent checked, hit built, sender started.
-- `runs`: the decision of the command running in this process, which the gate uses.
 - `job`: the typed job the gate hands to the sender.
 - `sender`: the detached child process that posts one request.
 """

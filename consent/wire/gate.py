@@ -6,7 +6,7 @@ network, and does nothing beyond the decision when telemetry is disabled: the id
 code and the child are reached only when enabled.
 
 One decision per run: a CLI adapter decides once as a command starts and registers that
-decision (`start_run`, consent/wire/runs.py); the command's screenview and every `record_event` of the same run
+decision (`start_run`, consent/core/runs.py); the command's screenview and every `record_event` of the same run
 go through that one decision. A run that showed the first-run notice or asked the question
 registers a disabled decision, so nothing leaves in that run from any path.
 
@@ -22,9 +22,9 @@ import os
 import sys
 
 from consent.core.names import PROXY_VARIABLES, STRICT_ENV
+from consent.core.runs import checks_refusals, current_run, debug_mode
 from consent.core.spec import AppSpec
 from consent.core.value import Record
-from consent.wire.runs import checks_refusals, current_run, debug_mode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

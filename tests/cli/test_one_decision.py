@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 import consent.store.sources as sources
+from consent.core import runs
 from consent.testing.collector import Collector
 from consent.testing.home import Home
-from consent.wire import gate, runs
+from consent.wire import gate
 from tests.apps import acme
 
 

@@ -212,7 +212,8 @@ def test_a_refused_endpoint_is_logged_and_said(
 
 
 def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> None:
-    from consent.wire import gate, runs
+    from consent.core import runs
+    from consent.wire import gate
 
     result = gate.submit(SPEC, "screenview", environ={"DO_NOT_TRACK": "1"})
     assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"

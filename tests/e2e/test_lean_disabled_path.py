@@ -46,13 +46,13 @@ FORBIDDEN = (
 
 # Turned off by the flag or an env variable, a run does not even decide (consent/cli/hostrun.py):
 # it registers how to decide, should it record an event. Nothing of the store, the rules, the
-# gate or the errors is loaded then, and every module of the layer that is loaded is one of these.
+# wire (the gate) or the errors is loaded then; every module of the layer it loads is listed here.
 UNDECIDED = (
     "consent.store",
     "consent.core.rules",
     "consent.core.records",
     "consent.errors",
-    "consent.wire.gate",
+    "consent.wire",
 )
 LEAN = {
     "consent",
@@ -63,8 +63,7 @@ LEAN = {
     "consent.core.names",
     "consent.core.spec",
     "consent.core.value",
-    "consent.wire",
-    "consent.wire.runs",
+    "consent.core.runs",
 }
 
 
@@ -119,7 +118,7 @@ def test_off_by_flag_or_env_loads_only_the_lean_layer(
         "consent.cli.adapters.clicktree",
         "consent.cli.adapters.typerapp",
     }
-    assert "consent.wire.runs" in ours  # the run was registered
+    assert "consent.core.runs" in ours  # the run was registered
 
 
 def test_debug_mode_still_decides_at_once(iso: Iso) -> None:

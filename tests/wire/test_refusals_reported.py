@@ -26,7 +26,7 @@ def record(home: Home, call: str, env: dict[str, str]) -> subprocess.CompletedPr
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.wire.runs import start_run
+        from consent.core.runs import start_run
         from tests.apps.acme import SPEC
         start_run(SPEC, decide(SPEC), "acme deploy run")
         record_event(SPEC, {call})
@@ -72,7 +72,7 @@ def test_an_event_from_a_command_it_does_not_list_is_refused_and_reported(
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.wire.runs import start_run
+        from consent.core.runs import start_run
         from tests.apps.acme import SPEC
         {start}
         record_event(SPEC, "deployed", {{"outcome": "ok", "retries": 0}})

@@ -4,7 +4,8 @@ A CLI adapter registers them as a command starts (`start_run`); the gate (consen
 uses that one decision for the command's screenview and every `record_event` of the run. The
 decision may be registered as a function that makes it, called once when first used: a run
 that the flag or an env variable turned off decides only if it records an event
-(consent/cli/hostrun.py), so such a run imports neither the gate nor the rules.
+(consent/cli/hostrun.py), so such a run imports neither the gate nor the rules. It lives in
+core, below both of its users, so that registering a run loads no further package.
 """
 
 from __future__ import annotations
