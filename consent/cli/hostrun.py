@@ -62,13 +62,17 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
             start_run(spec, later, command)
             return
         from consent.store.sources import resolve
-        from consent.wire import gate
 
         decision = resolve(spec, flag=flag, full=False)
         start_run(spec, decision, command)
         event = command_event(spec)
-        # Disabled, `submit` returns at once (it checks the hit only in debug or strict mode).
-        if event is not None and event.recorded_by(command, spec.name):
+        if (
+            event is not None
+            and event.recorded_by(command, spec.name)
+            and _gate_acts(spec, decision)
+        ):
+            from consent.wire import gate
+
             gate.submit(spec, event.name, decision=decision, command=command, recorded_by=command)
         if not decision.enabled and not decision.local and decision.pending is not None:
             from consent.cli.interactive import is_interactive
@@ -79,6 +83,20 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
                 first_run(spec, decision)
     except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
         pass
+
+
+def _gate_acts(spec: AppSpec, decision: Decision) -> bool:
+    """Would the gate do anything with the screenview: send it or keep it locally (for some
+    purpose), or check it (debug or strict mode)? Else `submit` would return at once, and the
+    gate is not even imported (a run disabled by a config or awaiting the notice)."""
+    from consent.core.runs import checks_refusals
+
+    return (
+        decision.enabled
+        or decision.local
+        or any(p.enabled or p.local for p in decision.purposes)
+        or checks_refusals(spec, os.environ)
+    )
 
 
 def _decided_off(spec: AppSpec, flag: bool) -> Callable[[], Decision] | None:

@@ -96,6 +96,7 @@ def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
         assert undecided(loaded) == []
     else:
         assert "consent.core.rules" in loaded  # the decision did run
+        assert "consent.wire.gate" not in loaded  # disabled, the screenview needs no gate
 
 
 @pytest.mark.parametrize(
