@@ -32,23 +32,27 @@ def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
 # Why a goal can fall short, from profiling (python -X importtime, cProfile) on this machine,
 # and what would close it; printed under the table for each goal this run did not meet.
 REASONS = {
-    "bare typer": "The disabled path imports about 20 small consent modules (2 to 3 ms in `python -X "
-    "importtime`) and then builds and validates the AppSpec, adds `--disable-analytics` to every "
-    "command and decides (about 2 ms in cProfile): the ratio above, against a 5 % goal; the "
-    "instruction counts below put it at 9 to 10 % of a bare typer app. "
-    "pathlib, json, typing, dataclasses, tomllib, platformdirs, hashlib and the telemetry "
-    "commands are already kept off this path. What would close it: fold the start-up path into "
-    "one or two modules, and validate the AppSpec once at build time instead of on every run.",
+    "bare typer": "Off by the flag or an env variable, a run no longer decides: it registers how "
+    "to decide, should it record an event (consent/cli/hostrun.py, consent/core/runs.py), so the "
+    "store, the rules, the gate and consent.errors stay unimported. What is left is importing "
+    "12 small consent modules (the import machinery costs 0.25 to 0.6 million instructions "
+    "a module, a package's new directory the most; consent/core/spec.py alone 2.3 million, a "
+    "third of it unmarshalling its bytecode), the app's AppSpec (about 1.9 million with its "
+    "module: 17 Records built and validated) and installing (options, wrappers, about 1.5 "
+    "million). Wall time on this 2-core machine moves with its load; the instruction count is the "
+    "measure that does not. What would close the rest: fewer, larger modules on the start-up path.",
     "bare click": "The same consent code as under typer (the adapters share consent/cli/"
-    "adapters/clicktree.py), about 17 million instructions in callgrind, almost all of it "
-    "importing about 17 consent modules (0.5 to 1 million instructions each) and the app's "
-    "AppSpec: against a bare click program that is some 10 %. What would close it is the same "
-    "as for typer: fewer, larger modules on the start-up path.",
-    "bare argparse": "A bare argparse program is the cheapest of the three (about 86 million "
-    "instructions), so the same 17 million of consent's imports weigh most: about 20 %. "
-    "argparse's own work (the telemetry subcommand is one subparser; its commands are built "
-    "only when used) is under 2 million. Reaching 5 % would need the decision's whole start-up "
-    "path in two or three modules.",
+    "adapters/clicktree.py): about 11 million instructions, 7 of them importing the 13 consent "
+    "modules of the off path, 2 the app's AppSpec and its module, 2 installing and running the "
+    "adapter. Against a bare click program (70 million instructions less than a typer app) that "
+    "is some 6 %. What would close it: the start-up path in fewer, larger modules (each module "
+    "costs 0.25 to 0.6 million instructions of import machinery before its own code runs).",
+    "bare argparse": "A bare argparse program is the cheapest of the three (about 89 million "
+    "instructions), so the same consent imports weigh most: about 11 million instructions in all, "
+    "7 of them importing the 12 consent modules of the off path, 2 the app's AppSpec and its "
+    "module, 1 the adapter's install (the `telemetry` subparser alone is 0.5 million: argparse "
+    "has no lazy subcommands) and 1 the run. Reaching 5 % (4.4 million) would need the whole "
+    "start-up path in two or three modules.",
     "enabled": "Enabled, the host builds the request (under 1 ms) and spawns the sender. The "
     "sender then starts an interpreter and loads the keyring (whose backend probe runs ldconfig, "
     "gcc and ld) while the host is still finishing: on 2 cores the two compete for CPU. The "

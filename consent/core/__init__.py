@@ -6,6 +6,8 @@
 - `envgrammar`: how `*_DISABLE_ANALYTICS`, `DO_NOT_TRACK` and CI markers are read.
 - `records`: the `[telemetry]` table of the user config and of an admin policy, as values.
 - `rules`: the decision, from what the sources said to `Decision`.
+- `runs`: the decision of the command running in this process, registered by the CLI
+  adapter as it starts and used by the gate for every hit of the run.
 - `names`: the names and limits every layer shares, each defined once.
 - `jsonline`: a small JSON encoder for the sending path's own records.
 

@@ -47,7 +47,11 @@ class EnvReading(Record):
 
     @property
     def disables(self) -> bool:
-        return self.reading in ("true", "unknown")
+        return self.reading in DISABLING
+
+
+# A set value the grammar does not understand disables too: fail closed.
+DISABLING = ("true", "unknown")
 
 
 def read_value(raw: str | None) -> Reading:
@@ -63,6 +67,11 @@ def read_value(raw: str | None) -> Reading:
     return "unknown"
 
 
+def disables(raw: str | None) -> bool:
+    """Does this raw value of a disabling variable turn telemetry off?"""
+    return read_value(raw) in DISABLING
+
+
 def read_env(name: str, environ: dict[str, str]) -> EnvReading:
     raw = environ.get(name)
     return EnvReading(name, raw, read_value(raw))
@@ -71,7 +80,7 @@ def read_env(name: str, environ: dict[str, str]) -> EnvReading:
 def ci_marker(environ: dict[str, str]) -> str | None:
     """The first CI marker that is set to anything the grammar does not read as false."""
     for name in CI_MARKERS:
-        if read_value(environ.get(name)) in ("true", "unknown"):
+        if disables(environ.get(name)):
             return name
     return None
 

@@ -6,7 +6,7 @@ network, and does nothing beyond the decision when telemetry is disabled: the id
 code and the child are reached only when enabled.
 
 One decision per run: a CLI adapter decides once as a command starts and registers that
-decision here (`start_run`); the command's screenview and every `record_event` of the same run
+decision (`start_run`, consent/core/runs.py); the command's screenview and every `record_event` of the same run
 go through that one decision. A run that showed the first-run notice or asked the question
 registers a disabled decision, so nothing leaves in that run from any path.
 
@@ -22,6 +22,7 @@ import os
 import sys
 
 from consent.core.names import PROXY_VARIABLES, STRICT_ENV
+from consent.core.runs import checks_refusals, current_run, debug_mode
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -42,26 +43,10 @@ else:
 
 ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
-# The decision and command path of the command running in this process, per app (see the
-# module docstring).
-_runs: dict[str, tuple[Decision, str]] = {}
-
 
 class Submission(Record):
     outcome: Outcome
     detail: str
-
-
-def start_run(spec: AppSpec, decision: Decision, command: str = "") -> None:
-    """Register the decision and command path (`acme deploy`) of the command that is starting:
-    the run's every hit uses that decision, and events check that they may be recorded by it."""
-    _runs[spec.name] = (decision, command)
-
-
-def run_decision(spec: AppSpec) -> Decision | None:
-    """The decision registered for this run, if a CLI adapter registered one."""
-    run = _runs.get(spec.name)
-    return run[0] if run is not None else None
 
 
 def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None = None) -> None:
@@ -73,8 +58,8 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
     list the command, if it lists any; elsewhere it decides on the spot. Never raises, except in
     the pytest plugin's strict mode, where a refused event raises HitError.
     """
-    run = _runs.get(spec.name)
     try:
+        run = current_run(spec)
         submit(
             spec,
             event,
@@ -121,7 +106,7 @@ def submit(
         local = chosen is not None and chosen.local
         sends = decision.enabled if chosen is None else chosen.enabled
         if not sends and not local:
-            if _debug(spec, environ) or environ.get(STRICT_ENV):
+            if checks_refusals(spec, environ):
                 # Only here is a disabled run's event checked: an author sees misuse at once.
                 from consent.wire.hits import build_hit
 
@@ -154,16 +139,10 @@ def submit(
         return Submission("error", f"{type(exc).__name__}: {exc}")
 
 
-def _debug(spec: AppSpec, environ: Mapping[str, str]) -> bool:
-    from consent.core.envgrammar import read_value
-
-    return read_value(environ.get(spec.debug_env)) in ("true", "unknown")
-
-
 def _refused(spec: AppSpec, exc: HitError, environ: Mapping[str, str]) -> None:
     """Say so under the debug variable; record it and raise in strict mode; else stay silent."""
     where = f"event {exc.event!r}" + (f", field {exc.field!r}" if exc.field else "")
-    if _debug(spec, environ):
+    if debug_mode(spec, environ):
         _warn(f"refused {where}: {exc}. Nothing of this event was sent")
     strict = environ.get(STRICT_ENV)
     if strict:
@@ -224,7 +203,7 @@ def _send(
             log=locs.log_path,
             recorded_by=recorded_by,
         )
-    debug = _debug(spec, environ)
+    debug = debug_mode(spec, environ)
     # The sender fills in the pseudonymous id: loading a keyring costs the host ~0.2 s. A
     # random UUID stands in for it, the same length, so every other byte is final here.
     placeholder = new_uuid4()

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import consent.store.sources as sources
+from consent.core import runs
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from consent.wire import gate
@@ -26,7 +27,7 @@ def gathered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sources, "gather", counting)
-    monkeypatch.setattr(gate, "_runs", {})
+    monkeypatch.setattr(runs, "_runs", {})
     yield calls
 
 
@@ -53,3 +54,40 @@ def test_the_flag_of_the_run_holds_for_the_commands_own_events(
     assert result.exit_code == 0, result.output
     assert gathered == [True]  # decided once, with the flag; record_event did not decide again
     assert consent_home.log(acme.SPEC) == []  # nothing was handed to a sender
+
+
+def test_a_run_off_by_env_decides_only_when_it_records_an_event(
+    consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off by an env variable, a command that records nothing never reads a source; one that
+    records an event decides then, as the variables were when it started."""
+    consent_home.enable(acme.SPEC)
+    monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
+    result = CliRunner().invoke(acme.app, ["build"])
+    assert result.exit_code == 0, result.output
+    assert gathered == []
+    before = runs.run_decision(acme.SPEC)
+    assert before is not None and not before.enabled
+    assert before == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
+    assert gathered == [False, False]
+
+
+def test_a_run_off_by_env_stays_off_when_the_program_changes_its_environment(
+    consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consent_home.enable(acme.SPEC)
+    monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
+    real = gate.current_run
+
+    def changed(spec: object) -> object:  # the command drops the variable before its event
+        monkeypatch.delenv("ACME_DISABLE_ANALYTICS")
+        monkeypatch.setattr(gate, "current_run", real)
+        return real(spec)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gate, "current_run", changed)
+    with Collector() as collector:
+        monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
+        result = CliRunner().invoke(acme.app, ["deploy", "run", "prod"])
+        assert result.exit_code == 0, result.output
+    assert gathered == [False]
+    assert consent_home.log(acme.SPEC) == []  # the event was not handed to a sender

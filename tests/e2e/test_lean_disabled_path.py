@@ -44,9 +44,32 @@ FORBIDDEN = (
 )
 
 
-def modules(iso: Iso, env: dict[str, str], before: str = "") -> set[str]:
+# Turned off by the flag or an env variable, a run does not even decide (consent/cli/hostrun.py):
+# it registers how to decide, should it record an event. Nothing of the store, the rules, the
+# wire (the gate) or the errors is loaded then; every module of the layer it loads is listed here.
+UNDECIDED = (
+    "consent.store",
+    "consent.core.rules",
+    "consent.core.records",
+    "consent.errors",
+    "consent.wire",
+)
+LEAN = {
+    "consent",
+    "consent.cli",
+    "consent.cli.hostrun",
+    "consent.core",
+    "consent.core.envgrammar",
+    "consent.core.names",
+    "consent.core.spec",
+    "consent.core.value",
+    "consent.core.runs",
+}
+
+
+def modules(iso: Iso, env: dict[str, str], before: str = "", *args: str) -> set[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(before=before), "version"],
+        [sys.executable, "-c", PROBE.format(before=before), "version", *args],
         env={**iso.env, **env},
         capture_output=True,
         text=True,
@@ -69,7 +92,44 @@ def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
         record_choice(SPEC, iso.locs, enabled=False, via="test")
     loaded = modules(iso, env)
     assert heavy(loaded) == []  # json included: neither consent nor typer imports it here
-    assert "consent.core.rules" in loaded  # the decision did run
+    if how in ("env", "dnt"):
+        assert undecided(loaded) == []
+    else:
+        assert "consent.core.rules" in loaded  # the decision did run
+        assert "consent.wire.gate" not in loaded  # disabled, the screenview needs no gate
+
+
+@pytest.mark.parametrize(
+    ("env", "args"),
+    [
+        ({"LUMOGON_DISABLE_ANALYTICS": "1"}, ()),
+        ({"DO_NOT_TRACK": "yes"}, ()),
+        ({}, ("--disable-analytics",)),
+    ],
+    ids=["env", "dnt", "flag"],
+)
+def test_off_by_flag_or_env_loads_only_the_lean_layer(
+    iso: Iso, env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    loaded = modules(iso, env, "", *args)
+    assert undecided(loaded) == []
+    ours = {m for m in loaded if m == "consent" or m.startswith("consent.")}
+    assert ours <= LEAN | {
+        "consent.cli.adapters",
+        "consent.cli.adapters.clicktree",
+        "consent.cli.adapters.typerapp",
+    }
+    assert "consent.core.runs" in ours  # the run was registered
+
+
+def test_debug_mode_still_decides_at_once(iso: Iso) -> None:
+    """Control: under the debug variable a disabled run checks its screenview, so it decides."""
+    loaded = modules(iso, {"LUMOGON_DISABLE_ANALYTICS": "1", "LUMOGON_TELEMETRY_DEBUG": "1"})
+    assert undecided(loaded) != []
+
+
+def undecided(loaded: set[str]) -> list[str]:
+    return sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in UNDECIDED))
 
 
 def test_the_probe_sees_what_the_run_imports(iso: Iso) -> None:

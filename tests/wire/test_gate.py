@@ -80,14 +80,15 @@ def test_a_refused_endpoint_is_logged_and_said(
 
 
 def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> None:
+    from consent.core import runs
     from consent.wire import gate
 
     result = gate.submit(SPEC, "screenview", environ={"DO_NOT_TRACK": "1"})
     assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"
     assert not enabled_home.exists()
     decision = resolve(SPEC, environ={})
-    gate.start_run(SPEC, decision)
-    assert gate.run_decision(SPEC) is decision
+    runs.start_run(SPEC, decision)
+    assert runs.run_decision(SPEC) is decision
 
 
 def test_new_uuid4_is_a_random_version_4_uuid() -> None:

@@ -26,9 +26,9 @@ def record(home: Home, call: str, env: dict[str, str]) -> subprocess.CompletedPr
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.wire import gate
+        from consent.core.runs import start_run
         from tests.apps.acme import SPEC
-        gate.start_run(SPEC, decide(SPEC), "acme deploy run")
+        start_run(SPEC, decide(SPEC), "acme deploy run")
         record_event(SPEC, {call})
         print("host went on")
         """
@@ -68,11 +68,11 @@ def test_an_event_from_a_command_it_does_not_list_is_refused_and_reported(
     consent_home: Home, inside: str | None
 ) -> None:
     consent_home.enable(acme.SPEC)
-    start = "" if inside is None else f'gate.start_run(SPEC, decide(SPEC), "{inside}")'
+    start = "" if inside is None else f'start_run(SPEC, decide(SPEC), "{inside}")'
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.wire import gate
+        from consent.core.runs import start_run
         from tests.apps.acme import SPEC
         {start}
         record_event(SPEC, "deployed", {{"outcome": "ok", "retries": 0}})

@@ -21,10 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help
+from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
-from consent.errors import ConsentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
@@ -56,24 +55,24 @@ def install(
     the consent layer's names.
     """
     if not isinstance(parser, argparse.ArgumentParser):
-        raise ConsentError(
+        raise refusal(
             f"install() takes an argparse.ArgumentParser, not {type(parser).__name__}",
             hint="for a typer app use `consent.install`, for a click group `consent.click.install`",
         )
     installed: AppSpec | None = getattr(parser, _INSTALLED, None)
     if installed is not None:
-        raise ConsentError(f"the consent layer is already installed in this parser ({installed!r})")
+        raise refusal(f"the consent layer is already installed in this parser ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     action = _subparsers(parser)
     if action is None:
-        raise ConsentError(
+        raise refusal(
             "this parser has no subcommands, so it has no place for the "
             f"`{spec.group}` commands that let a person see and change their choice",
             hint=_HINT,
         )
     if spec.group in action.choices:
-        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+        raise refusal(clash_message(spec), hint=CLASH_HINT)
     _add_flag(parser, spec, root=True)
     parser.set_defaults(**{PATH_DEST: spec.name})
     _walk(action, spec.name, spec)
@@ -96,7 +95,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     first-run notice or ask the question (a person at a terminal only), and return."""
     spec: AppSpec | None = getattr(parser, _INSTALLED, None)
     if spec is None:
-        raise ConsentError(
+        raise refusal(
             "run() takes the parser that install(parser, SPEC) prepared",
             hint="call install(parser, SPEC) before parser.parse_args()",
         )
@@ -130,7 +129,7 @@ def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = Fa
             help=flag_help(spec),
         )
     except argparse.ArgumentError as exc:
-        raise ConsentError(
+        raise refusal(
             f"the parser {parser.prog!r} already has an option {FLAG}: {exc}",
             hint=f"remove it: the consent layer adds {FLAG} to every command",
         ) from None

@@ -15,15 +15,13 @@ import click
 from consent.cli.adapters.clicktree import (
     FLAGGED,
     Kit,
-    build_group,
     flag_option,
     instrument,
     lazy_group_class,
     wrap_group_callback,
 )
-from consent.cli.hostrun import CLASH_HINT, clash_message
+from consent.cli.hostrun import CLASH_HINT, clash_message, refusal
 from consent.core.spec import AppSpec
-from consent.errors import ConsentError
 
 _INSTALLED = "_consent_spec"
 
@@ -53,14 +51,14 @@ def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> cli
     second install, or a command of the group's name.
     """
     if not isinstance(cli, click.Group):
-        raise ConsentError(_not_a_group(cli))
+        raise refusal(_not_a_group(cli))
     installed: AppSpec | None = getattr(cli, _INSTALLED, None)
     if installed is not None:
-        raise ConsentError(f"the consent layer is already installed in this group ({installed!r})")
+        raise refusal(f"the consent layer is already installed in this group ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     if spec.group in cli.commands:
-        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+        raise refusal(clash_message(spec), hint=CLASH_HINT)
     cli.params.append(flag_option(KIT, spec))
     setattr(cli, FLAGGED, True)
     wrap_group_callback(KIT, cli, spec)  # the root run alone (invoke_without_command)
@@ -73,9 +71,15 @@ def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> cli
 
     cli.invoke = invoke  # type: ignore[method-assign]
     # The telemetry group is built only when looked up, on top of the host's own group class.
-    cli.__class__ = lazy_group_class(type(cli), lambda: build_group(KIT, spec), spec.group)
+    cli.__class__ = lazy_group_class(type(cli), lambda: _build(spec), spec.group)
     setattr(cli, _INSTALLED, spec)
     return cli
+
+
+def _build(spec: AppSpec) -> Any:
+    from consent.cli.adapters.clickbuild import build_group  # only when the group is used
+
+    return build_group(KIT, spec)
 
 
 def _not_a_group(cli: object) -> str:

@@ -18,16 +18,13 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from consent.cli.adapters.clicktree import (
     FLAG_KEY,
     Kit,
-    build_group,
     instrument,
     lazy_group_class,
     on_command,
-    single_command_class,
 )
-from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help
+from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help, refusal
 from consent.core.names import FLAG
 from consent.core.spec import AppSpec
-from consent.errors import ConsentError
 
 
 def _current_context() -> Any:
@@ -73,20 +70,20 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     command or group of the group's name (a `SpecError` for an invalid `group`).
     """
     if not isinstance(app, typer.Typer):
-        raise ConsentError(_not_typer(app))
+        raise refusal(_not_typer(app))
     installed: AppSpec | None = getattr(app, _INSTALLED, None)
     if installed is not None:
-        raise ConsentError(f"the consent layer is already installed in this app ({installed!r})")
+        raise refusal(f"the consent layer is already installed in this app ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     if spec.group in _host_names(app):
-        raise ConsentError(clash_message(spec), hint=CLASH_HINT)
+        raise refusal(clash_message(spec), hint=CLASH_HINT)
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
-        command.cls = single_command_class(
-            base or TyperCommand, spec, KIT, lambda: build_group(KIT, spec)
-        )
+        from consent.cli.adapters.clickbuild import single_command_class
+
+        command.cls = single_command_class(base or TyperCommand, spec, KIT, lambda: _build(spec))
         setattr(app, _INSTALLED, spec)
         return app
     info = app.registered_callback
@@ -100,9 +97,15 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     # The telemetry group is built only when used (see consent.cli.adapters.clicktree), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: build_group(KIT, spec), spec.group)
+    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: _build(spec), spec.group)
     setattr(app, _INSTALLED, spec)
     return app
+
+
+def _build(spec: AppSpec) -> Any:
+    from consent.cli.adapters.clickbuild import build_group  # only when the group is used
+
+    return build_group(KIT, spec)
 
 
 def _single_command(app: typer.Typer) -> bool:
