@@ -113,7 +113,7 @@ def _read_plist(path: str) -> TomlReading:
         return TomlReading(path, "missing", {})
     except NotRegularFile as exc:
         # safeopen's reason, said once: "is a directory", "is not a regular file", a link's.
-        what = exc.strerror
+        what = str(exc.strerror)
         problem = what if what.endswith("regular file") else f"{what}, not a regular file"
         return TomlReading(path, "error", {}, "special", problem)
     except OSError as exc:
