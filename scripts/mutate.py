@@ -53,6 +53,7 @@ MODULES: dict[str, list[str]] = {
         "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
+        "tests/store/test_fleet_sources.py",
     ],
     "consent/core/envgrammar.py": [
         "tests/core/test_env_grammar.py",
@@ -64,14 +65,20 @@ MODULES: dict[str, list[str]] = {
         "tests/core/test_records.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
+        "tests/store/test_fleet_sources.py",
     ],
-    "consent/store/sources.py": ["tests/store/test_sources.py", "tests/store/test_decide.py"],
+    "consent/store/sources.py": [
+        "tests/store/test_sources.py",
+        "tests/store/test_decide.py",
+        "tests/store/test_fleet_sources.py",
+    ],
     "consent/store/tomlread.py": [
         "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
         "tests/store/test_special_files.py",
         "tests/store/test_tomlfast.py",
         "tests/store/test_sources.py",
+        "tests/store/test_fleet_sources.py",
     ],
     "consent/store/tomlfast.py": [
         "tests/store/test_tomlfast.py",
@@ -101,7 +108,12 @@ MODULES: dict[str, list[str]] = {
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
     ],
-    "consent/wire/sender.py": ["tests/wire/test_sender.py", "tests/wire/test_gate.py"],
+    "consent/wire/sender.py": [
+        "tests/wire/test_sender.py",
+        "tests/wire/test_sender_policy.py",
+        "tests/wire/test_proxy.py",
+        "tests/wire/test_gate.py",
+    ],
 }
 
 SWAP_CMP = {

@@ -104,7 +104,7 @@ def _read_plist(path: str) -> TomlReading:
     a configuration profile): the same keys as the policy's `[telemetry]` table, at the top
     level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
     anything unreadable is an error, which locks (fail closed)."""
-    from consent.store.safeopen import LINK, NotRegularFile, read_regular
+    from consent.store.safeopen import NotRegularFile, read_regular
     from consent.store.tomlread import MAX_BYTES, TomlReading
 
     try:
@@ -112,8 +112,10 @@ def _read_plist(path: str) -> TomlReading:
     except FileNotFoundError:
         return TomlReading(path, "missing", {})
     except NotRegularFile as exc:
-        what = "is a symbolic link" if exc.strerror == LINK else f"{exc.strerror}"
-        return TomlReading(path, "error", {}, "special", f"{what}, not a regular file")
+        # safeopen's reason, said once: "is a directory", "is not a regular file", a link's.
+        what = str(exc.strerror)
+        problem = what if what.endswith("regular file") else f"{what}, not a regular file"
+        return TomlReading(path, "error", {}, "special", problem)
     except OSError as exc:
         return TomlReading(path, "error", {}, "unreadable", f"cannot be read ({exc.strerror})")
     if len(data) > MAX_BYTES:

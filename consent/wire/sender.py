@@ -150,7 +150,13 @@ def _addressed_to(job: Job, url: str) -> bool:
     from consent.core.endpoint import parse_endpoint
 
     want = parse_endpoint(url)
-    return (want.host, want.port, want.scheme == "https") == (job.host, job.port, job.tls)
+    # The endpoint's path prefix is in the request line: `POST <prefix>/collect` or
+    # `POST <prefix>/mp/collect?…` (consent/wire/http.py, encode).
+    line = job.raw.split(b"\r\n", 1)[0].split(b" ")
+    path = line[1].split(b"?", 1)[0] if len(line) == 3 else b""
+    paths = (f"{want.prefix}/collect".encode(), f"{want.prefix}/mp/collect".encode())
+    where = (want.host, want.port, want.scheme == "https")
+    return where == (job.host, job.port, job.tls) and path in paths
 
 
 def _client_id(job: Job) -> str:

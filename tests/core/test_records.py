@@ -127,3 +127,145 @@ def test_a_config_with_a_bad_value_is_invalid_naming_it(
     with pytest.raises(ValueError) as caught:
         consent_record({"telemetry": table})
     assert str(caught.value) == words
+
+
+# The managed settings, exactly: what `status` and `telemetry policy` show as set by the
+# organisation, the key that locks, the endpoint that is kept, and each refusal's wording.
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            {"enabled": False},
+            {
+                "locks": True,
+                "lock_key": "telemetry.enabled",
+                "settings": (("telemetry.enabled", "false"),),
+            },
+        ),
+        (
+            {"mode": "off"},
+            {
+                "locks": True,
+                "lock_key": "telemetry.mode",
+                "settings": (("telemetry.mode", '"off"'),),
+            },
+        ),
+        (
+            {"enabled": True, "mode": "send"},
+            {
+                "locks": False,
+                "lock_key": "",
+                "settings": (("telemetry.enabled", "true"), ("telemetry.mode", '"send"')),
+            },
+        ),
+        (
+            {"endpoint": " https://t.example.org/c "},
+            {
+                "locks": False,
+                "endpoint": "https://t.example.org/c",
+                "settings": (("telemetry.endpoint", '" https://t.example.org/c "'),),
+            },
+        ),
+        (
+            {"endpoint": "http://127.0.0.1:8/c"},
+            {"locks": False, "endpoint": "http://127.0.0.1:8/c"},
+        ),
+        (
+            {"endpoint": 3},
+            {
+                "locks": True,
+                "endpoint": "",
+                "problem": "'telemetry.endpoint' must be a URL string, found 3",
+                "settings": (("telemetry.endpoint", "3"),),
+            },
+        ),
+        (
+            {"endpoint": "http://t.example.org/c"},
+            {
+                "locks": True,
+                "endpoint": "",
+                "problem": "'telemetry.endpoint' 'http://t.example.org/c' is not allowed: only "
+                "https://, or http:// on a loopback address; nothing is sent",
+            },
+        ),
+        (
+            {"mode": "local", "disabled_purposes": ["usage", "service-health"], "endpoint": 'a"\\'},
+            {
+                "locks": True,
+                "local": False,
+                "locked_purposes": (),
+                "settings": (
+                    ("telemetry.mode", '"local"'),
+                    ("telemetry.disabled_purposes", '["usage", "service-health"]'),
+                    ("telemetry.endpoint", '"a\\"\\\\"'),
+                ),
+            },
+        ),
+        (
+            {"disabled_purposes": 3, "endpoint": 3},
+            {
+                "locks": True,
+                "problem": "'telemetry.disabled_purposes' must be a list of purpose names, found 3",
+            },
+        ),
+        (
+            {"mode": "remote", "endpoint": 3},
+            {
+                "locks": True,
+                "problem": "'telemetry.mode' must be one of 'off', 'local', 'send', found 'remote'",
+            },
+        ),
+        ({"mode": 1.5}, {"locks": True, "settings": (("telemetry.mode", "1.5"),)}),
+    ],
+)
+def test_policy_terms_fields_exactly(table: dict[str, object], expected: dict[str, object]) -> None:
+    from consent.core.records import policy_terms
+
+    got = policy_terms({"telemetry": table}, PURPOSES)
+    for field, value in expected.items():
+        assert getattr(got, field) == value, field
+    if "problem" not in expected and not got.locks:
+        assert got.problem == ""
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ({}, (False, "", False)),
+        ({"telemetry": {}}, (False, "", False)),
+        ({"telemetry": {"enabled": False}}, (True, "", False)),
+        ({"telemetry": {"enabled": True}}, (False, "", True)),
+        (
+            {"telemetry": {"enabled": "no"}},
+            (True, "'telemetry.enabled' must be true or false, found 'no'", False),
+        ),
+        (
+            {"telemetry": {"enabled": 0}},
+            (True, "'telemetry.enabled' must be true or false, found 0", False),
+        ),
+        (
+            {"telemetry": {"enabled": 1}},
+            (True, "'telemetry.enabled' must be true or false, found 1", False),
+        ),
+        ({"telemetry": 1}, (True, "'telemetry' must be a table, found int", False)),
+        ({"telemetry": []}, (True, "'telemetry' must be a table, found list", False)),
+        ({"other": 1}, (True, "has the key 'other' outside the 'telemetry' table", False)),
+        (
+            {"telemetry": {"enabled": True}, "x": {}},
+            (True, "has the key 'x' outside the 'telemetry' table", False),
+        ),
+        (
+            {"telemetry": {"mode": "off"}},
+            (True, "has the key 'telemetry.mode' (only 'telemetry.enabled' is read)", False),
+        ),
+        (
+            {"telemetry": {"enabled": True, "mode": "send"}},
+            (True, "has the key 'telemetry.mode' (only 'telemetry.enabled' is read)", False),
+        ),
+    ],
+)
+def test_project_terms_exactly(doc: dict[str, object], expected: tuple[bool, str, bool]) -> None:
+    """A project file can only restrict; anything it says that cannot be read exactly disables."""
+    from consent.core.records import project_terms
+
+    assert project_terms(doc) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from consent.core.rules import ConfigReading, Inputs, PolicyReading, decide
+from consent.core.rules import ConfigReading, Inputs, PolicyReading, ProjectReading, decide
 from lumogon import SPEC
 
 
@@ -57,3 +57,186 @@ def test_local_mode_is_the_decisions_and_the_trace_names_every_purpose() -> None
     config = ConfigReading("/c.toml", "ok", shown)
     (vote,) = [v for v in decide(inputs(None, config)).trace if v.source == "config"]
     assert vote.detail == "/c.toml: (disabled: health, usage)"
+
+
+# The fleet rules, exactly: the per-project vote (it only restricts), the managed endpoint (a
+# policy's wins over the override variable; two different ones lock), what `status` lists as
+# managed, and the admin lock's key. Each trace entry and warning is pinned: they are what a
+# person reads to learn why telemetry is off.
+P = "/p/.lumogon/telemetry.toml"
+A, B = "https://a.example/c", "https://b.example/c"
+
+
+def fleet(policies: tuple[PolicyReading, ...] = (), **extra: object) -> Inputs:
+    from consent.core.records import ConsentRecord
+
+    config = ENABLED.replace(record=ConsentRecord(enabled=True, notice_version=SPEC.notice_version))
+    return inputs(None, config).replace(policies=policies, **extra)
+
+
+def test_a_project_reading_in_error_disables_whatever_its_problem_says() -> None:
+    decision = decide(fleet(project=ProjectReading(P, "error", False)))
+    assert not decision.enabled and decision.decided_by.source == "project"
+    assert decision.decided_by.detail.endswith("treated as a project opt-out (fail closed)")
+
+
+@pytest.mark.parametrize(
+    ("project", "enabled", "vote", "detail", "warning"),
+    [
+        (None, True, None, "not consulted", ""),
+        (
+            ProjectReading("", "missing", False, searched="(x)"),
+            True,
+            None,
+            "no project file (x)",
+            "",
+        ),
+        (ProjectReading("", "missing", False), True, None, "no project file", ""),
+        (
+            ProjectReading(P, "error", True, "cannot be read (x)"),
+            False,
+            "disable",
+            f"{P} cannot be read (x); treated as a project opt-out (fail closed)",
+            f"project file {P} cannot be read (x); treated as a project opt-out (fail closed)",
+        ),
+        (
+            ProjectReading(P, "error", False, "cannot be read (x)"),
+            False,
+            "disable",
+            f"{P} cannot be read (x); treated as a project opt-out (fail closed)",
+            f"project file {P} cannot be read (x); treated as a project opt-out (fail closed)",
+        ),
+        (
+            ProjectReading(P, "ok", False, "bad"),
+            False,
+            "disable",
+            f"{P}: bad; treated as a project opt-out (fail closed)",
+            f"project file {P}: bad; treated as a project opt-out (fail closed)",
+        ),
+        (
+            ProjectReading(P, "ok", True),
+            False,
+            "disable",
+            f"{P}: telemetry.enabled = false (this project opts out)",
+            "",
+        ),
+        (
+            ProjectReading(P, "ok", False, enable_ignored=True),
+            True,
+            None,
+            f"{P}: telemetry.enabled = true is ignored (a project can only opt out)",
+            f"{P}: telemetry.enabled = true is ignored: a project file can only turn telemetry "
+            "off (use `lumogon telemetry enable` for your own choice)",
+        ),
+        (ProjectReading(P, "ok", False), True, None, f"{P} does not opt out", ""),
+    ],
+)
+def test_the_project_vote_exactly(
+    project: ProjectReading | None, enabled: bool, vote: str | None, detail: str, warning: str
+) -> None:
+    decision = decide(fleet(project=project))
+    (entry,) = [v for v in decision.trace if v.source == "project"]
+    assert (decision.enabled, entry.vote, entry.detail) == (enabled, vote, detail)
+    assert decision.warnings == ((warning,) if warning else ())
+    where = {"path": P, "key": "telemetry.enabled"} if project is not None and project.path else {}
+    assert entry.origin == where
+    if vote:
+        assert decision.decided_by.source == "project" and decision.decided_by.detail == detail
+        assert decision.decided_by.origin == where
+
+
+def test_a_policys_endpoint_wins_over_the_override_with_a_warning() -> None:
+    policy = PolicyReading("/a", "ok", False, endpoint=A, settings=(("telemetry.endpoint", '"x"'),))
+    decision = decide(fleet((policy,), endpoint_override=("E", " https://o/ ")))
+    assert decision.enabled and decision.endpoint_url == A
+    assert decision.endpoint is not None and decision.endpoint.source == "policy"
+    assert decision.endpoint.detail == f"/a: telemetry.endpoint = {A}"
+    assert decision.endpoint.origin == {"path": "/a", "key": "telemetry.endpoint", "url": A}
+    assert decision.warnings == (
+        f"E=' https://o/ ' is ignored: the admin policy /a sets telemetry.endpoint = {A}",
+    )
+    (vote,) = [v for v in decision.trace if v.source == "policy"]
+    assert vote.vote is None
+    assert vote.detail == f"/a: telemetry.endpoint = {A}: hits go there, if sent"
+    from consent.core.rules import Managed
+
+    assert decision.managed == (Managed("telemetry.endpoint", '"x"', "/a"),)
+    # The same URL in the variable (spaces aside) is no conflict: no warning.
+    same = decide(fleet((policy,), endpoint_override=("E", f" {A} ")))
+    assert same.warnings == () and same.endpoint_url == A
+
+
+def test_policies_naming_different_endpoints_lock() -> None:
+    a, b = (
+        PolicyReading("/a", "ok", False, endpoint=A),
+        PolicyReading("/b", "ok", False, endpoint=B),
+    )
+    decision = decide(fleet((a, b)))
+    detail = (
+        f"admin policies name different endpoints (/a: {A}; /b: {B}); treated as an admin "
+        "lock (fail closed)"
+    )
+    assert not decision.enabled and decision.endpoint is None and decision.endpoint_url == ""
+    assert decision.decided_by.source == "policy" and decision.decided_by.detail == detail
+    assert decision.decided_by.origin == {"key": "telemetry.endpoint"}
+    assert decision.warnings == (detail,)
+    agreeing = decide(fleet((a, b.replace(endpoint=A))))
+    assert agreeing.enabled and agreeing.endpoint_url == A and agreeing.warnings == ()
+    # A policy with a problem locks on its own account; its endpoint is not one of the two.
+    broken = decide(fleet((a, b.replace(locks=True, problem="prob"))))
+    assert not broken.enabled and broken.endpoint_url == A
+    assert broken.decided_by.detail == "/b: prob; treated as an admin lock (fail closed)"
+
+
+@pytest.mark.parametrize(
+    ("override", "source", "url", "detail"),
+    [
+        (("E", " https://o/ "), "env", "https://o/", "E=' https://o/ '"),
+        (("E", "  "), None, "", ""),
+        (("E",), None, "", ""),
+        ((), None, "", ""),
+    ],
+)
+def test_the_override_variable_names_the_endpoint_only_when_set(
+    override: tuple[str, ...], source: str | None, url: str, detail: str
+) -> None:
+    decision = decide(fleet(endpoint_override=override))
+    assert decision.endpoint_url == ""  # only a policy's endpoint is the managed one
+    if source is None:
+        assert decision.endpoint is None
+    else:
+        assert decision.endpoint is not None
+        assert (decision.endpoint.source, decision.endpoint.detail) == (source, detail)
+        assert decision.endpoint.origin == {"name": "E", "url": url}
+
+
+@pytest.mark.parametrize(
+    ("lock_key", "detail", "key"),
+    [
+        ("telemetry.mode", '/a: telemetry.mode = "off" (admin lock)', "telemetry.mode"),
+        ("", "/a: telemetry.enabled = false (admin lock)", "telemetry.enabled"),
+        ("telemetry.enabled", "/a: telemetry.enabled = false (admin lock)", "telemetry.enabled"),
+    ],
+)
+def test_the_admin_lock_names_its_key(lock_key: str, detail: str, key: str) -> None:
+    decision = decide(fleet((PolicyReading("/a", "ok", True, lock_key=lock_key),)))
+    assert not decision.enabled
+    assert decision.decided_by.detail == detail
+    assert decision.decided_by.origin == {"path": "/a", "key": key}
+
+
+def test_an_unreadable_policy_is_listed_as_managing_enabled_false() -> None:
+    from consent.core.rules import Managed
+
+    # In error with no problem stated (a caller's reading): listed all the same.
+    (silent,) = decide(fleet((PolicyReading("/a", "error", False),))).managed
+    assert (silent.key, silent.value, silent.path) == ("telemetry.enabled", "false", "/a")
+
+    note = "unreadable; treated as an admin lock (fail closed)"
+    got = decide(fleet((PolicyReading("/a", "error", False, "unreadable"),))).managed
+    assert got == (Managed("telemetry.enabled", "false", "/a", note),)
+    problem = PolicyReading("/b", "ok", True, "prob", settings=(("telemetry.mode", '"x"'),))
+    got = decide(fleet((problem, PolicyReading("/m", "missing", False)))).managed
+    assert got == (
+        Managed("telemetry.enabled", "false", "/b", "prob; treated as an admin lock (fail closed)"),
+    )

@@ -12,8 +12,10 @@ import pytest
 
 from consent.core.names import PROJECT_MAX_LEVELS
 from consent.core.records import policy_terms
+from consent.core.rules import ProjectReading
 from consent.store.paths import Locations, locations, system_policy_paths
 from consent.store.sources import read_policies, read_project, resolve
+from consent.store.tomlread import TomlReading
 from lumogon import SPEC
 
 PURPOSES = SPEC.purpose_names
@@ -196,3 +198,98 @@ def test_the_admin_guides_profile_installs_a_policy_the_toolkit_reads(tmp_path: 
     assert payload["PayloadType"] == (SPEC.bundle_id or SPEC.name)
     (reading,) = read_policies(policies(tmp_path, plist(tmp_path, payload)), PURPOSES)
     assert reading.local and reading.locked_purposes == ("service-health",) and not reading.problem
+
+
+def test_every_way_a_managed_preferences_file_cannot_be_read_is_named_and_locks(
+    tmp_path: Path,
+) -> None:
+    """Each refusal of the plist reader, exactly: its state, its reason and what `status` says."""
+    from consent.store.sources import _read_plist
+    from consent.store.tomlread import MAX_BYTES
+
+    good = plist(tmp_path, {"enabled": False})
+    folder = Path(good).parent
+    missing = str(folder / "missing.plist")
+    assert _read_plist(missing) == TomlReading(missing, "missing", {})
+    (reading,) = read_policies(policies(tmp_path, missing), PURPOSES)
+    assert (reading.state, reading.locks, reading.problem) == ("missing", False, "")
+
+    def refused(path: Path | str, reason: str, problem: str) -> None:
+        assert _read_plist(str(path)) == TomlReading(str(path), "error", {}, reason, problem)
+        (reading,) = read_policies(policies(tmp_path, str(path)), PURPOSES)
+        assert (reading.state, reading.locks, reading.problem) == ("error", True, problem)
+
+    link = folder / "link.plist"
+    link.symlink_to(good)  # a link to a valid policy is still not read through
+    refused(link, "special", "is a symbolic link, not a regular file")
+    os.mkfifo(folder / "fifo.plist")
+    refused(folder / "fifo.plist", "special", "is not a regular file")
+    (folder / "dir.plist").mkdir()
+    refused(folder / "dir.plist", "special", "is a directory, not a regular file")
+    refused(f"{good}/under.plist", "unreadable", "cannot be read (Not a directory)")
+    (folder / "big.plist").write_bytes(b" " * (MAX_BYTES + 1))
+    refused(folder / "big.plist", "too_large", "is too large")
+    (folder / "list.plist").write_bytes(plistlib.dumps(["enabled"]))
+    refused(folder / "list.plist", "invalid", "is not a dictionary property list")
+    (folder / "broken.plist").write_bytes(b"<plist><dict>")
+    problem = "is not a property list (no element found: line 1, column 13)"
+    refused(folder / "broken.plist", "invalid", problem)
+    (folder / "edge.plist").write_bytes(plistlib.dumps({"enabled": False}).ljust(MAX_BYTES))
+    assert _read_plist(str(folder / "edge.plist")).state == "ok"  # the limit itself is allowed
+
+
+def test_the_project_search_reports_what_it_found_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, inner = tree(tmp_path, 1)
+    path = opt_out(inner)
+    assert read_project("lumogon", str(inner), str(home)) == ProjectReading(str(path), "ok", True)
+    # Without `home`, the home directory is HOME's.
+    opt_out(tmp_path)
+    path.unlink()
+    monkeypatch.setenv("HOME", str(home))
+    got = read_project("lumogon", str(inner))
+    assert got.state == "missing" and not got.disables
+    assert got.searched == f"(.lumogon/telemetry.toml in {inner} or above it, up to {home})"
+    # Without `cwd`, the working directory; when it is gone, nothing is found and nothing fails.
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert read_project("lumogon") == ProjectReading(
+        "", "missing", False, searched="(the working directory is gone)"
+    )
+
+
+def test_the_bounded_search_finds_nothing_and_does_not_disable(tmp_path: Path) -> None:
+    home, inner = tree(tmp_path, PROJECT_MAX_LEVELS + 2)
+    got = read_project("lumogon", str(inner), str(home))
+    assert (got.path, got.state, got.disables, got.problem) == ("", "missing", False, "")
+    assert got.searched == (
+        f"(.lumogon/telemetry.toml in {inner} or the {PROJECT_MAX_LEVELS - 1} directories "
+        "above it, the search's limit)"
+    )
+
+
+def test_a_home_spelled_through_a_link_still_bounds_the_search(tmp_path: Path) -> None:
+    """HOME is a link to the real home; the working directory is spelled physically. The
+    search stops at the real home all the same: a file above it is not this person's."""
+    real = tmp_path / "real"
+    (real / "work").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real)
+    opt_out(tmp_path)
+    got = read_project("lumogon", str(real / "work"), str(tmp_path / "link"))
+    assert got.state == "missing" and not got.disables
+    assert got.searched.endswith(f"up to {real})")
+
+
+def test_the_fast_path_stops_at_a_project_opt_out_and_a_full_read_goes_on(tmp_path: Path) -> None:
+    from consent.store.sources import gather
+
+    home, inner = tree(tmp_path, 1)
+    opt_out(inner)
+    locs = policies(tmp_path, str(tmp_path / "none.toml"))
+    fast = gather(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home), full=False)
+    assert fast.project is not None and fast.project.disables and fast.config is None
+    full = gather(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home))
+    assert full.config is not None and full.config.path == locs.config_path
