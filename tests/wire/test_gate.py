@@ -128,31 +128,40 @@ def test_the_sender_runs_in_its_own_session(tmp_path: Path) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("finds the sender through /proc")
     from consent.testing.collector import Collector
-    from consent.wire.gate import spawn_sender
-    from consent.wire.job import Job
 
     with Collector(behaviour="blackhole") as collector:
-        port = int(collector.url.rsplit(":", 1)[1].split("/")[0])
-        marker = f"session-{os.getpid()}-{time.monotonic_ns()}"
-        job = Job(
-            host="127.0.0.1", port=port, tls=False, raw=b"GET / HTTP/1.0\r\n\r\n",
-            log=str(tmp_path / "log"), id=marker, id_placeholder="", keyring_service="x",
-            id_file=str(tmp_path / "id"), app="lumogon", mode="opt-out",
-            notice_version="nope", disable_env="X_DISABLE", config_path=str(tmp_path / "c"),
-            policy_paths=(), timeout=30.0,
-        )  # fmt: skip
-        spawn_sender(job)
-        pid = None
-        deadline = time.monotonic() + 30
-        while pid is None and time.monotonic() < deadline:
-            pid = next(iter(sender_children()), None)
-            time.sleep(0.02)
-        assert pid is not None, "the sender never started"
+        pid = start_a_sender(
+            tmp_path, collector.url, f"session-{os.getpid()}-{time.monotonic_ns()}"
+        )
         try:
             assert os.getsid(pid) == pid != os.getsid(0)  # its own session, led by itself
         finally:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+def start_a_sender(tmp_path: Path, url: str, hit_id: str) -> int:
+    """Spawn the real detached sender with a job for the collector at `url` (a blackhole keeps
+    it alive) and return its pid, found through /proc within 30 s."""
+    from consent.wire.gate import spawn_sender
+    from consent.wire.job import Job
+
+    port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
+    job = Job(
+        host="127.0.0.1", port=port, tls=False, raw=b"GET / HTTP/1.0\r\n\r\n",
+        log=str(tmp_path / "log"), id=hit_id, id_placeholder="", keyring_service="x",
+        id_file=str(tmp_path / "id"), app="lumogon", mode="opt-out",
+        notice_version="nope", disable_env="X_DISABLE", config_path=str(tmp_path / "c"),
+        policy_paths=(), timeout=30.0,
+    )  # fmt: skip
+    spawn_sender(job)
+    pid = None
+    deadline = time.monotonic() + 30
+    while pid is None and time.monotonic() < deadline:
+        pid = next(iter(sender_children()), None)
+        time.sleep(0.02)
+    assert pid is not None, "the sender never started"
+    return pid
 
 
 def sender_children() -> list[int]:
@@ -403,29 +412,13 @@ def test_the_sender_holds_none_of_the_hosts_descriptors(tmp_path: Path) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("reads the sender's descriptors through /proc")
     from consent.testing.collector import Collector
-    from consent.wire.gate import spawn_sender
-    from consent.wire.job import Job
 
     read_end, write_end = os.pipe()
     os.set_inheritable(write_end, True)  # as a host's stdout or a pager pipe is
     inode = os.fstat(write_end).st_ino
     try:
         with Collector(behaviour="blackhole") as collector:
-            port = int(collector.url.rsplit(":", 1)[1].split("/")[0])
-            job = Job(
-                host="127.0.0.1", port=port, tls=False, raw=b"GET / HTTP/1.0\r\n\r\n",
-                log=str(tmp_path / "log"), id="fds", id_placeholder="", keyring_service="x",
-                id_file=str(tmp_path / "id"), app="lumogon", mode="opt-out",
-                notice_version="nope", disable_env="X_DISABLE", config_path=str(tmp_path / "c"),
-                policy_paths=(), timeout=30.0,
-            )  # fmt: skip
-            spawn_sender(job)
-            pid = None
-            deadline = time.monotonic() + 30
-            while pid is None and time.monotonic() < deadline:
-                pid = next(iter(sender_children()), None)
-                time.sleep(0.02)
-            assert pid is not None, "the sender never started"
+            pid = start_a_sender(tmp_path, collector.url, "fds")
             try:
                 held = set()
                 for fd in Path(f"/proc/{pid}/fd").iterdir():
