@@ -108,6 +108,22 @@ class _TcpServer(ThreadingHTTPServer):
         pass  # a client that hung up on a huge or slow answer: expected
 
 
+def _serving(server: _UnixServer | _TcpServer) -> threading.Thread:
+    """The thread that will serve `server` (started by the fake's `__enter__`)."""
+    server.stopping = threading.Event()  # type: ignore[union-attr]
+    return threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+
+
+def _stop(server: _UnixServer | _TcpServer, thread: threading.Thread) -> None:
+    """Wake every handler still answering slowly or endlessly, then close the server."""
+    server.stopping.set()  # type: ignore[union-attr]
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
 class _EngineHandler(_Quiet):
     server: FakeEngine._Server  # type: ignore[assignment]
 
@@ -154,10 +170,7 @@ class FakeEngine:
         self.host = f"unix://{self.path}"
         self._server = FakeEngine._Server(self.path, _EngineHandler)
         self._server.engine = self
-        self._server.stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = _serving(self._server)
 
     def __enter__(self) -> FakeEngine:
         self._thread.start()
@@ -166,10 +179,7 @@ class FakeEngine:
     def __exit__(
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        _stop(self._server, self._thread)
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
@@ -212,11 +222,8 @@ class FakeService:
         self.received: list[tuple[str, dict[str, str], bytes]] = []
         self._server = FakeService._Server(("127.0.0.1", 0), _ServiceHandler)
         self._server.service = self
-        self._server.stopping = threading.Event()
         self.url = f"http://127.0.0.1:{self._server.server_port}/api/v1"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = _serving(self._server)
 
     def __enter__(self) -> FakeService:
         self._thread.start()
@@ -225,10 +232,7 @@ class FakeService:
     def __exit__(
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._server.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        _stop(self._server, self._thread)
 
 
 def engine_env(engine: FakeEngine) -> dict[str, str]:
