@@ -8,11 +8,7 @@ library adds headers of its own.
 from __future__ import annotations
 
 # Endpoint parsing lives in consent/core/endpoint.py (the store checks a policy's with it).
-from consent.core.endpoint import (
-    Endpoint,
-    is_loopback,  # noqa: F401 - re-exported for callers here
-    parse_endpoint,
-)
+from consent.core.endpoint import Endpoint, parse_endpoint
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 from consent.errors import EndpointError, HitError

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from consent.core.endpoint import parse_endpoint
 from consent.core.spec import Destination
 from consent.errors import EndpointError, HitError
 from consent.wire.hits import build_hit
-from consent.wire.http import encode, endpoint_for, parse_endpoint
+from consent.wire.http import encode, endpoint_for
 from lumogon import SPEC
 from tests.helpers import CID, opt_in_spec
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from consent.core.endpoint import parse_endpoint
 from consent.store.identity import load_at
 from consent.store.log import entries
 from consent.testing.collector import Collector
 from consent.wire import sender
 from consent.wire.gate import new_uuid4
 from consent.wire.hits import build_hit
-from consent.wire.http import encode, parse_endpoint
+from consent.wire.http import encode
 from consent.wire.job import Job
 from lumogon import SPEC
 from tests.helpers import enabled_config
