@@ -29,7 +29,6 @@ else:
         return lambda cls: cls
 
 
-_MISSING = object()
 _DERIVED = object()
 
 
@@ -85,23 +84,28 @@ class Record(metaclass=_RecordMeta):
         _defaults: dict[str, object]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every host command builds its app's spec (a Record per field and event) on every run:
+        # positional values are set straight, and only the fields after them are looked up.
         fields = self._fields
-        if len(args) > len(fields):
-            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
-        values = dict(zip(fields, args, strict=False))
-        for key, value in kwargs.items():
-            if key not in fields or key in values:
-                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {key!r}")
-            values[key] = value
-        defaults = self._defaults
+        given = len(args)
+        if given > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {given}")
         setter = object.__setattr__
-        for name in fields:
-            value = values.get(name, _MISSING)
-            if value is _MISSING:
-                value = defaults.get(name, _MISSING)
-                if value is _MISSING:
-                    raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+        for name, value in zip(fields, args, strict=False):
             setter(self, name, value)
+        if given < len(fields) or kwargs:
+            defaults = self._defaults
+            for name in fields[given:]:
+                if name in kwargs:
+                    value = kwargs.pop(name)
+                elif name in defaults:
+                    value = defaults[name]
+                else:
+                    raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+                setter(self, name, value)
+            if kwargs:
+                key = next(iter(kwargs))
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {key!r}")
         self.__post_init__()
 
     def __post_init__(self) -> None:
