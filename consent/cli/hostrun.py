@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from consent.core.names import DO_NOT_TRACK
+from consent.core.envgrammar import DO_NOT_TRACK
 from consent.core.spec import AppSpec, command_event
 
 TYPE_CHECKING = False

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 else:
     Reading = str  # typing is not imported at run time (see consent/core/value.py)
 
+# The cross-tool variable that disables telemetry, beside the app's own `<PREFIX>_DISABLE_ANALYTICS`.
+DO_NOT_TRACK = "DO_NOT_TRACK"
+
 FALSE_WORDS = ("0", "false", "no", "off")
 TRUE_WORDS = ("1", "true", "yes", "on")
 

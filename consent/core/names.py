@@ -1,22 +1,14 @@
 """The names and limits that more than one layer uses, each defined once.
 
 A name that only one module uses lives in that module; these are the ones the CLI, the store,
-the wire and the notice must agree on.
+the wire and the notice must agree on. The few a host command needs as it starts live with the
+module that start loads anyway, so that a disabled run does not load this one (about 0.5 M
+instructions, bench/instructions.py): the group, the flag and the env suffixes in
+consent/core/spec.py, `DO_NOT_TRACK` in consent/core/envgrammar.py, `STRICT_ENV` in
+consent/core/runs.py.
 """
 
 from __future__ import annotations
-
-# The command group every app gets, and the flag that disables telemetry for one run.
-GROUP_NAME = "telemetry"
-FLAG = "--disable-analytics"
-
-# The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
-DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
-DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
-ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
-
-# The cross-tool variable that disables telemetry, beside the app's own `<PREFIX>_DISABLE_ANALYTICS`.
-DO_NOT_TRACK = "DO_NOT_TRACK"
 
 # The table of the user config (and of an admin policy) that holds consent.
 TABLE = "telemetry"
@@ -91,7 +83,3 @@ PROXY_VARIABLES = (*HTTPS_PROXY_VARIABLES, *NO_PROXY_VARIABLES)
 
 # The local log: its two generations together stay under this many bytes (consent/store/log.py).
 LOG_MAX_BYTES = 64 * 1024
-
-# The pytest plugin's strict mode: a file to which every refused event is appended (and the
-# refusing call raises). Set by the `consent_strict` fixture, never by a person.
-STRICT_ENV = "CONSENT_STRICT_LOG"

@@ -8,9 +8,8 @@ disabling source is named; enabling needs an explicit, current reason.
 from __future__ import annotations
 
 from consent.core.envgrammar import EnvReading, shown
-from consent.core.names import FLAG
 from consent.core.records import ConsentRecord, FileState
-from consent.core.spec import IMPLICIT_PURPOSE, Mode
+from consent.core.spec import FLAG, IMPLICIT_PURPOSE, Mode
 from consent.core.value import Record
 
 TYPE_CHECKING = False

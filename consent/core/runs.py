@@ -10,7 +10,9 @@ core, below both of its users, so that registering a run loads no further packag
 
 from __future__ import annotations
 
-from consent.core.names import STRICT_ENV
+# The pytest plugin's strict mode: a file to which every refused event is appended (and the
+# refusing call raises). Set by the `consent_strict` fixture, never by a person.
+STRICT_ENV = "CONSENT_STRICT_LOG"
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -7,8 +7,16 @@ of its canonical form, so changing what is collected re-opens the question.
 
 from __future__ import annotations
 
-from consent.core.names import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, GROUP_NAME
 from consent.core.value import Record, derived
+
+# The command group every app gets, and the flag that disables telemetry for one run.
+GROUP_NAME = "telemetry"
+FLAG = "--disable-analytics"
+
+# The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
+DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
+DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
+ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
 
 # consent.errors is imported where a SpecError is raised: a valid spec (every host command's)
 # never needs it, and creating its seven classes costs a start-up about 1 M instructions.

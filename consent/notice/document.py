@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from consent.core.envgrammar import FALSE_WORDS, TRUE_WORDS
-from consent.core.names import DO_NOT_TRACK, RECEIPTS_NAME, SENDER_TIMEOUT
+from consent.core.envgrammar import DO_NOT_TRACK, FALSE_WORDS, TRUE_WORDS
+from consent.core.names import RECEIPTS_NAME, SENDER_TIMEOUT
 from consent.core.spec import AppSpec
 from consent.wire.http import GA4_ENVELOPE, HEADERS, user_agent
 

@@ -8,8 +8,8 @@ and the sender guarantee.
 
 from __future__ import annotations
 
-from consent.core.names import DO_NOT_TRACK, FLAG
-from consent.core.spec import AppSpec, Field
+from consent.core.envgrammar import DO_NOT_TRACK
+from consent.core.spec import FLAG, AppSpec, Field
 
 
 def host_of(spec: AppSpec) -> str:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from consent.core.names import FLAG
 from consent.core.rules import DecidedBy, Decision
-from consent.core.spec import AppSpec
+from consent.core.spec import FLAG, AppSpec
 from consent.core.value import Record
 from consent.store.paths import Locations
 

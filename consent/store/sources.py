@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from consent.core.envgrammar import EnvReading, read_env
-from consent.core.names import DO_NOT_TRACK, POLICY_NAME, PROJECT_MAX_LEVELS, TABLE
+from consent.core.envgrammar import DO_NOT_TRACK, EnvReading, read_env
+from consent.core.names import POLICY_NAME, PROJECT_MAX_LEVELS, TABLE
 from consent.core.records import consent_record, policy_terms, project_terms
 from consent.core.rules import (
     ConfigReading,

@@ -21,16 +21,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from consent.core.envgrammar import CI_MARKERS
-from consent.core.names import (
-    DEBUG_SUFFIX,
-    DISABLE_SUFFIX,
-    DO_NOT_TRACK,
-    ENDPOINT_SUFFIX,
-    POLICY_NAME,
-    PROXY_VARIABLES,
-)
-from consent.core.spec import AppSpec
+from consent.core.envgrammar import CI_MARKERS, DO_NOT_TRACK
+from consent.core.names import POLICY_NAME, PROXY_VARIABLES
+from consent.core.spec import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, AppSpec
 from consent.store.paths import Locations, _xdg_locations, system_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"

@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 import sys
 
-from consent.core.names import PROXY_VARIABLES, STRICT_ENV
-from consent.core.runs import checks_refusals, current_run, debug_mode
+from consent.core.names import PROXY_VARIABLES
+from consent.core.runs import STRICT_ENV, checks_refusals, current_run, debug_mode
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 

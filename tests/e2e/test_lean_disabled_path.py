@@ -48,6 +48,7 @@ FORBIDDEN = (
 # it registers how to decide, should it record an event. Nothing of the store, the rules, the
 # wire (the gate) or the errors is loaded then; every module of the layer it loads is listed here.
 UNDECIDED = (
+    "consent.core.names",  # its start-path names live in spec, envgrammar and runs
     "consent.store",
     "consent.core.rules",
     "consent.core.records",
@@ -60,7 +61,6 @@ LEAN = {
     "consent.cli.hostrun",
     "consent.core",
     "consent.core.envgrammar",
-    "consent.core.names",
     "consent.core.spec",
     "consent.core.value",
     "consent.core.runs",

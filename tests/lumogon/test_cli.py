@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.names import STRICT_ENV
+from consent.core.runs import STRICT_ENV
 from consent.notice.document import markdown
 from consent.store.choices import record_choice
 from consent.store.log import entries

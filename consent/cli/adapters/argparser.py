@@ -22,8 +22,7 @@ import argparse
 import sys
 
 from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
-from consent.core.names import FLAG
-from consent.core.spec import AppSpec
+from consent.core.spec import FLAG, AppSpec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up

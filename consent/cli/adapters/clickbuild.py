@@ -19,8 +19,7 @@ from consent.cli.adapters.clicktree import (
     flag_given,
     on_command,
 )
-from consent.core.names import FLAG
-from consent.core.spec import AppSpec
+from consent.core.spec import FLAG, AppSpec
 
 # --- the telemetry group -------------------------------------------------------------------------
 

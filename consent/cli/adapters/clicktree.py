@@ -22,8 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
-from consent.core.names import FLAG
-from consent.core.spec import AppSpec
+from consent.core.spec import FLAG, AppSpec
 from consent.core.value import Record
 
 FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept

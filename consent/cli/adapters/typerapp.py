@@ -23,8 +23,7 @@ from consent.cli.adapters.clicktree import (
     on_command,
 )
 from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help, refusal
-from consent.core.names import FLAG
-from consent.core.spec import AppSpec
+from consent.core.spec import FLAG, AppSpec
 
 
 def _current_context() -> Any:
