@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from floor import section as floor_section
 from goals import section as goals_section
 from growth import section as growth_section
 from instructions import framework_counts
@@ -435,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.only or args.quick) and shutil.which("valgrind") is not None:
         counted = framework_counts(sys.executable, 3)
     instructions = [] if args.only or args.quick else instructions_section(pythons, 3, counted)
+    if instructions:
+        instructions += floor_section(sys.executable, 3)
 
     meta = Meta(
         command=command,
