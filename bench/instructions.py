@@ -126,8 +126,31 @@ def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
     return rows
 
 
+def describe(python: str) -> str:
+    """A column's name that outlives the interpreter's path: the commit of the checkout its
+    consent was installed from (an editable install), else consent's version."""
+    try:
+        where = subprocess.run(
+            [python, "-I", "-c", "import consent, os; print(os.path.dirname(consent.__file__))"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", where, "log", "-1", "--format=%h %cs"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return f"`{python}`"
+    return f"consent at {commit}" if commit else f"`{python}` (installed consent)"
+
+
 def table(pythons: list[str], rows: dict[str, list[float]]) -> list[str]:
-    lines = ["| scenario | " + " | ".join(f"`{p}`" for p in pythons) + " |"]
+    lines = ["| scenario | " + " | ".join(describe(p) for p in pythons) + " |"]
     lines.append("|---" * (len(pythons) + 1) + "|")
     bare = rows["bare typer"]
     for scenario, cells in rows.items():
@@ -207,7 +230,7 @@ def section(
     frameworks = [
         "Each adapter's disabled path (by env) against a bare program of the same framework "
         "(`bench/apps/`: one `version` command, bare and with `install`; "
-        f"`{pythons[0]}`):",
+        f"{describe(pythons[0])}):",
         "",
         *framework_table(counted or framework_counts(pythons[0], runs)),
     ]
