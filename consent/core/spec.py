@@ -13,6 +13,12 @@ from consent.core.value import Record, derived
 GROUP_NAME = "telemetry"
 FLAG = "--disable-analytics"
 
+
+def flag_help(spec: AppSpec) -> str:
+    """The help of `--disable-analytics`, the same under every adapter."""
+    return f"Send no usage data in this run (see `{spec.commands} status`)."
+
+
 # The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
 DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
 DEBUG_SUFFIX = "_TELEMETRY_DEBUG"

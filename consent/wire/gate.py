@@ -22,7 +22,14 @@ import os
 import sys
 
 from consent.core.names import PROXY_VARIABLES
-from consent.core.runs import STRICT_ENV, checks_refusals, current_run, debug_mode
+from consent.core.runs import (
+    STRICT_ENV,
+    OffRun,
+    checks_refusals,
+    current_run,
+    debug_mode,
+    start_run,
+)
 from consent.core.spec import AppSpec
 from consent.core.value import Record
 
@@ -59,7 +66,7 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
     the pytest plugin's strict mode, where a refused event raises HitError.
     """
     try:
-        run = current_run(spec)
+        run = run_decision(spec)
         submit(
             spec,
             event,
@@ -70,6 +77,22 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
     except Exception:  # telemetry never breaks the host program
         if os.environ.get(STRICT_ENV):
             raise
+
+
+def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
+    """The decision and command path of the run a CLI adapter registered, if any. A run the flag
+    or an env variable turned off (`OffRun`) is decided here, once, from the variables as they
+    were when it started: the same decision `resolve(full=False)` made then."""
+    run = current_run(spec)
+    if run is None:
+        return None
+    decision, command = run
+    if isinstance(decision, OffRun):
+        from consent.store.sources import resolve
+
+        decision = resolve(spec, flag=decision.flag, environ=dict(decision.environ), full=False)
+        start_run(spec, decision, command)
+    return decision, command
 
 
 def submit(

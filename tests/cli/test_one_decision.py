@@ -66,8 +66,12 @@ def test_a_run_off_by_env_decides_only_when_it_records_an_event(
     result = CliRunner().invoke(acme.app, ["build"])
     assert result.exit_code == 0, result.output
     assert gathered == []
-    before = runs.run_decision(acme.SPEC)
-    assert before is not None and not before.enabled
+    registered = runs.current_run(acme.SPEC)
+    assert registered is not None and isinstance(registered[0], runs.OffRun)  # not decided yet
+    run = gate.run_decision(acme.SPEC)
+    assert run is not None
+    before = run[0]
+    assert not before.enabled
     assert before == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
     assert gathered == [False, False]
 

@@ -44,10 +44,11 @@ FORBIDDEN = (
 )
 
 
-# Turned off by the flag or an env variable, a run does not even decide (consent/cli/hostrun.py):
+# Turned off by the flag or an env variable, a run does not even decide (consent/core/runs.py):
 # it registers how to decide, should it record an event. Nothing of the store, the rules, the
 # wire (the gate) or the errors is loaded then; every module of the layer it loads is listed here.
 UNDECIDED = (
+    "consent.cli.hostrun",  # an adapter offers the run to consent.core.runs.start_if_off first
     "consent.core.names",  # its start-path names live in spec, envgrammar and runs
     "consent.store",
     "consent.core.rules",
@@ -58,7 +59,6 @@ UNDECIDED = (
 LEAN = {
     "consent",
     "consent.cli",
-    "consent.cli.hostrun",
     "consent.core",
     "consent.core.envgrammar",
     "consent.core.spec",

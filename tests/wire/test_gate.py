@@ -88,7 +88,8 @@ def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> No
     assert not enabled_home.exists()
     decision = resolve(SPEC, environ={})
     runs.start_run(SPEC, decision)
-    assert runs.run_decision(SPEC) is decision
+    assert runs.current_run(SPEC) == (decision, "")
+    assert gate.run_decision(SPEC) == (decision, "")
 
 
 def test_new_uuid4_is_a_random_version_4_uuid() -> None:

@@ -19,10 +19,11 @@ is used, so a host command pays nothing for them. Standard library only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
-from consent.core.spec import FLAG, AppSpec
+from consent.core.runs import start_if_off
+from consent.core.spec import FLAG, AppSpec, flag_help
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
@@ -54,24 +55,32 @@ def install(
     the consent layer's names.
     """
     if not isinstance(parser, argparse.ArgumentParser):
+        from consent.cli.hostrun import refusal  # what install refuses costs a run nothing
+
         raise refusal(
             f"install() takes an argparse.ArgumentParser, not {type(parser).__name__}",
             hint="for a typer app use `consent.install`, for a click group `consent.click.install`",
         )
     installed: AppSpec | None = getattr(parser, _INSTALLED, None)
     if installed is not None:
+        from consent.cli.hostrun import refusal
+
         raise refusal(f"the consent layer is already installed in this parser ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     action = _subparsers(parser)
     if action is None:
+        from consent.cli.hostrun import refusal
+
         raise refusal(
             "this parser has no subcommands, so it has no place for the "
             f"`{spec.group}` commands that let a person see and change their choice",
             hint=_HINT,
         )
     if spec.group in action.choices:
-        raise refusal(clash_message(spec), hint=CLASH_HINT)
+        from consent.cli.hostrun import clash
+
+        raise clash(spec)
     _add_flag(parser, spec, root=True)
     parser.set_defaults(**{PATH_DEST: spec.name})
     _walk(action, spec.name, spec)
@@ -94,6 +103,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     first-run notice or ask the question (a person at a terminal only), and return."""
     spec: AppSpec | None = getattr(parser, _INSTALLED, None)
     if spec is None:
+        from consent.cli.hostrun import refusal
+
         raise refusal(
             "run() takes the parser that install(parser, SPEC) prepared",
             hint="call install(parser, SPEC) before parser.parse_args()",
@@ -102,8 +113,16 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     words = getattr(args, WORDS_DEST, None)
     if words is not None:
         sys.exit(_telemetry(parser, spec, list(words), flag))
-    command = getattr(args, PATH_DEST, None)
-    command_started(spec, command if isinstance(command, str) else spec.name, flag=flag)
+    path = getattr(args, PATH_DEST, None)
+    command = path if isinstance(path, str) else spec.name
+    try:
+        if start_if_off(spec, command, flag=flag, environ=os.environ):
+            return
+    except Exception:  # noqa: BLE001 - telemetry never breaks the host command
+        return
+    from consent.cli.hostrun import command_started  # a run that may send or show something
+
+    command_started(spec, command, flag=flag)
 
 
 def _group_help(spec: AppSpec) -> str:
@@ -128,6 +147,8 @@ def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = Fa
             help=flag_help(spec),
         )
     except argparse.ArgumentError as exc:
+        from consent.cli.hostrun import refusal
+
         raise refusal(
             f"the parser {parser.prog!r} already has an option {FLAG}: {exc}",
             hint=f"remove it: the consent layer adds {FLAG} to every command",

@@ -20,7 +20,6 @@ from consent.cli.adapters.clicktree import (
     lazy_group_class,
     wrap_group_callback,
 )
-from consent.cli.hostrun import CLASH_HINT, clash_message, refusal
 from consent.core.spec import AppSpec
 
 _INSTALLED = "_consent_spec"
@@ -51,14 +50,20 @@ def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> cli
     second install, or a command of the group's name.
     """
     if not isinstance(cli, click.Group):
+        from consent.cli.hostrun import refusal  # what install refuses costs a run nothing
+
         raise refusal(_not_a_group(cli))
     installed: AppSpec | None = getattr(cli, _INSTALLED, None)
     if installed is not None:
+        from consent.cli.hostrun import refusal
+
         raise refusal(f"the consent layer is already installed in this group ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     if spec.group in cli.commands:
-        raise refusal(clash_message(spec), hint=CLASH_HINT)
+        from consent.cli.hostrun import clash
+
+        raise clash(spec)
     cli.params.append(flag_option(KIT, spec))
     setattr(cli, FLAGGED, True)
     wrap_group_callback(KIT, cli, spec)  # the root run alone (invoke_without_command)

@@ -6,7 +6,7 @@ one of them; everything here works on either:
 
 - `--disable-analytics` on every command (`add_flag`), kept in the context's meta;
 - `instrument`: every command under the root reports itself as it starts (a screenview,
-  nested groups included), through consent.cli.hostrun;
+  nested groups included), through consent.core.runs and consent.cli.hostrun;
 - the `telemetry` group, built only when it is looked up by name (`lazy_group_class`).
 
 What only some runs need is in consent/cli/adapters/clickbuild.py, imported when used: the
@@ -18,11 +18,12 @@ from argv.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from consent.cli.hostrun import CLASH_HINT, clash_message, command_started, flag_help, refusal
-from consent.core.spec import FLAG, AppSpec
+from consent.core.runs import start_if_off
+from consent.core.spec import FLAG, AppSpec, flag_help
 from consent.core.value import Record
 
 FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
@@ -100,8 +101,12 @@ def on_command(ctx: Any, spec: AppSpec) -> None:
     try:
         command = command_path(ctx, spec)
         flag = flag_given(ctx)
+        if start_if_off(spec, command, flag=flag, environ=os.environ):
+            return
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
         return
+    from consent.cli.hostrun import command_started  # a run that may send or show something
+
     command_started(spec, command, flag=flag)
 
 
@@ -111,9 +116,11 @@ def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
         return
     setattr(group, _MARK, True)
     commands = getattr(group, "commands", {})
-    clash = commands.get(spec.group)
-    if clash is not None and not getattr(clash, GROUP_MARK, False):
-        raise refusal(clash_message(spec), hint=CLASH_HINT)
+    existing = commands.get(spec.group)
+    if existing is not None and not getattr(existing, GROUP_MARK, False):
+        from consent.cli.hostrun import clash
+
+        raise clash(spec)
     for name, command in commands.items():
         if name != spec.group:
             _wrap_tree(kit, command, spec)

@@ -22,8 +22,7 @@ from consent.cli.adapters.clicktree import (
     lazy_group_class,
     on_command,
 )
-from consent.cli.hostrun import CLASH_HINT, clash_message, flag_help, refusal
-from consent.core.spec import FLAG, AppSpec
+from consent.core.spec import FLAG, AppSpec, flag_help
 
 
 def _current_context() -> Any:
@@ -69,14 +68,20 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
     command or group of the group's name (a `SpecError` for an invalid `group`).
     """
     if not isinstance(app, typer.Typer):
+        from consent.cli.hostrun import refusal  # what install refuses costs a run nothing
+
         raise refusal(_not_typer(app))
     installed: AppSpec | None = getattr(app, _INSTALLED, None)
     if installed is not None:
+        from consent.cli.hostrun import refusal
+
         raise refusal(f"the consent layer is already installed in this app ({installed!r})")
     if group is not None and group != spec.group:
         spec = spec.replace(group=group)
     if spec.group in _host_names(app):
-        raise refusal(clash_message(spec), hint=CLASH_HINT)
+        from consent.cli.hostrun import clash
+
+        raise clash(spec)
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
