@@ -107,6 +107,7 @@ MODULES: dict[str, list[str]] = {
         "tests/wire/test_http.py",
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
+        "tests/cli/test_one_decision.py",  # run_decision: a run turned off is decided once, here
     ],
     "consent/wire/sender.py": [
         "tests/wire/test_sender.py",

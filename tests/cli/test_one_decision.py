@@ -95,3 +95,24 @@ def test_a_run_off_by_env_stays_off_when_the_program_changes_its_environment(
         assert result.exit_code == 0, result.output
     assert gathered == [False]
     assert consent_home.log(acme.SPEC) == []  # the event was not handed to a sender
+
+
+def test_an_event_outside_a_run_decides_as_a_host_command_does(
+    consent_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside any command run, record_event decides on the spot the cheap way a host command
+    does: turned off by an env variable, it stops there and reads no file for a full trace."""
+    consent_home.enable(acme.SPEC)
+    full: list[object] = []
+    real = sources.gather
+
+    def spying(*args: object, **kwargs: object) -> sources.Inputs:
+        full.append(kwargs.get("full"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sources, "gather", spying)
+    monkeypatch.setattr(runs, "_runs", {})
+    monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
+    gate.record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
+    assert full == [False]
+    assert consent_home.log(acme.SPEC) == []
