@@ -32,10 +32,11 @@ def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
 # Why a goal can fall short, from profiling (python -X importtime, cProfile) on this machine,
 # and what would close it; printed under the table for each goal this run did not meet.
 REASONS = {
-    "bare typer": "Off by the flag or an env variable, a run no longer decides: it registers how "
-    "to decide, should it record an event (consent/cli/hostrun.py, consent/core/runs.py), so the "
-    "store, the rules, the gate and consent.errors stay unimported. What is left is importing "
-    "11 small consent modules (the import machinery costs 0.25 to 0.6 million instructions "
+    "bare typer": "Off by the flag or an env variable, a run no longer decides: it is registered "
+    "undecided, and the gate decides it only if it records an event (consent/core/runs.py), so "
+    "consent/cli/hostrun.py, the store, the rules, the gate and consent.errors stay unimported. "
+    "What is left is importing "
+    "10 small consent modules (the import machinery costs 0.25 to 0.6 million instructions "
     "a module, a package's new directory the most; consent/core/spec.py alone 2 million, a "
     "third of it unmarshalling its bytecode), the app's AppSpec (about 1.9 million with its "
     "module: 17 Records built and validated) and installing (options, wrappers, about 1.5 "

@@ -11,6 +11,7 @@ core, below both of its users, so that registering a run loads no further packag
 from __future__ import annotations
 
 from consent.core.envgrammar import DO_NOT_TRACK, disables
+from consent.core.spec import AppSpec
 from consent.core.value import Record
 
 # The pytest plugin's strict mode: a file to which every refused event is appended (and the
@@ -22,13 +23,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from consent.core.rules import Decision
-    from consent.core.spec import AppSpec
 
 
 class OffRun(Record):
     """A run that the flag or an env variable turned off, not decided yet: what deciding it
-    needs, as it was when the command started (a program may change its variables later)."""
+    needs, as it was when the command started (a program may change its variables later). It is
+    decided for the spec that started it, whichever spec records the event."""
 
+    spec: AppSpec
     flag: bool
     environ: tuple[tuple[str, str], ...]  # the variables that decide such a run, as set then
 
@@ -55,7 +57,7 @@ def start_if_off(spec: AppSpec, command: str, *, flag: bool, environ: Mapping[st
     if not (flag or any(disables(environ.get(n)) for n in names)):
         return False
     kept = tuple((n, v) for n in (*names, spec.endpoint_env) if (v := environ.get(n)) is not None)
-    start_run(spec, OffRun(flag, kept), command)
+    start_run(spec, OffRun(spec, flag, kept), command)
     return True
 
 

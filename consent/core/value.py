@@ -94,18 +94,19 @@ class Record(metaclass=_RecordMeta):
         for name, value in zip(fields, args, strict=False):
             setter(self, name, value)
         if given < len(fields) or kwargs:
+            rest = fields[given:]
+            for key in kwargs:
+                if key not in rest:  # a typo names the wrong key before any missing field
+                    raise TypeError(f"{type(self).__name__}: unexpected or repeated field {key!r}")
             defaults = self._defaults
-            for name in fields[given:]:
+            for name in rest:
                 if name in kwargs:
-                    value = kwargs.pop(name)
+                    value = kwargs[name]
                 elif name in defaults:
                     value = defaults[name]
                 else:
                     raise TypeError(f"{type(self).__name__}: missing field {name!r}")
                 setter(self, name, value)
-            if kwargs:
-                key = next(iter(kwargs))
-                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {key!r}")
         self.__post_init__()
 
     def __post_init__(self) -> None:

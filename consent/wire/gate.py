@@ -6,9 +6,11 @@ network, and does nothing beyond the decision when telemetry is disabled: the id
 code and the child are reached only when enabled.
 
 One decision per run: a CLI adapter decides once as a command starts and registers that
-decision (`start_run`, consent/core/runs.py); the command's screenview and every `record_event` of the same run
-go through that one decision. A run that showed the first-run notice or asked the question
-registers a disabled decision, so nothing leaves in that run from any path.
+decision (`start_run`, consent/core/runs.py); the command's screenview and every `record_event`
+of the same run go through that one decision. A run that the flag or an env variable turned off
+is registered undecided (`start_if_off`) and decided here, by `run_decision`, only if it records
+an event. A run that showed the first-run notice or asked the question registers a disabled
+decision, so nothing leaves in that run from any path.
 
 Refusals (an undeclared event, key or value, a command the event does not list) send nothing
 and stay silent, except under `<PREFIX>_TELEMETRY_DEBUG`, which prints each one on stderr, and
@@ -81,8 +83,9 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
 
 def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
     """The decision and command path of the run a CLI adapter registered, if any. A run the flag
-    or an env variable turned off (`OffRun`) is decided here, once, from the variables as they
-    were when it started: the same decision `resolve(full=False)` made then."""
+    or an env variable turned off (`OffRun`) is decided here, once, for the spec that started
+    it and from the variables as they were then: the decision `resolve(full=False)` would have
+    made as the command started."""
     run = current_run(spec)
     if run is None:
         return None
@@ -90,8 +93,10 @@ def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
     if isinstance(decision, OffRun):
         from consent.store.sources import resolve
 
-        decision = resolve(spec, flag=decision.flag, environ=dict(decision.environ), full=False)
-        start_run(spec, decision, command)
+        off = decision
+        decision = resolve(off.spec, flag=off.flag, environ=dict(off.environ), full=False)
+        if current_run(off.spec) is run:  # not if another run was registered meanwhile
+            start_run(off.spec, decision, command)
     return decision, command
 
 

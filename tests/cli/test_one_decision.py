@@ -116,3 +116,24 @@ def test_an_event_outside_a_run_decides_as_a_host_command_does(
     gate.record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
     assert full == [False]
     assert consent_home.log(acme.SPEC) == []
+
+
+def test_a_run_turned_off_stays_off_for_another_spec_of_the_same_app(
+    consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is decided for the spec that started it: an event recorded through another spec
+    of the same app (here with another env prefix, which no variable turns off) neither switches
+    the run on nor sends."""
+    consent_home.enable(acme.SPEC)
+    other = acme.SPEC.replace(env_prefix="ACMEX")
+    monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
+    with Collector() as collector:
+        monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
+        monkeypatch.setenv("ACMEX_TELEMETRY_ENDPOINT", collector.url)
+        result = CliRunner().invoke(acme.app, ["build"])
+        assert result.exit_code == 0, result.output
+        gate.record_event(other, "command")
+        gate.record_event(acme.SPEC, "command")
+        run = gate.run_decision(acme.SPEC)
+        assert run is not None and not run[0].enabled
+    assert consent_home.log(acme.SPEC) == []  # nothing was handed to a sender

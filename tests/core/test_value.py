@@ -62,6 +62,25 @@ def test_constructor_refuses_missing_extra_and_repeated_fields() -> None:
         Child("a", 1, (), 4)  # type: ignore[call-arg]
 
 
+class Pair(Record):
+    x: int
+    y: int
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "named"),
+    [((), {"x": 1, "z": 2}, "z"), ((1,), {"x": 2}, "x"), ((), {"z": 1}, "z")],
+    ids=["typo", "repeated", "only-a-typo"],
+)
+def test_a_wrong_keyword_is_named_before_any_missing_field(
+    args: tuple[int, ...], kwargs: dict[str, int], named: str
+) -> None:
+    """A typo in a keyword (`AppSpec(envprefix=...)`) is what the author must read first: the
+    fields it left missing follow from it."""
+    with pytest.raises(TypeError, match=f"unexpected or repeated field '{named}'"):
+        Pair(*args, **kwargs)
+
+
 def test_hash_repr_replace_and_pickle() -> None:
     c = Child("a", 1, ("t",))
     assert hash(c) == hash(Child("a", 1, ("t",)))

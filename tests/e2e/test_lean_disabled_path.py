@@ -16,9 +16,36 @@ from tests.helpers import SENDER_TIMEOUT, Iso, logged_hits
 PROBE = """
 import atexit, sys
 atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
-{before}from lumogon import main
+{before}{program}"""
+LUMOGON = "from lumogon import main\nmain()\n"
+# The same one-command program on the other two adapters, with lumogon's spec.
+PROGRAMS = {
+    "click": """import click
+from consent.click import install
+from lumogon.spec import SPEC
+
+@click.group()
+def main():
+    pass
+
+@main.command()
+def version():
+    click.echo("lumogon 0.1.0")
+
+install(main, SPEC)
 main()
-"""
+""",
+    "argparse": """import argparse
+from consent.argparse import install, run
+from lumogon.spec import SPEC
+
+parser = argparse.ArgumentParser(prog="lumogon")
+parser.add_subparsers(dest="command", required=True).add_parser("version")
+install(parser, SPEC)
+run(parser, parser.parse_args())
+print("lumogon 0.1.0")
+""",
+}
 FORBIDDEN = (
     "keyring",
     "tomlkit",
@@ -45,8 +72,9 @@ FORBIDDEN = (
 
 
 # Turned off by the flag or an env variable, a run does not even decide (consent/core/runs.py):
-# it registers how to decide, should it record an event. Nothing of the store, the rules, the
-# wire (the gate) or the errors is loaded then; every module of the layer it loads is listed here.
+# it is registered undecided, and the gate decides it only if it records an event. Nothing of the
+# store, the rules, the wire (the gate), the errors or consent.cli.hostrun is loaded then; every
+# module of the layer it loads is listed here.
 UNDECIDED = (
     "consent.cli.hostrun",  # an adapter offers the run to consent.core.runs.start_if_off first
     "consent.core.names",  # its start-path names live in spec, envgrammar and runs
@@ -67,9 +95,11 @@ LEAN = {
 }
 
 
-def modules(iso: Iso, env: dict[str, str], before: str = "", *args: str) -> set[str]:
+def modules(
+    iso: Iso, env: dict[str, str], before: str = "", *args: str, program: str = LUMOGON
+) -> set[str]:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(before=before), "version", *args],
+        [sys.executable, "-c", PROBE.format(before=before, program=program), "version", *args],
         env={**iso.env, **env},
         capture_output=True,
         text=True,
@@ -118,6 +148,29 @@ def test_off_by_flag_or_env_loads_only_the_lean_layer(
         "consent.cli.adapters",
         "consent.cli.adapters.clicktree",
         "consent.cli.adapters.typerapp",
+    }
+    assert "consent.core.runs" in ours  # the run was registered
+
+
+@pytest.mark.parametrize("framework", sorted(PROGRAMS))
+@pytest.mark.parametrize(
+    ("env", "args"),
+    [({"LUMOGON_DISABLE_ANALYTICS": "1"}, ()), ({}, ("--disable-analytics",))],
+    ids=["env", "flag-after-the-command"],
+)
+def test_click_and_argparse_runs_turned_off_load_only_the_lean_layer(
+    iso: Iso, framework: str, env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    loaded = modules(iso, env, "", *args, program=PROGRAMS[framework])
+    assert heavy(loaded) == []
+    assert undecided(loaded) == []  # neither hostrun, names, the store, the rules nor the gate
+    ours = {m for m in loaded if m == "consent" or m.startswith("consent.")}
+    adapter = {"click": "clickgroup", "argparse": "argparser"}[framework]
+    assert ours <= LEAN | {
+        f"consent.{framework}",
+        "consent.cli.adapters",
+        f"consent.cli.adapters.{adapter}",
+        "consent.cli.adapters.clicktree",
     }
     assert "consent.core.runs" in ours  # the run was registered
 

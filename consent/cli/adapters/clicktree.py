@@ -103,10 +103,9 @@ def on_command(ctx: Any, spec: AppSpec) -> None:
         flag = flag_given(ctx)
         if start_if_off(spec, command, flag=flag, environ=os.environ):
             return
+        from consent.cli.hostrun import command_started  # a run that may send or show something
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
         return
-    from consent.cli.hostrun import command_started  # a run that may send or show something
-
     command_started(spec, command, flag=flag)
 
 
