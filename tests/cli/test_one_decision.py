@@ -70,6 +70,8 @@ def test_a_run_off_by_env_decides_only_when_it_records_an_event(
     assert registered is not None and isinstance(registered[0], runs.OffRun)  # not decided yet
     run = gate.run_decision(acme.SPEC)
     assert run is not None
+    assert gate.run_decision(acme.SPEC) == run  # decided once: asking again reads nothing
+    assert gathered == [False]
     before = run[0]
     assert not before.enabled
     assert before == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
