@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from instructions import count, env_for
+from instructions import consent_dir, count, env_for
 from report import TIMES as X
 
 APPS = Path(__file__).resolve().parent / "apps"
@@ -236,13 +236,7 @@ def _program(framework: str, stages: int) -> str:
 
 def build(python: str, framework: str, where: Path) -> None:
     """The prototype package and one program per stage in `where`, compiled as a wheel has them."""
-    installed = subprocess.run(
-        [python, "-I", "-c", "import consent, os; print(os.path.dirname(consent.__file__))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    installed = consent_dir(python)
     package = where / "consent"
     for name in COPIED:
         target = package / name

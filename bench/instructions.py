@@ -126,17 +126,22 @@ def counts(pythons: list[str], runs: int) -> dict[str, list[float]]:
     return rows
 
 
+def consent_dir(python: str) -> str:
+    """The directory of the consent package that `python` imports."""
+    return subprocess.run(
+        [python, "-I", "-c", "import consent, os; print(os.path.dirname(consent.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+
+
 def describe(python: str) -> str:
     """A column's name that outlives the interpreter's path: the commit of the checkout its
-    consent was installed from (an editable install), else consent's version."""
+    consent was installed from (an editable install), else the path, marked as an install."""
     try:
-        where = subprocess.run(
-            [python, "-I", "-c", "import consent, os; print(os.path.dirname(consent.__file__))"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout.strip()
+        where = consent_dir(python)
         commit = subprocess.run(
             ["git", "-C", where, "log", "-1", "--format=%h %cs"],
             capture_output=True,

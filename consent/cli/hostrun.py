@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from consent.core.runs import checks_refusals, start_if_off, start_run
+from consent.core.runs import checks_refusals, start_run
 from consent.core.spec import AppSpec, command_event
 
 TYPE_CHECKING = False
@@ -46,13 +46,14 @@ def clash(spec: AppSpec) -> ConsentError:
 def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
     """Called as the host command `command` starts: decide once, then send only if enabled.
 
-    The decision is registered with the gate first, so that every `record_event` of this run
+    Adapters call it only for a run that `start_if_off` did not register (one the flag or an env
+    variable turned off is decided later, if at all); called for such a run anyway, it decides
+    now, and the decision is the same. The decision is registered with the gate first, so that
+    every `record_event` of this run
     uses it: a run that shows the first-run notice or asks the question is a disabled run, and
     sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130).
     """
     try:
-        if start_if_off(spec, command, flag=flag, environ=os.environ):
-            return  # off by the flag or an env variable: decided only if the run records an event
         from consent.store.sources import resolve
 
         decision = resolve(spec, flag=flag, full=False)
