@@ -3,17 +3,17 @@
 Issue 15 asks for each adapter's disabled path at most 1.05 times a bare program of the same
 framework. This measures what no adapter can go below, for argparse and for click, with the
 public modules the issue names (`consent.argparse`, `consent.click`) and the package layout the
-project keeps (adapters in consent/cli/, the value types in consent/core/): a prototype `consent`
+project keeps (adapters in consent/_cli/, the value types in consent/_core/): a prototype `consent`
 package, built in a temporary directory, whose adapter does only what the issue requires of a
 run disabled by env and nothing else:
 
-- `consent/__init__.py`, `consent/cli/__init__.py`, `consent/core/__init__.py`,
-  `consent/core/value.py` and `consent/core/spec.py` are this install's own files, copied;
+- `consent/__init__.py`, `consent/_cli/__init__.py`, `consent/_core/__init__.py`,
+  `consent/_core/value.py` and `consent/_core/spec.py` are this install's own files, copied;
 - the public module only re-exports; the adapter adds `--disable-analytics` to the program and
   to each command, and a `telemetry` command that is built only when used (argparse: a
   subparser taking the rest of the words, as the real adapter has it; click: a group class that
   lists the name), and registers the run after checking the flag and the two variables
-  (`consent/core/runs.py`: a dict), with no other work;
+  (`consent/_core/runs.py`: a dict), with no other work;
 - the app declares the smallest spec `AppSpec` accepts: three fields and one event.
 
 Each stage is one more line of the same program, so the differences are the stages' costs:
@@ -39,14 +39,14 @@ APPS = Path(__file__).resolve().parent / "apps"
 # markers and the value types every app's spec is built from.
 COPIED = (
     "__init__.py",
-    "cli/__init__.py",
-    "core/__init__.py",
-    "core/value.py",
-    "core/spec.py",
+    "_cli/__init__.py",
+    "_core/__init__.py",
+    "_core/value.py",
+    "_core/spec.py",
 )
 PUBLIC = '''"""The public module: re-exports the adapter."""
 
-from consent.cli.{module} import {names}
+from consent._cli.{module} import {names}
 
 __all__ = [{quoted}]
 '''
@@ -76,7 +76,7 @@ def run(parser, args):
     spec = parser.consent_spec
     if getattr(args, "words", None) is not None:
         sys.exit(0)
-    from consent.core.runs import start_off_run
+    from consent._core.runs import start_off_run
 
     start_off_run(spec, bool(getattr(args, "flag", False)), args.path)
 '''
@@ -103,7 +103,7 @@ def install(group, spec):
         command.params.append(option())
 
         def started(*args, _callback=command.callback, _path=f"{spec.name} {name}", **kwargs):
-            from consent.core.runs import start_off_run
+            from consent._core.runs import start_off_run
 
             start_off_run(spec, bool(click.get_current_context().meta.get("flag")), _path)
             return _callback(*args, **kwargs)
@@ -133,7 +133,7 @@ def start_off_run(spec, flag, command):
 '''
 SPEC = '''"""The smallest spec AppSpec accepts: three fields, one event."""
 
-from consent.core.spec import AppSpec, Destination, Event, Field
+from consent._core.spec import AppSpec, Destination, Event, Field
 
 SPEC = AppSpec(
     name="tiny",
@@ -168,17 +168,17 @@ FLOORS = {
             "argparse.py": PUBLIC.format(
                 module="argparser", names="install, run", quoted='"install", "run"'
             ),
-            "cli/argparser.py": ARGPARSE,
+            "_cli/argparser.py": ARGPARSE,
         },
         (
             (
-                "import the adapter's modules (consent, consent.argparse, consent.cli, the adapter)",
+                "import the adapter's modules (consent, consent.argparse, consent._cli, the adapter)",
                 "import consent.argparse",
                 False,
             ),
             (
-                "import the value types (consent.core, value, spec)",
-                "import consent.core.spec",
+                "import the value types (consent._core, value, spec)",
+                "import consent._core.spec",
                 False,
             ),
             ("build the smallest valid spec", "from tinyspec import SPEC", False),
@@ -198,17 +198,17 @@ FLOORS = {
         "bare_click.py",
         {
             "click.py": PUBLIC.format(module="clickgroup", names="install", quoted='"install"'),
-            "cli/clickgroup.py": CLICK,
+            "_cli/clickgroup.py": CLICK,
         },
         (
             (
-                "import the adapter's modules (consent, consent.click, consent.cli, the adapter)",
+                "import the adapter's modules (consent, consent.click, consent._cli, the adapter)",
                 "import consent.click",
                 False,
             ),
             (
-                "import the value types (consent.core, value, spec)",
-                "import consent.core.spec",
+                "import the value types (consent._core, value, spec)",
+                "import consent._core.spec",
                 False,
             ),
             ("build the smallest valid spec", "from tinyspec import SPEC", False),
@@ -245,7 +245,7 @@ def build(python: str, framework: str, where: Path) -> None:
     _, files, steps = FLOORS[framework]
     for name, text in files.items():
         (package / name).write_text(text, "utf-8")
-    (package / "core" / "runs.py").write_text(RUNS, "utf-8")
+    (package / "_core" / "runs.py").write_text(RUNS, "utf-8")
     (where / "tinyspec.py").write_text(SPEC, "utf-8")
     for stages in range(len(steps) + 1):
         (where / f"stage{stages}.py").write_text(_program(framework, stages), "utf-8")
@@ -326,8 +326,8 @@ def section(python: str, runs: int = 3) -> list[str]:
         "## The adapters' floor",
         "",
         "The least an adapter's disabled path can cost with the public modules issue 15 names "
-        "(`consent.argparse`, `consent.click`) and the project's layout (adapters in consent/cli/, "
-        "value types in consent/core/): a prototype adapter that does only what the issue "
+        "(`consent.argparse`, `consent.click`) and the project's layout (adapters in consent/_cli/, "
+        "value types in consent/_core/): a prototype adapter that does only what the issue "
         "requires of a run disabled by env (the flag on the program and each command, the "
         "`telemetry` command built when used, the check, the run registered), on this install's "
         "own package, value types and spec code, with the smallest spec `AppSpec` accepts. Each "

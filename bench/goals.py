@@ -33,16 +33,16 @@ def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
 # and what would close it; printed under the table for each goal this run did not meet.
 REASONS = {
     "bare typer": "Off by the flag or an env variable, a run no longer decides: it is registered "
-    "undecided, and the gate decides it only if it records an event (consent/core/runs.py), so "
-    "consent/cli/hostrun.py, the store, the rules, the gate and consent.errors stay unimported. "
+    "undecided, and the gate decides it only if it records an event (consent/_core/runs.py), so "
+    "consent/_cli/hostrun.py, the store, the rules, the gate and consent._errors stay unimported. "
     "What is left is importing "
     "10 small consent modules (the import machinery costs 0.25 to 0.6 million instructions "
-    "a module, a package's new directory the most; consent/core/spec.py alone 2 million, a "
+    "a module, a package's new directory the most; consent/_core/spec.py alone 2 million, a "
     "third of it unmarshalling its bytecode), the app's AppSpec (about 1.9 million with its "
     "module: 17 Records built and validated) and installing (options, wrappers, about 1.5 "
     "million). Wall time on this 2-core machine moves with its load; the instruction count is the "
     "measure that does not. What would close the rest: fewer, larger modules on the start-up path.",
-    "bare click": "The same consent code as under typer (the adapters share consent/cli/"
+    "bare click": "The same consent code as under typer (the adapters share consent/_cli/"
     "adapters/clicktree.py): about 10 million instructions, some 6 of them importing the 11 "
     "consent modules of the off path (the value types alone about 3), 2 the app's AppSpec and its "
     "module, 1 installing and running the adapter. The floor (below) leaves about 2 million for "
@@ -50,8 +50,8 @@ REASONS = {
     "(lumogon's takes 1.1 of them); the click adapter uses about 3. What would close it: fewer "
     "modules on the start path (each costs 0.3 to 0.6 million instructions of import machinery "
     "before its own code runs). A prototype that merged four (the adapters' sub-package into "
-    "consent/cli/, the click adapter into the tree module it shares with typer, the env grammar "
-    "into consent/core/runs.py, the env reading into the rules) measured 1.0497 times: at the "
+    "consent/_cli/, the click adapter into the tree module it shares with typer, the env grammar "
+    "into consent/_core/runs.py, the env reading into the rules) measured 1.0497 times: at the "
     "limit, and against the layout.",
     "bare argparse": "A bare argparse program is the cheapest of the three (about 90 million "
     "instructions), so the same consent imports weigh most. The section 'The argparse floor' "
@@ -60,7 +60,7 @@ REASONS = {
     "spec, is already about 1.08 times the bare program; the adapter's modules, argparse's own work "
     "for the flag and the `telemetry` subparser, and the run use nearly all of the 5 % before "
     "the value types are imported. Reaching 1.05 times would need another API or layout (the start "
-    "path in one module, outside consent/cli/), a decision for the project, not the adapter.",
+    "path in one module, outside consent/_cli/), a decision for the project, not the adapter.",
     "enabled": "Enabled, the host builds the request (under 1 ms) and spawns the sender. The "
     "sender then starts an interpreter and loads the keyring (whose backend probe runs ldconfig, "
     "gcc and ld) while the host is still finishing: on 2 cores the two compete for CPU. The "

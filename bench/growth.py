@@ -91,7 +91,7 @@ def beyond_caps() -> dict[str, str]:
 
 def parse_times(scratch: Path, calls: int) -> list[tuple[str, int, float, float, str]]:
     """(label, bytes, config read, policy read, outcome) medians, seconds per read."""
-    from consent.store.tomlread import read_toml
+    from consent._store.tomlread import read_toml
 
     rows = []
     texts = {label: config_text(size) for label, size in PARSE_SIZES.items()}
@@ -138,8 +138,8 @@ def _spec(n: int) -> object:
 
 def decision_times(scratch: Path, calls: int) -> dict[tuple[int, str], float]:
     """Median seconds per `decide()` call (the host path), per registry and config size."""
-    from consent.store.paths import Locations
-    from consent.store.sources import resolve
+    from consent._store.paths import Locations
+    from consent._store.sources import resolve
 
     out = {}
     for label, size in CONFIG_SIZES.items():
@@ -195,8 +195,8 @@ PROJECT_DEPTHS = (1, 8, 16, 32)  # directories the per-project search looks in; 
 def project_times(scratch: Path, calls: int) -> list[tuple[str, float]]:
     """Median seconds per call of the per-project search (`read_project`, nothing found) by the
     number of directories it looks in, beside the other file sources of a host command's run."""
-    from consent.store.paths import Locations
-    from consent.store.sources import read_config, read_policies, read_project
+    from consent._store.paths import Locations
+    from consent._store.sources import read_config, read_policies, read_project
 
     def median(fn: object) -> float:
         times = []

@@ -219,12 +219,12 @@ def consent_origin() -> str:
         check=False,
     )
     if proc.returncode != 0:
-        return f"{sys.executable} cannot import consent (`pip install -e .` into it)"
+        return f"{sys.executable} cannot import consent (`pip install -e . -e ./lumogon` into it)"
     where = Path(proc.stdout.strip()).resolve().parent
     if where != ROOT / "consent":
         return (
             f"the harness's interpreter imports consent from {where}, not from this checkout "
-            "(`pip install -e .` into it)"
+            "(`pip install -e . -e ./lumogon` into it)"
         )
     return ""
 

@@ -248,7 +248,7 @@ BARE_ARGPARSE = Scenario(
 # CONSENT: the scenarios that show what consent costs. Add or adjust consent's rows HERE.
 #
 # Each entry is measured as soon as everything in its ``requires`` exists and the harness's
-# interpreter imports consent from this checkout (``pip install -e .`` into it); until then it
+# interpreter imports consent from this checkout (``pip install -e . -e ./lumogon`` into it); until then it
 # shows as "pending" in the report, with the reason. To add one:
 #   1. write the script under bench/apps/ (consent_api.py: send ONE hit through consent's public
 #      API to os.environ["BENCH_ENDPOINT"], exit at once); lumogon rows use the `lumogon`

@@ -23,8 +23,10 @@ until a name is used (the disabled path and the detached sender stay lean):
   every source consulted; `warnings`; `notice_version`; `pending` (`"notice"` or
   `"question"` when an interactive run would show or ask); `purposes`, one
   `PurposeDecision` per purpose (`enabled`, `local`, `decided_by`); `local_by`.
-- `ConsentError` and its subclasses `SpecError`, `ConfigError`,
-  `PolicyLockedError`, `HitError`.
+- `ConsentError` and its subclasses `SpecError`, `ConfigError` (and `LockTimeoutError`),
+  `PolicyLockedError`, `HitError`, `EndpointError`, `UsageError`.
+- `parse_endpoint(url)` and `Endpoint`: the https rule the telemetry endpoint follows (https, or
+  plain http on a loopback address), for an app's own URLs.
 
 For tests, the pytest plugin `consent.testing` (loaded by pytest on its own)
 provides the `consent_home`, `consent_collector`, `consent_sockets` and
@@ -39,28 +41,43 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from consent.cli.adapters.typerapp import install
-    from consent.core.rules import Decision
-    from consent.core.spec import AppSpec, Destination, Event, Field, Purpose
-    from consent.errors import ConfigError, ConsentError, HitError, PolicyLockedError, SpecError
-    from consent.store.sources import resolve as decide
-    from consent.wire.gate import record_event
+    from consent._cli.adapters.typerapp import install
+    from consent._core.endpoint import Endpoint, parse_endpoint
+    from consent._core.rules import Decision
+    from consent._core.spec import AppSpec, Destination, Event, Field, Purpose
+    from consent._errors import (
+        ConfigError,
+        ConsentError,
+        EndpointError,
+        HitError,
+        LockTimeoutError,
+        PolicyLockedError,
+        SpecError,
+        UsageError,
+    )
+    from consent._store.sources import resolve as decide
+    from consent._wire.gate import record_event
 
 _EXPORTS = {
-    "AppSpec": ("consent.core.spec", "AppSpec"),
-    "Destination": ("consent.core.spec", "Destination"),
-    "Event": ("consent.core.spec", "Event"),
-    "Field": ("consent.core.spec", "Field"),
-    "Purpose": ("consent.core.spec", "Purpose"),
-    "install": ("consent.cli.adapters.typerapp", "install"),
-    "record_event": ("consent.wire.gate", "record_event"),
-    "decide": ("consent.store.sources", "resolve"),
-    "Decision": ("consent.core.rules", "Decision"),
-    "ConsentError": ("consent.errors", "ConsentError"),
-    "ConfigError": ("consent.errors", "ConfigError"),
-    "HitError": ("consent.errors", "HitError"),
-    "PolicyLockedError": ("consent.errors", "PolicyLockedError"),
-    "SpecError": ("consent.errors", "SpecError"),
+    "AppSpec": ("consent._core.spec", "AppSpec"),
+    "Destination": ("consent._core.spec", "Destination"),
+    "Event": ("consent._core.spec", "Event"),
+    "Field": ("consent._core.spec", "Field"),
+    "Purpose": ("consent._core.spec", "Purpose"),
+    "install": ("consent._cli.adapters.typerapp", "install"),
+    "record_event": ("consent._wire.gate", "record_event"),
+    "decide": ("consent._store.sources", "resolve"),
+    "Decision": ("consent._core.rules", "Decision"),
+    "Endpoint": ("consent._core.endpoint", "Endpoint"),
+    "parse_endpoint": ("consent._core.endpoint", "parse_endpoint"),
+    "ConsentError": ("consent._errors", "ConsentError"),
+    "EndpointError": ("consent._errors", "EndpointError"),
+    "LockTimeoutError": ("consent._errors", "LockTimeoutError"),
+    "UsageError": ("consent._errors", "UsageError"),
+    "ConfigError": ("consent._errors", "ConfigError"),
+    "HitError": ("consent._errors", "HitError"),
+    "PolicyLockedError": ("consent._errors", "PolicyLockedError"),
+    "SpecError": ("consent._errors", "SpecError"),
 }
 
 __all__ = [
@@ -69,14 +86,19 @@ __all__ = [
     "ConsentError",
     "Decision",
     "Destination",
+    "Endpoint",
+    "EndpointError",
     "Event",
     "Field",
     "HitError",
+    "LockTimeoutError",
     "PolicyLockedError",
     "Purpose",
     "SpecError",
+    "UsageError",
     "decide",
     "install",
+    "parse_endpoint",
     "record_event",
 ]
 

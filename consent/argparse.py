@@ -3,11 +3,11 @@
 `install(parser, SPEC)` adds `--disable-analytics` and the `telemetry` subcommand to a parser
 with subcommands; `run(parser, args)`, right after `args = parser.parse_args()`, runs a chosen
 `telemetry` command and exits, or reports the command that runs and returns. The adapter lives
-in consent/cli/adapters/argparser.py.
+in consent/_cli/adapters/argparser.py.
 """
 
 from __future__ import annotations
 
-from consent.cli.adapters.argparser import install, run
+from consent._cli.adapters.argparser import install, run
 
 __all__ = ["install", "run"]

@@ -1,7 +1,7 @@
 """Mutation testing of the modules that decide and send: one command, no extra dependency.
 
     python scripts/mutate.py                          # every module below, 2 jobs
-    python scripts/mutate.py consent/core/rules.py    # some modules (the rest keep their results)
+    python scripts/mutate.py consent/_core/rules.py    # some modules (the rest keep their results)
     python scripts/mutate.py --jobs 1 --list          # show the mutants, run nothing
 
 Each mutant changes one thing in one module: a comparison (`==`/`!=`, `<`/`>=`, `in`/`not in`,
@@ -48,31 +48,31 @@ COPY = ("consent", "lumogon", "tests", "docs", "pyproject.toml")
 # sources, TOML reading, config writing, hits, the gate), and the file opening and writing and
 # the sender they rely on; each with the tests that should notice a change in it.
 MODULES: dict[str, list[str]] = {
-    "consent/core/rules.py": [
+    "consent/_core/rules.py": [
         "tests/core/test_rules.py",
         "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
         "tests/store/test_fleet_sources.py",
     ],
-    "consent/core/envgrammar.py": [
+    "consent/_core/envgrammar.py": [
         "tests/core/test_env_grammar.py",
         "tests/core/test_decision_golden.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
     ],
-    "consent/core/records.py": [
+    "consent/_core/records.py": [
         "tests/core/test_records.py",
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
         "tests/store/test_fleet_sources.py",
     ],
-    "consent/store/sources.py": [
+    "consent/_store/sources.py": [
         "tests/store/test_sources.py",
         "tests/store/test_decide.py",
         "tests/store/test_fleet_sources.py",
     ],
-    "consent/store/tomlread.py": [
+    "consent/_store/tomlread.py": [
         "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
         "tests/store/test_special_files.py",
@@ -80,36 +80,36 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_sources.py",
         "tests/store/test_fleet_sources.py",
     ],
-    "consent/store/tomlfast.py": [
+    "consent/_store/tomlfast.py": [
         "tests/store/test_tomlfast.py",
         "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
     ],
-    "consent/store/configwrite.py": [
+    "consent/_store/configwrite.py": [
         "tests/store/test_config_write.py",
         "tests/store/test_config_style.py",
         "tests/store/test_special_files.py",
     ],
-    "consent/store/fileio.py": [
+    "consent/_store/fileio.py": [
         "tests/store/test_fileio.py",
         "tests/store/test_special_files.py",
         "tests/store/test_config_write.py",
     ],
-    "consent/store/safeopen.py": [
+    "consent/_store/safeopen.py": [
         "tests/store/test_safeopen.py",
         "tests/store/test_special_files.py",
         "tests/store/test_fileio.py",
         "tests/store/test_toml_reading.py",
     ],
-    "consent/wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
-    "consent/wire/gate.py": [
+    "consent/_wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
+    "consent/_wire/gate.py": [
         "tests/wire/test_gate.py",
         "tests/wire/test_http.py",
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
         "tests/cli/test_one_decision.py",  # run_decision: a run turned off is decided once, here
     ],
-    "consent/wire/sender.py": [
+    "consent/_wire/sender.py": [
         "tests/wire/test_sender.py",
         "tests/wire/test_sender_policy.py",
         "tests/wire/test_proxy.py",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consent.notice.document import markdown
+from consent._notice.document import markdown
 from lumogon import SPEC
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "PRIVACY.md"

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from consent.core.spec import AppSpec, Destination, Event, Field
-from consent.store.log import entries
-from consent.store.paths import Locations
+from consent._core.spec import AppSpec, Destination, Event, Field
+from consent._store.log import entries
+from consent._store.paths import Locations
 from consent.testing.home import SCRUB_NAMES, Home
 from consent.testing.sockets import AUDIT_DIR as AUDIT_HOOK_DIR
 from lumogon import SPEC

@@ -16,13 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first: a module may import its own layer and the ones before it, never a later one.
 LAYERS = (
-    "consent.errors",
-    "consent.core",
-    "consent.store",
-    "consent.wire",
-    "consent.notice",
-    "consent.cli",  # the framework-neutral command line
-    "consent.cli.adapters",  # typer, click, argparse: each fits the neutral layer to its framework
+    "consent._errors",
+    "consent._core",
+    "consent._store",
+    "consent._wire",
+    "consent._notice",
+    "consent._cli",  # the framework-neutral command line
+    "consent._cli.adapters",  # typer, click, argparse: each fits the neutral layer to its framework
     "consent.testing",
     "consent",  # the public API: lazy re-exports of every layer
     "lumogon",
@@ -40,12 +40,21 @@ CORE_ALLOWED = {
     "hashlib",
     "_sha2",
     "_sha256",
-    "ipaddress",  # consent/core/endpoint.py: the rare loopback spellings; pure computation
+    "ipaddress",  # consent/_core/endpoint.py: the rare loopback spellings; pure computation
 }
 
 
+# Where each distribution's top-level package lives in the repository.
+PACKAGES = {"consent": ROOT / "consent", "lumogon": ROOT / "lumogon" / "src" / "lumogon"}
+
+
 def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    for base in PACKAGES.values():
+        if path.is_relative_to(base):
+            parts = [base.name, *path.relative_to(base).with_suffix("").parts]
+            break
+    else:
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -53,8 +62,8 @@ def module_name(path: Path) -> str:
 
 def sources() -> dict[str, Path]:
     found = {}
-    for package in ("consent", "lumogon"):
-        for path in sorted((ROOT / package).rglob("*.py")):
+    for base in PACKAGES.values():
+        for path in sorted(base.rglob("*.py")):
             if "_audit" not in path.parts:  # the audit hook runs before anything, stdlib only
                 found[module_name(path)] = path
     return found
@@ -141,26 +150,26 @@ def test_the_checker_sees_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
     pkg = tmp_path / "consent"
     (pkg / "core").mkdir(parents=True)
     (pkg / "store").mkdir()
-    (pkg / "core" / "a.py").write_text("def f():\n    from consent.store import b\n")
-    (pkg / "store" / "b.py").write_text("from consent.core import a\n")
-    known = {"consent.core.a", "consent.store.b"}
-    seen_a = imports(pkg / "core" / "a.py", "consent.core.a", known)
-    seen_b = imports(pkg / "store" / "b.py", "consent.store.b", known)
-    assert seen_a == {"consent.store.b"} and layer("consent.store.b") > layer("consent.core.a")
-    assert "consent.core.a" in seen_b  # so a -> b -> a is a cycle
+    (pkg / "core" / "a.py").write_text("def f():\n    from consent._store import b\n")
+    (pkg / "store" / "b.py").write_text("from consent._core import a\n")
+    known = {"consent._core.a", "consent._store.b"}
+    seen_a = imports(pkg / "core" / "a.py", "consent._core.a", known)
+    seen_b = imports(pkg / "store" / "b.py", "consent._store.b", known)
+    assert seen_a == {"consent._store.b"} and layer("consent._store.b") > layer("consent._core.a")
+    assert "consent._core.a" in seen_b  # so a -> b -> a is a cycle
 
 
 def test_core_is_pure() -> None:
     bad = []
     for module, deps in graph().items():
-        if layer(module) == LAYERS.index("consent.core"):
+        if layer(module) == LAYERS.index("consent._core"):
             bad += [f"{module} -> {d}" for d in deps if not ours(d) and d not in CORE_ALLOWED]
             bad += [f"{module} -> {d}" for d in deps if ours(d) and layer(d) > layer(module)]
     assert bad == []
 
 
-@pytest.mark.parametrize("package", ["consent.core", "consent.store", "consent.wire",
-                                     "consent.notice", "consent.cli", "consent.cli.adapters",
+@pytest.mark.parametrize("package", ["consent._core", "consent._store", "consent._wire",
+                                     "consent._notice", "consent._cli", "consent._cli.adapters",
                                      "consent.testing"])  # fmt: skip
 def test_each_sub_package_stays_small(package: str) -> None:
     path = ROOT / package.replace(".", "/")
@@ -171,7 +180,7 @@ def test_each_sub_package_stays_small(package: str) -> None:
 def test_only_the_facade_and_errors_live_at_the_top() -> None:
     top = sorted(p.name for p in (ROOT / "consent").glob("*.py"))
     # argparse.py and click.py: the public import paths of two adapters, re-exports only.
-    assert top == ["__init__.py", "argparse.py", "click.py", "errors.py"]
+    assert top == ["__init__.py", "_errors.py", "argparse.py", "click.py"]
 
 
 @pytest.mark.parametrize("name", ["argparse", "click"])
@@ -181,7 +190,7 @@ def test_the_framework_modules_at_the_top_only_re_export(name: str) -> None:
     assert all(isinstance(n, (ast.ImportFrom, ast.Assign)) for n in body), name
     froms = [n.module for n in body if isinstance(n, ast.ImportFrom)]
     adapter = {"argparse": "argparser", "click": "clickgroup"}[name]
-    assert froms == ["__future__", f"consent.cli.adapters.{adapter}"]
+    assert froms == ["__future__", f"consent._cli.adapters.{adapter}"]
 
 
 def test_importing_consent_loads_neither_lumogon_nor_the_testing_kit() -> None:

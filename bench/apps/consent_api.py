@@ -39,8 +39,8 @@ SPEC = AppSpec(
 
 if __name__ == "__main__":
     if "--enable" in sys.argv:
-        from consent.store.choices import record_choice
-        from consent.store.paths import locations
+        from consent._store.choices import record_choice
+        from consent._store.paths import locations
 
         record_choice(SPEC, locations(SPEC), enabled=True, via="benchmark setup")
     else:

@@ -2,8 +2,9 @@
 
 import argparse
 
-from consent.argparse import install, run
 from lumogon.spec import SPEC
+
+from consent.argparse import install, run
 
 parser = argparse.ArgumentParser(prog="bare-argparse")
 commands = parser.add_subparsers(dest="command", required=True)

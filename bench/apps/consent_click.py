@@ -1,9 +1,9 @@
 """The bare click program (bare_click.py) with the consent layer: one ``install`` call."""
 
 import click
+from lumogon.spec import SPEC
 
 from consent.click import install
-from lumogon.spec import SPEC
 
 
 @click.group()

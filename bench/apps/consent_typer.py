@@ -1,9 +1,9 @@
 """The bare typer app (bare_typer.py) with the consent layer: one ``install`` call."""
 
 import typer
+from lumogon.spec import SPEC
 
 from consent import install
-from lumogon.spec import SPEC
 
 app = typer.Typer(add_completion=False)
 

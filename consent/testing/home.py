@@ -21,10 +21,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from consent.core.envgrammar import CI_MARKERS, DO_NOT_TRACK
-from consent.core.names import POLICY_NAME, PROXY_VARIABLES
-from consent.core.spec import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, AppSpec
-from consent.store.paths import Locations, _xdg_locations, system_policy_paths, with_system
+from consent._core.envgrammar import CI_MARKERS, DO_NOT_TRACK
+from consent._core.names import POLICY_NAME, PROXY_VARIABLES
+from consent._core.spec import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, AppSpec
+from consent._store.paths import Locations, _xdg_locations, system_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"
 SCRUB_SUFFIXES = (DISABLE_SUFFIX, DEBUG_SUFFIX, ENDPOINT_SUFFIX)
@@ -114,7 +114,7 @@ class Home:
 
     def enable(self, spec: AppSpec) -> None:
         """Record consent for the current notice, as `<app> telemetry enable` does."""
-        from consent.store.choices import record_choice
+        from consent._store.choices import record_choice
 
         record_choice(spec, self.locations(spec), enabled=True, via="test: consent_home.enable")
 
@@ -128,7 +128,7 @@ class Home:
 
     def log(self, spec: AppSpec) -> list[dict[str, object]]:
         """The app's local telemetry log: every hit handed to the sender, with its outcome."""
-        from consent.store.log import entries
+        from consent._store.log import entries
 
         return entries(self.locations(spec).log_file)
 

@@ -14,9 +14,9 @@ if __package__ in (None, ""):  # run as a script: the repository is the import r
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import typer
+from lumogon.spec import SPEC, VERSION
 
 from consent import install
-from lumogon.spec import SPEC, VERSION
 
 
 def build(system_root: str) -> typer.Typer:

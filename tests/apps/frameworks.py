@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from consent.core.spec import AppSpec
+from consent._core.spec import AppSpec
 from tests.helpers import ROOT
 
 _PATH = ROOT / "docs" / "examples" / "acme_cli" / "acme_cli" / "telemetry.py"

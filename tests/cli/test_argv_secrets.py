@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from consent.store.choices import record_choice
+from consent._store.choices import record_choice
 from lumogon import SPEC, app
 from tests.apps import acme
 from tests.helpers import Iso, secrets
@@ -73,7 +73,7 @@ def test_debug_mode_prints_instead_of_sending(enabled_debug: Iso) -> None:
 
 @pytest.fixture
 def acme_enabled(iso: Iso, monkeypatch: pytest.MonkeyPatch) -> Iso:
-    from consent.store.paths import locations
+    from consent._store.paths import locations
 
     record_choice(acme.SPEC, locations(acme.SPEC), enabled=True, via="test")
     monkeypatch.setenv("ACME_TELEMETRY_DEBUG", "1")

@@ -10,8 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from consent import install
-from consent.store import identity
-from consent.store.log import append
+from consent._store import identity
+from consent._store.log import append
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC

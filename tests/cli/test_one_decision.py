@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
-import consent.store.sources as sources
-from consent.core import runs
+import consent._store.sources as sources
+from consent._core import runs
+from consent._wire import gate
 from consent.testing.collector import Collector
 from consent.testing.home import Home
-from consent.wire import gate
 from tests.apps import acme
 
 

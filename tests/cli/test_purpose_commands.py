@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from consent.store.receipts import read
+from consent._store.receipts import read
 from lumogon import SPEC
 from tests.helpers import Iso, run_lumogon
 

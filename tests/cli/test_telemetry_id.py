@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from consent.store import identity
+from consent._store import identity
 from lumogon import SPEC
 from tests.helpers import Iso, run_lumogon, use_keyring_backend
 

@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from consent.core.envgrammar import EnvReading, read_value
-from consent.core.records import ConsentRecord
-from consent.core.rules import (
+from consent._core.envgrammar import EnvReading, read_value
+from consent._core.records import ConsentRecord
+from consent._core.rules import (
     ConfigReading,
     DecidedBy,
     Inputs,
@@ -26,7 +26,7 @@ from consent.core.rules import (
     SourceVote,
     decide,
 )
-from consent.core.value import Record
+from consent._core.value import Record
 
 GOLDEN = Path(__file__).with_name("decisions.golden.json")
 VERSION = "v-current"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from consent import Field, HitError, SpecError
-from consent.notice.document import facts, markdown
-from consent.wire.hits import build_hit
+from consent._notice.document import facts, markdown
+from consent._wire.hits import build_hit
 from tests.apps import acme
 
 SPEC = acme.SPEC

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.core.envgrammar import ci_marker, read_value
-from consent.store.sources import resolve
+from consent._core.envgrammar import ci_marker, read_value
+from consent._store.sources import resolve
 from lumogon import SPEC
 
 ROWS = [
@@ -95,7 +95,7 @@ def test_every_env_word(raw: str | None, reading: str) -> None:
     ],
 )  # fmt: skip
 def test_every_documented_ci_marker_is_read(name: str) -> None:
-    from consent.core.envgrammar import ci_marker
+    from consent._core.envgrammar import ci_marker
 
     assert ci_marker({name: "1"}) == name
     assert ci_marker({name: "maybe"}) == name  # not a false word: counts
@@ -104,7 +104,7 @@ def test_every_documented_ci_marker_is_read(name: str) -> None:
 
 
 def test_shown_quotes_escapes_and_cuts() -> None:
-    from consent.core.envgrammar import shown
+    from consent._core.envgrammar import shown
 
     assert shown(None) == "(unset)"
     assert shown("1") == "'1'"
@@ -120,6 +120,6 @@ def test_shown_quotes_escapes_and_cuts() -> None:
     [("unset", False), ("false", False), ("true", True), ("unknown", True)],
 )
 def test_which_readings_disable(reading: str, disables: bool) -> None:
-    from consent.core.envgrammar import EnvReading
+    from consent._core.envgrammar import EnvReading
 
     assert EnvReading("X", "v", reading).disables is disables

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.core.jsonline import dumps
+from consent._core.jsonline import dumps
 
 SCALARS = st.one_of(
     st.none(),

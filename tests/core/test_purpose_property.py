@@ -17,9 +17,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consent.core.spec import AppSpec
-from consent.store.paths import Locations
-from consent.store.sources import resolve
+from consent._core.spec import AppSpec
+from consent._store.paths import Locations
+from consent._store.sources import resolve
 from lumogon import SPEC
 
 if sys.version_info >= (3, 11):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from consent.core.spec import IMPLICIT_PURPOSE, Event, Purpose, canonical_registry
-from consent.errors import SpecError
-from consent.notice.document import facts, markdown
-from consent.notice.prompts import first_run_text, question_text
+from consent._core.spec import IMPLICIT_PURPOSE, Event, Purpose, canonical_registry
+from consent._errors import SpecError
+from consent._notice.document import facts, markdown
+from consent._notice.prompts import first_run_text, question_text
 from lumogon import SPEC
 from tests.helpers import opt_in_spec
 

@@ -1,10 +1,10 @@
-"""The admin policy's lock, exactly (consent/core/records.py): what locks, and what is named."""
+"""The admin policy's lock, exactly (consent/_core/records.py): what locks, and what is named."""
 
 from __future__ import annotations
 
 import pytest
 
-from consent.core.records import policy_locks
+from consent._core.records import policy_locks
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ PURPOSES = ("usage", "service-health")
 def test_policy_terms_exactly(
     table: dict[str, object], locked: tuple[str, ...], local: bool, problem: str
 ) -> None:
-    from consent.core.records import policy_terms
+    from consent._core.records import policy_terms
 
     got = policy_terms({"telemetry": table}, PURPOSES)
     assert (got.locked_purposes, got.local) == (locked, local)
@@ -70,7 +70,7 @@ def test_policy_terms_exactly(
 
 
 def test_policy_terms_of_no_table_say_nothing_and_a_bad_table_locks() -> None:
-    from consent.core.records import PolicyTerms, policy_terms
+    from consent._core.records import PolicyTerms, policy_terms
 
     assert policy_terms({}, PURPOSES) == PolicyTerms(False)
     not_a_table = policy_terms({"telemetry": 1}, PURPOSES)
@@ -102,7 +102,7 @@ def test_what_a_config_records(
     disabled_set: frozenset[str],
     local: bool,
 ) -> None:
-    from consent.core.records import consent_record
+    from consent._core.records import consent_record
 
     record = consent_record({"telemetry": table})
     assert record.enabled_set == enabled_set
@@ -122,7 +122,7 @@ def test_what_a_config_records(
 def test_a_config_with_a_bad_value_is_invalid_naming_it(
     table: dict[str, object], words: str
 ) -> None:
-    from consent.core.records import consent_record
+    from consent._core.records import consent_record
 
     with pytest.raises(ValueError) as caught:
         consent_record({"telemetry": table})
@@ -219,7 +219,7 @@ def test_a_config_with_a_bad_value_is_invalid_naming_it(
     ],
 )
 def test_policy_terms_fields_exactly(table: dict[str, object], expected: dict[str, object]) -> None:
-    from consent.core.records import policy_terms
+    from consent._core.records import policy_terms
 
     got = policy_terms({"telemetry": table}, PURPOSES)
     for field, value in expected.items():
@@ -266,6 +266,6 @@ def test_policy_terms_fields_exactly(table: dict[str, object], expected: dict[st
 )
 def test_project_terms_exactly(doc: dict[str, object], expected: tuple[bool, str, bool]) -> None:
     """A project file can only restrict; anything it says that cannot be read exactly disables."""
-    from consent.core.records import project_terms
+    from consent._core.records import project_terms
 
     assert project_terms(doc) == expected

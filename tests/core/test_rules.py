@@ -1,11 +1,11 @@
-"""The rules (consent/core/rules.py) for readings that `decide` may get from any caller, not
+"""The rules (consent/_core/rules.py) for readings that `decide` may get from any caller, not
 only from consent's own readers: a policy in error locks even when it states no problem."""
 
 from __future__ import annotations
 
 import pytest
 
-from consent.core.rules import ConfigReading, Inputs, PolicyReading, ProjectReading, decide
+from consent._core.rules import ConfigReading, Inputs, PolicyReading, ProjectReading, decide
 from lumogon import SPEC
 
 
@@ -26,7 +26,7 @@ ENABLED = ConfigReading("/c.toml", "ok")
 
 @pytest.mark.parametrize("problem", ["", "is not valid TOML"])
 def test_a_policy_in_error_locks_whatever_its_problem_says(problem: str) -> None:
-    from consent.core.records import ConsentRecord
+    from consent._core.records import ConsentRecord
 
     config = ENABLED.replace(record=ConsentRecord(enabled=True, notice_version=SPEC.notice_version))
     assert decide(inputs(None, config)).enabled  # the control: enabled without a policy
@@ -44,7 +44,7 @@ def test_a_config_in_error_disables_whatever_its_problem_says() -> None:
 
 
 def test_local_mode_is_the_decisions_and_the_trace_names_every_purpose() -> None:
-    from consent.core.records import ConsentRecord
+    from consent._core.records import ConsentRecord
 
     purposes = ("usage", "health")
     local = ConfigReading("/c.toml", "ok", ConsentRecord(True, SPEC.notice_version, mode="local"))
@@ -68,7 +68,7 @@ A, B = "https://a.example/c", "https://b.example/c"
 
 
 def fleet(policies: tuple[PolicyReading, ...] = (), **extra: object) -> Inputs:
-    from consent.core.records import ConsentRecord
+    from consent._core.records import ConsentRecord
 
     config = ENABLED.replace(record=ConsentRecord(enabled=True, notice_version=SPEC.notice_version))
     return inputs(None, config).replace(policies=policies, **extra)
@@ -158,7 +158,7 @@ def test_a_policys_endpoint_wins_over_the_override_with_a_warning() -> None:
     (vote,) = [v for v in decision.trace if v.source == "policy"]
     assert vote.vote is None
     assert vote.detail == f"/a: telemetry.endpoint = {A}: hits go there, if sent"
-    from consent.core.rules import Managed
+    from consent._core.rules import Managed
 
     assert decision.managed == (Managed("telemetry.endpoint", '"x"', "/a"),)
     # The same URL in the variable (spaces aside) is no conflict: no warning.
@@ -226,7 +226,7 @@ def test_the_admin_lock_names_its_key(lock_key: str, detail: str, key: str) -> N
 
 
 def test_an_unreadable_policy_is_listed_as_managing_enabled_false() -> None:
-    from consent.core.rules import Managed
+    from consent._core.rules import Managed
 
     # In error with no problem stated (a caller's reading): listed all the same.
     (silent,) = decide(fleet((PolicyReading("/a", "error", False),))).managed

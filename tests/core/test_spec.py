@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from consent.core.spec import Destination, Event, Field, command_event
-from consent.errors import SpecError
+from consent._core.spec import Destination, Event, Field, command_event
+from consent._errors import SpecError
 from lumogon import SPEC
 from tests.helpers import opt_in_spec
 

@@ -10,7 +10,7 @@ import typing
 import pytest
 
 import consent
-from consent.core.value import Record, derived
+from consent._core.value import Record, derived
 
 
 class Base(Record):

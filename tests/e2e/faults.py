@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from consent.core.records import consent_record
-from consent.store.log import entries
-from consent.store.paths import Locations
-from consent.store.tomlread import parse_toml
+from consent._core.records import consent_record
+from consent._store.log import entries
+from consent._store.paths import Locations
+from consent._store.tomlread import parse_toml
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC
@@ -391,7 +391,7 @@ def sender_pids(marker: str) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if b"consent.wire.sender" not in (entry / "cmdline").read_bytes():
+            if b"consent._wire.sender" not in (entry / "cmdline").read_bytes():
                 continue
             if marker.encode() + b"\0" in (entry / "environ").read_bytes():
                 pids.append(int(entry.name))

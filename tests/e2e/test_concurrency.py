@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from consent.core.records import consent_record
-from consent.store.tomlread import parse_toml
+from consent._core.records import consent_record
+from consent._store.tomlread import parse_toml
 from lumogon import SPEC
 from tests.helpers import (
     HAND_WRITTEN,

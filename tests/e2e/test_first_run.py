@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 
-from consent.core.spec import AppSpec
-from consent.notice.prompts import first_run_text
-from consent.store.log import entries
-from consent.store.sources import resolve
+from consent._core.spec import AppSpec
+from consent._notice.prompts import first_run_text
+from consent._store.log import entries
+from consent._store.sources import resolve
 from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.apps import acme

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.sources import resolve
-from consent.store.tomlread import read_toml
+from consent._store.sources import resolve
+from consent._store.tomlread import read_toml
 from consent.testing.collector import Collector
 from tests.apps import acme
 from tests.helpers import CTRL_C, CTRL_D, Iso, audit_events, audited, run_in_pty

@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from consent.core.names import KEPT_LOCAL
-from consent.core.spec import AppSpec
-from consent.store.log import entries
+from consent._core.names import KEPT_LOCAL
+from consent._core.spec import AppSpec
+from consent._store.log import entries
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC

@@ -255,8 +255,8 @@ atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["acme", "hello", "ada"]
 runpy.run_module("{module}", run_name="__main__")
 """
-HEAVY = ("json", "keyring", "tomlkit", "platformdirs", "http", "socket", "consent.cli.table",
-         "consent.cli.commands", "consent.store.identity", "consent.wire.hits")  # fmt: skip
+HEAVY = ("json", "keyring", "tomlkit", "platformdirs", "http", "socket", "consent._cli.table",
+         "consent._cli.commands", "consent._store.identity", "consent._wire.hits")  # fmt: skip
 
 
 @pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
@@ -275,11 +275,16 @@ def test_the_disabled_path_imports_nothing_heavy(consent_home: Home, framework: 
     )
     assert proc.returncode == 0 and proc.stdout == "Hello, ada!\n", proc.stderr
     loaded = set(proc.stderr.split())
-    # Off by an env variable, the run is registered and not even decided (consent/cli/hostrun.py):
+    # Off by an env variable, the run is registered and not even decided (consent/_cli/hostrun.py):
     # neither the store nor the rules nor the errors are loaded.
-    assert "consent.core.runs" in loaded
+    assert "consent._core.runs" in loaded
     # (The examples import record_event, and with it the gate, themselves.)
-    undecided = ("consent.store", "consent.core.rules", "consent.core.records", "consent.errors")
+    undecided = (
+        "consent._store",
+        "consent._core.rules",
+        "consent._core.records",
+        "consent._errors",
+    )
     assert not [m for m in loaded if m.startswith(undecided)]
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == []

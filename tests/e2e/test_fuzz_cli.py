@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from consent.core.names import MANAGED_KEYS, TABLE
-from consent.core.records import consent_record
-from consent.core.spec import AppSpec
-from consent.store.tomlread import parse_toml
+from consent._core.names import MANAGED_KEYS, TABLE
+from consent._core.records import consent_record
+from consent._core.spec import AppSpec
+from consent._store.tomlread import parse_toml
 from lumogon import SPEC, app
 from tests.helpers import SCRUB, secrets
 

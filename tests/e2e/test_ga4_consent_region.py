@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice
+from consent._store.choices import record_choice
 from consent.testing.collector import Collector
 from tests.apps import acme
 from tests.helpers import SENDER_TIMEOUT, Iso

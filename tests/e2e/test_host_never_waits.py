@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from consent.notice.prompts import first_run_text
+from consent._notice.prompts import first_run_text
 from lumogon import SPEC
 from tests.helpers import Iso, run_in_pty
 

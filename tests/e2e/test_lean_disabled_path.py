@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from consent.store.choices import record_choice
+from consent._store.choices import record_choice
 from lumogon import SPEC
 from tests.helpers import SENDER_TIMEOUT, Iso, logged_hits
 
@@ -53,45 +53,45 @@ FORBIDDEN = (
     "urllib.request",
     "ssl",
     "socket",
-    "consent.wire.job",
-    "consent.wire.sender",
-    "consent.wire.proxy",
-    "consent.store.identity",
-    "consent.wire.http",
-    "consent.wire.hits",
-    "consent.store.configwrite",
-    "consent.notice.document",
-    "consent.cli.firstrun",
-    "consent.store.receipts",
-    "consent.cli.receipts",
-    "consent.notice.changes",
+    "consent._wire.job",
+    "consent._wire.sender",
+    "consent._wire.proxy",
+    "consent._store.identity",
+    "consent._wire.http",
+    "consent._wire.hits",
+    "consent._store.configwrite",
+    "consent._notice.document",
+    "consent._cli.firstrun",
+    "consent._store.receipts",
+    "consent._cli.receipts",
+    "consent._notice.changes",
     "platformdirs",
     "hashlib",
     "json",
 )
 
 
-# Turned off by the flag or an env variable, a run does not even decide (consent/core/runs.py):
+# Turned off by the flag or an env variable, a run does not even decide (consent/_core/runs.py):
 # it is registered undecided, and the gate decides it only if it records an event. Nothing of the
-# store, the rules, the wire (the gate), the errors or consent.cli.hostrun is loaded then; every
+# store, the rules, the wire (the gate), the errors or consent._cli.hostrun is loaded then; every
 # module of the layer it loads is listed here.
 UNDECIDED = (
-    "consent.cli.hostrun",  # an adapter offers the run to consent.core.runs.start_if_off first
-    "consent.core.names",  # its start-path names live in spec, envgrammar and runs
-    "consent.store",
-    "consent.core.rules",
-    "consent.core.records",
-    "consent.errors",
-    "consent.wire",
+    "consent._cli.hostrun",  # an adapter offers the run to consent._core.runs.start_if_off first
+    "consent._core.names",  # its start-path names live in spec, envgrammar and runs
+    "consent._store",
+    "consent._core.rules",
+    "consent._core.records",
+    "consent._errors",
+    "consent._wire",
 )
 LEAN = {
     "consent",
-    "consent.cli",
-    "consent.core",
-    "consent.core.envgrammar",
-    "consent.core.spec",
-    "consent.core.value",
-    "consent.core.runs",
+    "consent._cli",
+    "consent._core",
+    "consent._core.envgrammar",
+    "consent._core.spec",
+    "consent._core.value",
+    "consent._core.runs",
 }
 
 
@@ -125,8 +125,8 @@ def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
     if how in ("env", "dnt"):
         assert undecided(loaded) == []
     else:
-        assert "consent.core.rules" in loaded  # the decision did run
-        assert "consent.wire.gate" not in loaded  # disabled, the screenview needs no gate
+        assert "consent._core.rules" in loaded  # the decision did run
+        assert "consent._wire.gate" not in loaded  # disabled, the screenview needs no gate
 
 
 @pytest.mark.parametrize(
@@ -145,11 +145,11 @@ def test_off_by_flag_or_env_loads_only_the_lean_layer(
     assert undecided(loaded) == []
     ours = {m for m in loaded if m == "consent" or m.startswith("consent.")}
     assert ours <= LEAN | {
-        "consent.cli.adapters",
-        "consent.cli.adapters.clicktree",
-        "consent.cli.adapters.typerapp",
+        "consent._cli.adapters",
+        "consent._cli.adapters.clicktree",
+        "consent._cli.adapters.typerapp",
     }
-    assert "consent.core.runs" in ours  # the run was registered
+    assert "consent._core.runs" in ours  # the run was registered
 
 
 @pytest.mark.parametrize("framework", sorted(PROGRAMS))
@@ -168,11 +168,11 @@ def test_click_and_argparse_runs_turned_off_load_only_the_lean_layer(
     adapter = {"click": "clickgroup", "argparse": "argparser"}[framework]
     assert ours <= LEAN | {
         f"consent.{framework}",
-        "consent.cli.adapters",
-        f"consent.cli.adapters.{adapter}",
-        "consent.cli.adapters.clicktree",
+        "consent._cli.adapters",
+        f"consent._cli.adapters.{adapter}",
+        "consent._cli.adapters.clicktree",
     }
-    assert "consent.core.runs" in ours  # the run was registered
+    assert "consent._core.runs" in ours  # the run was registered
 
 
 def test_debug_mode_still_decides_at_once(iso: Iso) -> None:
@@ -194,7 +194,12 @@ def test_the_probe_sees_what_the_run_imports(iso: Iso) -> None:
 def test_enabled_path_does_load_the_sender_machinery(iso: Iso) -> None:
     record_choice(SPEC, iso.locs, enabled=True, via="test")
     loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"})
-    assert {"consent.wire.hits", "consent.store.identity", "consent.wire.http", "keyring"} <= loaded
+    assert {
+        "consent._wire.hits",
+        "consent._store.identity",
+        "consent._wire.http",
+        "keyring",
+    } <= loaded
 
 
 def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
@@ -206,9 +211,9 @@ def test_enabled_host_never_loads_the_keyring(iso: Iso) -> None:
         loaded = modules(iso, {"LUMOGON_TELEMETRY_ENDPOINT": collector.url})
         (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
         (item,) = logged_hits(iso.locs.log_file)  # the sender's outcome, with the id it used
-    assert "keyring" not in loaded and "consent.wire.gate" in loaded
+    assert "keyring" not in loaded and "consent._wire.gate" in loaded
     # The proxy is the sender's business: the host only copies the variables into the job.
-    assert "consent.wire.proxy" not in loaded
+    assert "consent._wire.proxy" not in loaded
     assert hit.params is not None
     assert [hit.params["cid"]] == list(iso.home.client_ids().values())  # the sender's id
     assert item["hit"]["cid"] == "(the pseudonymous id, filled in by the sender)"  # type: ignore[index]

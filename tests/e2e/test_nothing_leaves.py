@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from consent.store.choices import record_choice, record_notice_shown
+from consent._store.choices import record_choice, record_notice_shown
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC
 from tests.helpers import SENDER_TIMEOUT, Iso

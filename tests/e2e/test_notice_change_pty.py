@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.store import receipts
-from consent.store.sources import read_config
+from consent._store import receipts
+from consent._store.sources import read_config
 from tests.apps import acme
 from tests.helpers import Iso, run_in_pty
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.log import entries
+from consent._store.log import entries
 from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.e2e.faults import hand_written
@@ -153,7 +153,7 @@ def test_a_module_shadowing_the_stdlib_beside_consent_does_not_break_the_sender(
     site = tmp_path / "site"
     root = Path(__file__).resolve().parents[2]
     shutil.copytree(root / "consent", site / "consent")
-    shutil.copytree(root / "lumogon", site / "lumogon")
+    shutil.copytree(root / "lumogon" / "src" / "lumogon", site / "lumogon")
     (site / "socket.py").write_text("raise ImportError('a shadowing socket module')\n")
     import typer
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice
+from consent._store.choices import record_choice
 from consent.testing.collector import Collector
 from consent.testing.proxy import ConnectProxy
 from consent.testing.sockets import SocketWatch

@@ -11,22 +11,27 @@ import pytest
 import consent
 from tests.helpers import PROCESS_TIMEOUT
 
-# Each name and where it lives; Decision's docstring comes from consent.core.rules (see below).
+# Each name and where it lives; Decision's docstring comes from consent._core.rules (see below).
 PUBLIC = {
-    "AppSpec": "consent.core.spec",
-    "Field": "consent.core.spec",
-    "Event": "consent.core.spec",
-    "Purpose": "consent.core.spec",
-    "Destination": "consent.core.spec",
-    "install": "consent.cli.adapters.typerapp",
-    "record_event": "consent.wire.gate",
-    "decide": "consent.store.sources",
-    "Decision": "consent.core.rules",
-    "ConsentError": "consent.errors",
-    "ConfigError": "consent.errors",
-    "HitError": "consent.errors",
-    "PolicyLockedError": "consent.errors",
-    "SpecError": "consent.errors",
+    "AppSpec": "consent._core.spec",
+    "Field": "consent._core.spec",
+    "Event": "consent._core.spec",
+    "Purpose": "consent._core.spec",
+    "Destination": "consent._core.spec",
+    "install": "consent._cli.adapters.typerapp",
+    "record_event": "consent._wire.gate",
+    "decide": "consent._store.sources",
+    "Decision": "consent._core.rules",
+    "Endpoint": "consent._core.endpoint",
+    "parse_endpoint": "consent._core.endpoint",
+    "ConsentError": "consent._errors",
+    "EndpointError": "consent._errors",
+    "LockTimeoutError": "consent._errors",
+    "UsageError": "consent._errors",
+    "ConfigError": "consent._errors",
+    "HitError": "consent._errors",
+    "PolicyLockedError": "consent._errors",
+    "SpecError": "consent._errors",
 }
 
 
@@ -39,7 +44,7 @@ def test_exactly_these_names() -> None:
 def test_each_name_resolves_and_is_documented(name: str) -> None:
     value = getattr(consent, name)
     assert value.__module__ == PUBLIC[name]
-    if name != "Decision":  # a Record in consent.core.rules; described in the package docstring
+    if name != "Decision":  # a Record in consent._core.rules; described in the package docstring
         assert (value.__doc__ or "").strip(), f"{name} has no docstring"
     assert f"`{name}" in (consent.__doc__ or "") or name.endswith("Error")
 

@@ -11,7 +11,7 @@ from tests.helpers import SENDER_TIMEOUT, Iso, run_in_pty, run_lumogon
 
 LUMOGON = [sys.executable, "-m", "lumogon"]
 UPLOAD = (
-    "from consent.wire.gate import submit; from lumogon import SPEC; "
+    "from consent._wire.gate import submit; from lumogon import SPEC; "
     "print(submit(SPEC, 'upload').outcome)"
 )
 

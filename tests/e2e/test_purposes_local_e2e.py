@@ -10,12 +10,12 @@ import time
 
 import pytest
 
-from consent.core.names import KEPT_LOCAL, LOCAL_ID
-from consent.store.log import entries
+from consent._core.names import KEPT_LOCAL, LOCAL_ID
+from consent._store.log import entries
+from consent._wire.hits import build_hit
+from consent._wire.http import encode, endpoint_for
 from consent.testing.collector import Collector
 from consent.testing.sockets import SocketWatch
-from consent.wire.hits import build_hit
-from consent.wire.http import encode, endpoint_for
 from lumogon import SPEC
 from tests.helpers import SENDER_TIMEOUT, Iso, run_lumogon
 
@@ -23,7 +23,7 @@ ENDPOINT = "http://127.0.0.1:9"  # the discard port: nothing is expected to get 
 
 # Records lumogon's `upload` event as a host program would, and prints what the gate did.
 UPLOAD = (
-    "from consent.wire.gate import submit; from lumogon import SPEC; "
+    "from consent._wire.gate import submit; from lumogon import SPEC; "
     "print(submit(SPEC, 'upload').outcome)"
 )
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice
-from consent.store.log import append
+from consent._store.choices import record_choice
+from consent._store.log import append
 from lumogon import SPEC
 from tests.helpers import Iso, audit_events, audited
 

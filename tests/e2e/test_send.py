@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice
-from consent.store.log import entries
-from consent.store.paths import locations
+from consent._store.choices import record_choice
+from consent._store.log import entries
+from consent._store.paths import locations
 from consent.testing.collector import Collector, refused_url
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC

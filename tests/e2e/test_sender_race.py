@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from consent.store.log import entries
+from consent._store.log import entries
 from consent.testing.collector import Collector
 from consent.testing.keyring import GATE_ENV
 from lumogon import SPEC

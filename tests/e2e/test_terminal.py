@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice
+from consent._store.choices import record_choice
 from consent.testing.sockets import SocketWatch
 from lumogon import SPEC
 from tests.helpers import LUMOGON, Iso, run_in_pty, run_lumogon

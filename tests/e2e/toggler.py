@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import consent.store.configwrite as configwrite
-import consent.store.fileio as fileio
-from consent.store.choices import record_notice_shown
-from consent.store.paths import locations
+import consent._store.configwrite as configwrite
+import consent._store.fileio as fileio
+from consent._store.choices import record_notice_shown
+from consent._store.paths import locations
 from lumogon import SPEC, app
 from tests.helpers import TOGGLER_TIMEOUT, go_file, out_file
 
@@ -71,7 +71,7 @@ def main() -> None:
 def warm_up() -> None:
     import tomlkit  # noqa: F401
 
-    from consent.store import identity
+    from consent._store import identity
 
     identity._keyring()
 

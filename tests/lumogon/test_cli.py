@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.runs import STRICT_ENV
-from consent.notice.document import markdown
-from consent.store.choices import record_choice
-from consent.store.log import entries
+from consent._core.runs import STRICT_ENV
+from consent._notice.document import markdown
+from consent._store.choices import record_choice
+from consent._store.log import entries
 from consent.testing.collector import Collector, Received
 from consent.testing.plugin import Strict
 from consent.testing.sockets import SocketWatch

@@ -12,9 +12,9 @@ import tempfile
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from lumogon.docker import DEFAULT_SOCKET, parse_containers, scan, socket_path
 from lumogon.errors import DockerError
+
 from tests.lumogon.fakes import FakeEngine, engine_env
 
 

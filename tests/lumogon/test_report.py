@@ -8,14 +8,14 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from consent.errors import EndpointError
-from consent.testing.collector import refused_url
-from consent.wire.http import endpoint_for
-from lumogon import SPEC
 from lumogon.docker import scan
 from lumogon.errors import UploadError
 from lumogon.report import document, parse_answer, render, report_endpoint, upload
+
+from consent._errors import EndpointError
+from consent._wire.http import endpoint_for
+from consent.testing.collector import refused_url
+from lumogon import SPEC
 from tests.lumogon.fakes import REPORT_URL, FakeEngine, FakeService, engine_env
 
 
@@ -73,7 +73,7 @@ URLS = [
 
 @pytest.mark.parametrize("url", URLS)
 def test_the_endpoint_is_checked_as_the_telemetry_endpoint_is(url: str) -> None:
-    """One check for both overrides (consent/wire/http.py parse_endpoint): the same verdict."""
+    """One check for both overrides (consent/_wire/http.py parse_endpoint): the same verdict."""
     try:
         expected = endpoint_for(SPEC, {"LUMOGON_TELEMETRY_ENDPOINT": url})
     except EndpointError:

@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from consent.core.spec import Field
-from consent.errors import SpecError
-from consent.notice.document import facts, markdown
-from consent.store.choices import record_choice
-from consent.store.paths import locations
+from consent._core.spec import Field
+from consent._errors import SpecError
+from consent._notice.document import facts, markdown
+from consent._store.choices import record_choice
+from consent._store.paths import locations
 from consent.testing.collector import Collector
 from lumogon import SPEC
 from tests.apps import acme

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.spec import AppSpec, Destination
-from consent.notice.document import facts, markdown
-from consent.notice.prompts import first_run_text, question_text
+from consent._core.spec import AppSpec, Destination
+from consent._notice.document import facts, markdown
+from consent._notice.prompts import first_run_text, question_text
 from lumogon import SPEC
 from tests.helpers import Iso, opt_in_spec, run_lumogon
 

@@ -99,7 +99,7 @@ def test_listed_commands_are_command_paths() -> None:
 
 
 def test_the_notice_says_which_commands_record_an_event() -> None:
-    from consent.notice.document import facts, markdown
+    from consent._notice.document import facts, markdown
 
     assert "Recorded by `acme deploy run` only." in markdown(acme.SPEC)
     events = {e["name"]: e for e in facts(acme.SPEC)["events"]}

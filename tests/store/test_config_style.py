@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.configwrite import Style, update_telemetry
-from consent.store.tomlread import MAX_BYTES, parse_toml
+from consent._store.configwrite import Style, update_telemetry
+from consent._store.tomlread import MAX_BYTES, parse_toml
 
 BOM = b"\xef\xbb\xbf"
 MINE = b"# mine\r\n[other]\r\nk = 1\r\n\r\n[telemetry]\r\nenabled = true\r\n"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from consent.errors import ConfigError
-from consent.store.choices import record_choice, record_notice_shown
-from consent.store.configwrite import update_telemetry
-from consent.store.sources import resolve
-from consent.store.tomlread import parse_toml
+from consent._errors import ConfigError
+from consent._store.choices import record_choice, record_notice_shown
+from consent._store.configwrite import update_telemetry
+from consent._store.sources import resolve
+from consent._store.tomlread import parse_toml
 from lumogon import SPEC
 from tests.helpers import HAND_WRITTEN, Iso
 
@@ -158,8 +158,8 @@ def test_config_writes_keep_or_set_the_mode(
 
 
 def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
-    from consent.errors import LockTimeoutError
-    from consent.store.fileio import locked
+    from consent._errors import LockTimeoutError
+    from consent._store.fileio import locked
 
     path = tmp_path / "config.toml"
     path.write_text("# mine\n")
@@ -173,7 +173,7 @@ def test_a_host_command_never_waits_for_another_writer(tmp_path: Path) -> None:
 
 
 def test_a_config_at_the_size_limit_is_read_and_kept(tmp_path: Path) -> None:
-    from consent.store.tomlread import MAX_BYTES
+    from consent._store.tomlread import MAX_BYTES
 
     path = tmp_path / "config.toml"
     head = b"[other]\nk = 1\n"
@@ -199,7 +199,7 @@ def test_a_special_file_is_refused_saying_what_to_do(tmp_path: Path) -> None:
 def test_a_config_that_can_be_neither_read_nor_moved_is_left_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consent.store.tomlread import MAX_BYTES
+    from consent._store.tomlread import MAX_BYTES
 
     path = tmp_path / "config.toml"
     data = b"#" * (MAX_BYTES + 1)
@@ -240,7 +240,7 @@ def test_a_backup_that_cannot_be_written_changes_nothing(
 def test_backups_made_in_the_same_second_get_their_own_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consent.store import configwrite
+    from consent._store import configwrite
 
     monkeypatch.setattr(configwrite, "utc_compact", lambda: "20261201T120000Z")
     path = tmp_path / "config.toml"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.choices import record_choice, record_notice_shown
-from consent.store.sources import resolve
+from consent._store.choices import record_choice, record_notice_shown
+from consent._store.sources import resolve
 from lumogon import SPEC
 from tests.helpers import Iso
 

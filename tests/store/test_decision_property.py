@@ -3,8 +3,8 @@
 The oracle is written here, from the design alone: its own env-value grammar, its own order of
 sources, and files that the test writes itself from a model of what they say (TOML in many
 spellings, broken TOML, random bytes, a directory), so it never parses TOML and uses none of
-consent's readers (`consent.core.envgrammar`, `consent.store.tomlread`/`tomlfast`,
-`consent.core.records`). Only `resolve`, the thing under test, reads the files.
+consent's readers (`consent._core.envgrammar`, `consent._store.tomlread`/`tomlfast`,
+`consent._core.records`). Only `resolve`, the thing under test, reads the files.
 
 Design §3: sources strongest first: admin policy, the flag, env (`<APP>_DISABLE_ANALYTICS`, then
 `DO_NOT_TRACK`), the user config, the app's default. Any disable vote wins and the strongest
@@ -27,9 +27,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consent.core.spec import AppSpec
-from consent.store.paths import Locations
-from consent.store.sources import resolve
+from consent._core.spec import AppSpec
+from consent._store.paths import Locations
+from consent._store.sources import resolve
 from lumogon import SPEC
 from tests.helpers import opt_in_spec
 

@@ -1,4 +1,4 @@
-"""Careful file writing (consent/store/fileio.py): the mode each new file gets, the owner it keeps
+"""Careful file writing (consent/_store/fileio.py): the mode each new file gets, the owner it keeps
 under `sudo`, the lock that serialises writers and what a lock timeout says, and the temp files
 a killed writer leaves."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from consent.errors import LockTimeoutError
-from consent.store.fileio import atomic_write, locked, make_dirs, remove_stale_temps
+from consent._errors import LockTimeoutError
+from consent._store.fileio import atomic_write, locked, make_dirs, remove_stale_temps
 
 ROOT_ONLY = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away"
@@ -151,7 +151,7 @@ def test_a_writer_waits_for_the_lock_and_then_takes_it(tmp_path: Path) -> None:
 
 
 def test_a_lock_whose_directory_is_missing_says_so(tmp_path: Path) -> None:
-    from consent.errors import ConfigError
+    from consent._errors import ConfigError
 
     with pytest.raises(ConfigError) as caught, locked(tmp_path / "gone" / ".lock"):
         pass
@@ -203,7 +203,7 @@ def test_under_sudo_a_file_replacing_a_link_is_owned_like_the_directory(tmp_path
 
 def test_the_documented_waits_are_the_enforced_ones() -> None:
     """docs/configuration.md and docs/security.md state how long a lock is waited for."""
-    from consent.store.fileio import HOST_LOCK_TIMEOUT, LOCK_TIMEOUT
+    from consent._store.fileio import HOST_LOCK_TIMEOUT, LOCK_TIMEOUT
 
     docs = Path(__file__).resolve().parents[2] / "docs"
     configuration = " ".join((docs / "configuration.md").read_text("utf-8").split())
@@ -217,7 +217,7 @@ def test_a_lock_that_cannot_be_taken_anywhere_says_what_to_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A FIFO where the lock file should be, and a directory this user cannot open."""
-    from consent.errors import ConfigError
+    from consent._errors import ConfigError
 
     lock = tmp_path / ".lock"
     os.mkfifo(lock)

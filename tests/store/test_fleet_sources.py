@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.names import PROJECT_MAX_LEVELS
-from consent.core.records import policy_terms
-from consent.core.rules import ProjectReading
-from consent.store.paths import Locations, locations, system_policy_paths
-from consent.store.sources import read_policies, read_project, resolve
-from consent.store.tomlread import TomlReading
+from consent._core.names import PROJECT_MAX_LEVELS
+from consent._core.records import policy_terms
+from consent._core.rules import ProjectReading
+from consent._store.paths import Locations, locations, system_policy_paths
+from consent._store.sources import read_policies, read_project, resolve
+from consent._store.tomlread import TomlReading
 from lumogon import SPEC
 
 PURPOSES = SPEC.purpose_names
@@ -204,8 +204,8 @@ def test_every_way_a_managed_preferences_file_cannot_be_read_is_named_and_locks(
     tmp_path: Path,
 ) -> None:
     """Each refusal of the plist reader, exactly: its state, its reason and what `status` says."""
-    from consent.store.sources import _read_plist
-    from consent.store.tomlread import MAX_BYTES
+    from consent._store.sources import _read_plist
+    from consent._store.tomlread import MAX_BYTES
 
     good = plist(tmp_path, {"enabled": False})
     folder = Path(good).parent
@@ -284,7 +284,7 @@ def test_a_home_spelled_through_a_link_still_bounds_the_search(tmp_path: Path) -
 
 
 def test_the_fast_path_stops_at_a_project_opt_out_and_a_full_read_goes_on(tmp_path: Path) -> None:
-    from consent.store.sources import gather
+    from consent._store.sources import gather
 
     home, inner = tree(tmp_path, 1)
     opt_out(inner)

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from keyring.backend import KeyringBackend
 
-from consent.core.names import KEYRING_USER
-from consent.store import identity
+from consent._core.names import KEYRING_USER
+from consent._store import identity
 from consent.testing.keyring import FailingDelete, FailingGet
 from lumogon import SPEC
 from tests.helpers import Iso, use_keyring_backend

@@ -5,8 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from consent.core.names import LOG_MAX_BYTES as MAX_BYTES
-from consent.store.log import append, entries
+from consent._core.names import LOG_MAX_BYTES as MAX_BYTES
+from consent._store.log import append, entries
 
 
 def test_log_is_capped_and_merges_outcomes(tmp_path: Path) -> None:

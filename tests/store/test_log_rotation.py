@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from consent.core.names import LOG_MAX_BYTES
-from consent.store.log import append, entries, older
+from consent._core.names import LOG_MAX_BYTES
+from consent._store.log import append, entries, older
 
 WRITERS = 4
 EACH = 100
@@ -20,7 +20,7 @@ PAD = "x" * 40  # 135 bytes a line: 4 x 100 lines = 54 KB, one rotation at most
 
 WRITER = """
 import sys
-from consent.store.log import append
+from consent._store.log import append
 name, log = sys.argv[1], sys.argv[2]
 for i in range({each}):
     assert append(log, {{"id": f"{{name}}-{{i}}", "event": "screenview", "time": "t",

@@ -1,6 +1,6 @@
 """TOML parse cost is bounded before any parser sees the text (issue 12, class 2).
 
-The caps (consent/store/tomlread.py, docs/configuration.md "Limits") are checked in one linear
+The caps (consent/_store/tomlread.py, docs/configuration.md "Limits") are checked in one linear
 pass; under them tomllib and tomlkit grow linearly. Hypothesis composes pathological files
 from the shapes that made parsers slow (deep dotted keys, many headers, deep nesting, long
 keys); each is either read or refused with a reason, within a time bound linear in its size.
@@ -16,7 +16,7 @@ import tomllib
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from consent.store.tomlread import (
+from consent._store.tomlread import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_KEY_LENGTH,
@@ -172,7 +172,7 @@ def test_the_documented_limits_are_the_enforced_ones() -> None:
     assert rows["key length"].startswith(f"{MAX_KEY_LENGTH} ")
     assert rows["dotted parts"] == str(MAX_KEY_PARTS)
     assert rows["nesting"] == str(MAX_DEPTH)
-    from consent.store.tomlread import MAX_ITEMS
+    from consent._store.tomlread import MAX_ITEMS
 
     assert rows["items"].startswith(f"{MAX_ITEMS} ")
 

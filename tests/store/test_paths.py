@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent.store.paths import _platformdirs_locations, _xdg_locations
+from consent._store.paths import _platformdirs_locations, _xdg_locations
 from tests.helpers import AUDIT_DIR
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG platforms only")

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from consent.errors import ConsentError
-from consent.store.choices import record_choice
-from consent.store.sources import read_config, resolve
+from consent._errors import ConsentError
+from consent._store.choices import record_choice
+from consent._store.sources import read_config, resolve
 from lumogon import SPEC
 from tests.helpers import Iso
 
@@ -31,7 +31,7 @@ def test_disable_one_purpose_of_an_opt_out_app_without_any_enable(iso: Iso) -> N
     record_choice(SPEC, iso.locs, enabled=False, via="test", purposes=("service-health",))
     t = table(iso)
     assert t["enabled"] is None and t["disabled_purposes"] == "service-health"
-    from consent.store.choices import record_notice_shown
+    from consent._store.choices import record_notice_shown
 
     record_notice_shown(SPEC, iso.locs)  # opt-out: the notice enables what is not disabled
     decision = resolve(SPEC, locs=iso.locs, environ={})

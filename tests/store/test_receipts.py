@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from consent.notice.status import SCHEMA_VERSION
-from consent.store import identity, receipts
-from consent.store.choices import record_choice, record_notice_shown
+from consent._notice.status import SCHEMA_VERSION
+from consent._store import identity, receipts
+from consent._store.choices import record_choice, record_notice_shown
 from lumogon import SPEC
 from tests.helpers import Iso, run_lumogon
 
@@ -142,7 +142,7 @@ def test_receipts_hold_no_id_and_outlive_it(iso: Iso) -> None:
 
 def test_receipts_are_never_sent(iso: Iso) -> None:
     # Receipts are built from the spec alone: nothing on the sending path reads them.
-    sending = ("consent/wire/gate.py", "consent/wire/job.py", "consent/wire/sender.py")
+    sending = ("consent/_wire/gate.py", "consent/_wire/job.py", "consent/_wire/sender.py")
     root = Path(__file__).resolve().parents[2]
     for name in sending:
         assert "receipts" not in (root / name).read_text()
@@ -150,8 +150,8 @@ def test_receipts_are_never_sent(iso: Iso) -> None:
 
 CHANGE = """
 import sys
-from consent.store.choices import record_choice
-from consent.store.paths import locations
+from consent._store.choices import record_choice
+from consent._store.paths import locations
 from lumogon import SPEC
 record_choice(SPEC, locations(SPEC), enabled=sys.argv[1] == "1", via="test: concurrent")
 """

@@ -1,4 +1,4 @@
-"""Opening the toolkit's files (consent/store/safeopen.py): how much is read, what each refusal
+"""Opening the toolkit's files (consent/_store/safeopen.py): how much is read, what each refusal
 says, and that `sudo` never gives a file away through a link."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.safeopen import NotRegularFile, match_owner, open_regular, read_regular
+from consent._store.safeopen import NotRegularFile, match_owner, open_regular, read_regular
 
 
 @pytest.mark.parametrize("size", [0, 9, 10, 11, 25, (1 << 20) + 3])

@@ -1,4 +1,4 @@
-"""Reading every source and deciding from them (consent/store/sources.py): a policy the parser
+"""Reading every source and deciding from them (consent/_store/sources.py): a policy the parser
 cannot read still locks, the fast path stops where the decision is already made, and the trace
 `status --json` shows is what each source said."""
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.rules import decide
-from consent.notice.status import Extras, status_json
-from consent.store.sources import gather, read_policies, recheck, resolve
+from consent._core.rules import decide
+from consent._notice.status import Extras, status_json
+from consent._store.sources import gather, read_policies, recheck, resolve
 from lumogon import SPEC
 from tests.helpers import enabled_config, locs_in
 
@@ -106,7 +106,7 @@ def test_the_fast_path_stops_at_the_flag_or_env(
 
 
 def test_each_policy_reading_says_exactly_what_it_found(tmp_path: Path) -> None:
-    from consent.core.rules import PolicyReading
+    from consent._core.rules import PolicyReading
 
     locs = locs_in(tmp_path)
     path = locs.policy_paths[0]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from consent.errors import ConfigError
-from consent.store import identity
-from consent.store.configwrite import update_telemetry
-from consent.store.fileio import atomic_write, locked
-from consent.store.log import append, entries
-from consent.store.safeopen import NotRegularFile, open_regular, read_regular
-from consent.store.tomlread import read_toml
+from consent._errors import ConfigError
+from consent._store import identity
+from consent._store.configwrite import update_telemetry
+from consent._store.fileio import atomic_write, locked
+from consent._store.log import append, entries
+from consent._store.safeopen import NotRegularFile, open_regular, read_regular
+from consent._store.tomlread import read_toml
 
 Make = Callable[[Path, Path], None]
 

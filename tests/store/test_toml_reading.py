@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.tomlread import MAX_BYTES, MAX_DEPTH, MAX_KEY_LENGTH, parse_toml, read_toml
+from consent._store.tomlread import MAX_BYTES, MAX_DEPTH, MAX_KEY_LENGTH, parse_toml, read_toml
 
 
 def test_missing(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_without_tomllib_tomlkit_reads_the_same(
     """Python 3.10 has no tomllib: tomlkit reads, with the same answers and the same refusals."""
     import sys
 
-    from consent.store.tomlread import TomlError
+    from consent._store.tomlread import TomlError
 
     monkeypatch.setattr(sys, "version_info", (3, 10, 0))
     if doc is None:
@@ -148,7 +148,7 @@ def test_without_tomllib_tomlkit_reads_the_same(
 def test_nesting_and_key_caps_are_counted_exactly(text: str, ok: bool) -> None:
     import tomllib
 
-    from consent.store.tomlread import TomlError
+    from consent._store.tomlread import TomlError
 
     if ok:
         assert parse_toml(text.encode()) == tomllib.loads(text)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent.store.tomlfast import parse_simple
+from consent._store.tomlfast import parse_simple
 
 tomllib = (
     pytest.importorskip("tomllib") if sys.version_info >= (3, 11) else pytest.importorskip("tomli")

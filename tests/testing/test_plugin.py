@@ -13,10 +13,10 @@ import pytest
 import tomlkit
 
 from consent import decide
+from consent._wire.gate import submit
 from consent.testing.collector import Collector
 from consent.testing.home import Home, isolated_env
 from consent.testing.sockets import SocketWatch
-from consent.wire.gate import submit
 from lumogon import SPEC as LUMOGON
 from tests.apps import acme
 from tests.helpers import PROCESS_TIMEOUT, ROOT, SENDER_TIMEOUT

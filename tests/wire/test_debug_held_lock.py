@@ -1,14 +1,14 @@
 """Debug mode prints every request even while a sender holds the id's lock.
 
-The host never waits on that lock (consent/wire/gate.py): without the id it prints the request
+The host never waits on that lock (consent/_wire/gate.py): without the id it prints the request
 with the stand-in, and the log records it as printed. Before, the lock's timeout escaped the
 gate's debug branch, so the request was neither printed nor logged.
 """
 
 from __future__ import annotations
 
-from consent.store.fileio import locked, make_dirs
-from consent.store.identity import id_lock
+from consent._store.fileio import locked, make_dirs
+from consent._store.identity import id_lock
 from consent.testing.home import Home
 from tests.apps import acme
 from tests.helpers import run_acme

@@ -1,4 +1,4 @@
-"""The gate (consent/wire/gate.py), in this process with real files, a real collector and a
+"""The gate (consent/_wire/gate.py), in this process with real files, a real collector and a
 real sender: what the debug variable does, what is logged, what leaves, and that the sender is
 detached into its own session."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.store.sources import resolve
+from consent._store.sources import resolve
 from lumogon import SPEC
 
 
@@ -21,9 +21,9 @@ from lumogon import SPEC
 def test_a_true_or_unrecognised_debug_value_prints_and_never_sends(
     enabled_home: Path, capfd: pytest.CaptureFixture[str], value: str
 ) -> None:
-    from consent.store.log import entries
+    from consent._store.log import entries
+    from consent._wire import gate
     from consent.testing.collector import Collector
-    from consent.wire import gate
 
     with Collector() as collector:
         environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
@@ -38,9 +38,9 @@ def test_a_true_or_unrecognised_debug_value_prints_and_never_sends(
 
 @pytest.mark.parametrize("value", ["0", "", "off"])
 def test_a_false_debug_value_sends(enabled_home: Path, value: str) -> None:
-    from consent.store.log import entries
+    from consent._store.log import entries
+    from consent._wire import gate
     from consent.testing.collector import Collector
-    from consent.wire import gate
 
     with Collector() as collector:
         environ = {SPEC.debug_env: value, SPEC.endpoint_env: collector.url}
@@ -67,8 +67,8 @@ def test_a_false_debug_value_sends(enabled_home: Path, value: str) -> None:
 def test_a_refused_endpoint_is_logged_and_said(
     enabled_home: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    from consent.store.log import entries
-    from consent.wire import gate
+    from consent._store.log import entries
+    from consent._wire import gate
 
     environ = {SPEC.endpoint_env: "http://10.1.2.3"}
     result = gate.submit(SPEC, "screenview", command="version", environ=environ)
@@ -80,8 +80,8 @@ def test_a_refused_endpoint_is_logged_and_said(
 
 
 def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> None:
-    from consent.core import runs
-    from consent.wire import gate
+    from consent._core import runs
+    from consent._wire import gate
 
     result = gate.submit(SPEC, "screenview", environ={"DO_NOT_TRACK": "1"})
     assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"
@@ -95,7 +95,7 @@ def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> No
 def test_new_uuid4_is_a_random_version_4_uuid() -> None:
     import uuid
 
-    from consent.wire.gate import new_uuid4
+    from consent._wire.gate import new_uuid4
 
     seen = set()
     for _ in range(200):
@@ -144,8 +144,8 @@ def test_the_sender_runs_in_its_own_session(tmp_path: Path) -> None:
 def start_a_sender(tmp_path: Path, url: str, hit_id: str) -> int:
     """Spawn the real detached sender with a job for the collector at `url` (a blackhole keeps
     it alive) and return its pid, found through /proc within 30 s."""
-    from consent.wire.gate import spawn_sender
-    from consent.wire.job import Job
+    from consent._wire.gate import spawn_sender
+    from consent._wire.job import Job
 
     port = int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
     job = Job(
@@ -176,7 +176,7 @@ def sender_children() -> list[int]:
             cmd = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"consent.wire.sender" in cmd:
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"consent._wire.sender" in cmd:
             found.append(int(entry.name))
     return found
 
@@ -187,7 +187,7 @@ ID_PHRASE = "(the pseudonymous id, filled in by the sender)"
 @pytest.fixture
 def handed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The jobs the gate hands to the sender, kept here instead of starting a process."""
-    from consent.wire import gate
+    from consent._wire import gate
 
     jobs: list[object] = []
     monkeypatch.setattr(gate, "spawn_sender", jobs.append)
@@ -199,9 +199,9 @@ def test_the_hit_handed_over_is_the_logged_one_and_goes_by_tls(
 ) -> None:
     """Lumogon's own destination is https: the job says TLS, port 443, and its bytes are the
     request the log describes, the id left to the sender."""
-    from consent.store.log import entries
-    from consent.wire import gate
-    from consent.wire.job import Job
+    from consent._store.log import entries
+    from consent._wire import gate
+    from consent._wire.job import Job
 
     result = gate.submit(SPEC, "screenview", command="version", environ={})
     assert result.outcome == "handed"
@@ -218,8 +218,8 @@ def test_the_hit_handed_over_is_the_logged_one_and_goes_by_tls(
 def test_a_sender_that_cannot_start_is_an_error_in_the_log(
     enabled_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consent.store.log import entries
-    from consent.wire import gate
+    from consent._store.log import entries
+    from consent._wire import gate
 
     def cannot(job: object) -> None:
         raise OSError(24, "Too many open files " + "x" * 400)
@@ -237,7 +237,7 @@ def test_a_sender_that_cannot_start_is_an_error_in_the_log(
 def test_a_hit_that_cannot_be_logged_is_not_handed_over(
     enabled_home: Path, handed: list[object]
 ) -> None:
-    from consent.wire import gate
+    from consent._wire import gate
 
     enabled_home.mkdir(parents=True)  # a directory where the log should be
     for debug in ("", "1"):
@@ -252,9 +252,9 @@ def test_a_hit_that_cannot_be_logged_is_not_handed_over(
 def test_local_mode_keeps_the_exact_request_and_starts_nothing(
     enabled_home: Path, handed: list[object]
 ) -> None:
-    from consent.core.names import KEPT_LOCAL, LOCAL_ID
-    from consent.store.log import entries
-    from consent.wire import gate
+    from consent._core.names import KEPT_LOCAL, LOCAL_ID
+    from consent._store.log import entries
+    from consent._wire import gate
 
     config = enabled_home.parents[2] / "config" / SPEC.name / "config.toml"
     config.write_text(config.read_text() + 'mode = "local"\n')
@@ -277,10 +277,10 @@ def test_debug_prints_the_stored_id_and_logs_the_phrase(
 ) -> None:
     """Under the debug variable the printed request carries the real id (what would leave);
     the log never holds it."""
-    from consent.store.identity import load
-    from consent.store.log import entries
-    from consent.store.paths import locations
-    from consent.wire import gate
+    from consent._store.identity import load
+    from consent._store.log import entries
+    from consent._store.paths import locations
+    from consent._wire import gate
 
     result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
     assert result.outcome == "printed"
@@ -300,8 +300,8 @@ def test_debug_prints_to_a_text_only_stderr(
     import io
     from urllib.parse import parse_qsl
 
-    from consent.store.log import entries
-    from consent.wire import gate
+    from consent._store.log import entries
+    from consent._wire import gate
 
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
@@ -328,7 +328,7 @@ def test_debug_prints_the_exact_bytes_where_the_text_layer_translates_newlines(
     written beneath it, byte for byte, so its CR LF stays CR LF."""
     import io
 
-    from consent.wire import gate
+    from consent._wire import gate
 
     raw = io.BytesIO()
     stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n", write_through=True)
@@ -348,7 +348,7 @@ def test_a_decision_without_purposes_is_followed_as_a_whole(
 ) -> None:
     """A decision registered without per-purpose entries (made before purposes existed) still
     decides every event: enabled sends, disabled names its source."""
-    from consent.wire import gate
+    from consent._wire import gate
 
     on = resolve(SPEC, environ={}).replace(purposes=())
     sent = gate.submit(SPEC, "screenview", command="version", decision=on, environ={})
@@ -362,7 +362,7 @@ def test_a_decision_without_purposes_is_followed_as_a_whole(
 def test_a_purpose_turned_off_is_named_in_the_outcome(
     enabled_home: Path, handed: list[object]
 ) -> None:
-    from consent.wire import gate
+    from consent._wire import gate
 
     config = enabled_home.parents[2] / "config" / SPEC.name / "config.toml"
     config.write_text(config.read_text() + 'disabled_purposes = "usage"\n')
@@ -379,7 +379,7 @@ def test_a_purpose_turned_off_is_named_in_the_outcome(
 
 
 def test_a_refused_event_is_an_outcome_never_an_exception(enabled_home: Path) -> None:
-    from consent.wire import gate
+    from consent._wire import gate
 
     result = gate.submit(SPEC, "no-such-event", environ={})
     assert result.outcome == "refused" and "no-such-event" in result.detail
@@ -388,8 +388,8 @@ def test_a_refused_event_is_an_outcome_never_an_exception(enabled_home: Path) ->
 
 
 def test_strict_mode_records_each_refusal_and_raises(enabled_home: Path, tmp_path: Path) -> None:
-    from consent.errors import HitError
-    from consent.wire import gate
+    from consent._errors import HitError
+    from consent._wire import gate
 
     record = tmp_path / "strict.jsonl"
     record.write_text('{"earlier": true}\n')

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from consent.core.spec import AppSpec, Destination, Event, Field
-from consent.errors import HitError
-from consent.wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
+from consent._core.spec import AppSpec, Destination, Event, Field
+from consent._errors import HitError
+from consent._wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
 
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from consent.errors import HitError
-from consent.wire.hits import build_hit
+from consent._errors import HitError
+from consent._wire.hits import build_hit
 from lumogon import SPEC
 from tests.helpers import CID, opt_in_spec
 
@@ -42,7 +42,7 @@ def test_ga4_value_limit() -> None:
 
 def deploy_only() -> object:
     """The GA4 test app, its one event listing the commands that may record it."""
-    from consent.core.spec import Event
+    from consent._core.spec import Event
 
     base = opt_in_spec()
     event = Event("command", "A command ran.", "command_run", ("command",), ("deploy", "db up"))
@@ -52,7 +52,7 @@ def deploy_only() -> object:
 @pytest.mark.parametrize("recorded_by", ["", "acme deploy", "acme db up", "deploy"])
 def test_an_event_is_recorded_by_the_commands_it_lists(recorded_by: str) -> None:
     """ "" is "not checked" (show-payload, the gate's own screenview)."""
-    from consent.core.spec import AppSpec
+    from consent._core.spec import AppSpec
 
     spec = deploy_only()
     assert isinstance(spec, AppSpec)
@@ -67,7 +67,7 @@ def test_an_event_is_recorded_by_the_commands_it_lists(recorded_by: str) -> None
 def test_an_event_from_elsewhere_is_refused_naming_the_commands(
     recorded_by: str | None, where: str
 ) -> None:
-    from consent.core.spec import AppSpec
+    from consent._core.spec import AppSpec
 
     spec = deploy_only()
     assert isinstance(spec, AppSpec)
@@ -87,7 +87,7 @@ def test_refusals_say_how_to_declare() -> None:
         unknown.value.hint == "declare the event in the AppSpec"
         and unknown.value.event == "install"
     )
-    from consent.core.spec import Field
+    from consent._core.spec import Field
 
     base = opt_in_spec()
     plan = Field("plan", "The plan.", "free", "runtime", allowed=("free", "pro"))

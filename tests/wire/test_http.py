@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.core.endpoint import parse_endpoint
-from consent.core.spec import Destination
-from consent.errors import EndpointError, HitError
-from consent.wire.hits import build_hit
-from consent.wire.http import encode, endpoint_for
+from consent._core.endpoint import parse_endpoint
+from consent._core.spec import Destination
+from consent._errors import EndpointError, HitError
+from consent._wire.hits import build_hit
+from consent._wire.http import encode, endpoint_for
 from lumogon import SPEC
 from tests.helpers import CID, opt_in_spec
 
@@ -118,7 +118,7 @@ def test_override_keeps_path_prefix() -> None:
 def test_form_encoding_matches_urllib(pairs: list[tuple[str, str]]) -> None:
     from urllib.parse import quote, urlencode
 
-    from consent.wire.http import form_encode
+    from consent._wire.http import form_encode
 
     try:
         expected = urlencode(pairs, quote_via=quote)

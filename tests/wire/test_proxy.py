@@ -1,6 +1,6 @@
 """Issue 16, part 4: which proxy a request goes through, and the CONNECT tunnel, in-process.
 
-The rules are consent/wire/proxy.py's; the end-to-end proofs (the real sender, the audit hook, a
+The rules are consent/_wire/proxy.py's; the end-to-end proofs (the real sender, the audit hook, a
 full hit through the tunnel) are in tests/e2e/test_proxy.py.
 """
 
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from consent._wire.proxy import Proxy, ProxyError, bypassed, open_tunnel, parse_proxy, route
+from consent._wire.sender import post
 from consent.testing.proxy import ConnectProxy
-from consent.wire.proxy import Proxy, ProxyError, bypassed, open_tunnel, parse_proxy, route
-from consent.wire.sender import post
 
 GA = "www.google-analytics.com"
 
@@ -323,7 +323,7 @@ def test_the_proxy_variables_travel_in_the_job() -> None:
     """The gate copies them into the job (stdin, never argv); the sender refuses a malformed copy."""
     import json
 
-    from consent.wire.job import Job
+    from consent._wire.job import Job
 
     job = Job(
         host=GA, port=443, tls=True, raw=b"x", log="l", id="i", id_placeholder="",
@@ -342,8 +342,8 @@ def test_the_proxy_variables_travel_in_the_job() -> None:
 def test_the_gate_copies_only_the_proxy_variables(
     consent_home: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from consent.wire import gate
-    from consent.wire.job import Job
+    from consent._wire import gate
+    from consent._wire.job import Job
     from lumogon import SPEC
 
     handed: list[Job] = []

@@ -26,7 +26,7 @@ def record(home: Home, call: str, env: dict[str, str]) -> subprocess.CompletedPr
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.core.runs import start_run
+        from consent._core.runs import start_run
         from tests.apps.acme import SPEC
         start_run(SPEC, decide(SPEC), "acme deploy run")
         record_event(SPEC, {call})
@@ -72,7 +72,7 @@ def test_an_event_from_a_command_it_does_not_list_is_refused_and_reported(
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent.core.runs import start_run
+        from consent._core.runs import start_run
         from tests.apps.acme import SPEC
         {start}
         record_event(SPEC, "deployed", {{"outcome": "ok", "retries": 0}})
@@ -119,7 +119,7 @@ def test_a_refused_event_is_reported_and_the_runs_other_hits_still_go(consent_ho
         proc = run_acme(consent_home, "deploy", "run", "x", "--retries", "99", env=env)
         assert proc.returncode == 0 and proc.stdout == "deployed\n" and proc.stderr == ""
         # The first run's sender logs its outcome before the next run appends: a host run gives
-        # up on a held log lock rather than wait (consent/store/log.py), which would drop a line.
+        # up on a held log lock rather than wait (consent/_store/log.py), which would drop a line.
         (hit,) = collector.wait_for(1, timeout=SENDER_TIMEOUT)
         logged_hits(consent_home.locations(acme.SPEC).log_file, 1)
         debug = run_acme(

@@ -1,4 +1,4 @@
-"""The sender (consent/wire/sender.py), run in this process against real files, the test keyring
+"""The sender (consent/_wire/sender.py), run in this process against real files, the test keyring
 and a real collector on loopback: it decides again before it connects, fills in the id on the
 wire only, sends the bytes it was given and records every outcome in the log."""
 
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from consent.core.endpoint import parse_endpoint
-from consent.store.identity import load_at
-from consent.store.log import entries
+from consent._core.endpoint import parse_endpoint
+from consent._store.identity import load_at
+from consent._store.log import entries
+from consent._wire import sender
+from consent._wire.gate import new_uuid4
+from consent._wire.hits import build_hit
+from consent._wire.http import encode
+from consent._wire.job import Job
 from consent.testing.collector import Collector
-from consent.wire import sender
-from consent.wire.gate import new_uuid4
-from consent.wire.hits import build_hit
-from consent.wire.http import encode
-from consent.wire.job import Job
 from lumogon import SPEC
 from tests.helpers import enabled_config
 

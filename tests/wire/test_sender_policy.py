@@ -3,11 +3,11 @@ connects (issue 16): a hit addressed elsewhere than the endpoint the policy now 
 
 from __future__ import annotations
 
-from consent.store.log import entries
+from consent._store.log import entries
+from consent._wire.job import Job
+from consent._wire.sender import run
 from consent.testing.collector import Collector
 from consent.testing.home import Home
-from consent.wire.job import Job
-from consent.wire.sender import run
 from lumogon import SPEC
 
 RAW = b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

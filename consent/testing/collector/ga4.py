@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl
 
-from consent.core.value import Record
+from consent._core.value import Record
 from consent.testing.collector import ga4_limits as lim
 from consent.testing.collector.ga4_events import check_events, check_user_properties
 from consent.testing.collector.ga4_limits import (

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import TypeAlias
 
-from consent.core.value import Record
+from consent._core.value import Record
 
 PARSE_ERROR = "Unable to parse Measurement Protocol JSON payload."
 

@@ -10,7 +10,7 @@ import base64
 from typing import Literal
 from urllib.parse import urlsplit
 
-from consent.core.value import Record
+from consent._core.value import Record
 from consent.testing.collector import ga4 as collector_ga4
 from consent.testing.collector import ua as collector_ua
 

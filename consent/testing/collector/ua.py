@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 from urllib.parse import unquote_to_bytes
 
-from consent.core.value import Record
+from consent._core.value import Record
 
 HIT_TYPES = frozenset(
     {"pageview", "screenview", "event", "transaction", "item", "social", "exception", "timing"}

@@ -1,0 +1,230 @@
+"""The argparse adapter (`consent.argparse`): the consent layer for a parser with subcommands.
+
+```python
+parser = argparse.ArgumentParser(prog="acme")
+commands = parser.add_subparsers(dest="command")
+...                                  # every subcommand, then:
+install(parser, SPEC)                # --disable-analytics, `acme telemetry …`
+args = parser.parse_args()
+run(parser, args)                    # a telemetry command: runs it and exits; else reports
+...                                  # the command and returns: the program goes on
+```
+
+The command path comes from the subparsers that were chosen (each subparser carries its own
+path as a default, set by `install`), never from argument values. The `telemetry` subparser
+only collects its words; its commands are built, from the table of consent._cli.table, when it
+is used, so a host command pays nothing for them. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from consent._core.runs import start_if_off
+from consent._core.spec import FLAG, AppSpec, flag_help
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
+    from typing import Any
+
+FLAG_DEST = "consent_disable_analytics"
+PATH_DEST = "consent_command_path"  # each subparser's path, as a default: the deepest chosen wins
+WORDS_DEST = "consent_telemetry_words"  # present only when the telemetry subparser was chosen
+
+_INSTALLED = "_consent_spec"
+_HINT = (
+    "add the subcommands first, e.g. `commands = parser.add_subparsers(dest='command')` and "
+    "`commands.add_parser('hello')`, then call install(parser, SPEC)"
+)
+
+
+def install(
+    parser: argparse.ArgumentParser, spec: AppSpec, *, group: str | None = None
+) -> argparse.ArgumentParser:
+    """Give `parser` the consent layer for `spec` and return it.
+
+    Adds `--disable-analytics` to the parser and to every subparser below it (so it works
+    before or after a command name) and the `telemetry` subcommand (named `group` if given).
+    Call it once, after every subcommand was added; then call `run(parser, args)` right after
+    `parser.parse_args()`.
+
+    Raises ConsentError for what it cannot take: something other than an ArgumentParser, a
+    parser without subcommands, a second install, or a subcommand or option that clashes with
+    the consent layer's names.
+    """
+    if not isinstance(parser, argparse.ArgumentParser):
+        from consent._cli.hostrun import refusal  # what install refuses costs a run nothing
+
+        raise refusal(
+            f"install() takes an argparse.ArgumentParser, not {type(parser).__name__}",
+            hint="for a typer app use `consent.install`, for a click group `consent.click.install`",
+        )
+    installed: AppSpec | None = getattr(parser, _INSTALLED, None)
+    if installed is not None:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(f"the consent layer is already installed in this parser ({installed!r})")
+    if group is not None and group != spec.group:
+        spec = spec.replace(group=group)
+    action = _subparsers(parser)
+    if action is None:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(
+            "this parser has no subcommands, so it has no place for the "
+            f"`{spec.group}` commands that let a person see and change their choice",
+            hint=_HINT,
+        )
+    if spec.group in action.choices:
+        from consent._cli.hostrun import clash
+
+        raise clash(spec)
+    _add_flag(parser, spec, root=True)
+    parser.set_defaults(**{PATH_DEST: spec.name})
+    _walk(action, spec.name, spec)
+    # argparse has no lazy subcommands: this one takes every word after it (its own options
+    # too, hence no prefix character a word can start with) and `run` parses them.
+    telemetry = action.add_parser(
+        spec.group,
+        help=_group_help(spec),
+        add_help=False,
+        prefix_chars="\0",
+    )
+    telemetry.add_argument(WORDS_DEST, nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    setattr(parser, _INSTALLED, spec)
+    return parser
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """After `args = parser.parse_args()`: run a chosen `telemetry` command and exit with its
+    status; otherwise report the command that runs (a screenview, only with consent), show the
+    first-run notice or ask the question (a person at a terminal only), and return."""
+    spec: AppSpec | None = getattr(parser, _INSTALLED, None)
+    if spec is None:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(
+            "run() takes the parser that install(parser, SPEC) prepared",
+            hint="call install(parser, SPEC) before parser.parse_args()",
+        )
+    flag = bool(getattr(args, FLAG_DEST, False))
+    words = getattr(args, WORDS_DEST, None)
+    if words is not None:
+        sys.exit(_telemetry(parser, spec, list(words), flag))
+    path = getattr(args, PATH_DEST, None)
+    command = path if isinstance(path, str) else spec.name
+    try:
+        if start_if_off(spec, command, flag=flag, environ=os.environ):
+            return
+        from consent._cli.hostrun import command_started  # a run that may send or show something
+    except Exception:  # noqa: BLE001 - telemetry never breaks the host command
+        return
+    command_started(spec, command, flag=flag)
+
+
+def _group_help(spec: AppSpec) -> str:
+    return f"See and change what {spec.display_name} may send about its use."
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Any:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return None
+
+
+def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = False) -> None:
+    try:
+        parser.add_argument(
+            FLAG,
+            action="store_true",
+            dest=FLAG_DEST,
+            # Below the root nothing is set unless given, so a subparser never undoes the root's.
+            default=False if root else argparse.SUPPRESS,
+            help=flag_help(spec),
+        )
+    except argparse.ArgumentError as exc:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(
+            f"the parser {parser.prog!r} already has an option {FLAG}: {exc}",
+            hint=f"remove it: the consent layer adds {FLAG} to every command",
+        ) from None
+
+
+def _walk(action: Any, path: str, spec: AppSpec) -> None:
+    seen: set[int] = set()
+    for name, sub in action.choices.items():
+        if id(sub) in seen:
+            continue  # an alias: the path keeps the subcommand's own name
+        seen.add(id(sub))
+        _add_flag(sub, spec)
+        sub.set_defaults(**{PATH_DEST: f"{path} {name}"})
+        below = _subparsers(sub)
+        if below is not None:
+            _walk(below, f"{path} {name}", spec)
+
+
+def _node(parser: argparse.ArgumentParser) -> Any:
+    """The neutral command tree below `parser` (consent._notice.preview.Node)."""
+    from consent._notice.preview import Node
+
+    action = _subparsers(parser)
+    if action is None:
+        return Node(None)
+    children: dict[str, Any] = {}
+    seen: set[int] = set()
+    for name, sub in action.choices.items():
+        if id(sub) not in seen:
+            seen.add(id(sub))
+            children[name] = _node(sub)
+    return Node(children, not action.required)
+
+
+def _telemetry(parser: argparse.ArgumentParser, spec: AppSpec, words: list[str], flag: bool) -> int:
+    """Parse the words after `telemetry` with the group built from the table; run the command."""
+    from consent._cli.commands import execute
+    from consent._cli.table import COMMANDS
+    from consent._errors import UsageError
+
+    group = argparse.ArgumentParser(
+        prog=f"{parser.prog} {spec.group}", description=_group_help(spec)
+    )
+    _add_flag(group, spec, root=True)
+    commands = group.add_subparsers(dest="consent_command", metavar="COMMAND", title="commands")
+    parsers = {}
+    for entry in COMMANDS:
+        sub = commands.add_parser(entry.name, help=entry.summary, description=entry.help)
+        parsers[entry.name] = sub
+        _add_flag(sub, spec)
+        for p in entry.params:
+            if p.kind == "words":
+                sub.add_argument(
+                    p.name, nargs="*", metavar=p.metavar or p.name.upper(), help=p.help
+                )
+            elif p.kind == "flag":
+                sub.add_argument(*p.flags, dest=p.name, action="store_true", help=p.help)
+            else:
+                sub.add_argument(
+                    *p.flags,
+                    dest=p.name,
+                    default=p.default,
+                    metavar=p.metavar or "TEXT",
+                    help=f"{p.help} (default: {p.default})" if p.default is not None else p.help,
+                )
+        sub.set_defaults(consent_entry=entry)
+    if not words:
+        # As click does for a group with no_args_is_help: the help, and exit status 2.
+        group.print_help()
+        return 2
+    ns = group.parse_args(words)
+    entry = ns.consent_entry
+    values = {p.name: getattr(ns, p.name) for p in entry.params}
+    flag = flag or bool(getattr(ns, FLAG_DEST, False))
+    try:
+        outcome = execute(spec, entry, values, flag=flag, tree=lambda: _node(parser))
+    except UsageError as exc:
+        parsers[entry.name].error(f"argument {exc.param}: {exc}")
+    return outcome.code

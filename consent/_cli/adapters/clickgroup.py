@@ -1,0 +1,102 @@
+"""The click adapter (`consent.click`): the consent layer in a click group in one call.
+
+`install(cli, SPEC)` gives a click group what the typer adapter gives a typer app: the flag
+before or after any command name, the `telemetry` group (built only when used), a screenview
+for every command that runs, nested groups included, the first-run notice or question. It
+works on the `click` package (8.1 and later), an optional extra: `pip install 'consent[click]'`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from consent._cli.adapters.clicktree import (
+    FLAGGED,
+    Kit,
+    flag_option,
+    instrument,
+    lazy_group_class,
+    wrap_group_callback,
+)
+from consent._core.spec import AppSpec
+
+_INSTALLED = "_consent_spec"
+
+KIT = Kit(
+    option=click.Option,
+    argument=click.Argument,
+    command=click.Command,
+    group=click.Group,
+    exit=click.exceptions.Exit,
+    bad_parameter=click.BadParameter,
+    current_context=lambda: click.get_current_context(silent=True),
+    short_help=True,
+)
+
+
+def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> click.Group:
+    """Give the click group `cli` the consent layer for `spec` and return `cli`.
+
+    Adds `--disable-analytics` to the group and to every command below it, so it works before
+    or after a command name; the `telemetry` command group (status, enable, disable, local,
+    reset, id, show-payload, notice, log, receipts), named `group` if given; and a screenview
+    for every command that runs, nested groups included (a group that runs without a
+    subcommand, `invoke_without_command=True`, counts as a command).
+
+    Call it once; commands may be added before or after. Raises ConsentError for what it cannot
+    take: a single click command (put it in a group), a typer app (use `consent.install`), a
+    second install, or a command of the group's name.
+    """
+    if not isinstance(cli, click.Group):
+        from consent._cli.hostrun import refusal  # what install refuses costs a run nothing
+
+        raise refusal(_not_a_group(cli))
+    installed: AppSpec | None = getattr(cli, _INSTALLED, None)
+    if installed is not None:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(f"the consent layer is already installed in this group ({installed!r})")
+    if group is not None and group != spec.group:
+        spec = spec.replace(group=group)
+    if spec.group in cli.commands:
+        from consent._cli.hostrun import clash
+
+        raise clash(spec)
+    cli.params.append(flag_option(KIT, spec))
+    setattr(cli, FLAGGED, True)
+    wrap_group_callback(KIT, cli, spec)  # the root run alone (invoke_without_command)
+    original = cli.invoke
+
+    def invoke(ctx: Any) -> Any:
+        # The tree as it is when the program runs: commands added after install count too.
+        instrument(KIT, cli, spec)
+        return original(ctx)
+
+    cli.invoke = invoke  # type: ignore[method-assign]
+    # The telemetry group is built only when looked up, on top of the host's own group class.
+    cli.__class__ = lazy_group_class(type(cli), lambda: _build(spec), spec.group)
+    setattr(cli, _INSTALLED, spec)
+    return cli
+
+
+def _build(spec: AppSpec) -> Any:
+    from consent._cli.adapters.clickbuild import build_group  # only when the group is used
+
+    return build_group(KIT, spec)
+
+
+def _not_a_group(cli: object) -> str:
+    if isinstance(cli, click.Command):
+        return (
+            f"install() takes a click group, and {cli.name!r} is a single command: put it in a "
+            "group (`@click.group()` on a function, then `group.add_command(command)`) so that "
+            "the `telemetry` commands have a place beside it"
+        )
+    if type(cli).__module__.split(".")[0] == "typer":
+        return (
+            "install() of consent.click takes a click group, and this is a typer app: use "
+            "`from consent import install` for typer apps"
+        )
+    return f"install() takes a click.Group, not {type(cli).__name__}"

@@ -1,0 +1,191 @@
+"""What typer and click programs share: both run a tree of click-style commands.
+
+typer 0.28 runs its own copy of click (`typer._click`), older typer and click programs run
+`click`: the classes differ, their shape does not. A `Kit` names the classes and functions of
+one of them; everything here works on either:
+
+- `--disable-analytics` on every command (`add_flag`), kept in the context's meta;
+- `instrument`: every command under the root reports itself as it starts (a screenview,
+  nested groups included), through consent._core.runs and consent._cli.hostrun;
+- the `telemetry` group, built only when it is looked up by name (`lazy_group_class`).
+
+What only some runs need is in consent/_cli/adapters/clickbuild.py, imported when used: the
+group rendered from the table of consent._cli.commands, and a single-command typer app's command.
+
+The command path comes from the CLI's own command tree (the names click resolved), never
+from argv.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from consent._core.runs import start_if_off
+from consent._core.spec import FLAG, AppSpec, flag_help
+from consent._core.value import Record
+
+FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
+GROUP_MARK = "_consent_group"  # set on the command group `install` adds
+HOST_ROOT = "_consent_host_root"  # on a group run by a single-command app: the host's command
+
+_MARK = "_consent_instrumented"
+FLAGGED = "_consent_flagged"
+
+
+class Kit(Record):
+    """The click of one framework: how to make its options, arguments, commands and groups."""
+
+    option: Callable[..., Any]  # option(decls, **attrs)
+    argument: Callable[..., Any]  # argument(decls, **attrs)
+    command: Callable[..., Any]
+    group: Callable[..., Any]
+    exit: Callable[[int], BaseException]
+    bad_parameter: Callable[..., BaseException]
+    current_context: Callable[[], Any]  # the running context, or None
+    short_help: bool = False  # give each command its one-line summary (click cuts its own short)
+    argument_help: bool = False  # arguments take help= (typer's do, click's do not)
+
+
+def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
+    if value:
+        ctx.meta[FLAG_KEY] = True  # meta is shared by every context of the run
+
+
+def flag_option(kit: Kit, spec: AppSpec) -> Any:
+    return kit.option(
+        [FLAG],
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        callback=_set_flag,
+        help=flag_help(spec),
+    )
+
+
+def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
+    """Give `command` its own `--disable-analytics`, so the flag works after the command name
+    and shows in the command's --help (once per command object)."""
+    if getattr(command, FLAGGED, False):
+        return
+    setattr(command, FLAGGED, True)
+    if any(FLAG in getattr(p, "opts", ()) for p in command.params):
+        return  # the root, whose callback declares it
+    command.params.append(flag_option(kit, spec))
+
+
+def add_flags(kit: Kit, command: Any, spec: AppSpec) -> None:
+    """`--disable-analytics` on `command` and every command below it."""
+    add_flag(kit, command, spec)
+    for child in (getattr(command, "commands", None) or {}).values():
+        add_flags(kit, child, spec)
+
+
+def flag_given(ctx: Any) -> bool:
+    """Was --disable-analytics given to this run (anywhere the root callback saw it)?"""
+    return bool(ctx.meta.get(FLAG_KEY, False))
+
+
+def command_path(ctx: Any, spec: AppSpec) -> str:
+    names: list[str] = []
+    current: Any = ctx
+    while current.parent is not None:
+        names.append(current.command.name or "")
+        current = current.parent
+    return " ".join([spec.name, *reversed(names)])
+
+
+def on_command(ctx: Any, spec: AppSpec) -> None:
+    """The command of `ctx` is starting: report it (never raises, see hostrun)."""
+    try:
+        command = command_path(ctx, spec)
+        flag = flag_given(ctx)
+        if start_if_off(spec, command, flag=flag, environ=os.environ):
+            return
+        from consent._cli.hostrun import command_started  # a run that may send or show something
+    except Exception:  # noqa: BLE001 - telemetry never breaks the host command
+        return
+    command_started(spec, command, flag=flag)
+
+
+def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
+    """Wrap every command under the root `group` (once) so that running it records a screenview."""
+    if getattr(group, _MARK, False):
+        return
+    setattr(group, _MARK, True)
+    commands = getattr(group, "commands", {})
+    existing = commands.get(spec.group)
+    if existing is not None and not getattr(existing, GROUP_MARK, False):
+        from consent._cli.hostrun import clash
+
+        raise clash(spec)
+    for name, command in commands.items():
+        if name != spec.group:
+            _wrap_tree(kit, command, spec)
+
+
+def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
+    add_flag(kit, command, spec)
+    children = getattr(command, "commands", None)
+    if children is not None:
+        wrap_group_callback(kit, command, spec)
+        for child in children.values():
+            _wrap_tree(kit, child, spec)
+        return
+    original: Callable[[Any], Any] = command.invoke
+
+    def invoke(ctx: Any) -> Any:
+        on_command(ctx, spec)
+        return original(ctx)
+
+    command.invoke = invoke
+
+
+def wrap_group_callback(kit: Kit, group: Any, spec: AppSpec) -> None:
+    """A group's callback runs alone only under invoke_without_command: then it is the command."""
+    original: Callable[..., Any] | None = group.callback
+
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        ctx = kit.current_context()
+        if ctx is not None and ctx.invoked_subcommand is None:
+            on_command(ctx, spec)
+        return original(*args, **kwargs) if original is not None else None
+
+    group.callback = callback
+
+
+# --- built only when used ------------------------------------------------------------------------
+
+
+class _LazyTelemetry:
+    """Mixin for a group class; `_consent_build` makes the real telemetry group.
+
+    Building the ten `telemetry` commands costs every host command a few milliseconds, as much
+    as the rest of the consent layer. This group lists `telemetry` (help and completion see
+    it) but builds it only when it is looked up by name.
+    """
+
+    _consent_build: Callable[[], Any]
+    _consent_name: str
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names: list[str] = super().list_commands(ctx)  # type: ignore[misc]
+        name = self._consent_name
+        return names if name in names else [*names, name]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        commands: dict[str, Any] = self.commands  # type: ignore[attr-defined]
+        name = self._consent_name
+        if cmd_name == name and name not in commands:
+            commands[name] = type(self)._consent_build()
+        return super().get_command(ctx, cmd_name)  # type: ignore[misc]
+
+
+def lazy_group_class(base: type, build: Callable[[], Any], name: str) -> type:
+    """A subclass of `base` (the host's group class) adding the lazy group."""
+    return type(
+        "ConsentGroup",
+        (_LazyTelemetry, base),
+        {"_consent_build": staticmethod(build), "_consent_name": name},
+    )

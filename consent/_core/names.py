@@ -1,0 +1,85 @@
+"""The names and limits that more than one layer uses, each defined once.
+
+A name that only one module uses lives in that module; these are the ones the CLI, the store,
+the wire and the notice must agree on. The few a host command needs as it starts live with the
+module that start loads anyway, so that a disabled run does not load this one (about 0.5 M
+instructions, bench/instructions.py): the group, the flag and the env suffixes in
+consent/_core/spec.py, `DO_NOT_TRACK` in consent/_core/envgrammar.py, `STRICT_ENV` in
+consent/_core/runs.py.
+"""
+
+from __future__ import annotations
+
+# The table of the user config (and of an admin policy) that holds consent.
+TABLE = "telemetry"
+# Its keys the toolkit writes, with their TOML types; every other key is the person's own.
+MANAGED_KEYS: dict[str, type] = {
+    "enabled": bool,
+    "notice_version": str,  # the notice version the decision covers
+    "decided_at": str,
+    "decided_via": str,  # how the decision was made: command, prompt, …
+    "notice_shown_version": str,  # opt-out apps: the notice a person saw
+    "notice_shown_at": str,
+    # What the notice a person last saw or decided on covered: the wire names of its fields and
+    # the names of its events, space-separated (plain strings keep the config in the subset that
+    # consent/_store/tomlfast.py reads), so that a changed notice can list what was added or removed.
+    "notice_fields": str,
+    "notice_events": str,
+    # Consent per purpose (space-separated purpose names, for the same reason): the purposes the
+    # person enabled and those they disabled. Without `enabled_purposes`, `enabled = true` covers
+    # every purpose, as it did before purposes existed.
+    "enabled_purposes": str,
+    "disabled_purposes": str,
+    "mode": str,  # MODE_LOCAL: hits are built and kept in the local log, never sent
+}
+
+# `[telemetry] mode = "local"` (user config or admin policy): nothing leaves this machine.
+MODE_LOCAL = "local"
+MODE_SEND = "send"  # the same as no `mode` key
+# The id that hits kept in local mode carry in place of the pseudonymous id: the same shape (a
+# UUID4), so every other byte is the byte that would be sent, but it identifies no one and no id
+# is created for it.
+LOCAL_ID = "00000000-0000-4000-8000-000000000000"
+# The outcome the local log records for a hit kept in local mode.
+KEPT_LOCAL = "kept local: not sent"
+# `[telemetry] mode = "off"` (admin policy only): telemetry is locked off, as `enabled = false`.
+MODE_OFF = "off"
+# The admin policy's key that locks single purposes off: `disabled_purposes = ["usage"]`.
+POLICY_PURPOSES_KEY = "disabled_purposes"
+POLICY_MODE_KEY = "mode"
+# The admin policy's key that sends every hit to the organisation's own collector (https only).
+POLICY_ENDPOINT_KEY = "endpoint"
+# Every key an admin policy's `[telemetry]` table may hold; any other key locks (fail closed).
+POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_KEY)
+
+# The per-project opt-out: `.<app>/telemetry.toml` (POLICY_NAME) in the working directory or
+# one above it, up to the home directory or the root, at most this many directories up.
+PROJECT_MAX_LEVELS = 32
+# The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here.
+MANAGED_PREFERENCES = "/Library/Managed Preferences"
+
+# File names, inside the app's user config, site config, data and state directories.
+CONFIG_NAME = "config.toml"
+POLICY_NAME = "telemetry.toml"
+ID_FILE_NAME = "client-id"
+LOG_NAME = "telemetry-log.jsonl"
+RECEIPTS_NAME = "consent-receipts.jsonl"  # in the state dir; kept when the id is deleted
+
+# The keyring entry of the pseudonymous id: service `<app>-telemetry`, this user name.
+KEYRING_USER = "client-id"
+
+# The detached sender's whole time budget for one request: connect (to the proxy, if any), the
+# proxy's CONNECT, TLS, send, status line.
+SENDER_TIMEOUT = 3.0
+
+# The proxy variables the detached sender reads (consent/_wire/proxy.py). For an https
+# destination the first of these that is set decides (lower case first, as curl and urllib; an
+# empty value means no proxy, as urllib reads it); then the bypass list, lower case first.
+# HTTP_PROXY is never read: plain http goes only to loopback addresses, and those never go
+# through a proxy.
+HTTPS_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
+PROXY_VARIABLES = (*HTTPS_PROXY_VARIABLES, *NO_PROXY_VARIABLES)
+
+# The local log: its two generations together stay under this many bytes (consent/_store/log.py).
+LOG_MAX_BYTES = 64 * 1024

@@ -1,0 +1,112 @@
+"""The first-run notice (opt-out apps) and the opt-in question, generated from the registry.
+
+Both name every field that can be sent (wire name and meaning, and for runtime fields what
+they may carry), the recipient (the destination's host and protocol), the purpose, and the
+commands for the full notice and the exact bytes. No sentence claims more than the registry
+and the sender guarantee.
+"""
+
+from __future__ import annotations
+
+from consent._core.envgrammar import DO_NOT_TRACK
+from consent._core.spec import FLAG, AppSpec, Field
+
+
+def host_of(spec: AppSpec) -> str:
+    """The destination's host, without importing urllib (`https://host[:port]/…`)."""
+    rest = spec.destination.origin.split("://", 1)[-1]
+    return rest.split("/", 1)[0] or rest
+
+
+def _protocol(spec: AppSpec) -> str:
+    if spec.destination.protocol == "legacy":
+        return "Universal Analytics Measurement Protocol v1"
+    return "GA4 Measurement Protocol"
+
+
+def _meaning(spec: AppSpec, f: Field) -> str:
+    text = f.description.strip()
+    if f.kind == "runtime":
+        text += f" Carries {f.allowed_text()}."
+    elif f.kind == "constant":
+        text += f" Always {f.value!r}."
+    return text
+
+
+def field_lines(spec: AppSpec) -> list[str]:
+    width = max(len(f.wire) for f in spec.fields)
+    return [f"  {f.wire:<{width}}  {_meaning(spec, f)}" for f in spec.fields]
+
+
+def _recipient(spec: AppSpec) -> list[str]:
+    dest = spec.destination
+    return [
+        f"Recipient: {host_of(spec)} ({_protocol(spec)}, {dest.origin.rstrip('/')}{dest.path}). "
+        f"Like any connection, each request also shows your IP address to {host_of(spec)}.",
+        f"Purpose: {spec.purpose.strip()}",
+        "Each request carries only fields from this list; the sender refuses any other key:",
+        *field_lines(spec),
+        *(
+            []
+            if dest.protocol == "legacy"
+            else [
+                "GA4's envelope holds them (events, name, params) with "
+                "non_personalized_ads set to true and the consent object's ad_user_data and "
+                "ad_personalization set to DENIED."
+            ]
+        ),
+    ]
+
+
+def first_run_text(spec: AppSpec) -> str:
+    """The notice for the first interactive run of an opt-out app (stderr)."""
+    c = spec.commands
+    return "\n".join(
+        [
+            f"{spec.display_name} sends pseudonymous usage data unless you opt out.",
+            *_recipient(spec),
+            "Nothing was sent this time; sending starts with the next run. "
+            "To opt out, use any one of:",
+            f"  {c} disable",
+            f"  {spec.disable_env}=1   (or {DO_NOT_TRACK}=1)",
+            f"  {spec.name} COMMAND {FLAG}   (this run only)",
+            f"Full notice: {c} notice    Exactly what is sent: {c} show-payload",
+            purposes_line(spec) + ".",
+        ]
+    )
+
+
+def question_text(spec: AppSpec) -> str:
+    """The opt-in question (stderr), ending with the prompt."""
+    c = spec.commands
+    return "\n".join(
+        [
+            f"{spec.display_name} would like to send pseudonymous usage data.",
+            *_recipient(spec),
+            f"Nothing is sent in this run, whatever you answer. Full notice: {c} notice",
+            *_question_purposes(spec),
+            "Allow it? [y/N] ",
+        ]
+    )
+
+
+def purposes_line(spec: AppSpec) -> str:
+    """The purposes, and where finer choices are made (local mode included)."""
+    c = spec.commands
+    if not spec.purposes:
+        return f"Keep it on this machine instead (never sent): {c} local"
+    listed = "; ".join(f"{p.name}: {p.description.rstrip('.')}" for p in spec.purposes)
+    return (
+        f"Purposes: {listed}. Choose per purpose with {c} enable PURPOSE or "
+        f"{c} disable PURPOSE; keep everything on this machine with {c} local"
+    )
+
+
+def _question_purposes(spec: AppSpec) -> list[str]:
+    """The question covers every purpose at once; finer choices are made with enable/disable."""
+    if not spec.purposes:
+        return []
+    return [
+        f"Yes allows every purpose ({', '.join(spec.purpose_names)}); choose them one by one "
+        f"with {spec.commands} enable PURPOSE / disable PURPOSE."
+    ]

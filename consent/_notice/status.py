@@ -1,0 +1,173 @@
+"""Rendering a decision for people (`status`) and for scripts (`status --json`).
+
+Pure: values in, text or plain dicts out. The JSON schema is documented in
+docs/configuration.md and is part of the public interface.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consent._core.rules import DecidedBy, Decision
+from consent._core.spec import FLAG, AppSpec
+from consent._core.value import Record
+from consent._store.paths import Locations
+
+SCHEMA_VERSION = 4  # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project
+
+
+class Extras(Record):
+    """Facts beyond the decision that `status` shows."""
+
+    app: str
+    mode: str
+    client_id: str  # "file" (the id file holds one) or "not-in-file"; the keyring is not read
+    client_id_detail: str
+    latest_receipt: str | None = None  # the id of the newest consent receipt
+
+
+def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str, Any]:
+    d = decision.decided_by
+    return {
+        "schema": SCHEMA_VERSION,
+        "app": extras.app,
+        "enabled": decision.enabled,
+        "decided_by": {"source": d.source, "detail": d.detail, **d.origin},
+        "sources": [
+            {"source": v.source, "vote": v.vote, "detail": v.detail, **v.origin}
+            for v in decision.trace
+        ],
+        "mode": extras.mode,
+        "notice_version": decision.notice_version,
+        "pending": decision.pending,
+        "config_path": str(locs.config_file),
+        "policy_paths": [str(p) for p in locs.policy_files],
+        "client_id": {
+            "stored": extras.client_id,
+            "keyring_checked": False,
+            "detail": extras.client_id_detail,
+        },
+        "warnings": list(decision.warnings),
+        "latest_receipt": extras.latest_receipt,
+        "purposes": {
+            p.purpose: {
+                "enabled": p.enabled,
+                "local": p.local,
+                "decided_by": _by(p.decided_by),
+                "pending": p.pending,
+            }
+            for p in decision.purposes
+        },
+        "local": {
+            "active": decision.local_by is not None,
+            "decided_by": None if decision.local_by is None else _by(decision.local_by),
+        },
+        "managed": [
+            {"key": m.key, "value": m.value, "path": m.path, "note": m.note or None}
+            for m in decision.managed
+        ],
+        "endpoint": None if decision.endpoint is None else _by(decision.endpoint),
+        "project_path": project_path(decision),
+    }
+
+
+def project_path(decision: Decision) -> str | None:
+    """The per-project file that counted in this decision, if one was found."""
+    for v in decision.trace:
+        if v.source == "project" and v.origin.get("path"):
+            return v.origin["path"]
+    return None
+
+
+MANAGED = "managed by your organization"
+
+
+def managed_lines(decision: Decision) -> list[str]:
+    """Each setting an organisation's policy manages, with the file it came from."""
+    if not decision.managed:
+        return []
+    lines = [f"{MANAGED}:"]
+    for m in decision.managed:
+        note = f" ({m.note})" if m.note else ""
+        lines.append(f"  {m.key} = {m.value}  from {m.path}{note}")
+    return lines
+
+
+def _by(d: DecidedBy) -> dict[str, str]:
+    return {"source": d.source, "detail": d.detail, **d.origin}
+
+
+LOCAL_LINE = "local: nothing leaves this machine"
+
+
+def purpose_state(enabled: bool, local: bool) -> str:
+    return "enabled" if enabled else "local" if local else "disabled"
+
+
+def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[str]:
+    state = "enabled" if decision.enabled else "local" if decision.local else "disabled"
+    d = decision.decided_by
+    lines = [
+        f"Telemetry for {extras.app} is {state}.",
+        f"decided by: {d.source}: {d.detail}",
+    ]
+    if decision.local_by is not None:
+        lines.append(f"{LOCAL_LINE} ({decision.local_by.source}: {decision.local_by.detail})")
+    if decision.managed:
+        lines += ["", *managed_lines(decision)]
+    if len(decision.purposes) > 1 or decision.local_by is not None:
+        lines += ["", "purposes:"]
+        pw = max(len(pd.purpose) for pd in decision.purposes)
+        for pd in decision.purposes:
+            by = pd.decided_by
+            lines.append(
+                f"  {pd.purpose:<{pw}}  {purpose_state(pd.enabled, pd.local):<8}  "
+                f"{by.source}: {by.detail}"
+            )
+    lines += ["", "sources, strongest first:"]
+    width = max(len(v.source) for v in decision.trace)
+    for v in decision.trace:
+        vote = v.vote or "-"
+        lines.append(f"  {v.source:<{width}}  {vote:<7}  {v.detail}")
+    lines += [
+        "",
+        f"mode:            {extras.mode}",
+        f"notice version:  {decision.notice_version}",
+        f"config file:     {locs.config_file}",
+    ]
+    for i, p in enumerate(locs.policy_files):
+        lines.append(f"{'policy file:' if i == 0 else '':<17}{p}")
+    project = project_path(decision)
+    if project is not None:
+        lines.append(f"project file:    {project}")
+    e = decision.endpoint
+    if e is not None:
+        whose = f"{MANAGED}, {e.origin.get('path', '')}" if e.source == "policy" else e.source
+        lines.append(f"endpoint:        {e.origin.get('url', '')} ({whose})")
+    lines.append(f"pseudonymous id: {extras.client_id_detail}")
+    lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
+    if decision.warnings:
+        lines += ["", "warnings:"] + [f"  ! {w}" for w in decision.warnings]
+    return lines
+
+
+def sends(spec: AppSpec, decision: Decision, event: str) -> bool:
+    """Would a hit of `event` be sent now? Decided by the purpose the event serves."""
+    chosen = decision.for_purpose(spec.event_purpose(spec.event(event)))
+    return decision.enabled if chosen is None else chosen.enabled
+
+
+def why_off(spec: AppSpec, decision: Decision, purpose: str | None = None) -> str:
+    """Why telemetry (or one purpose of it) is off, and what would change it, in one line."""
+    d = decision.decided_by
+    chosen = decision.for_purpose(purpose) if purpose is not None else None
+    if chosen is not None:
+        d = chosen.decided_by
+    hint = {
+        "policy": "managed by your organization: enable cannot override it",
+        "project": "this project opts out; outside it your own choice applies",
+        "flag": f"{FLAG} applies to this run only",
+        "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",
+        "error": f"run `{spec.commands} status` for details",
+    }.get(d.source, "")
+    return f"{d.source}: {d.detail}" + (f" — {hint}" if hint else "")
