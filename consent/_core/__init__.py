@@ -2,6 +2,7 @@
 
 - `spec`: the registry an app declares (`AppSpec`, `Field`, `Event`, `Destination`) and the
   notice version derived from it.
+- `otlp`: what an OpenTelemetry (OTLP) destination requires of a spec; how its values are typed.
 - `value`: `Record`, the one base of every immutable value type in the package.
 - `envgrammar`: how `*_DISABLE_ANALYTICS`, `DO_NOT_TRACK` and CI markers are read.
 - `records`: the `[telemetry]` table of the user config and of an admin policy, as values.

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     Mode = Literal["opt-out", "opt-in"]
-    Protocol = Literal["legacy", "ga4"]
+    Protocol = Literal["legacy", "ga4", "otlp"]
     # Where a field's value comes from; the notice explains each kind in words.
     FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
 else:  # typing is not imported at run time (see consent/_core/value.py)
@@ -176,21 +176,40 @@ REGIONS = ("", "eu")
 
 
 class Destination(Record):
-    """Where hits go and under which protocol."""
+    """Where hits go and under which protocol.
+
+    Google Analytics: `Destination("ga4", "G-…", api_secret=…, region="eu")` or the legacy
+    `Destination("legacy", "UA-…")`. OpenTelemetry, an organisation's own endpoint:
+    `Destination("otlp", endpoint="https://otel.example.com/v1/logs", headers={"X-Key": "…"})`
+    (static headers sent with every hit; show-payload and the notice show them)."""
 
     protocol: Protocol
-    tracking_id: str  # legacy: UA-XXXX-Y; ga4: the measurement id G-XXXXXXX
+    tracking_id: str = ""  # legacy: UA-XXXX-Y; ga4: the measurement id G-XXXXXXX
     base_url: str = GLOBAL_URL
     api_secret: str = ""  # ga4 only; not a secret in a distributed CLI, but required
     region: str = ""  # ga4 only: "eu" sends to EU_URL
+    endpoint: str = ""  # otlp only: the full URL, ending with /v1/logs
+    headers: tuple[tuple[str, str], ...] = ()  # otlp only; a dict is taken too
+
+    def __post_init__(self) -> None:
+        headers = self.headers
+        if not isinstance(headers, tuple) and hasattr(headers, "items"):
+            object.__setattr__(self, "headers", tuple(headers.items()))
 
     @property
     def path(self) -> str:
+        if self.protocol == "otlp":
+            return "/v1/logs"  # consent/_core/otlp.py, LOGS_PATH
         return "/collect" if self.protocol == "legacy" else "/mp/collect"
 
     @property
     def origin(self) -> str:
-        """The base URL hits go to: `base_url`, or Google's EU endpoint for region "eu"."""
+        """The base URL hits go to: `base_url`, or Google's EU endpoint for region "eu"; for
+        OTLP, the endpoint without its /v1/logs."""
+        if self.protocol == "otlp":
+            from consent._core.otlp import split_endpoint
+
+            return split_endpoint(self.endpoint)[0]
         if self.region == "eu" and self.base_url == GLOBAL_URL:
             return EU_URL
         return self.base_url
@@ -198,6 +217,10 @@ class Destination(Record):
     @property
     def region_text(self) -> str:
         """Where the endpoint processes the data, in words (the notice says it)."""
+        if self.protocol == "otlp":
+            return (
+                f"wherever {self.origin} is hosted (the organisation's own OpenTelemetry endpoint)"
+            )
         if self.origin == EU_URL:
             return "the EU (Google's regional endpoint region1.google-analytics.com)"
         if self.origin == GLOBAL_URL:
@@ -363,7 +386,18 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
                 for e in sorted(spec.events, key=lambda e: e.name)
             ),
         ),
-        ("destination", (dest.protocol, dest.origin, dest.path, dest.tracking_id)),
+        (
+            "destination",
+            (dest.protocol, dest.origin, dest.path, dest.tracking_id)
+            # The names of an OTLP destination's static headers (their values, an ingest key,
+            # may change without changing what is collected); other destinations have none,
+            # so their notice version stays what it was.
+            + (
+                (("headers", tuple(sorted(k.lower() for k, _ in dest.headers))),)
+                if dest.headers
+                else ()
+            ),
+        ),
         ("purpose", spec.purpose),
         ("access", spec.access),
         ("retention", spec.retention),
@@ -424,10 +458,16 @@ def _validate(spec: AppSpec) -> None:
         problems.append(f"env_prefix {spec.env_prefix!r} must be upper-case like 'LUMOGON'")
     if spec.mode not in ("opt-out", "opt-in"):
         problems.append(f"mode {spec.mode!r} must be 'opt-out' or 'opt-in'")
-    if spec.destination.protocol not in ("legacy", "ga4"):
-        problems.append(f"protocol {spec.destination.protocol!r} must be 'legacy' or 'ga4'")
+    if spec.destination.protocol not in ("legacy", "ga4", "otlp"):
+        problems.append(f"protocol {spec.destination.protocol!r} must be 'legacy', 'ga4' or 'otlp'")
     if spec.destination.protocol == "ga4" and not spec.destination.api_secret:
         problems.append("a GA4 destination needs an api_secret")
+    if spec.destination.protocol == "otlp":
+        from consent._core.otlp import spec_problems
+
+        problems += spec_problems(spec)
+    elif spec.destination.endpoint or spec.destination.headers:
+        problems.append("endpoint and headers apply to OTLP destinations only")
     if not spec.purpose.strip() or not spec.access.strip():
         problems.append("purpose and access must say why data is collected and who sees it")
     if spec.bundle_id and not all(c.isalnum() or c in ".-_" for c in spec.bundle_id):
@@ -493,14 +533,27 @@ def _notice_problems(spec: AppSpec) -> list[str]:
 
 def _field_problems(spec: AppSpec) -> list[str]:
     problems: list[str] = []
-    wire_rule = _is_ga4_name if spec.destination.protocol == "ga4" else _is_legacy_wire
+    protocol = spec.destination.protocol
+    wire_rule = _is_ga4_name if protocol == "ga4" else _is_legacy_wire
+    event_rule = _is_ga4_name if protocol == "ga4" else None
+    if protocol == "otlp":
+        from consent._core.otlp import is_attribute_key, is_event_name
+
+        wire_rule, event_rule = is_attribute_key, is_event_name
     seen: set[str] = set()
     for f in spec.fields:
         if f.wire in seen:
             problems.append(f"field {f.wire!r} is declared twice")
         seen.add(f.wire)
         if not wire_rule(f.wire):
-            problems.append(f"field {f.wire!r} is not a valid {spec.destination.protocol} name")
+            why = (
+                ": letters, digits, '_', '-' and '.' from a letter on, outside service., "
+                "telemetry., host., user., client. and the other namespaces that identify a "
+                "machine, a person or an address (consent/_core/otlp.py)"
+                if protocol == "otlp"
+                else ""
+            )
+            problems.append(f"field {f.wire!r} is not a valid {protocol} name{why}")
         if not f.description.strip():
             problems.append(f"field {f.wire!r} has no description")
         if not f.example.strip():
@@ -533,8 +586,11 @@ def _field_problems(spec: AppSpec) -> list[str]:
         names.add(event.name)
         if not event.description.strip():
             problems.append(f"event {event.name!r} has no description")
-        if spec.destination.protocol == "ga4" and not _is_ga4_name(event.hit_type):
-            problems.append(f"event {event.name!r}: {event.hit_type!r} is not a valid GA4 name")
+        if event_rule is not None and not event_rule(event.hit_type):
+            problems.append(
+                f"event {event.name!r}: {event.hit_type!r} is not a valid "
+                + ("OTLP event name" if protocol == "otlp" else "GA4 name")
+            )
         for wire in event.fields:
             if wire not in seen:
                 problems.append(f"event {event.name!r} carries undeclared field {wire!r}")

@@ -11,8 +11,21 @@ from urllib.parse import urlsplit
 
 from consent._core.envgrammar import DO_NOT_TRACK, FALSE_WORDS, TRUE_WORDS
 from consent._core.names import RECEIPTS_NAME, SENDER_TIMEOUT
-from consent._core.spec import AppSpec
+from consent._core.otlp import ENVELOPE as OTLP_ENVELOPE
+from consent._core.otlp import value_type
+from consent._core.spec import AppSpec, Field
+from consent._notice.prompts import protocol_name
 from consent._wire.http import GA4_ENVELOPE, HEADERS, user_agent
+
+# How an OTLP attribute carries each kind of value (consent/_core/otlp.py, value_type).
+_OTLP_TYPES = {"int": "intValue", "bool": "boolValue", "string": "stringValue"}
+
+
+def _otlp_carried(f: Field) -> str:
+    """Where an OTLP hit carries the field: the record's eventName, or a typed attribute."""
+    if f.kind == "hit_type":
+        return "the log record's eventName"
+    return f"an attribute, as {_OTLP_TYPES[value_type(f)]}"
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:
@@ -20,6 +33,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     dest = spec.destination
     host = urlsplit(dest.origin).hostname or dest.origin
     legacy = dest.protocol == "legacy"
+    otlp = dest.protocol == "otlp"
     n = spec.name
     c = spec.commands
     return {
@@ -35,7 +49,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         "recipients": spec.recipients,
         "processing_location": {
             "endpoint": dest.origin,
-            "region": dest.region or "global",
+            "region": dest.region or ("own endpoint" if otlp else "global"),
             "where": dest.region_text,
         },
         "access": spec.access,
@@ -52,6 +66,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                     if f.allowed is None
                     else {"allowed": _allowed_json(f.allowed), "allowed_text": f.allowed_text()}
                 ),
+                **({"carried_as": _otlp_carried(f)} if otlp else {}),
                 "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
                 "purposes": [
                     p.name for p in spec.all_purposes if f.wire in spec.purpose_fields(p.name)
@@ -69,9 +84,10 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             for p in spec.all_purposes
         ],
         "choices": choices(spec),
-        "envelope": []
-        if legacy
-        else [{"wire": k, "description": v} for k, v in GA4_ENVELOPE.items()],
+        "envelope": [
+            {"wire": k, "description": v}
+            for k, v in ({} if legacy else OTLP_ENVELOPE if otlp else GA4_ENVELOPE).items()
+        ],
         "events": [
             {
                 "name": e.name,
@@ -84,19 +100,20 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             for e in spec.events
         ],
         "destination": {
-            "protocol": "Universal Analytics Measurement Protocol v1"
-            if legacy
-            else "GA4 Measurement Protocol",
+            "protocol": protocol_name(spec),
             "method": "POST",
             "url": dest.origin.rstrip("/")
             + dest.path
-            + ("" if legacy else "?measurement_id=…&api_secret=…"),
+            + ("" if legacy or otlp else "?measurement_id=…&api_secret=…"),
             "host": host,
-            "region": dest.region or "global",
+            "region": dest.region or ("own endpoint" if otlp else "global"),
             "body": "form-encoded (application/x-www-form-urlencoded); the query string is empty"
             if legacy
+            else "JSON (application/json): one OpenTelemetry ExportLogsServiceRequest holding "
+            "one log record"
+            if otlp
             else "JSON (application/json)",
-            "headers": list(HEADERS),
+            "headers": list(HEADERS) + [k for k, _ in dest.headers],
             "user_agent": user_agent(spec),
             "timeout_seconds": SENDER_TIMEOUT,
         },
@@ -274,12 +291,15 @@ def markdown(spec: AppSpec) -> str:
     for fld in f["fields"]:
         stop = "" if fld["obtained"].endswith(".") else "."  # two sentences in one cell
         allowed = f"{stop} Allowed: {fld['allowed_text']}." if "allowed_text" in fld else ""
+        if "carried_as" in fld:
+            allowed += f"{'' if allowed else stop} Sent as {fld['carried_as']}."
         out.append(
             f"| `{fld['wire']}` | {_cell(fld['description'])} | `{_cell(fld['example'])}` | "
             f"{_cell(fld['obtained'] + allowed)} | {', '.join(fld['events'])} |"
         )
     if f["envelope"]:
-        out += ["", "The GA4 request body wraps those fields in these keys:", ""]
+        label = "OTLP" if spec.destination.protocol == "otlp" else "GA4"
+        out += ["", f"The {label} request body wraps those fields in these keys:", ""]
         out += [f"- `{e['wire']}`: {e['description']}" for e in f["envelope"]]
     out += ["", "### Events, by purpose", ""]
     for p in f["purposes"]:
@@ -311,7 +331,18 @@ def markdown(spec: AppSpec) -> str:
         f"{'HTTPS' if d['url'].startswith('https:') else 'HTTP'}.",
         f"- **Endpoint and region:** {spec.destination.region_text}.",
         f"- **Body:** {d['body']}.",
-        f"- **Headers:** exactly {', '.join(d['headers'])}; the User-Agent is `{d['user_agent']}`.",
+        f"- **Headers:** exactly {', '.join(d['headers'])}; the User-Agent is `{d['user_agent']}`"
+        + (
+            "; the last "
+            + (
+                "one is a fixed value"
+                if len(spec.destination.headers) == 1
+                else "ones are fixed values"
+            )
+            + f" built into {app} (`{c} show-payload` prints {'it' if len(spec.destination.headers) == 1 else 'them'})."
+            if spec.destination.headers
+            else "."
+        ),
         "- **When:** as a command starts, a separate background process sends one request; the "
         f"command never waits for it. The background process gives up after {d['timeout_seconds']:g} "
         "seconds.",

@@ -18,10 +18,15 @@ def host_of(spec: AppSpec) -> str:
     return rest.split("/", 1)[0] or rest
 
 
-def _protocol(spec: AppSpec) -> str:
-    if spec.destination.protocol == "legacy":
-        return "Universal Analytics Measurement Protocol v1"
-    return "GA4 Measurement Protocol"
+PROTOCOL_NAMES = {
+    "legacy": "Universal Analytics Measurement Protocol v1",
+    "ga4": "GA4 Measurement Protocol",
+    "otlp": "OpenTelemetry OTLP/HTTP logs",
+}
+
+
+def protocol_name(spec: AppSpec) -> str:
+    return PROTOCOL_NAMES.get(spec.destination.protocol, spec.destination.protocol)
 
 
 def _meaning(spec: AppSpec, f: Field) -> str:
@@ -40,22 +45,33 @@ def field_lines(spec: AppSpec) -> list[str]:
 
 def _recipient(spec: AppSpec) -> list[str]:
     dest = spec.destination
+    # An OTLP endpoint is the organisation's own: the notice names who the spec says runs it.
+    who = f"{spec.recipients.strip().rstrip('.')}, at " if dest.protocol == "otlp" else ""
     return [
-        f"Recipient: {host_of(spec)} ({_protocol(spec)}, {dest.origin.rstrip('/')}{dest.path}). "
+        f"Recipient: {who}{host_of(spec)} ({protocol_name(spec)}, "
+        f"{dest.origin.rstrip('/')}{dest.path}). "
         f"Like any connection, each request also shows your IP address to {host_of(spec)}.",
         f"Purpose: {spec.purpose.strip()}",
         "Each request carries only fields from this list; the sender refuses any other key:",
         *field_lines(spec),
-        *(
-            []
-            if dest.protocol == "legacy"
-            else [
-                "GA4's envelope holds them (events, name, params) with "
-                "non_personalized_ads set to true and the consent object's ad_user_data and "
-                "ad_personalization set to DENIED."
-            ]
-        ),
+        *_envelope_line(spec),
     ]
+
+
+def _envelope_line(spec: AppSpec) -> list[str]:
+    if spec.destination.protocol == "ga4":
+        return [
+            "GA4's envelope holds them (events, name, params) with "
+            "non_personalized_ads set to true and the consent object's ad_user_data and "
+            "ad_personalization set to DENIED."
+        ]
+    if spec.destination.protocol == "otlp":
+        return [
+            "Each event is one OpenTelemetry log record: its name as eventName, the time it was "
+            "recorded, the fields as attributes; beside them only service.name "
+            f"({spec.name}) and service.version ({spec.version})."
+        ]
+    return []
 
 
 def first_run_text(spec: AppSpec) -> str:

@@ -126,6 +126,8 @@ def check_limits(spec: AppSpec, hit: Hit) -> None:
                     field=wire,
                 )
         return
+    if spec.destination.protocol == "otlp":
+        return  # no limit per value: the encoder bounds the whole body (consent/_core/otlp.py)
     params = [(w, v) for w, v in hit.pairs if spec.field(w).kind not in ("client_id", "hit_type")]
     if len(params) > GA4_MAX_PARAMS:
         raise HitError(

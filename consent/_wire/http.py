@@ -90,13 +90,33 @@ def user_agent(spec: AppSpec) -> str:
     return f"{spec.name}/{spec.version}"
 
 
-def encode(spec: AppSpec, hit: Hit, endpoint: Endpoint) -> Request:
-    """The request for one hit under the app's protocol."""
-    if spec.destination.protocol == "legacy":
+def encode(
+    spec: AppSpec, hit: Hit, endpoint: Endpoint, *, time_unix_nano: int | None = None
+) -> Request:
+    """The request for one hit under the app's protocol. An OTLP hit carries the time it was
+    recorded: `time_unix_nano`, or now."""
+    protocol = spec.destination.protocol
+    extra: tuple[tuple[str, str], ...] = ()
+    if protocol == "legacy":
         body = form_encode(hit.pairs).encode("ascii")
         target = f"{endpoint.prefix}/collect"
         content_type = "application/x-www-form-urlencoded"
         limit = LEGACY_MAX_BODY
+    elif protocol == "otlp":
+        import json
+        import time
+
+        from consent._core.otlp import LOGS_PATH, MAX_BODY
+        from consent._wire.otlp import otlp_body
+
+        when = time.time_ns() if time_unix_nano is None else time_unix_nano
+        body = json.dumps(
+            otlp_body(spec, hit, when), separators=(",", ":"), ensure_ascii=False
+        ).encode("utf-8")
+        target = f"{endpoint.prefix}{LOGS_PATH}"
+        content_type = "application/json"
+        limit = MAX_BODY
+        extra = spec.destination.headers  # static headers, after the ones built here
     else:
         import json
 
@@ -115,7 +135,7 @@ def encode(spec: AppSpec, hit: Hit, endpoint: Endpoint) -> Request:
     if len(body) > limit:
         raise HitError(f"the encoded hit is {len(body)} bytes; the protocol allows {limit}")
     values = (endpoint.netloc, user_agent(spec), content_type, str(len(body)), "close")
-    headers = tuple(zip(HEADERS, values, strict=True))
+    headers = tuple(zip(HEADERS, values, strict=True)) + extra
     return Request("POST", endpoint, target, headers, body)
 
 

@@ -150,11 +150,11 @@ def _addressed_to(job: Job, url: str) -> bool:
     from consent._core.endpoint import parse_endpoint
 
     want = parse_endpoint(url)
-    # The endpoint's path prefix is in the request line: `POST <prefix>/collect` or
-    # `POST <prefix>/mp/collect?…` (consent/_wire/http.py, encode).
+    # The endpoint's path prefix is in the request line: `POST <prefix>/collect`,
+    # `POST <prefix>/mp/collect?…` or `POST <prefix>/v1/logs` (consent/_wire/http.py, encode).
     line = job.raw.split(b"\r\n", 1)[0].split(b" ")
     path = line[1].split(b"?", 1)[0] if len(line) == 3 else b""
-    paths = (f"{want.prefix}/collect".encode(), f"{want.prefix}/mp/collect".encode())
+    paths = tuple(f"{want.prefix}{p}".encode() for p in ("/collect", "/mp/collect", "/v1/logs"))
     where = (want.host, want.port, want.scheme == "https")
     return where == (job.host, job.port, job.tls) and path in paths
 

@@ -5,6 +5,7 @@
 - `http`, `hub`, `routes`: the request handler, the store of received hits, and the routes.
 - `ua`: validation of the legacy (Universal Analytics) protocol.
 - `ga4`, `ga4_schema`, `ga4_events`, `ga4_limits`: validation of the GA4 Measurement Protocol.
+- `otlp`: strict validation of OpenTelemetry OTLP/HTTP JSON logs (`POST /v1/logs`).
 """
 
 from __future__ import annotations

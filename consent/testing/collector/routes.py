@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from consent._core.value import Record
 from consent.testing.collector import ga4 as collector_ga4
+from consent.testing.collector import otlp as collector_otlp
 from consent.testing.collector import ua as collector_ua
 
 # The 1x1 transparent GIF that Google's /collect answers with.
@@ -22,7 +23,7 @@ GIF = (
 JSON_TYPE = "application/json; charset=utf-8"
 INSPECTION_PATH = "/__hits"
 
-Protocol = Literal["legacy", "ga4", "unknown"]
+Protocol = Literal["legacy", "ga4", "otlp", "unknown"]
 
 # path -> (protocol, is a batch, allowed methods)
 ROUTES: dict[str, tuple[Protocol, bool, tuple[str, ...]]] = {
@@ -32,6 +33,8 @@ ROUTES: dict[str, tuple[Protocol, bool, tuple[str, ...]]] = {
     "/debug/batch": ("legacy", True, ("GET", "POST")),
     "/mp/collect": ("ga4", False, ("POST",)),
     "/debug/mp/collect": ("ga4", False, ("POST",)),
+    # OpenTelemetry: OTLP/HTTP JSON logs, validated strictly (consent.testing.collector.otlp).
+    collector_otlp.LOGS_PATH: ("otlp", False, ("POST",)),
 }
 
 
@@ -48,9 +51,14 @@ class Received(Record):
     valid: bool
     messages: tuple[str, ...]  # human-readable validation messages; empty when valid
     params: dict[str, str] | None  # legacy single hit: merged query + form params (body wins)
-    payload: object | None  # ga4: the parsed JSON body
+    payload: object | None  # ga4, otlp: the parsed JSON body
     raw_request: bytes  # request line, header lines and body exactly as read from the socket
     received_at: float
+
+    def logs(self) -> list[collector_otlp.LogEntry]:
+        """otlp: every log record the body carries, decoded (its resource's service name and
+        version, eventName, time, attributes as Python values); empty for other protocols."""
+        return collector_otlp.decode(self.payload) if self.protocol == "otlp" else []
 
     def to_json(self) -> dict[str, object]:
         """The `/__hits` form; bytes are given as text (UTF-8, replaced) and as base64."""
@@ -139,6 +147,17 @@ def route(request: Request, settings: Settings) -> tuple[Received, Reply]:
         text = f"method {request.method} not allowed on {path}; use {allowed}"
         reply = Reply(405, "text/plain; charset=utf-8", text.encode(), (("Allow", allowed),))
         return record(False, [text]), reply
+    if protocol == "otlp":
+        content_type = next((v for k, v in request.headers if k.lower() == "content-type"), None)
+        otlp = collector_otlp.validate(request.body, content_type)
+        received = record(otlp.valid, list(otlp.messages), payload=otlp.payload)
+        if otlp.valid:
+            return received, Reply(200, "application/json", collector_otlp.success_reply())
+        # As an OTLP/HTTP server answers: 415 for another media type, 400 for a bad body.
+        status = 415 if content_type is None or "json" not in content_type.lower() else 400
+        return received, Reply(
+            status, "application/json", collector_otlp.error_reply(otlp.messages)
+        )
     if protocol == "ga4":
         verdict = collector_ga4.validate(
             query,

@@ -1,0 +1,213 @@
+"""What the OpenTelemetry destination requires of a spec, and how its values are typed.
+
+Pure. An OTLP destination is an organisation's own endpoint (`https://…/v1/logs`) that receives
+one OTLP/HTTP JSON `ExportLogsServiceRequest` per hit (consent/_wire/otlp.py builds it): the
+app's name and version as resource attributes, one log record per event whose `eventName` is
+the event's hit type and whose attributes are the event's declared fields, typed. This module
+holds the rules a spec is checked against when it is built (`spec_problems`, one protocol's
+entry in the spec's checks, consent/_core/spec.py) and the typing of each declared value.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.spec import AppSpec, Field
+
+# The OTLP/HTTP default path for logs (OpenTelemetry protocol specification, "OTLP/HTTP
+# Request"): a destination's endpoint ends with it; an override or a policy's endpoint is a
+# base URL that it is appended to, as OTEL_EXPORTER_OTLP_ENDPOINT is read by OpenTelemetry SDKs.
+LOGS_PATH = "/v1/logs"
+MAX_BODY = 65_536  # far above any hit of a registry; far below a collector's request limit
+INT64 = range(-(2**63), 2**63)
+
+# Attribute namespaces a declared field may not use: those of the resource the encoder sets
+# itself (`service.*`), of an OpenTelemetry SDK's automatic attributes (`telemetry.*`), and the
+# semantic conventions for what identifies a machine, a person, an address or a process. A field
+# under one of them would claim to be what the notice says is never sent.
+RESERVED_PREFIXES = (
+    "service.",
+    "telemetry.",
+    "host.",
+    "os.",
+    "user.",
+    "enduser.",
+    "client.",
+    "source.",
+    "network.",
+    "net.",
+    "device.",
+    "process.",
+    "container.",
+    "geo.",
+)
+# Headers the encoder writes itself, and those that change how a body is framed or carried:
+# a static header of the destination may be none of them.
+RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "connection",
+        "transfer-encoding",
+        "content-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+    }
+)
+# What the request body holds around the declared fields; the notice lists each key.
+ENVELOPE = {
+    "resourceLogs": "the list holding the one resource of this request",
+    "resource.attributes": "service.name (the app's name) and service.version (its version); "
+    "nothing else about this machine",
+    "scopeLogs": "the list holding the log records of this request",
+    "logRecords": "one log record per event",
+    "timeUnixNano": "when the event was recorded, in nanoseconds since 1970 (UTC)",
+    "eventName": "the event's name (its hit type)",
+    "attributes": "the event's declared fields, each typed: integers as intValue, true/false "
+    "as boolValue, everything else as stringValue",
+}
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_LETTERS = _LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_TOKEN = _LETTERS | _DIGITS | frozenset("!#$%&'*+-.^_`|~")
+
+
+def is_attribute_key(s: str) -> bool:
+    """A declared field's wire name: letters, digits, '_', '-' and '.' between words, starting
+    with a letter (`acme.command`), at most 128 characters, outside the reserved namespaces."""
+    return (
+        0 < len(s) <= 128
+        and s[0] in _LETTERS
+        and set(s) <= _LETTERS | _DIGITS | {"_", "-", "."}
+        and ".." not in s
+        and not s.endswith(".")
+        and not s.lower().startswith(RESERVED_PREFIXES)
+    )
+
+
+def is_event_name(s: str) -> bool:
+    """An event's `eventName`: the same characters as a key, at most 128 (`acme.deployed`)."""
+    return (
+        0 < len(s) <= 128
+        and s[0] in _LETTERS
+        and set(s) <= _LETTERS | _DIGITS | {"_", "-", "."}
+        and ".." not in s
+        and not s.endswith(".")
+    )
+
+
+def _is_int_text(text: str) -> bool:
+    body = text[1:] if text.startswith("-") else text
+    return 0 < len(body) <= 19 and set(body) <= _DIGITS and (body == "0" or body[0] != "0")
+
+
+def value_type(f: Field) -> str:
+    """How a field's value is typed on the wire: "int", "bool" or "string".
+
+    Integers: a runtime field that declares a range, and a constant whose value is an integer.
+    Booleans: a runtime field that declares exactly "true" and "false" (what `record_event`
+    makes of a bool), and a constant "true" or "false". Everything else is a string."""
+    allowed = f.allowed
+    if isinstance(allowed, range):
+        return "int"
+    if f.kind == "runtime" and allowed is not None and sorted(allowed) == ["false", "true"]:
+        return "bool"
+    if f.kind == "constant" and f.value is not None:
+        if _is_int_text(f.value) and int(f.value) in INT64:
+            return "int"
+        if f.value in ("true", "false"):
+            return "bool"
+    return "string"
+
+
+def attribute_value(kind: str, text: str) -> dict[str, object]:
+    """The OTLP `AnyValue` of a value's wire text. int64 is a decimal string in proto3 JSON."""
+    if kind == "int":
+        return {"intValue": text}
+    if kind == "bool":
+        return {"boolValue": text == "true"}
+    return {"stringValue": text}
+
+
+def split_endpoint(endpoint: str) -> tuple[str, str]:
+    """(base URL, path) of a destination's endpoint: `https://h/otlp/v1/logs` is
+    (`https://h/otlp`, `/v1/logs`). An endpoint without the logs path is all base."""
+    text = endpoint.strip().rstrip("/")
+    if text.endswith(LOGS_PATH):
+        return text[: -len(LOGS_PATH)], LOGS_PATH
+    return text, LOGS_PATH
+
+
+def spec_problems(spec: AppSpec) -> list[str]:
+    """What an OTLP spec must declare for every hit of it to be a valid ExportLogsServiceRequest
+    to the endpoint it names (field names are checked with the other fields)."""
+    from consent._core.endpoint import parse_endpoint
+    from consent._errors import EndpointError
+
+    dest = spec.destination
+    problems: list[str] = []
+    if not dest.endpoint.strip():
+        problems.append('an OTLP destination needs its endpoint: endpoint="https://…/v1/logs"')
+    else:
+        base, _ = split_endpoint(dest.endpoint)
+        if not dest.endpoint.strip().rstrip("/").endswith(LOGS_PATH):
+            problems.append(
+                f"the OTLP endpoint {dest.endpoint!r} must end with {LOGS_PATH}, "
+                "the OTLP/HTTP path for logs"
+            )
+        try:
+            parse_endpoint(base)
+        except EndpointError as exc:
+            problems.append(f"the OTLP endpoint: {exc.message}")
+    if dest.tracking_id or dest.api_secret or dest.region:
+        problems.append(
+            "an OTLP destination takes endpoint= and headers= only "
+            "(tracking_id, api_secret and region are Google Analytics settings)"
+        )
+    problems += header_problems(dest.headers)
+    if not spec.version.strip():
+        problems.append("version is required: it is sent as the resource's service.version")
+    for f in spec.fields:
+        if (
+            isinstance(f.allowed, range)
+            and len(f.allowed)
+            and (f.allowed[0] not in INT64 or f.allowed[-1] not in INT64)
+        ):
+            problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")
+    return problems
+
+
+def header_problems(headers: tuple[tuple[str, str], ...]) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for pair in headers:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(type(s) is str for s in pair)):
+            problems.append(f"header {pair!r} must be a (name, value) pair of strings")
+            continue
+        name, value = pair
+        if not name or not set(name) <= _TOKEN:
+            problems.append(f"header name {name!r} must be letters, digits or '-'")
+        elif name.lower() in RESERVED_HEADERS:
+            problems.append(f"header {name!r} is written by the sender itself, or not allowed")
+        elif name.lower() in seen:
+            problems.append(f"header {name!r} is given twice")
+        seen.add(name.lower())
+        if (
+            not value
+            or len(value) > 1024
+            or value != value.strip()
+            or not all(" " <= c <= "~" for c in value)
+        ):
+            problems.append(
+                f"header {name!r}: its value must be printable ASCII, 1 to 1024 characters, "
+                "without leading or trailing spaces"
+            )
+    return problems
