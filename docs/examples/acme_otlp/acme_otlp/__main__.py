@@ -1,0 +1,3 @@
+from acme_otlp.cli import main
+
+main()
