@@ -178,7 +178,7 @@ def spec_problems(spec: AppSpec) -> list[str]:
     for f in spec.fields:
         if (
             isinstance(f.allowed, range)
-            and len(f.allowed)
+            and f.allowed
             and (f.allowed[0] not in INT64 or f.allowed[-1] not in INT64)
         ):
             problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")

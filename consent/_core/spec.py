@@ -620,7 +620,7 @@ def _allowed_problems(f: Field, protocol: str) -> list[str]:
     if allowed is None:
         return [f"runtime field {f.wire!r} must declare what it may carry: {how}"]
     if isinstance(allowed, range):
-        if len(allowed) == 0:
+        if not allowed:  # not len(): a range wider than sys.maxsize has no len
             return [f"runtime field {f.wire!r}: allowed is an empty range"]
         widest = max(len(str(allowed[0])), len(str(allowed[-1])))
         values: tuple[str, ...] = ()
