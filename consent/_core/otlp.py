@@ -4,15 +4,12 @@ Pure. An OTLP destination is an organisation's own endpoint (`https://…/v1/log
 one OTLP/HTTP JSON `ExportLogsServiceRequest` per hit (consent/_wire/otlp.py builds it): the
 app's name and version as resource attributes, one log record per event whose `eventName` is
 the event's hit type and whose attributes are the event's declared fields, typed. This module
-holds the rules a spec is checked against when it is built (`spec_problems`, one protocol's
-entry in the spec's checks, consent/_core/spec.py) and the typing of each declared value.
+holds the rules a spec is checked against when it is built (consent/_core/spec.py gathers them as
+the OTLP entry of its checks) and the typing of each declared value. It imports nothing of the
+spec: the spec imports it.
 """
 
 from __future__ import annotations
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from consent._core.spec import AppSpec, Field
 
 # The OTLP/HTTP default path for logs (OpenTelemetry protocol specification, "OTLP/HTTP
 # Request"): a destination's endpoint ends with it; an override or a policy's endpoint is a
@@ -109,21 +106,21 @@ def _is_int_text(text: str) -> bool:
     return 0 < len(body) <= 19 and set(body) <= _DIGITS and (body == "0" or body[0] != "0")
 
 
-def value_type(f: Field) -> str:
-    """How a field's value is typed on the wire: "int", "bool" or "string".
+def value_type(kind: str, allowed: tuple[str, ...] | range | None, value: str | None) -> str:
+    """How a field's value is typed on the wire: "int", "bool" or "string", from the field's
+    `kind`, `allowed` and constant `value`.
 
     Integers: a runtime field that declares a range, and a constant whose value is an integer.
     Booleans: a runtime field that declares exactly "true" and "false" (what `record_event`
     makes of a bool), and a constant "true" or "false". Everything else is a string."""
-    allowed = f.allowed
     if isinstance(allowed, range):
         return "int"
-    if f.kind == "runtime" and allowed is not None and sorted(allowed) == ["false", "true"]:
+    if kind == "runtime" and allowed is not None and sorted(allowed) == ["false", "true"]:
         return "bool"
-    if f.kind == "constant" and f.value is not None:
-        if _is_int_text(f.value) and int(f.value) in INT64:
+    if kind == "constant" and value is not None:
+        if _is_int_text(value) and int(value) in INT64:
             return "int"
-        if f.value in ("true", "false"):
+        if value in ("true", "false"):
             return "bool"
     return "string"
 
@@ -146,42 +143,23 @@ def split_endpoint(endpoint: str) -> tuple[str, str]:
     return text, LOGS_PATH
 
 
-def spec_problems(spec: AppSpec) -> list[str]:
-    """What an OTLP spec must declare for every hit of it to be a valid ExportLogsServiceRequest
-    to the endpoint it names (field names are checked with the other fields)."""
+def endpoint_problems(endpoint: str) -> list[str]:
+    """What is wrong with a destination's endpoint: none, not ending with /v1/logs, not https
+    (or http on a loopback address)."""
     from consent._core.endpoint import parse_endpoint
     from consent._errors import EndpointError
 
-    dest = spec.destination
-    problems: list[str] = []
-    if not dest.endpoint.strip():
-        problems.append('an OTLP destination needs its endpoint: endpoint="https://…/v1/logs"')
-    else:
-        base, _ = split_endpoint(dest.endpoint)
-        if not dest.endpoint.strip().rstrip("/").endswith(LOGS_PATH):
-            problems.append(
-                f"the OTLP endpoint {dest.endpoint!r} must end with {LOGS_PATH}, "
-                "the OTLP/HTTP path for logs"
-            )
-        try:
-            parse_endpoint(base)
-        except EndpointError as exc:
-            problems.append(f"the OTLP endpoint: {exc.message}")
-    if dest.tracking_id or dest.api_secret or dest.region:
+    if not endpoint.strip():
+        return ['an OTLP destination needs its endpoint: endpoint="https://…/v1/logs"']
+    problems = []
+    if not endpoint.strip().rstrip("/").endswith(LOGS_PATH):
         problems.append(
-            "an OTLP destination takes endpoint= and headers= only "
-            "(tracking_id, api_secret and region are Google Analytics settings)"
+            f"the OTLP endpoint {endpoint!r} must end with {LOGS_PATH}, the OTLP/HTTP path for logs"
         )
-    problems += header_problems(dest.headers)
-    if not spec.version.strip():
-        problems.append("version is required: it is sent as the resource's service.version")
-    for f in spec.fields:
-        if (
-            isinstance(f.allowed, range)
-            and f.allowed
-            and (f.allowed[0] not in INT64 or f.allowed[-1] not in INT64)
-        ):
-            problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")
+    try:
+        parse_endpoint(split_endpoint(endpoint)[0])
+    except EndpointError as exc:
+        problems.append(f"the OTLP endpoint: {exc.message}")
     return problems
 
 

@@ -463,9 +463,7 @@ def _validate(spec: AppSpec) -> None:
     if spec.destination.protocol == "ga4" and not spec.destination.api_secret:
         problems.append("a GA4 destination needs an api_secret")
     if spec.destination.protocol == "otlp":
-        from consent._core.otlp import spec_problems
-
-        problems += spec_problems(spec)
+        problems += _otlp_problems(spec)
     elif spec.destination.endpoint or spec.destination.headers:
         problems.append("endpoint and headers apply to OTLP destinations only")
     if not spec.purpose.strip() or not spec.access.strip():
@@ -481,6 +479,31 @@ def _validate(spec: AppSpec) -> None:
         from consent._errors import SpecError
 
         raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
+
+
+def _otlp_problems(spec: AppSpec) -> list[str]:
+    """What an OTLP spec must declare for every hit of it to be a valid ExportLogsServiceRequest
+    to the endpoint it names (its field names are checked with the other fields)."""
+    from consent._core.otlp import INT64, endpoint_problems, header_problems
+
+    dest = spec.destination
+    problems = endpoint_problems(dest.endpoint) + header_problems(dest.headers)
+    if dest.tracking_id or dest.api_secret or dest.region:
+        problems.append(
+            "an OTLP destination takes endpoint= and headers= only "
+            "(tracking_id, api_secret and region are Google Analytics settings)"
+        )
+    if not spec.version.strip():
+        problems.append("version is required: it is sent as the resource's service.version")
+    for f in spec.fields:
+        wide = (
+            isinstance(f.allowed, range)
+            and f.allowed
+            and not (f.allowed[0] in INT64 and f.allowed[-1] in INT64)
+        )
+        if wide:
+            problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")
+    return problems
 
 
 # The entries a privacy notice must carry (GDPR Art. 13), with what each must say.

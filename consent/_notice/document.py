@@ -25,7 +25,7 @@ def _otlp_carried(f: Field) -> str:
     """Where an OTLP hit carries the field: the record's eventName, or a typed attribute."""
     if f.kind == "hit_type":
         return "the log record's eventName"
-    return f"an attribute, as {_OTLP_TYPES[value_type(f)]}"
+    return f"an attribute, as {_OTLP_TYPES[value_type(f.kind, f.allowed, f.value)]}"
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:

@@ -29,7 +29,12 @@ def otlp_body(spec: AppSpec, hit: Hit, time_unix_nano: int) -> dict[str, object]
         if f.kind == "hit_type":
             event_name = text
         else:
-            attributes.append({"key": wire, "value": attribute_value(value_type(f), text)})
+            attributes.append(
+                {
+                    "key": wire,
+                    "value": attribute_value(value_type(f.kind, f.allowed, f.value), text),
+                }
+            )
     resource = [
         {"key": "service.name", "value": {"stringValue": spec.name}},
         {"key": "service.version", "value": {"stringValue": spec.version}},

@@ -179,7 +179,7 @@ def test_every_body_is_a_valid_export_logs_service_request(
     sent = dict(hit.pairs)
     for attribute in record.attributes:
         f = spec.field(attribute.key)
-        kind = value_type(f)
+        kind = value_type(f.kind, f.allowed, f.value)
         which = attribute.value.WhichOneof("value")
         if kind == "int":
             assert which == "int_value" and attribute.value.int_value == int(sent[f.wire])
