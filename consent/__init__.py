@@ -6,8 +6,8 @@ until a name is used (the disabled path and the detached sender stay lean):
 - `AppSpec`, `Field`, `Event`, `Purpose`, `Destination`: declare your app (name, version,
   env prefix, opt-in or opt-out) and its registry: every field that may be sent
   (a runtime field with what it may carry, `allowed=`), every event that carries
-  them (and the commands that may record it, `commands=`), and where hits go (GA4
-  or the legacy protocol). Each event serves one declared `Purpose`; consent is per
+  them (and the commands that may record it, `commands=`), and where hits go (GA4,
+  the legacy protocol, or the organisation's own OpenTelemetry endpoint). Each event serves one declared `Purpose`; consent is per
   purpose.
 - `install(app, spec, *, group=None)`: give a typer app `--disable-analytics`
   (before or after any command name), the `telemetry` command group (or `group`)

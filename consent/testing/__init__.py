@@ -8,7 +8,8 @@ the fixtures of `consent.testing.plugin` (`consent_home`, `consent_collector`,
   none of the machine's telemetry, CI or colour variables.
 - `keyring`: real keyring backends for tests, selected through keyring's own API.
 - `sockets`: proof that no socket was opened and no process started, here and in children.
-- `collector/`: a local collector that validates hits like Google's servers.
+- `collector/`: a local collector that validates hits like Google's servers and an
+  OpenTelemetry collector (OTLP/HTTP logs).
 
 Nothing in consent's runtime imports this package. Importing it imports nothing else: the
 plugin module is named here for pytest, and pytest imports it.
