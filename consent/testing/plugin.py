@@ -7,7 +7,8 @@ Fixtures, all opt-in (a test gets one only by naming it):
   subprocesses), and none of the machine's telemetry, CI or colour variables.
   `consent_home.env` is the environment for subprocesses.
 - `consent_collector`: a local collector on 127.0.0.1 that validates hits like
-  Google's servers and an OpenTelemetry collector's OTLP/HTTP receiver; point `<PREFIX>_TELEMETRY_ENDPOINT` at `consent_collector.url`.
+  Google's servers and an OpenTelemetry collector's OTLP/HTTP receiver; point
+  `<PREFIX>_TELEMETRY_ENDPOINT` at `consent_collector.url`.
 - `consent_sockets`: proves no socket was opened, in this process
   (`with consent_sockets: ...`) and in subprocesses (`env=consent_sockets.env(...)`),
   then `consent_sockets.assert_no_sockets()`.
