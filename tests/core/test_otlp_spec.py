@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from consent._core.otlp import is_attribute_key, value_type
+from consent._core.endpoint import parse_endpoint
+from consent._core.otlp import is_attribute_key, plainly_https, value_type
 from consent._core.spec import AppSpec, Destination, Event, Field
 from consent._errors import SpecError
 from lumogon import SPEC as LUMOGON
@@ -139,3 +142,22 @@ def test_the_google_destinations_keep_their_notice_version() -> None:
     """Pinned: an OTLP destination adds to the canonical form only for itself."""
     assert LUMOGON.notice_version == "c5a3dd09cc"
     assert len(LUMOGON.destination.astuple()) == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(
+            r"https://[a-z0-9.\-]{1,20}(:[0-9]{1,6})?(/[A-Za-z0-9\-._~/]{0,20})?", fullmatch=True
+        ),
+        st.text(max_size=40).map(lambda t: "https://" + t),
+    )
+)
+def test_the_quick_endpoint_check_accepts_only_what_parse_endpoint_accepts(url: str) -> None:
+    """An app's own endpoint is checked on every run without loading the endpoint rules when it
+    is plainly valid; plainly valid must mean valid."""
+    if plainly_https(url):
+        parsed = parse_endpoint(url)
+        assert (
+            parsed.scheme == "https" and parsed.host == url[8:].partition("/")[0].partition(":")[0]
+        )

@@ -283,6 +283,39 @@ def test_a_refused_value_sends_nothing_and_is_reported(
     assert consent_home.log(SPEC) == []
 
 
+# Lists every module loaded when the run ends (json itself is one of the modules looked for).
+PROBE = """
+import atexit, runpy, sys
+atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
+sys.argv = ["acme-otlp", "hello", "ada"]
+runpy.run_module("acme_otlp", run_name="__main__")
+"""
+HEAVY = ("json", "socket", "ssl", "keyring", "tomlkit", "platformdirs", "consent._errors",
+         "consent._core.endpoint", "consent._wire.hits", "consent._wire.http", "consent._wire.otlp",
+         "consent._store.identity", "consent._notice.document")  # fmt: skip
+
+
+@pytest.mark.parametrize("off", [{"DO_NOT_TRACK": "1"}, {"ACME_OTLP_DISABLE_ANALYTICS": "1"}, {}])
+def test_the_disabled_path_stays_lean(consent_home: Home, off: dict[str, str]) -> None:
+    """Turned off (or not yet agreed to, without a terminal), an OTLP app's run checks its spec
+    and loads one small pure module more than a Google one (consent/_core/otlp.py): none of the
+    endpoint rules, errors, wire or store."""
+    path = os.pathsep.join(filter(None, [str(EXAMPLE), consent_home.env.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={**consent_home.env, "PYTHONPATH": path, **off},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=PROCESS_TIMEOUT,
+        check=False,
+    )
+    assert proc.stdout == "Hello, ada!\n", proc.stderr
+    loaded = set(proc.stderr.split())
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    assert "consent._core.otlp" in loaded
+
+
 def test_its_own_test_suite_passes(consent_home: Home) -> None:
     env = {**consent_home.env, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(EXAMPLE)}
     proc = subprocess.run(
