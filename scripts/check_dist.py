@@ -34,7 +34,10 @@ SDIST_NEEDS = (
     "docs/examples/acme_cli/pyproject.toml",
     "docs/examples/acme_click/pyproject.toml",
     "docs/examples/acme_argparse/pyproject.toml",
+    "docs/examples/acme_otlp/pyproject.toml",
+    "docs/otlp.md",
     "scripts/render_privacy.py",
+    "scripts/build_otelcol.sh",
 )
 WHEEL_NEEDS = (
     "consent/__init__.py",
