@@ -20,7 +20,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -281,6 +282,28 @@ class PtyResult:
     terminal: str  # what the program wrote to the terminal (stderr), with the echo of our input
 
 
+@contextmanager
+def sigint_as_a_terminal_starts_it() -> Iterator[None]:
+    """Children started in this block get SIGINT at its default, as a command a person starts
+    from a terminal has it. A shell without job control starts a background job (`pytest &` in
+    a script) with SIGINT ignored; a child inherits that, Python then installs no
+    KeyboardInterrupt in it, and a test's Ctrl-C would wait out its ceiling. exec resets a
+    handled signal to its default, never an ignored one: so it is handled here for the while."""
+    import threading
+
+    if (
+        signal.getsignal(signal.SIGINT) != signal.SIG_IGN
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_in_pty(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -294,10 +317,11 @@ def run_in_pty(
     Ctrl-C does (SIGINT), CTRL_D ends its input (the terminal's end-of-file, no Enter).
     """
     master, slave = os.openpty()
-    proc = subprocess.Popen(
-        list(argv), stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=dict(env),
-        start_new_session=True,
-    )  # fmt: skip
+    with sigint_as_a_terminal_starts_it():
+        proc = subprocess.Popen(
+            list(argv), stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=dict(env),
+            start_new_session=True,
+        )  # fmt: skip
     os.close(slave)
     screen = b""
     answered = answer is None

@@ -41,7 +41,7 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     try:
         _err(question_text(spec))
         try:
-            line = sys.stdin.readline()
+            line = read_answer()
         except (OSError, ValueError):
             line = ""
     except KeyboardInterrupt:
@@ -62,6 +62,39 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
         f"Recorded: telemetry {'enabled' if allowed else 'disabled'}. "
         f"Change it any time: {spec.commands} {'disable' if allowed else 'enable'}\n"
     )
+
+
+def read_answer() -> str:
+    """The person's line from stdin, as `sys.stdin.readline()`, except that a Ctrl-C is never
+    lost. Python acts on a signal between bytecodes: one that lands after the last check and
+    before `read()` blocks (a loaded machine can pause the process right there), or on another
+    thread, would leave the read waiting for a line, the run hanging. The signal's wakeup fd
+    receives a byte whenever a signal arrives, so waiting on it beside stdin ends that wait;
+    Python then raises KeyboardInterrupt as `select` returns."""
+    import os
+
+    if os.name != "posix":  # select takes no console handle there
+        return sys.stdin.readline()
+    import select
+    import signal
+
+    wake_read, wake_write = os.pipe()
+    try:
+        os.set_blocking(wake_write, False)
+        try:
+            previous = signal.set_wakeup_fd(wake_write)
+        except ValueError:  # not the main thread, where Python raises KeyboardInterrupt
+            return sys.stdin.readline()
+        try:
+            stdin = sys.stdin.fileno()
+            while stdin not in select.select([stdin, wake_read], [], [])[0]:
+                os.read(wake_read, 512)  # a signal whose handler returned: wait on
+        finally:
+            signal.set_wakeup_fd(previous)
+    finally:
+        os.close(wake_read)
+        os.close(wake_write)
+    return sys.stdin.readline()
 
 
 def _err(text: str) -> None:

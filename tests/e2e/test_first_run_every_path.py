@@ -9,6 +9,7 @@ not by waiting.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -89,6 +90,17 @@ def test_ctrl_c_at_the_question_aborts_records_nothing_and_the_command_does_not_
     # Still undecided: the next run asks again.
     again = run_in_pty(DEPLOY, iso.env, answer="n")
     assert "Allow it? [y/N]" in again.terminal and again.stdout == "deployed\n"
+
+
+def test_ctrl_c_reaches_the_program_wherever_the_suite_runs(iso: Iso) -> None:
+    """Run as a background job of a shell without job control, the suite has SIGINT ignored;
+    the program under test is still started as from a terminal, where Ctrl-C reaches it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        result = run_in_pty(DEPLOY, iso.env, answer=CTRL_C)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert result.returncode == 130 and "Aborted: nothing was recorded" in result.terminal
 
 
 def test_end_of_input_at_the_question_answers_no(iso: Iso) -> None:
