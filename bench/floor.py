@@ -16,6 +16,10 @@ run disabled by env and nothing else:
   (`consent/_core/runs.py`: a dict), with no other work;
 - the app declares the smallest spec `AppSpec` accepts: three fields and one event.
 
+A measuring tool, not an app: the prototype is a copy of consent's private layout, so its files
+import private modules (`consent._cli`, `consent._core`) on purpose; bench/apps/, the programs
+measured against it, use the public API only (tests/test_architecture.py holds them to it).
+
 Each stage is one more line of the same program, so the differences are the stages' costs:
 
     python bench/floor.py [PYTHON] [--runs 3]

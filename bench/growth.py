@@ -8,6 +8,11 @@ table times reading config and policy files from 1 KB up to the cap, and files j
 
 `python bench/growth.py [--quick]` regenerates only this section of docs/benchmarks.md;
 bench/run.py writes it with the rest of the page.
+
+A measuring tool, not an app: it times the reader, the decision and the per-project search
+themselves, so it imports them from consent's private modules (`consent._store`) on purpose.
+The programs it runs as whole processes use the public API only, as the apps in bench/apps/ do
+(tests/test_architecture.py holds those to it).
 """
 
 from __future__ import annotations

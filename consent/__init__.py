@@ -19,10 +19,15 @@ until a name is used (the disabled path and the detached sender stay lean):
   refused event is reported under `<PREFIX>_TELEMETRY_DEBUG`).
 - `decide(spec, *, flag=False, environ=None)`: read every source and return the
   current `Decision`.
-- `Decision`: `enabled`; `decided_by` (`source`, `detail`, `origin`); `trace`,
-  every source consulted; `warnings`; `notice_version`; `pending` (`"notice"` or
-  `"question"` when an interactive run would show or ask); `purposes`, one
-  `PurposeDecision` per purpose (`enabled`, `local`, `decided_by`); `local_by`.
+- `Decision` and its parts, immutable values an app may annotate with: `enabled`;
+  `decided_by`, a `DecidedBy` (`source`: "policy", "flag", "env", "project", "config",
+  "notice", "default" or "error"; `detail`, a sentence; `origin`, where: name, value, path);
+  `trace`, one `SourceVote` per source consulted (`source`, `vote`: "disable", "enable" or
+  None, `detail`, `origin`); `warnings`; `notice_version`; `pending` ("notice" or "question"
+  when an interactive run would show or ask); `purposes`, one `PurposeDecision` per purpose
+  (`purpose`, `enabled`, `local`, `decided_by`, `pending`), also by `for_purpose(name)`;
+  `local_by` (a `DecidedBy` when local mode is in force); `managed`, one `Managed` per
+  setting an organisation's policy file manages (`key`, `value`, `path`, `note`); `endpoint`.
 - `ConsentError` and its subclasses `SpecError`, `ConfigError` (and `LockTimeoutError`),
   `PolicyLockedError`, `HitError`, `EndpointError`, `UsageError`.
 - `parse_endpoint(url)` and `Endpoint`: the https rule the telemetry endpoint follows (https, or
@@ -43,7 +48,7 @@ if TYPE_CHECKING:
 
     from consent._cli.adapters.typerapp import install
     from consent._core.endpoint import Endpoint, parse_endpoint
-    from consent._core.rules import Decision
+    from consent._core.rules import DecidedBy, Decision, Managed, PurposeDecision, SourceVote
     from consent._core.spec import AppSpec, Destination, Event, Field, Purpose
     from consent._errors import (
         ConfigError,
@@ -55,7 +60,7 @@ if TYPE_CHECKING:
         SpecError,
         UsageError,
     )
-    from consent._store.sources import resolve as decide
+    from consent._store.sources import read_decision as decide
     from consent._wire.gate import record_event
 
 _EXPORTS = {
@@ -66,8 +71,12 @@ _EXPORTS = {
     "Purpose": ("consent._core.spec", "Purpose"),
     "install": ("consent._cli.adapters.typerapp", "install"),
     "record_event": ("consent._wire.gate", "record_event"),
-    "decide": ("consent._store.sources", "resolve"),
+    "decide": ("consent._store.sources", "read_decision"),
     "Decision": ("consent._core.rules", "Decision"),
+    "DecidedBy": ("consent._core.rules", "DecidedBy"),
+    "PurposeDecision": ("consent._core.rules", "PurposeDecision"),
+    "SourceVote": ("consent._core.rules", "SourceVote"),
+    "Managed": ("consent._core.rules", "Managed"),
     "Endpoint": ("consent._core.endpoint", "Endpoint"),
     "parse_endpoint": ("consent._core.endpoint", "parse_endpoint"),
     "ConsentError": ("consent._errors", "ConsentError"),
@@ -84,6 +93,7 @@ __all__ = [
     "AppSpec",
     "ConfigError",
     "ConsentError",
+    "DecidedBy",
     "Decision",
     "Destination",
     "Endpoint",
@@ -92,8 +102,11 @@ __all__ = [
     "Field",
     "HitError",
     "LockTimeoutError",
+    "Managed",
     "PolicyLockedError",
     "Purpose",
+    "PurposeDecision",
+    "SourceVote",
     "SpecError",
     "UsageError",
     "decide",

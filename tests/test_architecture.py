@@ -159,6 +159,113 @@ def test_the_checker_sees_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
     assert "consent._core.a" in seen_b  # so a -> b -> a is a cycle
 
 
+# The public face, listed in docs/api.md (tests/test_public_api.py): what lumogon, the example
+# apps and the benchmarks' apps may import, as any app would. Every other module of consent is
+# private, whatever its name (consent._core, an old name like consent.core, consent.testing._audit).
+PUBLIC = ("consent", "consent.click", "consent.argparse")
+# Code written as an adopter writes it, so held to the public face. bench/*.py beside bench/apps/
+# are measuring tools, not apps: bench/growth.py times the decision in process and bench/floor.py
+# builds a prototype of the package's layout, so they reach the internals on purpose.
+ADOPTERS = {
+    "lumogon": ROOT / "lumogon" / "src" / "lumogon",
+    "example": ROOT / "docs" / "examples",
+    "bench app": ROOT / "bench" / "apps",
+}
+
+
+def is_public(module: str) -> bool:
+    parts = module.split(".")
+    if module in PUBLIC:
+        return True
+    return parts[:2] == ["consent", "testing"] and not any(p.startswith("_") for p in parts)
+
+
+def _consent(module: str) -> bool:
+    return module == "consent" or module.startswith("consent.")
+
+
+def private_imports(path: Path) -> list[str]:
+    """Each import of a private part of consent in `path`, wherever the statement is: a private
+    module, a private name of a public one, or a private module named to importlib."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            bad += [a.name for a in node.names if _consent(a.name) and not is_public(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _consent(node.module or ""):
+            module = node.module or ""
+            if not is_public(module):
+                bad.append(module)
+            else:
+                bad += [f"{module}.{a.name}" for a in node.names if a.name.startswith("_")]
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            if (
+                name in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and _consent(first.value)
+                and not is_public(first.value)
+            ):
+                bad.append(first.value)
+    return bad
+
+
+def adopter_sources() -> list[Path]:
+    found = []
+    for base in ADOPTERS.values():
+        for path in sorted(base.rglob("*.py")):
+            parts = path.relative_to(base).parts
+            if not any(p.startswith(".") or p in ("build", "dist") for p in parts):
+                found.append(path)
+    return found
+
+
+def test_lumogon_the_examples_and_the_bench_apps_import_only_the_public_face() -> None:
+    sources = adopter_sources()
+    # Each kind of adopter is there to be checked (a moved folder would check nothing).
+    for base in ADOPTERS.values():
+        assert any(path.is_relative_to(base) for path in sources), base
+    bad = [f"{p.relative_to(ROOT)}: {m}" for p in sources for m in private_imports(p)]
+    assert bad == []
+
+
+def test_the_checker_sees_every_way_to_reach_the_internals(tmp_path: Path) -> None:
+    """The check above can fail: each spelling of a private import is caught, and the public
+    face passes."""
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import importlib\n"
+        "import consent._store.choices\n"
+        "from consent._core.value import Record\n"
+        "from consent import AppSpec, _EXPORTS\n"
+        "from consent.core import spec\n"
+        "from consent.testing._audit import sitecustomize\n"
+        "def later():\n"
+        "    from consent._cli.adapters.typerapp import install\n"
+        "    return importlib.import_module('consent._wire.gate')\n"
+    )
+    assert private_imports(app) == [
+        "consent._store.choices",
+        "consent._core.value",
+        "consent._EXPORTS",
+        "consent.core",
+        "consent.testing._audit",
+        "consent._cli.adapters.typerapp",
+        "consent._wire.gate",
+    ]
+    app.write_text(
+        "import consent, consent.click\n"
+        "from consent import AppSpec, Decision, decide\n"
+        "from consent.argparse import install, run\n"
+        "from consent.testing.collector import Collector\n"
+        "from consent.testing.home import Home\n"
+        "from . import telemetry\n"
+    )
+    assert private_imports(app) == []
+
+
 def test_core_is_pure() -> None:
     bad = []
     for module, deps in graph().items():

@@ -1,6 +1,7 @@
 """Send ONE hit through consent's public API (no typer), to $BENCH_ENDPOINT; exit at once.
 
-`--enable` records consent once (the scenario's setup), as `telemetry enable` would.
+`--enable` records consent once (the scenario's setup) with `consent.enable`, as a program
+without a command line records it.
 """
 
 from __future__ import annotations
@@ -39,10 +40,9 @@ SPEC = AppSpec(
 
 if __name__ == "__main__":
     if "--enable" in sys.argv:
-        from consent._store.choices import record_choice
-        from consent._store.paths import locations
+        import consent
 
-        record_choice(SPEC, locations(SPEC), enabled=True, via="benchmark setup")
+        consent.enable(SPEC, via="benchmark setup")
     else:
         os.environ.setdefault("BENCHAPP_TELEMETRY_ENDPOINT", os.environ.get("BENCH_ENDPOINT", ""))
         record_event(SPEC, "run")

@@ -231,6 +231,16 @@ def gather(
     return base.replace(config=read_config(locs))
 
 
+def read_decision(
+    spec: AppSpec, *, flag: bool = False, environ: Mapping[str, str] | None = None
+) -> Decision:
+    """`consent.decide`: read every source and return the current `Decision`.
+
+    `flag`: the run's `--disable-analytics` was given; `environ`: the variables to read (default:
+    the process's). Reading never writes: no file, directory, id or keyring entry is created."""
+    return resolve(spec, flag=flag, environ=environ)
+
+
 def resolve(
     spec: AppSpec,
     *,
