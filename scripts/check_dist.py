@@ -35,8 +35,12 @@ SDIST_NEEDS = (
     "docs/examples/acme_click/pyproject.toml",
     "docs/examples/acme_argparse/pyproject.toml",
     "docs/examples/acme_otlp/pyproject.toml",
+    "docs/examples/acme_settings/pyproject.toml",
     "docs/otlp.md",
+    "docs/api.md",
     "scripts/render_privacy.py",
+    "scripts/render_api.py",
+    "scripts/check_plain_library.py",
     "scripts/build_otelcol.sh",
 )
 WHEEL_NEEDS = (
