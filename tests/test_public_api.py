@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import subprocess
+import sys
 import typing
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +19,7 @@ import pytest
 
 import consent
 from consent import AppSpec, ConsentError, Decision
-from tests.helpers import ROOT
+from tests.helpers import PROCESS_TIMEOUT, ROOT
 
 COMMITTED = ROOT / "docs" / "api.md"
 
@@ -38,6 +40,31 @@ def test_the_api_listing_is_fresh() -> None:
         "the public API differs from docs/api.md; if the change is meant, regenerate it with: "
         "python scripts/render_api.py"
     )
+
+
+@pytest.mark.parametrize("name", consent.__all__)
+def test_each_name_resolves_and_is_documented(name: str) -> None:
+    value = getattr(consent, name)
+    assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+    assert f"`{name}" in (consent.__doc__ or ""), f"the consent docstring does not name {name}"
+
+
+def test_dir_is_the_public_names_and_an_unknown_name_is_an_attribute_error() -> None:
+    assert dir(consent) == consent.__all__
+    with pytest.raises(AttributeError, match="no attribute 'install_everything'"):
+        _ = consent.install_everything  # type: ignore[attr-defined]
+
+
+def test_importing_consent_loads_nothing_else() -> None:
+    code = "import sys, consent; print(sorted(m for m in sys.modules if m.startswith(('consent', 'typer'))))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
+        check=True,
+    )
+    assert out.stdout.strip() == "['consent']"
 
 
 def shiny(spec: AppSpec, *, loud: bool = False) -> None:

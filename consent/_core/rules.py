@@ -84,6 +84,9 @@ class Managed(Record):
 
 
 class SourceVote(Record):
+    """What one source said (an entry of `Decision.trace`): its vote, "disable", "enable" or None
+    (no vote), a sentence, and where it came from (`origin`: name, value, path)."""
+
     source: SourceName
     vote: VoteValue
     detail: str
@@ -91,6 +94,8 @@ class SourceVote(Record):
 
 
 class DecidedBy(Record):
+    """The source that decided, a sentence saying how, and where it came from (`origin`)."""
+
     source: DecidedSource
     detail: str
     origin: dict[str, str]
