@@ -113,6 +113,7 @@ INTERNAL_ERRORS = {
     "consent._store.identity.KeyringTimeout": "a keyring that does not answer: no keyring",
     "consent._wire.proxy.ProxyError": "a proxy that refused: the detached sender's outcome",
     "consent.testing.collector.http._BadRequest": "the collector answers HTTP 400",
+    "consent.testing.collector.otlp._Duplicate": "a key given twice: the collector's verdict",
 }
 
 
