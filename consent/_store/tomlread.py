@@ -53,6 +53,7 @@ class TomlReading(Record):
     doc: dict[str, object]
     reason: Reason = ""
     problem: str = ""  # for people: completes "<path> ...", e.g. "is a directory, not a file"
+    target: str = ""  # a system policy reached through a link: the file read (see `read_policy`)
 
 
 class _Brackets:
@@ -167,21 +168,37 @@ def _link_problem(name: str) -> str:
     return f"is a {target}symbolic link, not a regular file"
 
 
-def read_toml(path: str | os.PathLike[str], *, follow: bool = True) -> TomlReading:
+def read_toml(
+    path: str | os.PathLike[str], *, follow: bool = True, policy_root: str | None = None
+) -> TomlReading:
     """Read a TOML file. Never raises, never writes, never opens anything but a regular file
     (nor blocks on one: see consent/_store/safeopen.py). With `follow=False` a symlink at `path`,
-    dangling or not, is an error ("special"), never read through."""
+    dangling or not, is an error ("special"), never read through. A system policy
+    (`policy_root`: the system root, "" for `/`) is read through a link only when the link
+    passes `safeopen.resolve_trusted`; else the error names the component that failed."""
     name = os.fspath(path)
+    target = ""
 
     def error(reason: Reason, problem: str) -> TomlReading:
         return TomlReading(name, "error", {}, reason, problem)
 
-    from consent._store.safeopen import LINK, NotRegularFile, read_regular
+    from consent._store.safeopen import (
+        LINK,
+        NotRegularFile,
+        UntrustedLink,
+        read_policy,
+        read_regular,
+    )
 
     try:
-        data = read_regular(path, MAX_BYTES, follow=follow)
+        if policy_root is None:
+            data = read_regular(path, MAX_BYTES, follow=follow)
+        else:
+            data, target = read_policy(name, MAX_BYTES, policy_root)
     except FileNotFoundError:
         return TomlReading(name, "missing", {})
+    except UntrustedLink as exc:
+        return error("special", str(exc.strerror))
     except NotRegularFile as exc:
         # A FIFO or device would block or stream forever; it is never read.
         if exc.strerror == "is a directory":
@@ -194,7 +211,7 @@ def read_toml(path: str | os.PathLike[str], *, follow: bool = True) -> TomlReadi
     if len(data) > MAX_BYTES:
         return error("too_large", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
     try:
-        return TomlReading(name, "ok", parse_toml(data))
+        return TomlReading(name, "ok", parse_toml(data), target=target)
     except TomlError as exc:
         return error(exc.reason, f"is {exc}")
     except RecursionError:
