@@ -55,8 +55,18 @@ POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_
 # The per-project opt-out: `.<app>/telemetry.toml` (POLICY_NAME) in the working directory or
 # one above it, up to the home directory or the root, at most this many directories up.
 PROJECT_MAX_LEVELS = 32
-# The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here.
+# The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here, and
+# per user in `<user>/<bundle id>.plist` below it.
 MANAGED_PREFERENCES = "/Library/Managed Preferences"
+# Windows Group Policy: the policy location `HKLM\<AppSpec.policy_key>` (a registry key, read by
+# consent/_store/sources.py, read_registry) stands among the policy files under this prefix.
+REGISTRY_PREFIX = "HKLM\\"
+# A packager's defaults: `{sys.prefix}/share/<app>/telemetry-defaults.toml` (docs/admin.md).
+DEFAULTS_NAME = "telemetry-defaults.toml"
+# The keys its `[telemetry]` table may hold; `mode` may only make the app stricter.
+DEFAULTS_KEYS = ("mode", "disabled_purposes", "endpoint")
+MODE_OPT_IN = "opt-in"
+MODE_OPT_OUT = "opt-out"
 
 # File names, inside the app's user config, site config, data and state directories.
 CONFIG_NAME = "config.toml"

@@ -259,6 +259,9 @@ class AppSpec(Record):
     # macOS: the preference domain of the managed preferences a configuration profile installs
     # for the app (`/Library/Managed Preferences/<bundle_id>.plist`); "" means the app's name.
     bundle_id: str = ""
+    # Windows: Group Policy is read from HKLM\SOFTWARE\Policies\<vendor>\<name> (`policy_key`);
+    # "" means the app's display name (its name, if the display name cannot name a key).
+    vendor: str = ""
     # Where the operating system's fixed policy locations are looked up: "" is the real root
     # (`/etc/xdg/<app>/telemetry.toml`, …). Tests pass a temporary directory here, in code:
     # no variable a user sets can move the organisation's policy (docs/admin.md).
@@ -336,6 +339,12 @@ class AppSpec(Record):
     def commands(self) -> str:
         """How a person types the group's commands: `acme telemetry`."""
         return f"{self.name} {self.group}"
+
+    @property
+    def policy_key(self) -> str:
+        """The registry key, under HKEY_LOCAL_MACHINE, that Group Policy sets for the app."""
+        vendor = self.vendor or (self.display_name if _is_key_name(self.display_name) else "")
+        return f"SOFTWARE\\Policies\\{vendor or self.name}\\{self.name}"
 
     @property
     def keyring_service(self) -> str:
@@ -470,6 +479,11 @@ def _validate(spec: AppSpec) -> None:
         problems.append("purpose and access must say why data is collected and who sees it")
     if spec.bundle_id and not all(c.isalnum() or c in ".-_" for c in spec.bundle_id):
         problems.append(f"bundle_id {spec.bundle_id!r} must be letters, digits, '.', '-', '_'")
+    if spec.vendor and not _is_key_name(spec.vendor):
+        problems.append(
+            f"vendor {spec.vendor!r} names a registry key: up to 64 letters, digits, spaces, "
+            "'.', '-', '_'"
+        )
     if spec.system_root and not _is_absolute(spec.system_root):
         problems.append(f"system_root {spec.system_root!r} must be an absolute path")
     problems += _notice_problems(spec)
@@ -707,6 +721,11 @@ def command_event(spec: AppSpec) -> Event | None:
         if commands.intersection(event.fields):
             return event
     return None
+
+
+def _is_key_name(s: str) -> bool:
+    """Can `s` be one registry key's name (and an ADMX namespace part)?"""
+    return 0 < len(s) <= 64 and s.strip() == s and all(c.isalnum() or c in " .-_" for c in s)
 
 
 def _is_absolute(path: str) -> bool:

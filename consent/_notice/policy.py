@@ -151,13 +151,13 @@ def policy_lines(
 def policy_report(spec: AppSpec, *, as_json: bool = False, flag: bool = False) -> tuple[str, int]:
     """The `telemetry policy` command: (its output, its exit status). Exit 1 when a policy file
     cannot be read exactly (it locks, fail closed); 0 otherwise."""
-    from consent._store.paths import locations, system_policy_paths
+    from consent._store.paths import fixed_policy_paths, locations
     from consent._store.sources import read_policies, resolve
 
     locs = locations(spec)
     readings = read_policies(locs, spec.purpose_names)
     decision = resolve(spec, flag=flag, locs=locs)
-    system = system_policy_paths(spec.name, spec.bundle_id, root=spec.system_root)
+    system = fixed_policy_paths(spec)
     broken = any(r.state == "error" or r.problem for r in readings)
     if as_json:
         import json

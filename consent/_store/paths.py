@@ -19,11 +19,13 @@ import sys
 
 from consent._core.names import (
     CONFIG_NAME,
+    DEFAULTS_NAME,
     ID_FILE_NAME,
     LOG_NAME,
     MANAGED_PREFERENCES,
     POLICY_NAME,
     RECEIPTS_NAME,
+    REGISTRY_PREFIX,
 )
 from consent._core.spec import AppSpec
 from consent._core.value import Record
@@ -40,9 +42,13 @@ class Locations(Record):
     import); the Path properties are for everything else."""
 
     config_path: str
-    policy_paths: tuple[str, ...]
+    policy_paths: tuple[str, ...]  # files, and on Windows the Group Policy key (REGISTRY_PREFIX)
     id_path: str
     log_path: str
+    # A packager's defaults, `{sys.prefix}/share/<app>/telemetry-defaults.toml` ("": none read).
+    defaults_path: str = ""
+    # The system root the fixed policy locations are under (AppSpec.system_root; "" is `/`).
+    system_root: str = ""
 
     @property
     def receipts_path(self) -> str:
@@ -81,18 +87,27 @@ class Locations(Record):
 
 
 def system_policy_paths(
-    app: str, bundle_id: str = "", *, platform: str | None = None, root: str = ""
+    app: str,
+    bundle_id: str = "",
+    *,
+    platform: str | None = None,
+    root: str = "",
+    key: str = "",
+    user: str | None = None,
 ) -> tuple[str, ...]:
     """The operating system's fixed policy locations for `app`, which no variable moves:
 
     - Linux and the BSDs: `/etc/xdg/<app>/telemetry.toml`;
     - macOS: `/Library/Application Support/<app>/telemetry.toml` and the managed preferences a
-      configuration profile installs, `/Library/Managed Preferences/<bundle id>.plist`;
-    - Windows: `<ProgramData>\\<app>\\telemetry.toml`, ProgramData as the OS reports it.
+      configuration profile installs, machine-wide `/Library/Managed Preferences/<bundle
+      id>.plist` and for this user `/Library/Managed Preferences/<user>/<bundle id>.plist`;
+    - Windows: Group Policy, the registry key `HKLM\\<key>` (AppSpec.policy_key; read by
+      consent/_store/sources.py, read_registry), then `<ProgramData>\\<app>\\telemetry.toml`, ProgramData as
+      the OS reports it.
 
-    `root` (absolute) stands for `/` (on Windows, the folder holding `ProgramData`), and
-    `platform` for `sys.platform`: tests look at another root and another OS through these
-    parameters, never through a variable a user could set.
+    `root` (absolute) stands for `/` (on Windows, the folder holding `ProgramData`), `platform`
+    for `sys.platform` and `user` for the account running: tests look at another root, OS and
+    user through these parameters, never through a variable a user could set.
     """
     platform = sys.platform if platform is None else platform
     base = root or "/"
@@ -100,17 +115,45 @@ def system_policy_paths(
         return (_clean(os.path.join(base, "etc", "xdg", app, POLICY_NAME)),)
     if platform == "darwin":
         prefs = os.path.join(base, MANAGED_PREFERENCES.lstrip("/"))
+        domain = f"{bundle_id or app}.plist"
+        user = _account() if user is None else user
         return (
             _clean(os.path.join(base, "Library", "Application Support", app, POLICY_NAME)),
-            _clean(os.path.join(prefs, f"{bundle_id or app}.plist")),
+            _clean(os.path.join(prefs, domain)),
+            *((_clean(os.path.join(prefs, user, domain)),) if user else ()),
         )
     if platform in ("win32", "cygwin"):
+        group = (REGISTRY_PREFIX + key,) if key else ()
         if root:
-            return (os.path.join(root, "ProgramData", app, POLICY_NAME),)
+            return (*group, os.path.join(root, "ProgramData", app, POLICY_NAME))
         import ntpath
 
-        return (ntpath.join(_program_data(), app, POLICY_NAME),)
+        return (*group, ntpath.join(_program_data(), app, POLICY_NAME))
     return ()
+
+
+def fixed_policy_paths(spec: AppSpec) -> tuple[str, ...]:
+    """The app's fixed policy locations on this OS (see `system_policy_paths`)."""
+    return system_policy_paths(
+        spec.name, spec.bundle_id, root=spec.system_root, key=spec.policy_key
+    )
+
+
+def _account() -> str:
+    """The name of the account running, from the user database (not `USER`, which a person
+    sets: another name would read another person's managed preferences instead of theirs)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return ""
+
+
+def defaults_path(app: str, prefix: str | None = None) -> str:
+    """Where a packager's defaults for `app` live: `{sys.prefix}/share/<app>/telemetry-defaults.toml`
+    (`prefix` stands for sys.prefix: the installation the running program belongs to)."""
+    return os.path.join(sys.prefix if prefix is None else prefix, "share", app, DEFAULTS_NAME)
 
 
 def _program_data() -> str:
@@ -127,10 +170,15 @@ def _program_data() -> str:
 
 
 def with_system(spec: AppSpec, found: Locations) -> Locations:
-    """`found` with the fixed system locations first; the environment's follow, once each."""
-    fixed = system_policy_paths(spec.name, spec.bundle_id, root=spec.system_root)
+    """`found` with the fixed system locations first; the environment's follow, once each; and
+    the installation's packager defaults."""
+    fixed = fixed_policy_paths(spec)
     added = tuple(p for p in found.policy_paths if p not in fixed)
-    return found.replace(policy_paths=fixed + added)
+    return found.replace(
+        policy_paths=fixed + added,
+        defaults_path=defaults_path(spec.name),
+        system_root=spec.system_root,
+    )
 
 
 def locations(spec: AppSpec) -> Locations:

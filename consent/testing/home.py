@@ -24,7 +24,7 @@ from pathlib import Path
 from consent._core.envgrammar import CI_MARKERS, DO_NOT_TRACK
 from consent._core.names import POLICY_NAME, PROXY_VARIABLES
 from consent._core.spec import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, AppSpec
-from consent._store.paths import Locations, _xdg_locations, system_policy_paths, with_system
+from consent._store.paths import Locations, _xdg_locations, fixed_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"
 SCRUB_SUFFIXES = (DISABLE_SUFFIX, DEBUG_SUFFIX, ENDPOINT_SUFFIX)
@@ -98,7 +98,7 @@ class Home:
         root = Path(spec.system_root or "/")
         if not root.is_relative_to(self.root):
             raise ValueError(f"{spec!r} reads the machine's own system policy, not this home's")
-        return Path(system_policy_paths(spec.name, spec.bundle_id, root=spec.system_root)[0])
+        return Path(fixed_policy_paths(spec)[0])
 
     def write_config(self, spec: AppSpec, data: str | bytes) -> Path:
         """Put `data` (TOML, or deliberately anything else) where the user config lives."""

@@ -26,16 +26,29 @@ def test_fixed_locations_per_platform(tmp_path: Path) -> None:
     assert system_policy_paths("lumogon", platform="freebsd14") == (
         "/etc/xdg/lumogon/telemetry.toml",
     )
-    assert system_policy_paths("lumogon", "com.example.lumogon", platform="darwin") == (
+    assert system_policy_paths("lumogon", "com.example.lumogon", platform="darwin", user="ada") == (
         "/Library/Application Support/lumogon/telemetry.toml",
         "/Library/Managed Preferences/com.example.lumogon.plist",
+        "/Library/Managed Preferences/ada/com.example.lumogon.plist",
     )
+    # The account is the one running, from the user database: USER names no other person's.
+    import pwd
+
+    me = pwd.getpwuid(os.getuid()).pw_name
+    paths = system_policy_paths("lumogon", platform="darwin")
+    assert paths[2] == f"/Library/Managed Preferences/{me}/lumogon.plist"
+    assert system_policy_paths("lumogon", platform="darwin", user="")[2:] == ()
     assert system_policy_paths("lumogon", platform="win32") == (
         "C:\\ProgramData\\lumogon\\telemetry.toml",
     )
+    assert system_policy_paths("lumogon", platform="win32", key=SPEC.policy_key) == (
+        "HKLM\\SOFTWARE\\Policies\\Lumogon\\lumogon",
+        "C:\\ProgramData\\lumogon\\telemetry.toml",
+    )
     root = str(tmp_path)
-    assert system_policy_paths("lumogon", platform="darwin", root=root)[1] == (
-        f"{root}/Library/Managed Preferences/lumogon.plist"
+    assert system_policy_paths("lumogon", platform="darwin", root=root, user="ada")[1:] == (
+        f"{root}/Library/Managed Preferences/lumogon.plist",
+        f"{root}/Library/Managed Preferences/ada/lumogon.plist",
     )
     assert system_policy_paths("lumogon", platform="win32", root=root) == (
         f"{root}/ProgramData/lumogon/telemetry.toml",
@@ -220,8 +233,12 @@ def test_every_way_a_managed_preferences_file_cannot_be_read_is_named_and_locks(
         assert (reading.state, reading.locks, reading.problem) == ("error", True, problem)
 
     link = folder / "link.plist"
-    link.symlink_to(good)  # a link to a valid policy is still not read through
-    refused(link, "special", "is a symbolic link, not a regular file")
+    link.symlink_to(good)  # a link whose way anyone could change is not read through
+    got = _read_plist(str(link))
+    assert (got.state, got.reason) == ("error", "special")
+    assert got.problem.startswith("is a symbolic link that is not followed: ")
+    (reading,) = read_policies(policies(tmp_path, str(link)), PURPOSES)
+    assert (reading.state, reading.locks, reading.problem) == ("error", True, got.problem)
     os.mkfifo(folder / "fifo.plist")
     refused(folder / "fifo.plist", "special", "is not a regular file")
     (folder / "dir.plist").mkdir()
