@@ -47,6 +47,7 @@ def show_payload(call: Call) -> None:
         default_command=first_leaf(root, spec),
         client_id=client_id,
         managed=decision.endpoint_url,
+        default=decision.default_url,
     )
     if as_json:
         import json
@@ -72,16 +73,26 @@ def show_payload(call: Call) -> None:
 
 def notice(call: Call) -> None:
     from consent._notice import document as render
+    from consent._notice.packaged import packager_text
 
     fmt: str = call.values["fmt"]
+    if not (call.values["as_json"] or fmt.lower() in ("json", "markdown")):
+        raise UsageError("choose markdown or json", param="--format")
+    spec = call.spec
+    # The notice is the app's; what this installation's packager changed is said after it.
+    packaged = packager_text(spec, resolve(spec, flag=call.flag, locs=locations(spec)))
     if call.values["as_json"] or fmt.lower() == "json":
         import json
 
-        call.out.result(json.dumps(render.facts(call.spec), indent=2))
-    elif fmt.lower() == "markdown":
-        call.out.result(render.markdown(call.spec))
+        facts = render.facts(spec)
+        if packaged:
+            facts["installation_defaults"] = packaged
+        call.out.result(json.dumps(facts, indent=2))
     else:
-        raise UsageError("choose markdown or json", param="--format")
+        text = render.markdown(spec)
+        if packaged:
+            text = f"{text.rstrip()}\n\n## This installation\n\n{packaged}\n"
+        call.out.result(text)
 
 
 def show_log(call: Call) -> None:

@@ -23,6 +23,7 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
         return
     from consent._errors import LockTimeoutError
     from consent._notice.changes import changes_text
+    from consent._notice.packaged import packager_text
     from consent._notice.prompts import first_run_text, question_text
     from consent._store.choices import record_choice, record_notice_shown
     from consent._store.fileio import HOST_LOCK_TIMEOUT
@@ -32,14 +33,20 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     locs = locations(spec)
     # A new notice version: say what was added or removed since the one last seen.
     _err(changes_text(spec, read_config(locs).record))
+    # What the installation's packager changed (docs/admin.md, "Debian-style packaging").
+    packaged = packager_text(spec, decision)
+    if packaged:
+        _err(packaged + "\n")
     if decision.pending == "notice":
-        _err(first_run_text(spec) + "\n")
+        _err(first_run_text(spec, decision.endpoint) + "\n")
         # A host command never waits on a lock: if another process holds the config, the
         # notice is simply shown again next time (nothing is sent in this run either way).
         record_notice_shown(spec, locs, timeout=HOST_LOCK_TIMEOUT)
         return
+    # Yes covers the purposes asked about: not those a packager's default keeps off.
+    asked = tuple(p.purpose for p in decision.purposes if p.pending == "question")
     try:
-        _err(question_text(spec))
+        _err(question_text(spec, decision.endpoint, asked))
         try:
             line = read_answer()
         except (OSError, ValueError):
@@ -52,7 +59,11 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
         _err("\n")  # end of input (Ctrl-D) answers No; keep the terminal tidy
     allowed = line.strip().lower() in YES
     try:
-        record_choice(spec, locs, enabled=allowed, via="prompt", timeout=HOST_LOCK_TIMEOUT)
+        partly = allowed and set(asked) != set(spec.purpose_names)
+        chosen = asked if partly else None
+        record_choice(
+            spec, locs, enabled=allowed, via="prompt", purposes=chosen, timeout=HOST_LOCK_TIMEOUT
+        )
     except LockTimeoutError:
         _err(
             f"The answer could not be recorded now (the config is busy); {spec.name} asks again.\n"

@@ -87,6 +87,11 @@ def enable(call: Call) -> None:
                 f"Hits go to {decision.endpoint_url}, managed by your organization "
                 f"({decision.endpoint.origin.get('path')})."
             )
+        elif decision.default_url and decision.endpoint is not None:
+            out.note(
+                f"Hits go to {decision.default_url}, the default of this installation's "
+                f"packager ({decision.endpoint.origin.get('path')})."
+            )
         out.note(f"See exactly what is sent: {app_name} show-payload")
     else:
         out.result(

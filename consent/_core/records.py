@@ -7,9 +7,12 @@ are errors, never guesses: `enabled = "yes"` is not consent.
 from __future__ import annotations
 
 from consent._core.names import (
+    DEFAULTS_KEYS,
     MANAGED_KEYS,
     MODE_LOCAL,
     MODE_OFF,
+    MODE_OPT_IN,
+    MODE_OPT_OUT,
     MODE_SEND,
     POLICY_ENDPOINT_KEY,
     POLICY_KEYS,
@@ -202,6 +205,48 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return repr(value)
+
+
+class DefaultsTerms(Record):
+    """What a packager's `telemetry-defaults.toml` says, read exactly (see `defaults_terms`)."""
+
+    problem: str = ""  # why it cannot be read exactly (then nothing is sent: fail closed)
+    mode: str = ""  # "opt-in", "opt-out" or "" (not set)
+    off_purposes: tuple[str, ...] = ()  # `disabled_purposes`: off until a person enables them
+    endpoint: str = ""  # `endpoint`, checked: https, or http on a loopback address
+    settings: tuple[tuple[str, str], ...] = ()  # every key it sets, as TOML spells its value
+
+
+def defaults_terms(doc: dict[str, Any], purposes: tuple[str, ...]) -> DefaultsTerms:
+    """Everything a packager's defaults document says: its `[telemetry]` table may set `mode`
+    ("opt-in" or "opt-out"; the rules use it only to make an app stricter), `disabled_purposes`
+    and `endpoint` (the same rules as the policy's keys). Anything else cannot be read exactly,
+    and the problem names the key: another table or key, a wrong type, another mode."""
+    for key in doc:
+        if key != TABLE:
+            return DefaultsTerms(f"has the key '{key}' outside the '{TABLE}' table")
+    table = doc.get(TABLE)
+    if table is None:
+        return DefaultsTerms()
+    if not isinstance(table, dict):
+        return DefaultsTerms(f"'{TABLE}' must be a table, found {type(table).__name__}")
+    settings = tuple((f"{TABLE}.{k}", _toml_value(v)) for k, v in table.items())
+    for key in table:
+        if key not in DEFAULTS_KEYS:
+            known = ", ".join(f"'{k}'" for k in DEFAULTS_KEYS)
+            problem = f"has the unknown key '{TABLE}.{key}' (only {known} are read)"
+            return DefaultsTerms(problem, settings=settings)
+    mode = table.get(POLICY_MODE_KEY)
+    if mode is not None and mode not in (MODE_OPT_IN, MODE_OPT_OUT):
+        problem = f"'{TABLE}.{POLICY_MODE_KEY}' must be 'opt-in' or 'opt-out', found {mode!r}"
+        return DefaultsTerms(problem, settings=settings)
+    off, problem = _locked_purposes(table, purposes)
+    endpoint = ""
+    if not problem:
+        endpoint, problem = _endpoint(table.get(POLICY_ENDPOINT_KEY))
+    if problem:
+        return DefaultsTerms(problem, settings=settings)
+    return DefaultsTerms("", mode or "", off, endpoint, settings)
 
 
 def project_terms(doc: dict[str, Any]) -> tuple[bool, str, bool]:

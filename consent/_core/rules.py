@@ -8,6 +8,7 @@ disabling source is named; enabling needs an explicit, current reason.
 from __future__ import annotations
 
 from consent._core.envgrammar import EnvReading, shown
+from consent._core.names import MODE_OPT_IN, MODE_OPT_OUT
 from consent._core.records import ConsentRecord, FileState
 from consent._core.spec import FLAG, IMPLICIT_PURPOSE, Mode
 from consent._core.value import Record
@@ -16,9 +17,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
 
-    SourceName = Literal["policy", "flag", "env", "project", "config", "default"]
+    SourceName = Literal["policy", "flag", "env", "project", "config", "packager", "default"]
     DecidedSource = Literal[
-        "policy", "flag", "env", "project", "config", "notice", "default", "error"
+        "policy", "flag", "env", "project", "config", "packager", "notice", "default", "error"
     ]
     VoteValue = Literal["disable", "enable"] | None
     Pending = Literal["notice", "question"] | None
@@ -37,6 +38,20 @@ class PolicyReading(Record):
     lock_key: str = ""  # the key that locks: "telemetry.enabled" or "telemetry.mode"
     endpoint: str = ""  # `endpoint`: the organisation's collector (checked when read)
     settings: tuple[tuple[str, str], ...] = ()  # every key it sets, with its value as TOML
+    target: str = ""  # the file read, when a link at `path` led there (a trusted one)
+
+
+class PackagerReading(Record):
+    """A packager's defaults for the installation (`{sys.prefix}/share/<app>/telemetry-
+    defaults.toml`): weaker than the person's config, it only changes the app's default."""
+
+    path: str
+    state: FileState
+    problem: str = ""  # it cannot be read exactly: nothing is sent (fail closed)
+    mode: str = ""  # "opt-in" turns an opt-out app opt-in; "opt-out" never loosens one
+    off_purposes: tuple[str, ...] = ()  # off until a person enables them
+    endpoint: str = ""  # the distribution's collector (checked when read)
+    settings: tuple[tuple[str, str], ...] = ()
 
 
 class ProjectReading(Record):
@@ -72,6 +87,7 @@ class Inputs(Record):
     project: ProjectReading | None = None
     # The endpoint override variable, (its name, its value), when it is set.
     endpoint_override: tuple[str, ...] = ()
+    packager: PackagerReading | None = None
 
 
 class Managed(Record):
@@ -128,14 +144,25 @@ class Decision(Record):
     # What the organisation's policy files set (empty: nothing is managed).
     managed: tuple[Managed, ...] = ()
     # Where hits go when not to the app's destination: a policy's managed `endpoint` (source
-    # "policy", which the override variable cannot change) or the override variable ("env").
+    # "policy", which the override variable cannot change), the override variable ("env"), or
+    # the packager's default ("packager", when the variable is not set).
     endpoint: DecidedBy | None = None
+    # The default in force: the app's mode, or "opt-in" where a packager made it stricter.
+    mode: str = ""
+    # What the packager's defaults set (empty: none, or not read).
+    defaults: tuple[Managed, ...] = ()
 
     @property
     def endpoint_url(self) -> str:
         """The managed endpoint, or "" (the wire then takes the override or the destination)."""
         e = self.endpoint
         return e.origin.get("url", "") if e is not None and e.source == "policy" else ""
+
+    @property
+    def default_url(self) -> str:
+        """The packager's endpoint when it is the one hits go to, or "" (see `endpoint`)."""
+        e = self.endpoint
+        return e.origin.get("url", "") if e is not None and e.source == "packager" else ""
 
     def for_purpose(self, name: str) -> PurposeDecision | None:
         for p in self.purposes:
@@ -183,6 +210,10 @@ def decide(inputs: Inputs) -> Decision:
     votes.append(config_vote)
     if config_decided is not None:
         deciders.append(config_decided)
+    packager_vote, packager_decided, inputs = _packager(inputs, warnings)
+    votes.append(packager_vote)
+    if packager_decided is not None:
+        deciders.append(packager_decided)
     default_vote = _default_vote(inputs)
     votes.append(default_vote)
 
@@ -219,6 +250,8 @@ def decide(inputs: Inputs) -> Decision:
         local_by,
         _managed(inputs),
         endpoint,
+        inputs.mode,
+        _defaults(inputs),
     )
 
 
@@ -261,6 +294,11 @@ def _endpoint(inputs: Inputs, warnings: list[str], first: list[DecidedBy]) -> De
         name, value = override
         detail = f"{name}={shown(value)}"
         return DecidedBy("env", detail, {"name": name, "url": value.strip()})
+    pk = inputs.packager
+    if pk is not None and pk.state == "ok" and not pk.problem and pk.endpoint:
+        detail = f"{pk.path}: telemetry.endpoint = {pk.endpoint} (packager default)"
+        origin = {"path": pk.path, "key": "telemetry.endpoint", "url": pk.endpoint}
+        return DecidedBy("packager", detail, origin)
     return None
 
 
@@ -307,10 +345,11 @@ def _purpose(
     disabling = [*first, *locks, *deciders, *([decided] if vote == "disable" and decided else [])]
     if disabling:
         return PurposeDecision(name, False, False, disabling[0])
+    off = _packager_off(inputs, name)  # a packager's default: off until the person enables it
     enabler: DecidedBy | None = None
     if vote == "enable" and decided is not None:
         enabler = decided
-    elif default_vote.vote == "enable":
+    elif default_vote.vote == "enable" and off is None:
         enabler = DecidedBy("default", default_vote.detail, default_vote.origin)
     if enabler is not None:
         if local_by is not None:
@@ -321,11 +360,101 @@ def _purpose(
         detail = f"{stale}; awaiting notice {version}"
         pending: Pending = "notice" if inputs.mode == "opt-out" else "question"
         return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), pending)
+    if off is not None:
+        return PurposeDecision(name, False, False, off)
     if inputs.mode == "opt-out":
         detail = f"awaiting notice {version}: it has not yet been shown to a person"
         return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), "notice")
+    pk = inputs.packager
+    if pk is not None and pk.mode == MODE_OPT_IN and pk.state == "ok" and not pk.problem:
+        detail = (
+            f'opt-in by the packager default {pk.path} (telemetry.mode = "opt-in"): no consent '
+            f"recorded for notice {version}"
+        )
+        origin = {"path": pk.path, "key": "telemetry.mode", "notice_version": version}
+        return PurposeDecision(
+            name, False, False, DecidedBy("packager", detail, origin), "question"
+        )
     detail = f"opt-in: no consent recorded for notice {version}"
     return PurposeDecision(name, False, False, DecidedBy("default", detail, origin), "question")
+
+
+def _packager_off(inputs: Inputs, name: str) -> DecidedBy | None:
+    """Is `name` off by the packager's default (`disabled_purposes`)?"""
+    pk = inputs.packager
+    if pk is None or pk.state != "ok" or pk.problem or name not in pk.off_purposes:
+        return None
+    key = "telemetry.disabled_purposes"
+    detail = (
+        f"{pk.path}: {key} includes {name!r} (packager default): off until you enable it "
+        f"(`{_commands(inputs)} enable {name}`)"
+    )
+    return DecidedBy("packager", detail, {"path": pk.path, "key": key})
+
+
+def _packager(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, DecidedBy | None, Inputs]:
+    """The packager's defaults: (the vote, a decider when they cannot be read, the inputs with
+    the mode in force). They only make the app stricter: `mode = "opt-in"` turns an opt-out
+    app opt-in, `mode = "opt-out"` changes nothing (and warns for an opt-in app). A file that
+    cannot be read exactly sends nothing (fail closed): it is part of the installation."""
+    pk = inputs.packager
+    if pk is None:
+        return SourceVote("packager", None, "not consulted", {}), None, inputs
+    origin = {"path": pk.path, "key": "telemetry.mode"}
+    if pk.state == "missing":
+        return (
+            SourceVote("packager", None, f"no packager default at {pk.path}", origin),
+            None,
+            inputs,
+        )
+    if pk.state == "error" or pk.problem:
+        sep = ":" if pk.state == "ok" else ""
+        detail = f"{pk.path}{sep} {pk.problem}; nothing is sent until it is fixed (fail closed)"
+        warnings.append(
+            f"packager default {detail}. It is part of this installation of {inputs.app}: "
+            "reinstall it, or tell whoever packaged it"
+        )
+        return (
+            SourceVote("packager", "disable", detail, origin),
+            DecidedBy("packager", detail, origin),
+            inputs,
+        )
+    parts = []
+    stricter = pk.mode == MODE_OPT_IN and inputs.mode == MODE_OPT_OUT
+    if stricter:
+        parts.append(
+            f'telemetry.mode = "opt-in": asks before sending ({inputs.app}\'s own default is '
+            "opt-out)"
+        )
+    elif pk.mode == MODE_OPT_OUT and inputs.mode == MODE_OPT_IN:
+        parts.append('telemetry.mode = "opt-out" is ignored')
+        warnings.append(
+            f'{pk.path}: telemetry.mode = "opt-out" is ignored: a packager default can only make '
+            f"telemetry stricter, and {inputs.app} asks before sending (opt-in)"
+        )
+    elif pk.mode:
+        parts.append(f'telemetry.mode = "{pk.mode}", as {inputs.app}\'s own default')
+    # From here on the reading's `mode` is set only where the packager changed the app's.
+    inputs = inputs.replace(
+        mode=MODE_OPT_IN if stricter else inputs.mode,
+        packager=pk if stricter else pk.replace(mode=""),
+    )
+    if pk.off_purposes:
+        parts.append(f"telemetry.disabled_purposes: {', '.join(pk.off_purposes)} off until enabled")
+    if pk.endpoint:
+        parts.append(f"telemetry.endpoint = {pk.endpoint}")
+    detail = f"{pk.path}: {'; '.join(parts)}" if parts else f"{pk.path} changes no default"
+    return SourceVote("packager", None, detail, origin), None, inputs
+
+
+def _defaults(inputs: Inputs) -> tuple[Managed, ...]:
+    pk = inputs.packager
+    if pk is None or pk.state == "missing":
+        return ()
+    if pk.state == "error" or pk.problem:
+        note = f"{pk.problem}; nothing is sent until it is fixed (fail closed)"
+        return (Managed("", "", pk.path, note),)
+    return tuple(Managed(key, value, pk.path) for key, value in pk.settings)
 
 
 def _purpose_lock(p: PolicyReading, name: str) -> DecidedBy | None:
@@ -533,7 +662,9 @@ def _default_vote(inputs: Inputs) -> SourceVote:
     version = inputs.notice_version
     origin = {"mode": inputs.mode, "notice_version": version}
     if inputs.mode == "opt-in":
-        return SourceVote("default", None, "opt-in: off until a person agrees", origin)
+        pk = inputs.packager
+        by = " (the packager's default)" if pk is not None and pk.mode == MODE_OPT_IN else ""
+        return SourceVote("default", None, f"opt-in{by}: off until a person agrees", origin)
     r = inputs.config.record if inputs.config is not None and inputs.config.state == "ok" else None
     if r is not None and r.notice_shown_version == version:
         at = f" on {printable(r.notice_shown_at)}" if r.notice_shown_at else ""

@@ -103,10 +103,12 @@ def previews(
     default_command: str,
     client_id: str | None = None,
     managed: str = "",
+    default: str = "",
 ) -> list[Preview]:
-    """`managed`: the endpoint an admin policy sets (`Decision.endpoint_url`), as the gate uses."""
+    """`managed`: the endpoint an admin policy sets (`Decision.endpoint_url`), `default` a
+    packager's (`Decision.default_url`), as the gate uses them."""
     client_id = client_id or CLIENT_ID_PLACEHOLDER
-    endpoint = endpoint_for(spec, environ, managed)
+    endpoint = endpoint_for(spec, environ, managed, default)
     way = route(endpoint.scheme, endpoint.host, endpoint.port, environ)
     screen = command_event(spec)
     out = []

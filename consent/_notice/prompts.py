@@ -11,10 +11,14 @@ from __future__ import annotations
 from consent._core.envgrammar import DO_NOT_TRACK
 from consent._core.spec import FLAG, AppSpec, Field
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.rules import DecidedBy
 
-def host_of(spec: AppSpec) -> str:
-    """The destination's host, without importing urllib (`https://host[:port]/…`)."""
-    rest = spec.destination.origin.split("://", 1)[-1]
+
+def host_of(spec: AppSpec, url: str = "") -> str:
+    """The destination's host (or `url`'s), without importing urllib (`https://host[:port]/…`)."""
+    rest = (url or spec.destination.origin).split("://", 1)[-1]
     return rest.split("/", 1)[0] or rest
 
 
@@ -27,6 +31,13 @@ PROTOCOL_NAMES = {
 
 def protocol_name(spec: AppSpec) -> str:
     return PROTOCOL_NAMES.get(spec.destination.protocol, spec.destination.protocol)
+
+
+# Who set an endpoint the hits go to instead of the app's destination, by the decision's source.
+_WHOSE = {
+    "policy": "your organization's policy",
+    "packager": "the packager of this installation",
+}
 
 
 def _meaning(spec: AppSpec, f: Field) -> str:
@@ -43,14 +54,21 @@ def field_lines(spec: AppSpec) -> list[str]:
     return [f"  {f.wire:<{width}}  {_meaning(spec, f)}" for f in spec.fields]
 
 
-def _recipient(spec: AppSpec) -> list[str]:
+def _recipient(spec: AppSpec, endpoint: DecidedBy | None = None) -> list[str]:
     dest = spec.destination
+    url = endpoint.origin.get("url", "") if endpoint and endpoint.source in _WHOSE else ""
+    host = host_of(spec, url)
+    where = f"{(url or dest.origin).rstrip('/')}{dest.path}"
+    instead = ""
+    if url and endpoint is not None:
+        instead = f", set by {_WHOSE[endpoint.source]} instead of {host_of(spec)}"
     # An OTLP endpoint is the organisation's own: the notice names who the spec says runs it.
-    who = f"{spec.recipients.strip().rstrip('.')}, at " if dest.protocol == "otlp" else ""
+    who = (
+        f"{spec.recipients.strip().rstrip('.')}, at " if dest.protocol == "otlp" and not url else ""
+    )
     return [
-        f"Recipient: {who}{host_of(spec)} ({protocol_name(spec)}, "
-        f"{dest.origin.rstrip('/')}{dest.path}). "
-        f"Like any connection, each request also shows your IP address to {host_of(spec)}.",
+        f"Recipient: {who}{host} ({protocol_name(spec)}, {where}){instead}. "
+        f"Like any connection, each request also shows your IP address to {host}.",
         f"Purpose: {spec.purpose.strip()}",
         "Each request carries only fields from this list; the sender refuses any other key:",
         *field_lines(spec),
@@ -74,13 +92,14 @@ def _envelope_line(spec: AppSpec) -> list[str]:
     return []
 
 
-def first_run_text(spec: AppSpec) -> str:
-    """The notice for the first interactive run of an opt-out app (stderr)."""
+def first_run_text(spec: AppSpec, endpoint: DecidedBy | None = None) -> str:
+    """The notice for the first interactive run of an opt-out app (stderr); `endpoint`: where
+    the decision sends hits instead of the app's destination (`Decision.endpoint`)."""
     c = spec.commands
     return "\n".join(
         [
             f"{spec.display_name} sends pseudonymous usage data unless you opt out.",
-            *_recipient(spec),
+            *_recipient(spec, endpoint),
             "Nothing was sent this time; sending starts with the next run. "
             "To opt out, use any one of:",
             f"  {c} disable",
@@ -92,15 +111,19 @@ def first_run_text(spec: AppSpec) -> str:
     )
 
 
-def question_text(spec: AppSpec) -> str:
-    """The opt-in question (stderr), ending with the prompt."""
+def question_text(
+    spec: AppSpec, endpoint: DecidedBy | None = None, asked: tuple[str, ...] = ()
+) -> str:
+    """The opt-in question (stderr), ending with the prompt. `endpoint` as for
+    `first_run_text`; `asked`: the purposes a Yes covers, when not every one (a packager's
+    default keeps the others off)."""
     c = spec.commands
     return "\n".join(
         [
             f"{spec.display_name} would like to send pseudonymous usage data.",
-            *_recipient(spec),
+            *_recipient(spec, endpoint),
             f"Nothing is sent in this run, whatever you answer. Full notice: {c} notice",
-            *_question_purposes(spec),
+            *_question_purposes(spec, asked),
             "Allow it? [y/N] ",
         ]
     )
@@ -118,10 +141,17 @@ def purposes_line(spec: AppSpec) -> str:
     )
 
 
-def _question_purposes(spec: AppSpec) -> list[str]:
-    """The question covers every purpose at once; finer choices are made with enable/disable."""
+def _question_purposes(spec: AppSpec, asked: tuple[str, ...] = ()) -> list[str]:
+    """The question covers every purpose at once (or those `asked`); finer choices are made
+    with enable/disable."""
     if not spec.purposes:
         return []
+    if asked and set(asked) != set(spec.purpose_names):
+        rest = [p for p in spec.purpose_names if p not in asked]
+        return [
+            f"Yes allows {', '.join(asked)}; {', '.join(rest)} stay{'s' if len(rest) == 1 else ''} "
+            f"off (this installation's default) until you run {spec.commands} enable PURPOSE."
+        ]
     return [
         f"Yes allows every purpose ({', '.join(spec.purpose_names)}); choose them one by one "
         f"with {spec.commands} enable PURPOSE / disable PURPOSE."

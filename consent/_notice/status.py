@@ -13,7 +13,9 @@ from consent._core.spec import FLAG, AppSpec
 from consent._core.value import Record
 from consent._store.paths import Locations
 
-SCHEMA_VERSION = 4  # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project
+# 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project; 5: the packager's
+# defaults (packager_path, packager_defaults, app_mode; `mode` is the default in force)
+SCHEMA_VERSION = 5
 
 
 class Extras(Record):
@@ -37,7 +39,8 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
             {"source": v.source, "vote": v.vote, "detail": v.detail, **v.origin}
             for v in decision.trace
         ],
-        "mode": extras.mode,
+        "mode": decision.mode or extras.mode,
+        "app_mode": extras.mode,
         "notice_version": decision.notice_version,
         "pending": decision.pending,
         "config_path": str(locs.config_file),
@@ -68,6 +71,11 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
         ],
         "endpoint": None if decision.endpoint is None else _by(decision.endpoint),
         "project_path": project_path(decision),
+        "packager_path": locs.defaults_path or None,
+        "packager_defaults": [
+            {"key": m.key or None, "value": m.value or None, "path": m.path, "note": m.note or None}
+            for m in decision.defaults
+        ],
     }
 
 
@@ -93,6 +101,28 @@ def managed_lines(decision: Decision) -> list[str]:
     return lines
 
 
+PACKAGED = "set by the packager of this installation (defaults: your own choice overrides them)"
+
+
+def packager_lines(decision: Decision) -> list[str]:
+    """Each default the installation's packager set, with the file it came from."""
+    if not decision.defaults:
+        return []
+    lines = [f"{PACKAGED}:"]
+    for m in decision.defaults:
+        what = f"{m.key} = {m.value}  from {m.path}" if m.key else m.path
+        lines.append(f"  {what}" + (f" ({m.note})" if m.note else ""))
+    return lines
+
+
+def mode_text(decision: Decision, extras: Extras, locs: Locations) -> str:
+    """The default in force, and who set it when it is not the app's own."""
+    mode = decision.mode or extras.mode
+    if mode == extras.mode:
+        return mode
+    return f"{mode} (packager default {locs.defaults_path}; {extras.app}'s own is {extras.mode})"
+
+
 def _by(d: DecidedBy) -> dict[str, str]:
     return {"source": d.source, "detail": d.detail, **d.origin}
 
@@ -115,6 +145,8 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
         lines.append(f"{LOCAL_LINE} ({decision.local_by.source}: {decision.local_by.detail})")
     if decision.managed:
         lines += ["", *managed_lines(decision)]
+    if decision.defaults:
+        lines += ["", *packager_lines(decision)]
     if len(decision.purposes) > 1 or decision.local_by is not None:
         lines += ["", "purposes:"]
         pw = max(len(pd.purpose) for pd in decision.purposes)
@@ -131,7 +163,7 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
         lines.append(f"  {v.source:<{width}}  {vote:<7}  {v.detail}")
     lines += [
         "",
-        f"mode:            {extras.mode}",
+        f"mode:            {mode_text(decision, extras, locs)}",
         f"notice version:  {decision.notice_version}",
         f"config file:     {locs.config_file}",
     ]
@@ -140,9 +172,14 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     project = project_path(decision)
     if project is not None:
         lines.append(f"project file:    {project}")
+    if locs.defaults_path:
+        lines.append(f"packager file:   {locs.defaults_path}")
     e = decision.endpoint
     if e is not None:
-        whose = f"{MANAGED}, {e.origin.get('path', '')}" if e.source == "policy" else e.source
+        whose = {
+            "policy": f"{MANAGED}, {e.origin.get('path', '')}",
+            "packager": f"packager default, {e.origin.get('path', '')}",
+        }.get(e.source, e.source)
         lines.append(f"endpoint:        {e.origin.get('url', '')} ({whose})")
     lines.append(f"pseudonymous id: {extras.client_id_detail}")
     lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
@@ -165,6 +202,10 @@ def why_off(spec: AppSpec, decision: Decision, purpose: str | None = None) -> st
         d = chosen.decided_by
     hint = {
         "policy": "managed by your organization: enable cannot override it",
+        "packager": "a file of this installation that cannot be read: reinstall it, or tell "
+        "whoever packaged it"
+        if "fail closed" in d.detail
+        else f"a default of this installation: `{spec.commands} enable` overrides it",
         "project": "this project opts out; outside it your own choice applies",
         "flag": f"{FLAG} applies to this run only",
         "env": f"unset {d.origin.get('name', 'that variable')} (or set it to 0) to let it run",

@@ -10,12 +10,19 @@ from __future__ import annotations
 import os
 
 from consent._core.envgrammar import DO_NOT_TRACK, EnvReading, read_env
-from consent._core.names import POLICY_NAME, PROJECT_MAX_LEVELS, TABLE
-from consent._core.records import consent_record, policy_terms, project_terms
+from consent._core.names import (
+    POLICY_KEYS,
+    POLICY_NAME,
+    PROJECT_MAX_LEVELS,
+    REGISTRY_PREFIX,
+    TABLE,
+)
+from consent._core.records import consent_record, defaults_terms, policy_terms, project_terms
 from consent._core.rules import (
     ConfigReading,
     Decision,
     Inputs,
+    PackagerReading,
     PolicyReading,
     ProjectReading,
     decide,
@@ -25,9 +32,10 @@ from consent._core.spec import AppSpec, Mode
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from consent._store.paths import Locations
-    from consent._store.tomlread import TomlReading
+    from consent._store.tomlread import Reason, TomlReading
 
 # Paths and the TOML reader are imported where the files are read: a run disabled by the flag or
 # an env variable decides without them (see `gather`).
@@ -66,6 +74,7 @@ def recheck(
             read_policies(locs, purposes),
             read_config(locs),
             purposes=purposes,
+            packager=read_packager(locs, purposes),
         )
     )
 
@@ -76,9 +85,16 @@ def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[Poli
 
     out = []
     for path in locs.policy_paths:
-        # A policy is read only where it is: a link there (dangling or not) is a lock, not a
-        # pointer to follow. Any form at the path other than a clean file fails closed.
-        read = _read_plist(path) if path.endswith(".plist") else read_toml(path, follow=False)
+        # A link there is followed only when no one but root could have changed where it
+        # leads (consent/_store/safeopen.py, resolve_trusted); else it locks, as does any form
+        # at the path other than a clean file.
+        root = locs.system_root
+        if path.startswith(REGISTRY_PREFIX):
+            read = read_registry(path)
+        elif path.endswith(".plist"):
+            read = _read_plist(path, root)
+        else:
+            read = read_toml(path, policy_root=root)
         if read.state != "ok":
             out.append(PolicyReading(path, read.state, read.state == "error", read.problem))
             continue
@@ -94,23 +110,42 @@ def read_policies(locs: Locations, purposes: tuple[str, ...] = ()) -> tuple[Poli
                 t.lock_key,
                 t.endpoint,
                 t.settings,
+                read.target,
             )
         )
     return tuple(out)
 
 
-def _read_plist(path: str) -> TomlReading:
+def read_packager(locs: Locations, purposes: tuple[str, ...] = ()) -> PackagerReading | None:
+    """The packager's defaults of the installation (`Locations.defaults_path`), None when the
+    locations name none. Read through the same bounded reader as every TOML file; a link is
+    followed: the file belongs to the installation, whose owner could change the program."""
+    path = locs.defaults_path
+    if not path:
+        return None
+    from consent._store.tomlread import read_toml
+
+    read = read_toml(path)
+    if read.state != "ok":
+        return PackagerReading(path, read.state, read.problem)
+    t = defaults_terms(read.doc, purposes)
+    return PackagerReading(path, "ok", t.problem, t.mode, t.off_purposes, t.endpoint, t.settings)
+
+
+def _read_plist(path: str, root: str = "") -> TomlReading:
     """macOS managed preferences (`/Library/Managed Preferences/<bundle id>.plist`, written from
     a configuration profile): the same keys as the policy's `[telemetry]` table, at the top
     level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
     anything unreadable is an error, which locks (fail closed)."""
-    from consent._store.safeopen import NotRegularFile, read_regular
+    from consent._store.safeopen import NotRegularFile, UntrustedLink, read_policy
     from consent._store.tomlread import MAX_BYTES, TomlReading
 
     try:
-        data = read_regular(path, MAX_BYTES, follow=False)
+        data, target = read_policy(path, MAX_BYTES, root)
     except FileNotFoundError:
         return TomlReading(path, "missing", {})
+    except UntrustedLink as exc:
+        return TomlReading(path, "error", {}, "special", str(exc.strerror))
     except NotRegularFile as exc:
         # safeopen's reason, said once: "is a directory", "is not a regular file", a link's.
         what = str(exc.strerror)
@@ -129,7 +164,137 @@ def _read_plist(path: str) -> TomlReading:
     if not isinstance(doc, dict):
         return TomlReading(path, "error", {}, "invalid", "is not a dictionary property list")
     table = {k: v for k, v in doc.items() if not str(k).startswith("Payload")}
-    return TomlReading(path, "ok", {TABLE: table})
+    return TomlReading(path, "ok", {TABLE: table}, target=target)
+
+
+# --- Windows Group Policy: the app's key under HKEY_LOCAL_MACHINE, read as a policy document --
+#
+# Group Policy (and the ADMX template of docs/admin.md, "Group Policy") writes one value per
+# policy key under `HKLM\\SOFTWARE\\Policies\\<vendor>\\<app>` (AppSpec.policy_key). The values
+# become the `[telemetry]` table of a policy file, so that `records.policy_terms` reads them
+# with the same semantics and the same fail-closed rules as `telemetry.toml`:
+#
+# | value | type | as in the file |
+# |---|---|---|
+# | `enabled` | REG_DWORD 0 or 1 | `enabled = false` / `true` (another number: wrong type) |
+# | `mode` | REG_SZ | `mode = "off" / "local" / "send"` |
+# | `disabled_purposes` | REG_MULTI_SZ, or REG_SZ with names separated by spaces | the list |
+# | `endpoint` | REG_SZ | `endpoint = "https://…"` |
+#
+# A value of another type (REG_EXPAND_SZ, REG_BINARY, REG_QWORD, …), a subkey, or more values
+# than a policy can hold cannot be read exactly and locks (fail closed), as does a key that
+# cannot be opened for any reason but its absence. Value names are read exactly as the template
+# writes them (lower case), as a file's keys are.
+#
+# The key is read from the 64-bit registry view (KEY_WOW64_64KEY), where Group Policy writes,
+# whatever the bitness of the Python that runs the app. `winreg` is imported when a key is read,
+# only on Windows; tests put a fake of it in its place (tests/store/fakewinreg.py).
+
+# More values than the four a policy reads, and more bytes than a policy file may hold, are
+# not a policy (docs/configuration.md, "Limits").
+MAX_VALUES = 64
+ERROR_NO_MORE_ITEMS = 259
+
+
+def read_registry(path: str, registry: Any = None) -> TomlReading:
+    """The policy under `path` (`HKLM\\<key>`), as a TOML reading of one `[telemetry]` table.
+    Never raises: a key that is not there is "missing", anything else unreadable an "error"."""
+    from consent._store.tomlread import TomlReading
+
+    key_path = path[len(REGISTRY_PREFIX) :]
+
+    def error(reason: Reason, problem: str) -> TomlReading:
+        return TomlReading(path, "error", {}, reason, problem)
+
+    if registry is None:
+        try:
+            import winreg
+
+            registry = winreg
+        except ImportError:
+            return error("unreadable", "cannot be read (no Windows registry on this system)")
+    try:
+        key = registry.OpenKeyEx(
+            registry.HKEY_LOCAL_MACHINE,
+            key_path,
+            0,
+            registry.KEY_READ | registry.KEY_WOW64_64KEY,
+        )
+    except FileNotFoundError:
+        return TomlReading(path, "missing", {})
+    except OSError as exc:
+        return error("unreadable", f"cannot be read ({_why(exc)})")
+    try:
+        with key:
+            return _values(path, key, registry)
+    except OSError as exc:
+        return error("unreadable", f"cannot be read ({_why(exc)})")
+
+
+def _values(path: str, key: object, registry: Any) -> TomlReading:
+    from consent._store.tomlread import MAX_BYTES, TomlReading
+
+    def error(reason: Reason, problem: str) -> TomlReading:
+        return TomlReading(path, "error", {}, reason, problem)
+
+    subkeys, count, _ = registry.QueryInfoKey(key)
+    if subkeys:
+        name = registry.EnumKey(key, 0)
+        return error("invalid", f"has the subkey {name!r} (only values are read)")
+    if count > MAX_VALUES:
+        return error(
+            "too_complex", f"is too complex to read safely (more than {MAX_VALUES} values)"
+        )
+    table: dict[str, object] = {}
+    size = 0
+    for index in range(count):
+        try:
+            name, data, kind = registry.EnumValue(key, index)
+        except OSError as exc:
+            if getattr(exc, "winerror", None) == ERROR_NO_MORE_ITEMS:
+                break  # a value was deleted while the key was read: what is left is the policy
+            raise
+        size += len(name) + len(repr(data))
+        if size > MAX_BYTES:
+            return error("too_large", f"is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        shown = name or "(Default)"
+        if shown not in POLICY_KEYS:
+            known = ", ".join(f"'{k}'" for k in POLICY_KEYS)
+            return error("invalid", f"has the value {shown!r} (only {known} are read)")
+        value = _value(data, kind, registry)
+        if value is None:
+            names = {
+                getattr(registry, n): n
+                for n in ("REG_NONE", "REG_EXPAND_SZ", "REG_BINARY", "REG_QWORD", "REG_LINK")
+                if hasattr(registry, n)
+            }
+            kind_name = names.get(kind, f"type {kind}")
+            return error(
+                "invalid",
+                f"has the value {shown!r} of type {kind_name}; a policy value is REG_DWORD "
+                "(enabled), REG_SZ (mode, endpoint) or REG_MULTI_SZ (disabled_purposes)",
+            )
+        table[shown] = value
+    return TomlReading(path, "ok", {TABLE: table} if table else {})
+
+
+def _value(data: object, kind: int, registry: Any) -> object | None:
+    """A registry value as the TOML value it stands for; None for a type a policy never uses.
+    A DWORD 0 or 1 is a boolean (Group Policy writes `enabled` so); any other number stays a
+    number, which no policy key accepts: `policy_terms` names it and the policy locks."""
+    if kind == registry.REG_DWORD and isinstance(data, int):
+        return {0: False, 1: True}.get(data, data)
+    if kind == registry.REG_SZ and isinstance(data, str):
+        return data
+    if kind == registry.REG_MULTI_SZ and isinstance(data, list):
+        return [str(item) for item in data]
+    return None
+
+
+def _why(exc: OSError) -> str:
+    winerror = getattr(exc, "winerror", None)
+    text = exc.strerror or str(exc)
+    return f"{text}, Windows error {winerror}" if winerror else text
 
 
 def read_project(
@@ -228,7 +393,11 @@ def gather(
     base = base.replace(project=read_project(spec.name, cwd, home))
     if not full and base.project is not None and base.project.disables:
         return base
-    return base.replace(config=read_config(locs))
+    base = base.replace(config=read_config(locs))
+    c = base.config
+    if not full and c is not None and (c.state == "error" or c.record.enabled is False):
+        return base  # every purpose is off already: the packager's defaults change nothing
+    return base.replace(packager=read_packager(locs, spec.purpose_names))
 
 
 def read_decision(

@@ -159,6 +159,7 @@ def submit(
             local=local,
             purpose=purpose,
             managed=decision.endpoint_url,
+            default=decision.default_url,
         )
     except HitError as exc:
         _refused(spec, exc, environ)  # raises in strict mode
@@ -196,10 +197,12 @@ def _send(
     local: bool,
     purpose: str,
     managed: str,
+    default: str = "",
 ) -> Submission:
     """Build the hit and hand it to the sender; in local mode, build it exactly as it would be
     sent and keep it in the local log (no id, no sender, no socket). `managed`: the endpoint an
-    admin policy sets, which wins over the override variable."""
+    admin policy sets, which wins over the override variable; `default`: a packager's endpoint,
+    which the variable overrides."""
     from consent._errors import ConsentError, EndpointError
     from consent._store.clock import utc_stamp
     from consent._store.log import append
@@ -215,7 +218,7 @@ def _send(
         **({"purpose": purpose} if purpose else {}),
     }
     try:
-        endpoint = endpoint_for(spec, environ, managed)
+        endpoint = endpoint_for(spec, environ, managed, default)
     except EndpointError as exc:
         _warn(f"{exc}; nothing was sent")
         append(locs.log_path, {**record, "outcome": f"refused: {exc}"})
@@ -286,6 +289,8 @@ def _send(
         disable_env=spec.disable_env,
         config_path=locs.config_path,
         policy_paths=locs.policy_paths,
+        defaults_path=locs.defaults_path,
+        system_root=locs.system_root,
         purpose=purpose,
         purposes=spec.purpose_names,
         # Copied, not read: the sender decides the route (consent/_wire/proxy.py), off the host's

@@ -69,15 +69,18 @@ class Request(Record):
         return head.encode("latin-1") + b"\r\n" + self.body
 
 
-def endpoint_for(spec: AppSpec, environ: Mapping[str, str], managed: str = "") -> Endpoint:
+def endpoint_for(
+    spec: AppSpec, environ: Mapping[str, str], managed: str = "", default: str = ""
+) -> Endpoint:
     """Where hits go: an admin policy's `managed` endpoint (`Decision.endpoint_url`), which the
     override variable cannot change; else the override in `<PREFIX>_TELEMETRY_ENDPOINT`
-    (validated); else the app's destination."""
+    (validated); else a packager's `default` (`Decision.default_url`); else the app's
+    destination."""
     if managed:
         return parse_endpoint(managed)
     override = environ.get(spec.endpoint_env, "").strip()
     if not override:
-        return parse_endpoint(spec.destination.origin)
+        return parse_endpoint(default or spec.destination.origin)
     try:
         return parse_endpoint(override)
     except EndpointError as exc:  # name the variable, so the person knows what to change

@@ -39,6 +39,8 @@ class Job(Record):
     policy_paths: tuple[str, ...]
     purpose: str = ""  # the purpose the hit serves ("" when the app declares none)
     purposes: tuple[str, ...] = ()  # the app's declared purposes
+    defaults_path: str = ""  # a packager's defaults (Locations.defaults_path)
+    system_root: str = ""  # where the fixed policy locations are (Locations.system_root)
     timeout: float = SENDER_TIMEOUT
     # The host's proxy variables that are set (names in consent/_core/names.py), so the sender
     # routes by the same environment as the endpoint and show-payload: (name, value) pairs.
@@ -80,6 +82,8 @@ class Job(Record):
             disable_env=_typed(data, "disable_env", str),
             config_path=_typed(data, "config_path", str),
             policy_paths=_strings(data, "policy_paths"),
+            defaults_path=_typed(data, "defaults_path", str),
+            system_root=_typed(data, "system_root", str),
             purpose=_typed(data, "purpose", str),
             purposes=_strings(data, "purposes"),
             timeout=_typed({"timeout": timeout}, "timeout", float),

@@ -108,7 +108,9 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
     from consent._store.paths import Locations
     from consent._store.sources import recheck
 
-    locs = Locations(job.config_path, job.policy_paths, job.id_file, job.log)
+    locs = Locations(
+        job.config_path, job.policy_paths, job.id_file, job.log, job.defaults_path, job.system_root
+    )
     # An unknown mode is read as the stricter one: opt-in sends only on an explicit enable.
     mode: Mode = "opt-out" if job.mode == "opt-out" else "opt-in"
     decision = recheck(

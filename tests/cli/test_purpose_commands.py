@@ -114,9 +114,10 @@ def test_the_flag_and_the_env_vars_disable_every_purpose(iso: Iso) -> None:
             assert p["enabled"] is False and p["decided_by"]["source"] == "env"
 
 
-def test_status_json_keeps_its_fields_and_documents_schema_4(iso: Iso) -> None:
+def test_status_json_keeps_its_fields_and_documents_schema_5(iso: Iso) -> None:
     data = status(iso)
-    assert data["schema"] == 4  # 4 added managed, endpoint, project_path (additive)
+    # 4 added managed, endpoint, project_path; 5 the packager's defaults (additive)
+    assert data["schema"] == 5
     for key in (
         "app", "enabled", "decided_by", "sources", "mode", "notice_version", "pending",
         "config_path", "policy_paths", "client_id", "warnings", "latest_receipt",
@@ -125,6 +126,8 @@ def test_status_json_keeps_its_fields_and_documents_schema_4(iso: Iso) -> None:
     assert set(purposes(data)) == {"usage", "service-health"}
     assert data["local"] == {"active": False, "decided_by": None}
     assert data["managed"] == [] and data["endpoint"] is None and data["project_path"] is None
+    assert data["packager_defaults"] == [] and data["mode"] == data["app_mode"] == "opt-out"
+    assert str(data["packager_path"]).endswith("/share/lumogon/telemetry-defaults.toml")
 
 
 def test_local_then_enable_then_local_then_disable(iso: Iso) -> None:

@@ -63,6 +63,7 @@ def test_json_schema_fields(iso: Iso) -> None:
         "env",
         "project",
         "config",
+        "packager",
         "default",
     ]  # type: ignore[index, union-attr]
     assert data["config_path"] == str(iso.config)

@@ -21,6 +21,7 @@ from consent._core.rules import (
     ConfigReading,
     DecidedBy,
     Inputs,
+    PackagerReading,
     PolicyReading,
     ProjectReading,
     SourceVote,
@@ -154,9 +155,59 @@ def cases() -> dict[str, Inputs]:
             "app", mode, VERSION, flag, envs, PURPOSE_POLICIES["local"], PURPOSE_CONFIGS["local"],
             purposes=PURPOSES,
         )  # fmt: skip
+    # A packager's defaults (issue 27): weaker than the person's config, they make the app
+    # stricter or nothing; one that cannot be read sends nothing.
+    pairs = [(k, c) for k in PACKAGERS for c in ("missing", "enabled", "shown", "disabled")]
+    pairs += [("endpoint", "enabled"), ("missing", "error")]
+    for mode, (k, c) in itertools.product(("opt-out", "opt-in"), pairs):
+        out[f"{mode}/purposes/packager={k}/config={c}"] = Inputs(
+            "app", mode, VERSION, False, quiet, PURPOSE_POLICIES["missing"], PURPOSE_CONFIGS[c],
+            purposes=PURPOSES, packager=PACKAGERS[k],
+        )  # fmt: skip
+    for k, policy in (("endpoint", "allows"), ("endpoint", "locks"), ("opt-in", "local")):
+        out[f"opt-out/purposes/packager={k}/policy={policy}/config=enabled"] = Inputs(
+            "app", "opt-out", VERSION, False, quiet, PURPOSE_POLICIES[policy],
+            PURPOSE_CONFIGS["enabled"], purposes=PURPOSES, packager=PACKAGERS[k],
+        )  # fmt: skip
+    out["opt-out/purposes/packager=endpoint/override=mine"] = Inputs(
+        "app", "opt-out", VERSION, False, quiet, PURPOSE_POLICIES["missing"],
+        PURPOSE_CONFIGS["enabled"], purposes=PURPOSES, packager=PACKAGERS["endpoint"],
+        endpoint_override=("APP_TELEMETRY_ENDPOINT", "https://mine.example"),
+    )  # fmt: skip
+    out["opt-out/purposes/packager=opt-in/config=enabled-usage"] = Inputs(
+        "app", "opt-out", VERSION, False, quiet, PURPOSE_POLICIES["missing"],
+        PURPOSE_CONFIGS["enabled-usage"], purposes=PURPOSES, packager=PACKAGERS["opt-in"],
+    )  # fmt: skip
+    out["opt-out/purposes/packager=off-health/config=enabled-usage"] = Inputs(
+        "app", "opt-out", VERSION, False, quiet, PURPOSE_POLICIES["missing"],
+        PURPOSE_CONFIGS["enabled-usage"], purposes=PURPOSES, packager=PACKAGERS["off-health"],
+    )  # fmt: skip
     return out
 
 
+D = "/usr/share/app/telemetry-defaults.toml"
+PACKAGERS: dict[str, PackagerReading | None] = {
+    "not-consulted": None,
+    "missing": PackagerReading(D, "missing"),
+    "says-nothing": PackagerReading(D, "ok"),
+    "opt-in": PackagerReading(D, "ok", mode="opt-in", settings=(("telemetry.mode", '"opt-in"'),)),
+    "opt-out": PackagerReading(
+        D, "ok", mode="opt-out", settings=(("telemetry.mode", '"opt-out"'),)
+    ),
+    "off-health": PackagerReading(
+        D, "ok", off_purposes=("health",),
+        settings=(("telemetry.disabled_purposes", '["health"]'),),
+    ),
+    "endpoint": PackagerReading(
+        D, "ok", endpoint="https://distro.example/c",
+        settings=(("telemetry.endpoint", '"https://distro.example/c"'),),
+    ),
+    "error": PackagerReading(D, "error", "is not valid TOML (x)"),
+    "ambiguous": PackagerReading(
+        D, "ok", "has the unknown key 'telemetry.enabled'",
+        settings=(("telemetry.enabled", "true"),),
+    ),
+}  # fmt: skip
 PURPOSES = ("usage", "health")
 PURPOSE_POLICIES: dict[str, tuple[PolicyReading, ...] | None] = {
     "missing": (PolicyReading("/etc/p.toml", "missing", False),),
