@@ -97,6 +97,7 @@ class Managed(Record):
     value: str  # as TOML spells it
     path: str
     note: str = ""  # e.g. why an unreadable file counts as `enabled = false`
+    target: str = ""  # the file read, when `path` is a (trusted) link to it
 
 
 class SourceVote(Record):
@@ -262,7 +263,7 @@ def _managed(inputs: Inputs) -> tuple[Managed, ...]:
             note = f"{p.problem}; treated as an admin lock (fail closed)"
             out.append(Managed("telemetry.enabled", "false", p.path, note))
         elif p.state == "ok":
-            out += [Managed(key, value, p.path) for key, value in p.settings]
+            out += [Managed(key, value, p.path, target=p.target) for key, value in p.settings]
     return tuple(out)
 
 

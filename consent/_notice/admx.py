@@ -74,16 +74,15 @@ def admx(spec: AppSpec) -> str:
     key = spec.policy_key
 
     def policy(name: str, **attributes: str) -> ET.Element:
-        p = ET.SubElement(
-            policies,
-            q("policy"),
-            name=name,
-            **{"class": "Machine"},
-            displayName=f"$(string.{name})",
-            explainText=f"$(string.{name}_Help)",
-            key=key,
+        attrib = {
+            "name": name,
+            "class": "Machine",
+            "displayName": f"$(string.{name})",
+            "explainText": f"$(string.{name}_Help)",
+            "key": key,
             **attributes,
-        )
+        }
+        p = ET.SubElement(policies, q("policy"), attrib)
         ET.SubElement(p, q("parentCategory"), ref=category)
         ET.SubElement(p, q("supportedOn"), ref="SUPPORTED_GroupPolicy")
         return p

@@ -88,11 +88,18 @@ def policy_json(
                 "locks": r.locks,
                 "problem": r.problem or None,
                 "settings": dict(r.settings),
+                "target": r.target or None,
             }
             for r in readings
         ],
         "managed_settings": [
-            {"key": m.key, "value": m.value, "path": m.path, "note": m.note or None}
+            {
+                "key": m.key,
+                "value": m.value,
+                "path": m.path,
+                "note": m.note or None,
+                "target": m.target or None,
+            }
             for m in decision.managed
         ],
         "project": _project(decision),
@@ -133,6 +140,8 @@ def policy_lines(
     for r in readings:
         kind = "system" if r.path in system else "added by XDG_CONFIG_DIRS or the OS"
         lines.append(f"  {r.path}  ({kind})")
+        if r.target:
+            lines.append(f"      a link to {r.target} (its way checked: only root can change it)")
         if r.state == "missing":
             lines.append("      no file")
         elif r.state == "error" or r.problem:

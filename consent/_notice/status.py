@@ -66,7 +66,13 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
             "decided_by": None if decision.local_by is None else _by(decision.local_by),
         },
         "managed": [
-            {"key": m.key, "value": m.value, "path": m.path, "note": m.note or None}
+            {
+                "key": m.key,
+                "value": m.value,
+                "path": m.path,
+                "note": m.note or None,
+                "target": m.target or None,
+            }
             for m in decision.managed
         ],
         "endpoint": None if decision.endpoint is None else _by(decision.endpoint),
@@ -96,7 +102,7 @@ def managed_lines(decision: Decision) -> list[str]:
         return []
     lines = [f"{MANAGED}:"]
     for m in decision.managed:
-        note = f" ({m.note})" if m.note else ""
+        note = f" ({m.note})" if m.note else f" (a link to {m.target})" if m.target else ""
         lines.append(f"  {m.key} = {m.value}  from {m.path}{note}")
     return lines
 
