@@ -69,8 +69,9 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
             f"The answer could not be recorded now (the config is busy); {spec.name} asks again.\n"
         )
         return
+    what = f" for {', '.join(asked)}" if partly else ""
     _err(
-        f"Recorded: telemetry {'enabled' if allowed else 'disabled'}. "
+        f"Recorded: telemetry {'enabled' if allowed else 'disabled'}{what}. "
         f"Change it any time: {spec.commands} {'disable' if allowed else 'enable'}\n"
     )
 
