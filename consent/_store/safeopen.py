@@ -117,9 +117,14 @@ def read_policy(path: str, limit: int, root: str = "") -> tuple[bytes, str]:
     Only when `path` or a directory above it is a link is the whole way checked
     (`resolve_trusted`), and the file opened is the one checked (same device and inode).
     `root` stands for `/` (a test's system root, see AppSpec.system_root)."""
-    if os.name == "nt" and os.path.islink(path):
-        # O_NOFOLLOW does not exist there, and a target's owner is not checked on Windows.
-        raise UntrustedLink(errno.ELOOP, f"{LINK_NOT_FOLLOWED} (not on Windows)")
+    if os.name == "nt":
+        # O_NOFOLLOW does not exist there, and no owner is checked on Windows: a link on the
+        # way is never followed (docs/admin.md, "NixOS, and other symlinked /etc").
+        if os.path.islink(path):
+            raise UntrustedLink(errno.ELOOP, f"{LINK_NOT_FOLLOWED} on Windows")
+        if os.path.lexists(path) and _through_link(path):
+            raise UntrustedLink(errno.ELOOP, f"{THROUGH_LINK} on Windows")
+        return read_regular(path, limit, follow=False), ""
     fd = -1
     try:
         fd = open_regular(path, os.O_RDONLY, follow=False)

@@ -136,7 +136,8 @@ def _read_plist(path: str, root: str = "") -> TomlReading:
     """macOS managed preferences (`/Library/Managed Preferences/<bundle id>.plist`, written from
     a configuration profile): the same keys as the policy's `[telemetry]` table, at the top
     level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
-    anything unreadable is an error, which locks (fail closed)."""
+    a link is followed as for a policy file (`safeopen.read_policy`); anything unreadable is an
+    error, which locks (fail closed)."""
     from consent._store.safeopen import NotRegularFile, UntrustedLink, read_policy
     from consent._store.tomlread import MAX_BYTES, TomlReading
 
@@ -147,7 +148,7 @@ def _read_plist(path: str, root: str = "") -> TomlReading:
     except UntrustedLink as exc:
         return TomlReading(path, "error", {}, "special", str(exc.strerror))
     except NotRegularFile as exc:
-        # safeopen's reason, said once: "is a directory", "is not a regular file", a link's.
+        # safeopen's reason, said once: "is a directory", "is not a regular file".
         what = str(exc.strerror)
         problem = what if what.endswith("regular file") else f"{what}, not a regular file"
         return TomlReading(path, "error", {}, "special", problem)

@@ -70,8 +70,13 @@ def test_an_empty_xdg_config_dirs_does_not_remove_the_system_lock(consent_home: 
     assert data["decided_by"]["source"] == "policy" and data["decided_by"]["path"] == str(system)
     assert data["policy_paths"] == [str(system), str(empty / "lumogon" / "telemetry.toml")]
     assert data["managed"] == [
-        {"key": "telemetry.enabled", "value": "false", "path": str(system), "note": None,
-         "target": None}
+        {
+            "key": "telemetry.enabled",
+            "value": "false",
+            "path": str(system),
+            "note": None,
+            "target": None,
+        }
     ]
     text = run(consent_home, "telemetry", "status", env=env).stdout
     assert "managed by your organization" in text and str(system) in text

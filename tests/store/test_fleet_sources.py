@@ -310,3 +310,20 @@ def test_the_fast_path_stops_at_a_project_opt_out_and_a_full_read_goes_on(tmp_pa
     assert fast.project is not None and fast.project.disables and fast.config is None
     full = gather(SPEC, environ={}, locs=locs, cwd=str(inner), home=str(home))
     assert full.config is not None and full.config.path == locs.config_path
+
+
+def test_per_user_managed_preferences_are_read_like_the_machine_wide_ones(tmp_path: Path) -> None:
+    """A profile scoped to one user installs `/Library/Managed Preferences/<user>/<id>.plist`."""
+    paths = system_policy_paths("lumogon", platform="darwin", root=str(tmp_path), user="ada")
+    mine = Path(paths[2])
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(plistlib.dumps({"PayloadUUID": "X", "disabled_purposes": ["usage"]}))
+    readings = read_policies(policies(tmp_path, *paths), PURPOSES)
+    assert [r.state for r in readings] == ["missing", "missing", "ok"]
+    assert readings[2].locked_purposes == ("usage",) and not readings[2].locks
+    decision = resolve(SPEC, environ={}, locs=policies(tmp_path, *paths), cwd=str(tmp_path))
+    usage = decision.for_purpose("usage")
+    assert usage is not None and usage.decided_by.origin["path"] == str(mine)
+    mine.write_bytes(b"<plist>")  # unreadable: locks, as the machine-wide one would
+    decision = resolve(SPEC, environ={}, locs=policies(tmp_path, *paths), cwd=str(tmp_path))
+    assert decision.decided_by.source == "policy" and str(mine) in decision.warnings[0]

@@ -158,6 +158,17 @@ def test_what_the_person_is_told(tmp_path: Path) -> None:
         "IP address to telemetry.distro.example."
     ) in text
     assert "Yes allows usage; service-health stays off" in text
+    # show-payload prints the requests as the gate builds them: to the packager's endpoint,
+    # unless the person's override variable names another.
+    from consent._notice.preview import previews
+
+    shown = previews(SPEC, {}, command=None, event="screenview", default_command="lumogon version",
+                     managed=decision.endpoint_url, default=decision.default_url)  # fmt: skip
+    assert [p.request.url for p in shown] == ["https://telemetry.distro.example/c/collect"]
+    mine = {"LUMOGON_TELEMETRY_ENDPOINT": "http://127.0.0.1:9"}
+    overridden = resolve(SPEC, environ=mine, locs=locs, cwd=str(tmp_path), home=str(tmp_path))
+    assert overridden.default_url == "" and overridden.endpoint is not None
+    assert overridden.endpoint.source == "env"
     # An organisation's endpoint is named as such, and the app's own otherwise.
     managed = DecidedBy("policy", "", {"url": "https://t.example.org/ga"})
     assert "set by your organization's policy instead of" in first_run_text(SPEC, managed)

@@ -268,3 +268,26 @@ def test_the_walk_accepts_exactly_the_ways_the_oracle_does(
     assert reading.locks  # the policy locks either way: read (enabled = false) or not (fail closed)
     for d in ways:
         d.chmod(0o755)  # let pytest clean up
+
+
+def test_on_windows_a_link_on_the_way_is_never_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No owner is checked there (the Windows branch, run here with os.name patched)."""
+    import consent._store.safeopen as safeopen
+
+    root = tmp_path / "root"
+    location, real = nixos(root)
+    (tmp_path / "plain.toml").write_text("[telemetry]\nenabled = false\n")
+    (tmp_path / "linked").symlink_to(real.parent)
+    monkeypatch.setattr(safeopen.os, "name", "nt")
+    with pytest.raises(UntrustedLink, match="is a symbolic link that is not followed on Windows"):
+        read_policy(str(location), 1 << 20, str(root))
+    with pytest.raises(UntrustedLink, match="is reached through a symbolic link"):
+        read_policy(str(tmp_path / "linked" / "telemetry.toml"), 1 << 20)
+    assert read_policy(str(tmp_path / "plain.toml"), 1 << 20) == (
+        b"[telemetry]\nenabled = false\n",
+        "",
+    )
+    with pytest.raises(FileNotFoundError):
+        read_policy(str(tmp_path / "none.toml"), 1 << 20)
