@@ -90,6 +90,12 @@ def test_a_nixos_policy_link_into_the_store_applies_its_managed_settings(tmp_pat
             0o464,
             "is writable by its group",
         ),
+        # The sticky bit spares a directory's entries, never a file's own contents.
+        (
+            "nix/store/0a1b2c3d-etc/etc/xdg/lumogon/telemetry.toml",
+            0o1464,
+            "is writable by its group",
+        ),
     ],
 )
 def test_a_link_through_a_writable_component_locks_naming_it(
@@ -220,21 +226,32 @@ def safe_dir(mode: int) -> bool:
     return not (mode & 0o020) or bool(mode & 0o1000)
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+HOPS = st.lists(
+    st.tuples(st.sampled_from(MODES), st.booleans(), st.integers(1, 2)), min_size=1, max_size=4
 )
-@given(
-    hops=st.lists(
-        st.tuples(st.sampled_from(MODES), st.booleans(), st.integers(1, 2)), min_size=1, max_size=4
-    ),
-    file_mode=st.sampled_from([0o444, 0o644, 0o664, 0o666]),
-)
+FILE_MODES = st.sampled_from([0o444, 0o644, 0o664, 0o666])
+SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+
+
+@settings(max_examples=40, **SETTINGS)  # type: ignore[arg-type]
+@given(hops=HOPS, file_mode=FILE_MODES)
 def test_the_walk_accepts_exactly_the_ways_the_oracle_does(
-    tmp_path_factory: pytest.TempPathFactory,
-    hops: list[tuple[int, bool, int]],
-    file_mode: int,
+    tmp_path_factory: pytest.TempPathFactory, hops: list[tuple[int, bool, int]], file_mode: int
+) -> None:
+    walk_against_the_oracle(tmp_path_factory, hops, file_mode)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, **SETTINGS)  # type: ignore[arg-type]
+@given(hops=HOPS, file_mode=FILE_MODES)
+def test_the_walk_accepts_exactly_the_ways_the_oracle_does_at_length(
+    tmp_path_factory: pytest.TempPathFactory, hops: list[tuple[int, bool, int]], file_mode: int
+) -> None:
+    walk_against_the_oracle(tmp_path_factory, hops, file_mode)
+
+
+def walk_against_the_oracle(
+    tmp_path_factory: pytest.TempPathFactory, hops: list[tuple[int, bool, int]], file_mode: int
 ) -> None:
     """A chain of links across directories with random modes, absolute or relative, at random
     depths. The oracle knows the chain it built: the way is safe when every directory that
@@ -291,3 +308,21 @@ def test_on_windows_a_link_on_the_way_is_never_followed(
     )
     with pytest.raises(FileNotFoundError):
         read_policy(str(tmp_path / "none.toml"), 1 << 20)
+
+
+def test_a_file_swapped_between_the_check_and_the_open_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file opened must be the file checked (same device and inode)."""
+    import consent._store.safeopen as safeopen
+
+    root = tmp_path / "root"
+    location, real = nixos(root)
+    other = tmp_path / "other.toml"
+    other.write_text("[telemetry]\nenabled = true\n")
+    checked = resolve_trusted
+    monkeypatch.setattr(
+        safeopen, "resolve_trusted", lambda p, r="": (checked(p, r)[0], other.stat())
+    )
+    with pytest.raises(UntrustedLink, match=f"{real} changed as it was checked"):
+        read_policy(str(location), 1 << 20, str(root))
