@@ -134,12 +134,18 @@ def read_policy(path: str, limit: int, root: str = "") -> tuple[bytes, str]:
     try:
         if fd >= 0 and not _through_link(path):
             return _read_fd(fd, limit), ""
+        if fd < 0:
+            try:
+                os.stat(path)
+            except FileNotFoundError:
+                # Said first: whatever else is wrong on its way, the link leads nowhere.
+                raise UntrustedLink(errno.ENOENT, DANGLING) from None
+            except OSError:
+                pass  # a loop, or what the walk names below
         try:
             target, st = resolve_trusted(path, root)
         except FileNotFoundError:
-            raise UntrustedLink(
-                errno.ENOENT, "is a dangling symbolic link, not a regular file"
-            ) from None
+            raise UntrustedLink(errno.ENOENT, DANGLING) from None
         except UntrustedLink as exc:
             if fd < 0:
                 raise
@@ -161,6 +167,7 @@ def read_policy(path: str, limit: int, root: str = "") -> tuple[bytes, str]:
 
 LINK_NOT_FOLLOWED = "is a symbolic link that is not followed"
 THROUGH_LINK = "is reached through a symbolic link that is not followed"
+DANGLING = "is a dangling symbolic link, not a regular file"
 
 
 def _through_link(path: str) -> bool:

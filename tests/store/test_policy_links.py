@@ -326,3 +326,14 @@ def test_a_file_swapped_between_the_check_and_the_open_is_not_read(
     )
     with pytest.raises(UntrustedLink, match=f"{real} changed as it was checked"):
         read_policy(str(location), 1 << 20, str(root))
+
+
+def test_a_dangling_link_is_named_so_whatever_else_is_wrong_on_its_way(tmp_path: Path) -> None:
+    """From `/`, a temporary directory is writable by every user; the link dangles all the
+    same, and that is what an admin must fix first."""
+    (tmp_path / "policy.toml").symlink_to(tmp_path / "nowhere.toml")
+    here = Locations(str(tmp_path / "c"), (str(tmp_path / "policy.toml"),), "i", "l")
+    (reading,) = read_policies(here, PURPOSES)
+    assert (reading.state, reading.problem) == (
+        "error", "is a dangling symbolic link, not a regular file"
+    )  # fmt: skip
