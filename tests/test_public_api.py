@@ -109,6 +109,7 @@ def test_every_public_module_is_listed_and_nothing_private_is() -> None:
 # where it is raised, and the reason says where it ends.
 INTERNAL_ERRORS = {
     "consent._store.safeopen.NotRegularFile": "a special file or link: read as the file's state",
+    "consent._store.safeopen.UntrustedLink": "a policy's link not followed: the policy locks",
     "consent._store.tomlread.TomlError": "a file beyond the caps or not TOML: a TomlReading",
     "consent._store.identity.KeyringTimeout": "a keyring that does not answer: no keyring",
     "consent._wire.proxy.ProxyError": "a proxy that refused: the detached sender's outcome",
