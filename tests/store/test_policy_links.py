@@ -242,7 +242,7 @@ def test_the_walk_accepts_exactly_the_ways_the_oracle_does(
 
 
 @pytest.mark.slow
-@settings(max_examples=400, **SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=200, **SETTINGS)  # type: ignore[arg-type]
 @given(hops=HOPS, file_mode=FILE_MODES)
 def test_the_walk_accepts_exactly_the_ways_the_oracle_does_at_length(
     tmp_path_factory: pytest.TempPathFactory, hops: list[tuple[int, bool, int]], file_mode: int
