@@ -135,7 +135,7 @@ def start_off_run(spec, flag, command):
     if flag or any(v.strip().lower() not in _FALSE for v in values.values()):
         _runs[spec.name] = (values, command)
 '''
-SPEC = '''"""The smallest spec AppSpec accepts: three fields, one event."""
+SPEC = '''"""The smallest spec AppSpec accepts: three fields (GA4's two and the command), one event."""
 
 from consent._core.spec import AppSpec, Destination, Event, Field
 
@@ -145,14 +145,14 @@ SPEC = AppSpec(
     version="1.0.0",
     env_prefix="LUMOGON",
     mode="opt-out",
-    destination=Destination(protocol="legacy", tracking_id="UA-1-1"),
+    destination=Destination(protocol="ga4", tracking_id="G-1", api_secret="x"),
     fields=(
-        Field("cid", "Pseudonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
-        Field("t", "Hit type.", "screenview", "hit_type"),
-        Field("cd", "The command that ran.", "tiny version", "command"),
+        Field("client_id", "Pseudonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
+        Field("name", "Event name.", "command_run", "hit_type"),
+        Field("command", "The command that ran.", "tiny version", "command"),
     ),
-    common=("cid", "t"),
-    events=(Event("command", "A command ran.", "screenview", ("cd",)),),
+    common=("client_id", "name"),
+    events=(Event("command", "A command ran.", "command_run", ("command",)),),
     purpose="To see which commands are used.",
     access="The Tiny team.",
     controller="The Tiny team",

@@ -35,13 +35,14 @@ APP = textwrap.dedent(
     from consent import AppSpec, Destination, Event, Field, install
 
     N = int(sys.argv.pop(1))
-    fields = [Field("v", "Version.", "1", "constant", "1"), Field("cid", "Id.", "x", "client_id"),
-              Field("t", "Type.", "event", "hit_type")]
-    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime", allowed=("x", "y"))
-               for i in range(1, N - 2)]
+    fields = [Field("v", "Version.", "1", "constant", "1"),
+              Field("tid", "Property.", "UA-1-1", "constant", "UA-1-1"),
+              Field("cid", "Id.", "x", "client_id"), Field("t", "Type.", "exception", "hit_type")]
+    fields += [Field(f"p{i}", f"Param {i}.", "x", "runtime", allowed=("x", "y"))
+               for i in range(1, N - 3)]
     SPEC = AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
-                   common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),
+                   common=("v", "tid", "cid", "t"), events=(Event("e", "An event.", "exception"),),
                    purpose="Measure growth.", access="Nobody.", controller="Nobody: a benchmark",
                    contact="https://example.invalid", legal_basis="None: a benchmark.",
                    retention="0 days", recipients="None.", notice_date="2026-12-01")
@@ -129,13 +130,15 @@ def parse_times(scratch: Path, calls: int) -> list[tuple[str, int, float, float,
 def _spec(n: int) -> object:
     from consent import AppSpec, Destination, Event, Field
 
-    fields = [Field("v", "Version.", "1", "constant", "1"), Field("cid", "Id.", "x", "client_id"),
-              Field("t", "Type.", "event", "hit_type")]  # fmt: skip
-    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime", allowed=("x", "y"))
-               for i in range(1, n - 2)]  # fmt: skip
+    fields = [Field("v", "Version.", "1", "constant", "1"),
+              Field("tid", "Property.", "UA-1-1", "constant", "UA-1-1"),
+              Field("cid", "Id.", "x", "client_id"),
+              Field("t", "Type.", "exception", "hit_type")]  # fmt: skip
+    fields += [Field(f"p{i}", f"Param {i}.", "x", "runtime", allowed=("x", "y"))
+               for i in range(1, n - 3)]  # fmt: skip
     return AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
-                   common=("v", "cid", "t"), events=(Event("e", "An event.", "event"),),
+                   common=("v", "tid", "cid", "t"), events=(Event("e", "An event.", "exception"),),
                    purpose="Measure growth.", access="Nobody.", controller="Nobody: a benchmark",
                    contact="https://example.invalid", legal_basis="None: a benchmark.",
                    retention="0 days", recipients="None.", notice_date="2026-12-01")  # fmt: skip

@@ -33,6 +33,7 @@ CORE_ALLOWED = {
     "typing",
     "typing_extensions",
     "collections.abc",
+    "_collections_abc",  # what collections.abc re-exports, loaded by every interpreter at start
     "math",
     "json",
     "json.encoder",

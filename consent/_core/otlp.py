@@ -11,6 +11,10 @@ spec: the spec imports it.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Set as AbstractSet
+
 # The OTLP/HTTP default path for logs (OpenTelemetry protocol specification, "OTLP/HTTP
 # Request"): a destination's endpoint ends with it; an override or a policy's endpoint is a
 # base URL that it is appended to, as OTEL_EXPORTER_OTLP_ENDPOINT is read by OpenTelemetry SDKs.
@@ -106,7 +110,9 @@ def _is_int_text(text: str) -> bool:
     return 0 < len(body) <= 19 and set(body) <= _DIGITS and (body == "0" or body[0] != "0")
 
 
-def value_type(kind: str, allowed: tuple[str, ...] | range | None, value: str | None) -> str:
+def value_type(
+    kind: str, allowed: tuple[str, ...] | range | AbstractSet[str] | None, value: str | int | None
+) -> str:
     """How a field's value is typed on the wire: "int", "bool" or "string", from the field's
     `kind`, `allowed` and constant `value`.
 
@@ -117,7 +123,9 @@ def value_type(kind: str, allowed: tuple[str, ...] | range | None, value: str | 
         return "int"
     if kind == "runtime" and allowed is not None and sorted(allowed) == ["false", "true"]:
         return "bool"
-    if kind == "constant" and value is not None:
+    if kind == "constant" and type(value) is int:
+        return "int" if value in INT64 else "string"
+    if kind == "constant" and isinstance(value, str):
         if _is_int_text(value) and int(value) in INT64:
             return "int"
         if value in ("true", "false"):
@@ -125,13 +133,14 @@ def value_type(kind: str, allowed: tuple[str, ...] | range | None, value: str | 
     return "string"
 
 
-def attribute_value(kind: str, text: str) -> dict[str, object]:
-    """The OTLP `AnyValue` of a value's wire text. int64 is a decimal string in proto3 JSON."""
+def attribute_value(kind: str, value: str | int) -> dict[str, object]:
+    """The OTLP `AnyValue` of a hit's value (an int for an integer field, else its text). int64
+    is a decimal string in proto3 JSON."""
     if kind == "int":
-        return {"intValue": text}
+        return {"intValue": str(value)}
     if kind == "bool":
-        return {"boolValue": text == "true"}
-    return {"stringValue": text}
+        return {"boolValue": value == "true"}
+    return {"stringValue": str(value)}
 
 
 def split_endpoint(endpoint: str) -> tuple[str, str]:

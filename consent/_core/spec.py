@@ -28,14 +28,20 @@ ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
 # never needs it, and creating its seven classes costs a start-up about 1 M instructions.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Set as AbstractSet
     from typing import Literal
 
     Mode = Literal["opt-out", "opt-in"]
+    # The names of PROTOCOLS (below), for the type checker: a new protocol is one entry there.
     Protocol = Literal["legacy", "ga4", "otlp"]
     # Where a field's value comes from; the notice explains each kind in words.
     FieldKind = Literal["constant", "app_version", "client_id", "hit_type", "command", "runtime"]
 else:  # typing is not imported at run time (see consent/_core/value.py)
     Mode = Protocol = FieldKind = str
+    # What collections.abc re-exports, from the module every interpreter has loaded at start-up.
+    from _collections_abc import Callable
+    from _collections_abc import Set as AbstractSet
 
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -82,18 +88,29 @@ _KIND_TEXT: dict[str, str] = {
 class Field(Record):
     """One key that may appear on the wire.
 
-    A `runtime` field declares what it may carry: `allowed=("ok", "failed")` (a fixed set of
-    strings; booleans are sent as "true"/"false") or `allowed=range(0, 10_001)` (integers).
-    A value outside the declaration refuses the whole event.
+    A `constant` field's `value` is a str or an int; in a JSON destination (GA4) an int goes out
+    as a JSON number. A `runtime` field declares what it may carry: `allowed=("ok", "failed")`
+    or `allowed={"ok", "failed"}` (a fixed set of strings, kept in sorted order when given as a
+    set; booleans are sent as "true"/"false") or `allowed=range(0, 10_001)` (integers, sent as
+    JSON numbers in a JSON destination). A value outside the declaration refuses the whole event.
     """
 
     wire: str
     description: str
     example: str
     kind: FieldKind
-    value: str | None = None  # the value of a constant field
+    value: str | int | None = None  # the value of a constant field
     obtained: str = ""  # how the value is obtained; derived from `kind` when empty
-    allowed: tuple[str, ...] | range | None = None  # what a runtime field may carry
+    allowed: tuple[str, ...] | range | AbstractSet[str] | None = (
+        None  # what a runtime field may carry
+    )
+
+    def __post_init__(self) -> None:
+        allowed = self.allowed
+        if isinstance(allowed, (set, frozenset)):
+            # A set has no order of its own: sorted, the notice lists it the same way every run
+            # (and the notice version does not depend on the hash seed).
+            object.__setattr__(self, "allowed", tuple(sorted(allowed, key=str)))
 
     def allowed_text(self) -> str:
         """The declared values in words: `one of "ok", "failed"` or `an integer from 0 to 10000`."""
@@ -107,15 +124,16 @@ class Field(Record):
             return ""
         return "one of " + ", ".join(f'"{v}"' for v in allowed)
 
-    def admits(self, value: object) -> tuple[str | None, str]:
-        """(the wire text of `value`, "") if the declaration admits it, else (None, why not)."""
+    def admits(self, value: object) -> tuple[str | int | None, str]:
+        """(the wire value of `value`, "") if the declaration admits it, else (None, why not).
+        The wire value of an integer field is the int itself; of any other field, its text."""
         allowed = self.allowed
         if isinstance(allowed, range):
             if type(value) is not int:
                 return None, f"{type(value).__name__} given where {self.allowed_text()} is declared"
             if value not in allowed:
                 return None, f"{value} is not {self.allowed_text()}"
-            return str(value), ""
+            return value, ""
         if allowed is None:
             return None, "the field declares no allowed values"
         if type(value) is bool:
@@ -175,8 +193,176 @@ EU_URL = "https://region1.google-analytics.com"
 REGIONS = ("", "eu")
 
 
+# --- what each wire protocol requires of a spec ---------------------------------------------------
+
+
+class Required(Record):
+    """A field every hit of a protocol carries: this wire name, of this kind."""
+
+    wire: str
+    kind: FieldKind
+    why: str  # what the protocol does with it (the SpecError says it)
+    value: str | None = None  # the value a constant must have; DESTINATION_ID: the destination's id
+
+
+DESTINATION_ID = "<the destination's tracking_id>"
+
+
+class WireProtocol(Record):
+    """What one wire protocol requires of a spec, so that every hit it builds is one the protocol
+    takes. Checked when the spec is built (`protocol_problems`): a spec the protocol would refuse
+    never builds. A new protocol is one entry in PROTOCOLS (and its encoder, consent/_wire/http.py).
+    """
+
+    name: str  # Destination.protocol
+    label: str  # in messages: "GA4"
+    title: str  # in the notice: "GA4 Measurement Protocol"
+    path: str  # where hits go below the destination's origin
+    typed: bool  # a JSON body: integer values go out as JSON numbers (else every value is text)
+    is_name: Callable[[str], bool]  # a valid wire name (and event name, unless is_event_name)
+    name_rule: str  # the same in words
+    value_limit: int  # the longest value a runtime field may declare, in UTF-8 bytes
+    required: tuple[Required, ...]  # on every hit; not counted as params
+    hit_types: tuple[str, ...] = ()  # the hit types it takes; empty: any valid name
+    reserved: frozenset[str] = frozenset()  # hit types (event names) it refuses
+    needs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a hit type -> the fields its hits need
+    companions: tuple[tuple[str, str], ...] = ()  # a hit carrying the first needs the second
+    integers: tuple[tuple[str, int, int | None], ...] = ()  # (wire, lowest, highest) of int fields
+    max_params: int = 0  # params per hit beyond the required fields; 0: no limit
+    id_ok: Callable[[str], bool] = bool  # is Destination.tracking_id one it takes?
+    id_rule: str = "not empty"
+    api_secret: bool = False  # the destination needs an api_secret
+    regions: tuple[str, ...] = ()  # the `region`s it offers besides the default
+    sunset: str = ""  # who stopped processing its hits, and when ("" while they are processed)
+    is_event_name: Callable[[str], bool] | None = None  # event names, when not as wire names
+    endpoint: bool = False  # the destination names its endpoint= and headers= itself
+    # What else the protocol asks of a spec, beyond what the entries above state.
+    more: Callable[[AppSpec], list[str]] | None = None
+
+
+def _is_ua_name(s: str) -> bool:
+    # A custom dimension or metric (cd<n>, cm<n>) has an index from 1 to 200.
+    if s[:2] in ("cd", "cm") and s[2:].isdigit():
+        return 1 <= int(s[2:]) <= 200
+    return _is_legacy_wire(s)
+
+
+def _anything(s: str) -> bool:
+    return True
+
+
+# OTLP's rules live in consent/_core/otlp.py, loaded only by a spec that sends there: an app that
+# sends elsewhere never imports it, not even on its disabled path.
+def _is_otlp_key(s: str) -> bool:
+    from consent._core.otlp import is_attribute_key
+
+    return is_attribute_key(s)
+
+
+def _is_otlp_event(s: str) -> bool:
+    from consent._core.otlp import is_event_name
+
+    return is_event_name(s)
+
+
+def _is_ua_id(s: str) -> bool:
+    parts = s.split("-")
+    return (
+        len(parts) == 3 and parts[0] == "UA" and all(p.isdigit() and p.isascii() for p in parts[1:])
+    )
+
+
+LEGACY_HIT_TYPES = (
+    "pageview", "screenview", "event", "transaction", "item", "social", "exception", "timing",
+)  # fmt: skip
+
+# Event names GA4 refuses (Google's Event Builder list of 2023, less screen_view and ad_impression,
+# which Google's own tool allows since 2025); the local collector refuses the same.
+GA4_RESERVED_EVENTS = frozenset(
+    (
+        "ad_activeview", "ad_click", "ad_exposure", "ad_query", "adunit_exposure",
+        "app_clear_data", "app_install", "app_update", "app_remove", "error", "first_open",
+        "first_visit", "in_app_purchase", "notification_dismiss", "notification_foreground",
+        "notification_open", "notification_receive", "os_update", "session_start",
+        "user_engagement",
+    )
+)  # fmt: skip
+
+# From Google's references: the Measurement Protocol v1 (v, tid, cid, t, what each hit type
+# needs) and the GA4 Measurement Protocol (client_id, events[].name, 25 params, reserved names).
+# The local collector (consent/testing/collector/ua.py, ga4.py) checks hits by the same rules.
+PROTOCOLS: dict[str, WireProtocol] = {
+    "legacy": WireProtocol(
+        "legacy",
+        "legacy",
+        "Universal Analytics Measurement Protocol v1",
+        "/collect",
+        False,
+        _is_ua_name,
+        "lower-case letters and digits, at most 16; cd<n> and cm<n> from 1 to 200",
+        150,  # the smallest limit of a text parameter that may carry one (cd<n>, ec)
+        (
+            Required("v", "constant", "the protocol version", "1"),
+            Required("tid", "constant", "the property that records the hit", DESTINATION_ID),
+            Required("cid", "client_id", "the client id that every hit needs"),
+            Required("t", "hit_type", "the hit type"),
+        ),
+        hit_types=LEGACY_HIT_TYPES,
+        needs=(("screenview", ("cd",)), ("event", ("ec", "ea"))),
+        companions=(("av", "an"), ("aid", "an"), ("aiid", "an")),
+        integers=(("ev", 0, None), ("qt", 0, 14_400_000)),
+        id_ok=_is_ua_id,
+        id_rule="a Universal Analytics tracking id, UA-<digits>-<digits>",
+        sunset="Google stopped processing Universal Analytics hits on 2023-07-01 (on 2024-07-01 "
+        "for Universal Analytics 360 properties)",
+    ),
+    "ga4": WireProtocol(
+        "ga4",
+        "GA4",
+        "GA4 Measurement Protocol",
+        "/mp/collect",
+        True,
+        _is_ga4_name,
+        "letters, digits and '_', starting with a letter, at most 40, no ga_, google_ or "
+        "firebase_ prefix",
+        100,  # a param's string value
+        (
+            Required("client_id", "client_id", "the body's client_id, which GA4 requires"),
+            Required("name", "hit_type", "each event's name"),
+        ),
+        reserved=GA4_RESERVED_EVENTS,
+        max_params=25,
+        id_rule="the measurement id, G-…",
+        api_secret=True,
+        regions=("eu",),
+    ),
+    "otlp": WireProtocol(
+        "otlp",
+        "OTLP",
+        "OpenTelemetry OTLP/HTTP logs",
+        "/v1/logs",  # LOGS_PATH of consent/_core/otlp.py
+        True,
+        _is_otlp_key,
+        "letters, digits, '_', '-' and '.' from a letter on, outside service., telemetry., "
+        "host., user., client. and the other namespaces that identify a machine, a person or an "
+        "address (consent/_core/otlp.py)",
+        150,
+        (),  # each event is one log record; its fields are attributes, none required
+        id_ok=_anything,  # the destination has no tracking id: `more` says so if one is given
+        is_event_name=_is_otlp_event,
+        endpoint=True,
+        more=lambda spec: _otlp_problems(spec),
+    ),
+}
+
+
+# Set by the pytest plugin (consent/testing/plugin.py) to warn, when a spec is built, that its
+# protocol's service no longer processes hits; None elsewhere: an app's users see nothing of it.
+sunset_warning: Callable[[AppSpec, WireProtocol], None] | None = None
+
+
 class Destination(Record):
-    """Where hits go and under which protocol.
+    """Where hits go and under which protocol (a name of PROTOCOLS).
 
     Google Analytics: `Destination("ga4", "G-…", api_secret=…, region="eu")` or the legacy
     `Destination("legacy", "UA-…")`. OpenTelemetry, an organisation's own endpoint:
@@ -198,9 +384,8 @@ class Destination(Record):
 
     @property
     def path(self) -> str:
-        if self.protocol == "otlp":
-            return "/v1/logs"  # consent/_core/otlp.py, LOGS_PATH
-        return "/collect" if self.protocol == "legacy" else "/mp/collect"
+        found = PROTOCOLS.get(self.protocol)
+        return found.path if found is not None else "/"
 
     @property
     def origin(self) -> str:
@@ -271,7 +456,9 @@ class AppSpec(Record):
     _notice_version: str | None = derived(init=False)
 
     def __post_init__(self) -> None:
-        _validate(self)
+        # The protocol's check runs whenever a spec is built, whatever else may be deferred: a
+        # spec whose hits the destination would refuse never exists (one pass over the fields).
+        _validate(self, protocol_problems(self))
         object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
         object.__setattr__(self, "_notice_version", None)
 
@@ -432,7 +619,9 @@ def canonical_registry(spec: AppSpec) -> tuple[object, ...]:
     )
 
 
-def _canonical_allowed(allowed: tuple[str, ...] | range | None) -> tuple[object, ...]:
+def _canonical_allowed(
+    allowed: tuple[str, ...] | range | AbstractSet[str] | None,
+) -> tuple[object, ...]:
     # Left out when absent, so that registries without runtime fields keep their version.
     if allowed is None:
         return ()
@@ -459,22 +648,13 @@ def _sha256(data: bytes) -> str:
     return digest
 
 
-def _validate(spec: AppSpec) -> None:
-    problems: list[str] = []
+def _validate(spec: AppSpec, problems: list[str]) -> None:
     if not _is_app_name(spec.name):
         problems.append(f"name {spec.name!r} must be lower-case letters, digits, '-' or '_'")
     if not _is_env_prefix(spec.env_prefix):
         problems.append(f"env_prefix {spec.env_prefix!r} must be upper-case like 'LUMOGON'")
     if spec.mode not in ("opt-out", "opt-in"):
         problems.append(f"mode {spec.mode!r} must be 'opt-out' or 'opt-in'")
-    if spec.destination.protocol not in ("legacy", "ga4", "otlp"):
-        problems.append(f"protocol {spec.destination.protocol!r} must be 'legacy', 'ga4' or 'otlp'")
-    if spec.destination.protocol == "ga4" and not spec.destination.api_secret:
-        problems.append("a GA4 destination needs an api_secret")
-    if spec.destination.protocol == "otlp":
-        problems += _otlp_problems(spec)
-    elif spec.destination.endpoint or spec.destination.headers:
-        problems.append("endpoint and headers apply to OTLP destinations only")
     if not spec.purpose.strip() or not spec.access.strip():
         problems.append("purpose and access must say why data is collected and who sees it")
     if spec.bundle_id and not all(c.isalnum() or c in ".-_" for c in spec.bundle_id):
@@ -561,8 +741,6 @@ def _notice_problems(spec: AppSpec) -> list[str]:
     dest = spec.destination
     if dest.region not in REGIONS:
         problems.append(f"region {dest.region!r} must be 'eu' or empty")
-    elif dest.region and dest.protocol != "ga4":
-        problems.append("region applies to GA4 destinations only")
     elif dest.region and dest.base_url != GLOBAL_URL:
         problems.append("region='eu' chooses the endpoint; do not also set base_url")
     return problems
@@ -570,27 +748,13 @@ def _notice_problems(spec: AppSpec) -> list[str]:
 
 def _field_problems(spec: AppSpec) -> list[str]:
     problems: list[str] = []
-    protocol = spec.destination.protocol
-    wire_rule = _is_ga4_name if protocol == "ga4" else _is_legacy_wire
-    event_rule = _is_ga4_name if protocol == "ga4" else None
-    if protocol == "otlp":
-        from consent._core.otlp import is_attribute_key, is_event_name
-
-        wire_rule, event_rule = is_attribute_key, is_event_name
+    found = PROTOCOLS.get(spec.destination.protocol)
+    limit = found.value_limit if found is not None else 100
     seen: set[str] = set()
     for f in spec.fields:
         if f.wire in seen:
             problems.append(f"field {f.wire!r} is declared twice")
         seen.add(f.wire)
-        if not wire_rule(f.wire):
-            why = (
-                ": letters, digits, '_', '-' and '.' from a letter on, outside service., "
-                "telemetry., host., user., client. and the other namespaces that identify a "
-                "machine, a person or an address (consent/_core/otlp.py)"
-                if protocol == "otlp"
-                else ""
-            )
-            problems.append(f"field {f.wire!r} is not a valid {protocol} name{why}")
         if not f.description.strip():
             problems.append(f"field {f.wire!r} has no description")
         if not f.example.strip():
@@ -599,16 +763,9 @@ def _field_problems(spec: AppSpec) -> list[str]:
             problems.append(f"field {f.wire!r} has unknown kind {f.kind!r}")
         if (f.kind == "constant") != (f.value is not None):
             problems.append(f"field {f.wire!r}: exactly the constant fields carry a value")
-        problems += _allowed_problems(f, spec.destination.protocol)
-    if spec.destination.protocol == "ga4":
-        # GA4 has fixed places for these two: the body's client_id and each event's name.
-        for f in spec.fields:
-            if f.kind == "client_id" and f.wire != "client_id":
-                problems.append(
-                    f"GA4: the client_id field must be named 'client_id', not {f.wire!r}"
-                )
-            if f.kind == "hit_type" and f.wire != "name":
-                problems.append(f"GA4: the hit_type field must be named 'name', not {f.wire!r}")
+        elif f.value is not None and type(f.value) not in (str, int):
+            problems.append(f"field {f.wire!r}: a constant's value is a str or an int")
+        problems += _allowed_problems(f, limit)
     kinds = [f.kind for f in spec.fields]
     for needed in ("client_id", "hit_type"):
         if kinds.count(needed) != 1:
@@ -623,11 +780,6 @@ def _field_problems(spec: AppSpec) -> list[str]:
         names.add(event.name)
         if not event.description.strip():
             problems.append(f"event {event.name!r} has no description")
-        if event_rule is not None and not event_rule(event.hit_type):
-            problems.append(
-                f"event {event.name!r}: {event.hit_type!r} is not a valid "
-                + ("OTLP event name" if protocol == "otlp" else "GA4 name")
-            )
         for wire in event.fields:
             if wire not in seen:
                 problems.append(f"event {event.name!r} carries undeclared field {wire!r}")
@@ -645,7 +797,7 @@ def _field_problems(spec: AppSpec) -> list[str]:
     return problems
 
 
-def _allowed_problems(f: Field, protocol: str) -> list[str]:
+def _allowed_problems(f: Field, limit: int) -> list[str]:
     allowed = f.allowed
     if f.kind != "runtime":
         return (
@@ -653,7 +805,7 @@ def _allowed_problems(f: Field, protocol: str) -> list[str]:
             if allowed is not None
             else []
         )
-    how = 'allowed=("ok", "failed") or allowed=range(0, 10_001)'
+    how = 'allowed=("ok", "failed"), allowed={"ok", "failed"} or allowed=range(0, 10_001)'
     if allowed is None:
         return [f"runtime field {f.wire!r} must declare what it may carry: {how}"]
     if isinstance(allowed, range):
@@ -665,17 +817,153 @@ def _allowed_problems(f: Field, protocol: str) -> list[str]:
         values = allowed
         widest = max(len(v.encode("utf-8")) for v in values)
     else:
-        return [f"runtime field {f.wire!r}: allowed must be a non-empty tuple of str or a range"]
+        return [
+            f"runtime field {f.wire!r}: allowed must be a non-empty tuple or set of str, or a range"
+        ]
     problems = []
     if len(set(values)) != len(values):
         problems.append(f"runtime field {f.wire!r}: allowed names a value twice")
-    limit = 100 if protocol == "ga4" else 150  # the smallest value limit of either protocol
     if widest > limit:
         problems.append(f"runtime field {f.wire!r}: an allowed value is over {limit} bytes")
     example = int(f.example) if isinstance(allowed, range) and _is_int(f.example) else f.example
     if f.admits(example)[0] is None:
         problems.append(f"runtime field {f.wire!r}: its example {f.example!r} is not allowed")
     return problems
+
+
+def protocol_problems(spec: AppSpec) -> list[str]:
+    """What the destination's protocol needs (PROTOCOLS) that the spec does not give, each
+    saying what to add. Cheap enough to run on every build: one pass over the fields, then a
+    lookup per rule and one pass over the events; no hashing."""
+    dest = spec.destination
+    p = PROTOCOLS.get(dest.protocol)
+    if p is None:
+        known = " or ".join(repr(n) for n in PROTOCOLS)
+        return [f"protocol {dest.protocol!r} must be {known}"]
+    problems: list[str] = []
+    if not p.id_ok(dest.tracking_id):
+        problems.append(f"the {p.label} destination's id {dest.tracking_id!r} must be {p.id_rule}")
+    if p.api_secret and not dest.api_secret:
+        problems.append(f"a {p.label} destination needs an api_secret")
+    if dest.region and dest.region not in p.regions:
+        offered = " or ".join(q.label for q in PROTOCOLS.values() if dest.region in q.regions)
+        problems.append(f"region applies to {offered or 'no'} destinations only")
+    if not p.endpoint and (dest.endpoint or dest.headers):
+        takes = " or ".join(q.label for q in PROTOCOLS.values() if q.endpoint)
+        problems.append(f"endpoint and headers apply to {takes} destinations only")
+    if p.more is not None:
+        problems += p.more(spec)
+    by_wire: dict[str, Field] = {}
+    by_kind: dict[str, str] = {}
+    for f in spec.fields:
+        by_wire.setdefault(f.wire, f)
+        by_kind.setdefault(f.kind, f.wire)
+        if not p.is_name(f.wire):
+            problems.append(f"field {f.wire!r} is not a valid {p.name} name ({p.name_rule})")
+    common = set(spec.common)
+    for r in p.required:
+        problems += _required_problems(
+            spec, p, r, by_wire.get(r.wire), by_kind=by_kind, common=common
+        )
+    required = {r.wire for r in p.required}
+    for e in spec.events:
+        carried = common.union(e.fields)
+        problems += _event_problems(p, e, carried, len(carried - required))
+    for wire, low, high in p.integers:
+        declared = by_wire.get(wire)
+        if declared is not None and not _is_integer_field(declared, low, high, p.typed):
+            upto = f" to {high}" if high is not None else " or more"
+            problems.append(
+                f"field {wire!r}: the {p.label} protocol takes an integer from {low}{upto} "
+                "here: declare an int constant (value=1) or allowed=range(…)"
+            )
+    if p.sunset and sunset_warning is not None:
+        sunset_warning(spec, p)
+    return problems
+
+
+def _required_problems(
+    spec: AppSpec,
+    p: WireProtocol,
+    r: Required,
+    f: Field | None,
+    *,
+    by_kind: dict[str, str],
+    common: set[str],
+) -> list[str]:
+    if f is None:
+        other = by_kind.get(r.kind) if r.kind != "constant" else None
+        if other is not None:
+            return [f"{p.label}: the {r.kind} field must be named {r.wire!r}, not {other!r}"]
+        want = spec.destination.tracking_id if r.value == DESTINATION_ID else r.value
+        value = f", {want!r}" if want is not None else ""
+        example = repr(want) if want is not None else "'…'"
+        return [
+            f"{p.label}: every hit needs {r.wire!r} ({r.why}): declare "
+            f"Field({r.wire!r}, '…', {example}, {r.kind!r}{value}) and name it in `common`"
+        ]
+    if f.kind != r.kind:
+        return [f"{p.label}: field {r.wire!r} ({r.why}) must be of kind {r.kind!r}, not {f.kind!r}"]
+    out = []
+    want = spec.destination.tracking_id if r.value == DESTINATION_ID else r.value
+    if want is not None and str(f.value) != want:
+        whose = ", the destination's id" if r.value == DESTINATION_ID else ""
+        out.append(f"{p.label}: field {r.wire!r} is {f.value!r}; it must be {want!r}{whose}")
+    if r.wire not in common:
+        lacking = [e.name for e in spec.events if r.wire not in e.fields]
+        if lacking:
+            out.append(
+                f"{p.label}: every hit needs {r.wire!r} ({r.why}); name it in `common` "
+                f"(the event{'s' if len(lacking) > 1 else ''} {', '.join(map(repr, lacking))} "
+                "lack it)"
+            )
+    return out
+
+
+def _event_problems(p: WireProtocol, e: Event, carried: set[str], params: int) -> list[str]:
+    out = []
+    kind = e.hit_type
+    if p.hit_types:
+        if kind not in p.hit_types:
+            out.append(
+                f"event {e.name!r}: {kind!r} is not a {p.label} hit type; "
+                f"one of {', '.join(p.hit_types)}"
+            )
+    elif p.is_event_name is not None:
+        if not p.is_event_name(kind):
+            out.append(f"event {e.name!r}: {kind!r} is not a valid {p.label} event name")
+    elif not p.is_name(kind):
+        out.append(f"event {e.name!r}: {kind!r} is not a valid {p.label} name ({p.name_rule})")
+    if kind in p.reserved:
+        out.append(f"event {e.name!r}: {p.label} reserves the name {kind!r}; choose another")
+    needed = [w for t, wires in p.needs if t == kind for w in wires]
+    needed += [second for first, second in p.companions if first in carried]
+    lacking = [w for w in needed if w not in carried]
+    if lacking:
+        out.append(
+            f"event {e.name!r}: a {p.label} {kind!r} hit needs {', '.join(map(repr, lacking))}; "
+            "declare and add to the event's fields"
+        )
+    if p.max_params and params > p.max_params:
+        out.append(
+            f"event {e.name!r} carries {params} params; a {p.label} event takes at most "
+            f"{p.max_params}"
+        )
+    return out
+
+
+def _is_integer_field(f: Field, low: int, high: int | None, typed: bool) -> bool:
+    if f.kind == "constant":
+        value = f.value
+        if type(value) is str and not typed and _is_int(value):
+            value = int(value)
+        return type(value) is int and value >= low and (high is None or value <= high)
+    allowed = f.allowed
+    if f.kind == "runtime" and isinstance(allowed, range) and len(allowed):
+        return min(allowed[0], allowed[-1]) >= low and (
+            high is None or max(allowed[0], allowed[-1]) <= high
+        )
+    return False
 
 
 def _is_int(text: str) -> bool:

@@ -6,6 +6,7 @@ for people and auditors, JSON for machines; both carry the same facts.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -234,7 +235,7 @@ def rights(spec: AppSpec) -> list[dict[str, str]]:
     ]
 
 
-def _allowed_json(allowed: tuple[str, ...] | range) -> Any:
+def _allowed_json(allowed: tuple[str, ...] | range | AbstractSet[str]) -> Any:
     if isinstance(allowed, range):
         return {"min": allowed.start, "max": allowed[-1], "step": allowed.step}
     return list(allowed)

@@ -202,7 +202,8 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {k: record[k] for k in _TEXT_FIELDS if isinstance(record.get(k), str)}
     hit = record.get("hit")
     if isinstance(hit, dict):
-        out["hit"] = {str(k): v for k, v in hit.items() if isinstance(v, str)}
+        # Text, or an integer field's number (never a bool, which JSON also reads as a value).
+        out["hit"] = {str(k): v for k, v in hit.items() if isinstance(v, str) or type(v) is int}
     if record.get("local") is True:  # kept local (local mode): never sent
         out["local"] = True
     return out

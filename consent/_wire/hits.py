@@ -1,9 +1,11 @@
 """Building a hit from the registry, and refusing anything the registry does not declare.
 
-A hit is an ordered list of (wire name, value) pairs for one declared event.
-Values come from the field's kind; the caller may supply only `runtime` fields, each
-within what the field declares (`allowed`), and only from a command the event lists.
-Anything else is refused, the whole event with it, before any encoding.
+A hit is an ordered list of (wire name, value) pairs for one declared event. A value is text,
+or an int for an integer field (a `range` runtime field, an int constant), which a JSON
+destination sends as a JSON number (consent/_wire/http.py). Values come from the field's kind;
+the caller may supply only `runtime` fields, each within what the field declares (`allowed`),
+and only from a command the event lists. Anything else is refused, the whole event with it,
+before any encoding.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     Value = str | int | bool
+    WireValue = str | int  # what a hit carries: an int for an integer field, else text
 
 CLIENT_ID_PLACEHOLDER = "<pseudonymous-id: created when the first hit is sent>"
 
@@ -29,9 +32,9 @@ GA4_MAX_PARAMS = 25
 
 class Hit(Record):
     event: str
-    pairs: tuple[tuple[str, str], ...]
+    pairs: tuple[tuple[str, str | int], ...]  # an int for an integer field, else text
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, WireValue]:
         return dict(self.pairs)
 
 
@@ -72,11 +75,12 @@ def build_hit(
             field=undeclared[0],
             hint="declare it in the AppSpec registry to send it",
         )
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, WireValue]] = []
     for wire in wires:
         f = spec.field(wire)
+        value: WireValue
         if f.kind == "constant":
-            value = f.value or ""
+            value = "" if f.value is None else f.value
         elif f.kind == "app_version":
             value = spec.version
         elif f.kind == "client_id":
@@ -98,15 +102,15 @@ def build_hit(
                     event=event_name,
                     field=wire,
                 )
-            text, why = f.admits(supplied[wire])
-            if text is None:
+            admitted, why = f.admits(supplied[wire])
+            if admitted is None:
                 raise HitError(
                     f"{spec.name}: the {event_name!r} event refuses {wire!r}: {why}",
                     event=event_name,
                     field=wire,
                     hint="declare the value in the field's `allowed`",
                 )
-            value = text
+            value = admitted
         pairs.append((wire, value))
     hit = Hit(event_name, tuple(pairs))
     check_limits(spec, hit)
@@ -119,7 +123,7 @@ def check_limits(spec: AppSpec, hit: Hit) -> None:
             limit = LEGACY_LIMITS.get(
                 wire, 150 if wire.startswith("cd") and wire[2:].isdigit() else None
             )
-            if limit is not None and len(value.encode("utf-8")) > limit:
+            if limit is not None and len(str(value).encode("utf-8")) > limit:
                 raise HitError(
                     f"{wire!r} is longer than the protocol's {limit} bytes",
                     event=hit.event,
@@ -135,7 +139,7 @@ def check_limits(spec: AppSpec, hit: Hit) -> None:
             event=hit.event,
         )
     for wire, value in params:
-        if len(value) > GA4_VALUE_LIMIT:
+        if isinstance(value, str) and len(value) > GA4_VALUE_LIMIT:
             raise HitError(
                 f"{wire!r} is longer than GA4's {GA4_VALUE_LIMIT} characters",
                 event=hit.event,

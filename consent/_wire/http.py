@@ -101,7 +101,7 @@ def encode(
     protocol = spec.destination.protocol
     extra: tuple[tuple[str, str], ...] = ()
     if protocol == "legacy":
-        body = form_encode(hit.pairs).encode("ascii")
+        body = form_encode([(k, str(v)) for k, v in hit.pairs]).encode("ascii")
         target = f"{endpoint.prefix}/collect"
         content_type = "application/x-www-form-urlencoded"
         limit = LEGACY_MAX_BODY
@@ -143,15 +143,16 @@ def encode(
 
 
 def ga4_body(spec: AppSpec, hit: Hit) -> dict[str, object]:
+    """The JSON body; an integer field's value is a JSON number (GA4 sums numbers, not text)."""
     client_id = ""
     name = ""
-    params: dict[str, str] = {}
+    params: dict[str, object] = {}
     for wire, value in hit.pairs:
         kind = spec.field(wire).kind
         if kind == "client_id":
-            client_id = value
+            client_id = str(value)
         elif kind == "hit_type":
-            name = value
+            name = str(value)
         else:
             params[wire] = value
     return {

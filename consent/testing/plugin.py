@@ -8,14 +8,21 @@ Fixtures, all opt-in (a test gets one only by naming it):
   `consent_home.env` is the environment for subprocesses.
 - `consent_collector`: a local collector on 127.0.0.1 that validates hits like
   Google's servers and an OpenTelemetry collector's OTLP/HTTP receiver; point
-  `<PREFIX>_TELEMETRY_ENDPOINT` at `consent_collector.url`.
+  `<PREFIX>_TELEMETRY_ENDPOINT` at `consent_collector.url`. It keeps each request's exact
+  bytes in a file of its own (`consent_collector.dumped()`), and
+  `consent_collector.expect(SPEC)` checks each GA4 param against the app's registry.
 - `consent_sockets`: proves no socket was opened, in this process
   (`with consent_sockets: ...`) and in subprocesses (`env=consent_sockets.env(...)`),
   then `consent_sockets.assert_no_sockets()`.
 - `consent_strict` (or the marker `@pytest.mark.consent_strict`): strict mode. A refused
   event (undeclared event, key or value, or a command the event does not list) fails the
   test: `record_event` raises HitError in this process, and a refusal in a subprocess
-  started with the test's environment fails the test when its body ends.
+  started with the test's environment fails the test when its body ends. A test that expects
+  a refusal says so with `consent.testing.expect_refusal`.
+
+While the plugin is loaded, building an AppSpec whose protocol is no longer processed (the
+legacy protocol) warns with `LegacyProtocolWarning`; an app that keeps it on purpose filters it
+(`filterwarnings = ["ignore::consent.testing.LegacyProtocolWarning"]`).
 
 This module is imported by pytest only, never by an app's command, and imports
 little until a fixture is used.
@@ -33,10 +40,12 @@ from consent.testing.home import Home, can_isolate
 from consent.testing.sockets import SocketWatch
 
 if TYPE_CHECKING:
+    from consent._core.spec import AppSpec, WireProtocol
     from consent.testing.collector import Collector
 
 __all__ = [
     "Home",
+    "LegacyProtocolWarning",
     "SocketWatch",
     "Strict",
     "consent_collector",
@@ -48,10 +57,51 @@ __all__ = [
 STRICT_MARKER = "consent_strict"
 
 
+class LegacyProtocolWarning(UserWarning):
+    """An AppSpec chose a protocol whose service no longer processes hits: Google stopped
+    processing Universal Analytics (the legacy protocol) on 2023-07-01."""
+
+
+def _warn_sunset(spec: AppSpec, protocol: WireProtocol) -> None:
+    import warnings
+
+    warnings.warn(
+        LegacyProtocolWarning(
+            f"{spec.name}: Destination({protocol.name!r}, …) sends the {protocol.title}. "
+            f"{protocol.sunset}: its hits are received and dropped. Send to a protocol that is "
+            'still processed, e.g. Destination("ga4", "G-…", api_secret="…")'
+        ),
+        stacklevel=_outside_consent(),
+    )
+
+
+def _outside_consent() -> int:
+    """The stack level of the first frame outside the consent package: the line that built the
+    spec, where the warning is useful."""
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    level, frame = 1, sys._getframe(1)  # level 1: _warn_sunset, which calls warnings.warn
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{STRICT_MARKER}: fail the test on any event the consent registry refuses"
     )
+    from consent._core import spec
+
+    spec.sunset_warning = _warn_sunset
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from consent._core import spec
+
+    if spec.sunset_warning is _warn_sunset:
+        spec.sunset_warning = None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -124,11 +174,13 @@ def consent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ho
 
 
 @pytest.fixture
-def consent_collector() -> Iterator[Collector]:
-    """A started local collector (behaviour `ok`); see consent.testing.collector for the others."""
+def consent_collector(tmp_path: Path) -> Iterator[Collector]:
+    """A started local collector (behaviour `ok`); see consent.testing.collector for the others.
+    Each request's exact bytes are also in a file of their own (`dumped()`, under `dump_dir`),
+    to compare with `show-payload`; `expect(SPEC)` checks each GA4 param against the registry."""
     from consent.testing.collector import Collector
 
-    with Collector() as collector:
+    with Collector(dump=tmp_path / "consent-collector") as collector:
         yield collector
 
 

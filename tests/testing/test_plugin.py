@@ -237,3 +237,54 @@ def test_lumogon_never_imports_the_test_helpers(consent_home: Home) -> None:
         "keyring",
     }
     assert not heavy & loaded
+
+
+LEGACY_TESTS = """
+from consent import AppSpec, Destination, Event, Field
+
+
+def build():
+    return AppSpec(
+        name="oldapp", display_name="Oldapp", version="1", env_prefix="OLDAPP", mode="opt-in",
+        destination=Destination("legacy", "UA-1-1"),
+        fields=(
+            Field("v", "Version.", "1", "constant", "1"),
+            Field("tid", "Property.", "UA-1-1", "constant", "UA-1-1"),
+            Field("cid", "Id.", "x", "client_id"),
+            Field("t", "Type.", "screenview", "hit_type"),
+            Field("cd", "Screen.", "oldapp run", "command"),
+        ),
+        common=("v", "tid", "cid", "t"), events=(Event("run", "A run.", "screenview", ("cd",)),),
+        purpose="Testing.", access="Nobody.", controller="Nobody", contact="https://x.invalid",
+        legal_basis="Consent.", retention="1 day", recipients="Nobody.", notice_date="2026-12-01",
+    )
+
+
+def test_a_legacy_spec_builds():
+    assert build().destination.protocol == "legacy"
+"""
+
+
+@pytest.mark.slow
+def test_a_legacy_spec_warns_in_a_host_suite(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 25: Google stopped processing the legacy protocol; an adopter who picks it is told,
+    at the line that builds the spec, in the suite's warnings; filtering it is one line."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(test_old=LEGACY_TESTS)
+    result = pytester.runpytest_subprocess("-p", "consent.testing", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_old.py:5: LegacyProtocolWarning: oldapp: Destination('legacy', …) sends the "
+            "Universal Analytics Measurement Protocol v1. Google stopped processing Universal "
+            "Analytics hits on 2023-07-01*",
+        ]
+    )
+    quiet = pytester.runpytest_subprocess(
+        "-p", "consent.testing", "-p", "no:cacheprovider",
+        "-W", "ignore::consent.testing.LegacyProtocolWarning",
+    )  # fmt: skip
+    quiet.assert_outcomes(passed=1)
+    assert "LegacyProtocolWarning" not in quiet.stdout.str()

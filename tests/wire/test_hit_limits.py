@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from consent._core.spec import AppSpec, Destination, Event, Field
-from consent._errors import HitError
-from consent._wire.hits import CLIENT_ID_PLACEHOLDER, build_hit
+from consent._errors import HitError, SpecError
+from consent._wire.hits import CLIENT_ID_PLACEHOLDER, Hit, build_hit, check_limits
 
 CID = "35009a79-1a05-49d7-b876-2b884d0f825b"
 
@@ -25,21 +25,26 @@ RESPONSIBLE = {
 def legacy(*runtime: str, constant: tuple[str, str] | None = None) -> AppSpec:
     """A legacy spec with runtime fields (allowed: "x", "go"), or one constant field whose value
     is the text under test: a constant's value is what the app wrote, so only the protocol's
-    limits bound it, while a runtime field's values are capped when the spec is built."""
+    limits bound it, while a runtime field's values are capped when the spec is built. Its hits
+    are `exception` hits: the one hit type that needs no field of its own (an `av` brings `an`)."""
     fields = [
         Field("v", "Version.", "1", "constant", "1"),
+        Field("tid", "Property.", "UA-1-1", "constant", "UA-1-1"),
         Field("cid", "Id.", "x", "client_id"),
-        Field("t", "Type.", "event", "hit_type"),
+        Field("t", "Type.", "exception", "hit_type"),
         *(Field(w, f"{w}.", "x", "runtime", allowed=("x", "go")) for w in runtime),
     ]
     carried = tuple(runtime)
     if constant is not None:
         fields.append(Field(constant[0], "Constant.", "x", "constant", constant[1]))
         carried += (constant[0],)
+        if constant[0] == "av":
+            fields.append(Field("an", "Name.", "Lim", "constant", "Lim"))
+            carried += ("an",)
     return AppSpec(
         name="lim", display_name="Lim", version="1", env_prefix="LIM", mode="opt-in",
         destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
-        common=("v", "cid", "t"), events=(Event("e", "An event.", "event", carried),),
+        common=("v", "tid", "cid", "t"), events=(Event("e", "An event.", "exception", carried),),
         purpose="Test limits.", access="Nobody.", **RESPONSIBLE,
     )  # fmt: skip
 
@@ -50,7 +55,7 @@ def legacy(*runtime: str, constant: tuple[str, str] | None = None) -> AppSpec:
      ("cd7", 150), ("cd12", 150)],
 )  # fmt: skip
 def test_legacy_limits_in_bytes(wire: str, limit: int) -> None:
-    def hit(value: str) -> dict[str, str]:
+    def hit(value: str) -> dict[str, str | int]:
         return build_hit(legacy(constant=(wire, value)), "e", client_id=CID).as_dict()
 
     assert hit("é" * (limit // 2))[wire] == "é" * (limit // 2)
@@ -62,7 +67,7 @@ def test_legacy_limits_in_bytes(wire: str, limit: int) -> None:
         hit("é" * (limit // 2) + "x")
 
 
-@pytest.mark.parametrize("wire", ["cdx", "cd", "ev"])
+@pytest.mark.parametrize("wire", ["cdx", "cd"])
 def test_names_that_only_look_like_dimensions(wire: str) -> None:
     spec = legacy(constant=(wire, "x" * 3000))
     if wire == "cd":  # `cd` has its own limit (above)
@@ -70,6 +75,17 @@ def test_names_that_only_look_like_dimensions(wire: str) -> None:
             build_hit(spec, "e", client_id=CID)
     else:
         assert build_hit(spec, "e", client_id=CID).as_dict()[wire] == "x" * 3000
+
+
+def test_ev_takes_an_integer_and_a_dimension_an_index_from_1_to_200() -> None:
+    """The protocol's own types, checked when the spec is built (consent/_core/spec.py)."""
+    assert build_hit(legacy(constant=("ev", "3")), "e", client_id=CID).as_dict()["ev"] == "3"
+    for wire, value in (("ev", "x"), ("ev", "-1"), ("qt", "14400001")):
+        with pytest.raises(SpecError, match=f"'{wire}': the legacy protocol takes an integer"):
+            legacy(constant=(wire, value))
+    for wire in ("cd0", "cd201", "cm0"):
+        with pytest.raises(SpecError, match=f"field '{wire}' is not a valid legacy name"):
+            legacy(constant=(wire, "x"))
 
 
 def test_runtime_only_and_declared_only() -> None:
@@ -80,7 +96,9 @@ def test_runtime_only_and_declared_only() -> None:
     with pytest.raises(HitError, match="needs a value for 'ec'"):
         build_hit(spec, "e", client_id=CID)
     hit = build_hit(spec, "e", client_id=CID, values={"ec": "go"})
-    assert hit.pairs == (("v", "1"), ("cid", CID), ("t", "event"), ("ec", "go"))
+    assert hit.pairs == (
+        ("v", "1"), ("tid", "UA-1-1"), ("cid", CID), ("t", "exception"), ("ec", "go")
+    )  # fmt: skip
     assert hit.event == "e" and hit.as_dict()["cid"] == CID
 
 
@@ -100,12 +118,16 @@ def ga4_with(extra: int) -> AppSpec:
 
 
 def test_ga4_params_at_the_cap_and_one_past_it() -> None:
-    """25 params go (the id and the event name are not params); a 26th refuses the event."""
+    """25 params go (the id and the event name are not params); a spec whose event would carry
+    a 26th never builds, and the hit's own check (kept for a spec built some other way) holds."""
     hit = build_hit(ga4_with(22), "command", client_id=CID, command="acme build")
     wires = [w for w, _ in hit.pairs]
     assert len(wires) == 27 and wires[:2] == ["client_id", "name"]
+    with pytest.raises(SpecError, match="carries 26 params; a GA4 event takes at most 25"):
+        ga4_with(23)
+    big = Hit("command", (*hit.pairs, ("p0", "x")))  # a 26th param
     with pytest.raises(HitError, match="at most 25 params, not 26") as caught:
-        build_hit(ga4_with(23), "command", client_id=CID, command="acme build")
+        check_limits(ga4_with(22), big)
     assert caught.value.event == "command"
 
 

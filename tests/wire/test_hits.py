@@ -16,7 +16,7 @@ def test_legacy_upload_event_fields() -> None:
     assert [w for w, _ in hit.pairs] == ["v", "tid", "cid", "an", "av", "t", "ec", "ea", "el", "ev"]
     assert hit.as_dict()["t"] == "event"
     assert hit.as_dict()["ec"] == "UX" and hit.as_dict()["ea"] == "upload"
-    assert hit.as_dict()["el"] == "failed" and hit.as_dict()["ev"] == "12"
+    assert hit.as_dict()["el"] == "failed" and hit.as_dict()["ev"] == 12  # an int field's int
 
 
 @pytest.mark.parametrize("values", [{"cd2": "x"}, {"cd": "lumogon secret"}, {"uip": "1.2.3.4"}])

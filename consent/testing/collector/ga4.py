@@ -191,11 +191,13 @@ def validate(
     ga360: bool = False,
     reserved_event_names: frozenset[str] | None = None,
     host: str | None = None,
+    declared: Mapping[str, str] | None = None,
 ) -> Ga4Verdict:
     """Rules G2-G10 on one request to `/mp/collect` or `/debug/mp/collect` (POST assumed).
 
     `query` is the raw query string; `now_micros` is the time the request was received; `host` is the
-    Host header (a google-analytics.com host must be the global or the EU one).
+    Host header (a google-analytics.com host must be the global or the EU one); `declared`, when
+    the collector knows the app's registry (`Collector.expect`), each param's type.
     """
     reserved = (
         DEFAULT_RESERVED_EVENT_NAMES if reserved_event_names is None else reserved_event_names
@@ -214,6 +216,7 @@ def validate(
         reserved,
         lim.MAX_PARAM_VALUE_GA360 if ga360 else lim.MAX_PARAM_VALUE,
         out,
+        declared,
     )
     check_user_properties(normal.get("user_properties"), out)
     _check_enums(normal, out)

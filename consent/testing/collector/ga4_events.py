@@ -7,6 +7,7 @@ Pure functions over the normalized payload of consent.testing.collector.ga4_sche
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from consent.testing.collector import ga4_limits as lim
 from consent.testing.collector.ga4_schema import ValidationMessage
@@ -78,10 +79,33 @@ def _check_items(i: int, items: object, limit: int, out: list[ValidationMessage]
             _check_value(value, limit, f"{path}[{j}].{key}", f"{who} param [{key}]", out)
 
 
+def _check_declared(
+    value: object, declared: Mapping[str, str], key: str, path: str, who: str
+) -> ValidationMessage | None:
+    """The app's registry, when the collector knows it: every param declared, an integer field's
+    value a JSON integer (not its text), any other field's a string."""
+    kind = declared.get(key)
+    if kind is None:
+        return _msg(path, f"{who} is not declared by the app's registry.", "NAME_INVALID")
+    if kind == "integer" and type(value) is not int:
+        text = f"{who} must be a number: the app's registry declares an integer."
+        return _msg(path, text, "VALUE_INVALID")
+    if kind == "string" and not isinstance(value, str):
+        return _msg(
+            path, f"{who} must be a string, as the app's registry declares.", "VALUE_INVALID"
+        )
+    return None
+
+
 def check_events(
-    events: object, reserved: frozenset[str], limit: int, out: list[ValidationMessage]
+    events: object,
+    reserved: frozenset[str],
+    limit: int,
+    out: list[ValidationMessage],
+    declared: Mapping[str, str] | None = None,
 ) -> None:
-    """G6-G8 on the normalized `events` array."""
+    """G6-G8 on the normalized `events` array; with `declared` (wire name -> "integer" or
+    "string"), each param against the app's registry too."""
     if events is None or events == []:
         out.append(_msg("events", "Request must contain at least one event.", "VALUE_REQUIRED"))
         return
@@ -112,6 +136,11 @@ def check_events(
                 _check_items(i, value, limit, out)
             else:
                 _check_value(value, limit, f"{path}.{key}", f"{who} param [{key}]", out)
+            if declared is not None:
+                typed = _check_declared(
+                    value, declared, key, f"{path}.{key}", f"{who} param [{key}]"
+                )
+                out.extend([typed] if typed else [])
 
 
 def check_user_properties(props: object, out: list[ValidationMessage]) -> None:

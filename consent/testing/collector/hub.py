@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import ssl
 import threading
 import time
+from pathlib import Path
 from typing import TextIO
 
 from consent.testing.collector.routes import Received, Settings
@@ -24,8 +26,11 @@ class Hub:
         tls: ssl.SSLContext | None,
         trickle_interval: float,
         log: TextIO | None,
+        *,
+        dump: Path | None = None,
     ) -> None:
         self.behaviour = behaviour
+        self.dump = dump  # a directory: each request's exact bytes go to a file of their own
         self.settings = settings
         self.tls = tls
         self.trickle_interval = trickle_interval
@@ -38,6 +43,10 @@ class Hub:
 
     def record(self, received: Received, status: str) -> None:
         with self.changed:
+            if self.dump is not None:
+                received = received.replace(
+                    dump_file=str(dump_request(self.dump, len(self.records) + 1, received))
+                )
             self.records.append(received)
             self.changed.notify_all()
             if self.log is not None:
@@ -67,9 +76,21 @@ class Hub:
         self.stopping.wait(MAX_HOLD)
 
 
+def dump_request(directory: Path, number: int, r: Received) -> Path:
+    """Write the request's exact bytes (request line, headers, body, as read) to a file of its
+    own, `0001-ga4.http`, … in order of arrival; whole or absent (written, then renamed)."""
+    kind = f"{r.protocol}{'-debug' if r.debug else ''}"
+    path = directory / f"{number:04d}-{kind}.http"
+    part = directory / f".{path.name}.part"
+    part.write_bytes(r.raw_request)
+    os.replace(part, path)
+    return path
+
+
 def log_line(r: Received, status: str) -> str:
     when = time.strftime("%H:%M:%S", time.localtime(r.received_at))
     target = f"{r.path}?{r.query}" if r.query else r.path
     kind = f"{r.protocol}{' debug' if r.debug else ''}"
     verdict = "valid" if r.valid else "invalid: " + " | ".join(r.messages)
-    return f"{when} {r.method} {target} -> {status} {kind} {verdict}\n"
+    dumped = f" > {r.dump_file}" if r.dump_file else ""
+    return f"{when} {r.method} {target} -> {status} {kind} {verdict}{dumped}\n"

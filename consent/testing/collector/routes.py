@@ -54,6 +54,7 @@ class Received(Record):
     payload: object | None  # ga4, otlp: the parsed JSON body
     raw_request: bytes  # request line, header lines and body exactly as read from the socket
     received_at: float
+    dump_file: str = ""  # where the collector wrote raw_request, when it dumps (`--dump DIR`)
 
     def logs(self) -> list[collector_otlp.LogEntry]:
         """otlp: every log record the body carries, decoded (its resource's service name and
@@ -77,6 +78,7 @@ class Received(Record):
             "payload": self.payload,
             "raw_request_base64": base64.b64encode(self.raw_request).decode(),
             "received_at": self.received_at,
+            "dump_file": self.dump_file or None,
         }
 
 
@@ -100,6 +102,8 @@ class Request(Record):
 class Settings(Record):
     ga360: bool = False
     reserved_event_names: frozenset[str] | None = None
+    # The app's registry, when given (`Collector.expect`): each GA4 param's wire name and type.
+    declared: tuple[tuple[str, str], ...] | None = None
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -166,6 +170,7 @@ def route(request: Request, settings: Settings) -> tuple[Received, Reply]:
             ga360=settings.ga360,
             reserved_event_names=settings.reserved_event_names,
             host=next((v for k, v in request.headers if k.lower() == "host"), None),
+            declared=None if settings.declared is None else dict(settings.declared),
         )
         received = record(
             verdict.valid, [m.human() for m in verdict.messages], payload=verdict.payload

@@ -7,24 +7,33 @@ For tests (ours and those of host apps) and benchmarks; stdlib only, loopback by
         [hit] = collector.wait_for(1, timeout=2.0)
         assert hit.valid, hit.messages
 
-`python -m consent.testing.collector --behaviour blackhole` runs one in the foreground. The rules are in consent.testing.collector.ua and consent.testing.collector.ga4.
+`python -m consent.testing.collector --behaviour blackhole` runs one in the foreground;
+`--dump DIR` writes each request's exact bytes to a file of its own there (`0001-ga4.http`, …),
+to compare with `<app> telemetry show-payload` (`cmp`); `--expect module:SPEC` checks each GA4
+param against an app's registry. The rules are in consent.testing.collector.ua and
+consent.testing.collector.ga4.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import socket
 import ssl
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from consent.testing.collector.http import BEHAVIOURS, Handler, Server, Server6
 from consent.testing.collector.hub import Hub
 from consent.testing.collector.routes import Received, Settings
+
+if TYPE_CHECKING:
+    from consent._core.spec import AppSpec, Field
 
 __all__ = ["BEHAVIOURS", "Collector", "Received", "main", "refused_url"]
 
@@ -51,7 +60,10 @@ class Collector:
     never answers nor closes; `http500` answers 500; `garbage` answers bytes that are not HTTP;
     `trickle` answers 200 but sends the body one byte every `trickle_interval` seconds; `endless`
     answers 200 with a body that never ends. Every request that was read is recorded with its
-    verdict, whatever the behaviour; `GET /__hits` lists them as JSON.
+    verdict, whatever the behaviour; `GET /__hits` lists them as JSON. With `dump`, a directory,
+    each request's exact bytes also go to a file of their own there (`Received.dump_file`,
+    `dumped()`). With `spec` (or `expect(spec)`), each GA4 param is checked against that app's
+    registry: declared, and an integer field's value a JSON number.
     """
 
     def __init__(
@@ -65,6 +77,8 @@ class Collector:
         reserved_event_names: frozenset[str] | None = None,
         trickle_interval: float = 0.5,
         log: TextIO | None = None,
+        dump: str | Path | None = None,
+        spec: AppSpec | None = None,
     ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}; expected one of {BEHAVIOURS}")
@@ -73,9 +87,35 @@ class Collector:
         self._port = port
         self._scheme = "https" if tls is not None else "http"
         settings = Settings(ga360, reserved_event_names)
-        self._hub = Hub(behaviour, settings, tls, trickle_interval, log)
+        folder = None if dump is None else Path(dump)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self._hub = Hub(behaviour, settings, tls, trickle_interval, log, dump=folder)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        if spec is not None:
+            self.expect(spec)
+
+    def expect(self, spec: AppSpec) -> Collector:
+        """From now on, check each GA4 param against `spec`'s registry: a param it does not
+        declare, or a value of another type than declared (an integer field's value sent as
+        text, say), makes the hit invalid. Returns the collector."""
+        declared = tuple(
+            (f.wire, "integer" if _integer(f) else "string")
+            for f in spec.fields
+            if f.kind not in ("client_id", "hit_type")
+        )
+        self._hub.settings = self._hub.settings.replace(declared=declared)
+        return self
+
+    @property
+    def dump_dir(self) -> Path | None:
+        """Where each request's exact bytes go, if this collector dumps them."""
+        return self._hub.dump
+
+    def dumped(self) -> list[Path]:
+        """The files written so far, one per request, oldest first."""
+        return [Path(r.dump_file) for r in self.received() if r.dump_file]
 
     @property
     def url(self) -> str:
@@ -142,6 +182,17 @@ class Collector:
             return list(self._hub.records)
 
 
+def _integer(f: Field) -> bool:
+    """Does the field carry an integer: an int constant, or a range of runtime values?"""
+    return type(f.value) is int or isinstance(f.allowed, range)
+
+
+def _load_spec(reference: str) -> AppSpec:
+    module, _, name = reference.partition(":")
+    spec: AppSpec = getattr(importlib.import_module(module), name or "SPEC")
+    return spec
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m consent.testing.collector", description="Run a local GA-like collector."
@@ -151,6 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--behaviour", choices=BEHAVIOURS, default="ok")
     parser.add_argument("--ga360", action="store_true", help="500-character param values")
     parser.add_argument("--trickle-interval", type=float, default=0.5, metavar="SECONDS")
+    parser.add_argument(
+        "--dump",
+        metavar="DIR",
+        help="write each request's exact bytes to a file of its own in DIR (0001-ga4.http, …)",
+    )
+    parser.add_argument(
+        "--expect",
+        metavar="MODULE:NAME",
+        help="check each GA4 param against this AppSpec (e.g. acme_cli.telemetry:SPEC)",
+    )
     args = parser.parse_args(argv)
     done = threading.Event()
 
@@ -165,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         ga360=args.ga360,
         trickle_interval=args.trickle_interval,
         log=sys.stderr,
+        dump=args.dump,
+        spec=_load_spec(args.expect) if args.expect else None,
     )
     with collector:
         print(collector.url, flush=True)

@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 from urllib.parse import unquote_to_bytes
 
+from consent._core.spec import LEGACY_HIT_TYPES
 from consent._core.value import Record
 
-HIT_TYPES = frozenset(
-    {"pageview", "screenview", "event", "transaction", "item", "social", "exception", "timing"}
-)
+HIT_TYPES = frozenset(LEGACY_HIT_TYPES)  # the ones a spec is held to (consent/_core/spec.py)
 MAX_POST_BODY = 8192
 MAX_GET_URL = 8000
 MAX_BATCH_HITS = 20
