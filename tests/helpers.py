@@ -309,18 +309,27 @@ def run_in_pty(
     env: Mapping[str, str],
     answer: str | None = None,
     timeout: float = PROCESS_TIMEOUT,
+    *,
+    columns: int = 80,
+    stdout_too: bool = False,
 ) -> PtyResult:
-    """Run `argv` with stdin and stderr on a real pseudo-terminal (stdout on a pipe); type
-    `answer` (plus Enter) once the program waits for it.
+    """Run `argv` with stdin and stderr on a real pseudo-terminal `columns` wide (stdout on a
+    pipe, or with `stdout_too` on the terminal as well, as a person sees both); type `answer`
+    (plus Enter) once the program waits for it.
 
     Two answers are keys rather than text: CTRL_C interrupts the program as the terminal's
     Ctrl-C does (SIGINT), CTRL_D ends its input (the terminal's end-of-file, no Enter).
     """
+    import fcntl
+    import struct
+    import termios
+
     master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     with sigint_as_a_terminal_starts_it():
         proc = subprocess.Popen(
-            list(argv), stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=dict(env),
-            start_new_session=True,
+            list(argv), stdin=slave, stdout=slave if stdout_too else subprocess.PIPE,
+            stderr=slave, env=dict(env), start_new_session=True,
         )  # fmt: skip
     os.close(slave)
     screen = b""
@@ -355,7 +364,9 @@ def run_in_pty(
         if proc.poll() is None:
             proc.kill()
     return PtyResult(
-        proc.returncode, out.decode(), screen.decode(errors="replace").replace("\r\n", "\n")
+        proc.returncode,
+        (out or b"").decode(),
+        screen.decode(errors="replace").replace("\r\n", "\n"),
     )
 
 

@@ -24,21 +24,22 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     from consent._errors import LockTimeoutError
     from consent._notice.changes import changes_text
     from consent._notice.packaged import packager_text
-    from consent._notice.prompts import first_run_text, question_text
+    from consent._notice.prompts import WIDTH, first_run_text, question_text, wrap
     from consent._store.choices import record_choice, record_notice_shown
     from consent._store.fileio import HOST_LOCK_TIMEOUT
     from consent._store.paths import locations
     from consent._store.sources import read_config
 
     locs = locations(spec)
+    width = _columns(WIDTH)
     # A new notice version: say what was added or removed since the one last seen.
-    _err(changes_text(spec, read_config(locs).record))
+    _err(changes_text(spec, read_config(locs).record, width))
     # What the installation's packager changed (docs/admin.md, "Debian-style packaging").
     packaged = packager_text(spec, decision)
     if packaged:
-        _err(packaged + "\n")
+        _err("\n".join(wrap(packaged, width)) + "\n")
     if decision.pending == "notice":
-        _err(first_run_text(spec, decision.endpoint) + "\n")
+        _err(first_run_text(spec, decision.endpoint, width=width) + "\n")
         # A host command never waits on a lock: if another process holds the config, the
         # notice is simply shown again next time (nothing is sent in this run either way).
         record_notice_shown(spec, locs, timeout=HOST_LOCK_TIMEOUT)
@@ -46,7 +47,7 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
     # Yes covers the purposes asked about: not those a packager's default keeps off.
     asked = tuple(p.purpose for p in decision.purposes if p.pending == "question")
     try:
-        _err(question_text(spec, decision.endpoint, asked))
+        _err(question_text(spec, decision.endpoint, asked, width=width))
         try:
             line = read_answer()
         except (OSError, ValueError):
@@ -107,6 +108,18 @@ def read_answer() -> str:
         os.close(wake_read)
         os.close(wake_write)
     return sys.stdin.readline()
+
+
+def _columns(widest: int) -> int:
+    """The terminal's width, at most `widest`: the first layer is written for 80 columns, and a
+    narrower terminal gets lines that fit it rather than lines it breaks."""
+    import os
+
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return widest
+    return max(40, min(widest, columns)) if columns > 0 else widest
 
 
 def _err(text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from consent._core.records import ConsentRecord
 from consent._core.spec import AppSpec
 from consent._core.value import Record
+from consent._notice.prompts import WIDTH, wrap
 
 
 class Changes(Record):
@@ -56,28 +57,30 @@ def changes(spec: AppSpec, record: ConsentRecord) -> Changes | None:
     )
 
 
-def changes_text(spec: AppSpec, record: ConsentRecord) -> str:
-    """The lines shown before a re-shown notice or a re-asked question ("" for a first one)."""
+def changes_text(spec: AppSpec, record: ConsentRecord, width: int = WIDTH) -> str:
+    """The lines shown before a re-shown notice or a re-asked question ("" for a first one):
+    compact, like the notice they come before (consent/_notice/prompts.py)."""
     c = changes(spec, record)
     if c is None:
         return ""
     head = (
         f"The {spec.display_name} telemetry notice changed since the version you last saw "
-        f"({c.since} -> {spec.notice_version})."
+        f"({c.since} -> {spec.notice_version})"
     )
     if not c.covered_known:
-        return f"{head} What that version covered was not recorded.\n"
-    rows = [
-        ("fields added", c.fields_added),
-        ("fields removed", c.fields_removed),
-        ("events added", c.events_added),
-        ("events removed", c.events_removed),
-    ]
-    lines = [head]
-    lines += [f"  {label + ':':<16}{', '.join(names)}" for label, names in rows if names]
-    if len(lines) == 1:
-        lines.append(
-            "  No field or event was added or removed; its wording, destination, responsible "
-            f"party or date changed (see: {spec.commands} notice)."
+        text = f"{head}; what that version covered was not recorded."
+    else:
+        rows = [
+            ("fields added", c.fields_added),
+            ("fields removed", c.fields_removed),
+            ("events added", c.events_added),
+            ("events removed", c.events_removed),
+        ]
+        listed = "; ".join(f"{label}: {', '.join(names)}" for label, names in rows if names)
+        text = (
+            f"{head}: {listed}."
+            if listed
+            else f"{head}: no field or event was added or removed; its wording, destination, "
+            "responsible party or date changed."
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(wrap(text, width)) + "\n"

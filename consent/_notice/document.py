@@ -15,7 +15,7 @@ from consent._core.names import RECEIPTS_NAME, SENDER_TIMEOUT
 from consent._core.otlp import ENVELOPE as OTLP_ENVELOPE
 from consent._core.otlp import value_type
 from consent._core.spec import AppSpec, Field
-from consent._notice.prompts import protocol_name
+from consent._notice.prompts import protocol_title
 from consent._wire.http import GA4_ENVELOPE, HEADERS, user_agent
 
 # How an OTLP attribute carries each kind of value (consent/_core/otlp.py, value_type).
@@ -101,7 +101,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
             for e in spec.events
         ],
         "destination": {
-            "protocol": protocol_name(spec),
+            "protocol": protocol_title(spec),
             "method": "POST",
             "url": dest.origin.rstrip("/")
             + dest.path

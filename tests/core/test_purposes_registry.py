@@ -107,5 +107,7 @@ def test_the_question_offers_every_purpose_at_once_and_names_finer_choices() -> 
     text = question_text(spec)
     assert "usage, crashes" in text and "[y/N]" in text
     assert "acme telemetry enable PURPOSE" in text and "disable PURPOSE" in text
-    notice = first_run_text(SPEC)
-    assert "usage" in notice and "service-health" in notice and "lumogon telemetry local" in notice
+    notice = first_run_text(SPEC)  # the first layer names the purposes; the full notice, how
+    assert "Why: usage, service-health." in notice  # to choose each and to keep hits local
+    full = markdown(SPEC)
+    assert "lumogon telemetry disable PURPOSE" in full and "lumogon telemetry local" in full
