@@ -33,10 +33,13 @@ def receipts(call: Call) -> int:
         return 0
     for i, r in enumerate(items, 1):
         notice = r.get("notice") or {}
+        # The purposes the change applied to (a schema-1 receipt, from before purposes, all).
+        changed = r.get("purposes_changed")
+        purposes = ", ".join(map(str, changed)) if isinstance(changed, list) else "all"
         out.result(
             f"{i:>3}  {r.get('timestamp', '?')}  {r.get('action', '?'):<9}  "
             f"{r.get('method', '?'):<16}  notice {notice.get('version', '?')}  "
-            f"{r.get('receipt_id', '?')}"
+            f"{r.get('receipt_id', '?')}  purposes: {purposes}"
         )
     out.note(f"receipts: {path}  (check the chain: {spec.commands} receipts --verify)")
     return 0

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 
 def status(call: Call) -> None:
+    import os
+
+    from consent._core.envgrammar import ci_marker
     from consent._notice.status import Extras, status_json, status_lines
     from consent._store import identity
     from consent._store.receipts import latest_id
@@ -34,7 +37,12 @@ def status(call: Call) -> None:
     # The id file only: the keyring is looked up by `telemetry id`, never by status.
     stored = identity.load_file(spec, locs)
     extras = Extras(
-        spec.name, spec.mode, stored.where, stored.detail, latest_id(locs.receipts_path)
+        spec.name,
+        spec.mode,
+        stored.where,
+        stored.detail,
+        latest_id(locs.receipts_path),
+        ci=ci_marker(dict(os.environ)),
     )
     if call.values["as_json"]:
         import json
@@ -57,7 +65,7 @@ def show_id(call: Call) -> None:
 
     stored = identity.load(call.spec, locations(call.spec))
     if stored.value is None:
-        call.out.note(f"No pseudonymous id is stored ({stored.detail}).")
+        call.out.note(f"No pseudonymous id is stored; {stored.detail}.")
         return
     call.out.result(stored.value)
     call.out.note(f"Kept {stored.detail}.")

@@ -14,8 +14,8 @@ from consent._core.value import Record
 from consent._store.paths import Locations
 
 # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project; 5: the packager's
-# defaults (packager_path, packager_defaults, app_mode; `mode` is the default in force)
-SCHEMA_VERSION = 5
+# defaults (packager_path, packager_defaults, app_mode; `mode` is the default in force); 6: ci
+SCHEMA_VERSION = 6
 
 
 class Extras(Record):
@@ -26,6 +26,17 @@ class Extras(Record):
     client_id: str  # "file" (the id file holds one) or "not-in-file"; the keyring is not read
     client_id_detail: str
     latest_receipt: str | None = None  # the id of the newest consent receipt
+    ci: str | None = None  # the CI variable that is set (CI, GITHUB_ACTIONS, …), if any
+
+
+def ci_line(ci: str | None) -> str:
+    """Why a run here never prompts: a CI variable is set (design.md §3, "Interactive")."""
+    if ci is None:
+        return "no CI variable is set"
+    return (
+        f"{ci} is set: runs here count as CI, never ask nor show the notice, and an opt-out "
+        "app sends nothing until a person enables it"
+    )
 
 
 def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str, Any]:
@@ -82,6 +93,7 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
             {"key": m.key or None, "value": m.value or None, "path": m.path, "note": m.note or None}
             for m in decision.defaults
         ],
+        "ci": None if extras.ci is None else {"name": extras.ci, "detail": ci_line(extras.ci)},
     }
 
 
@@ -187,6 +199,8 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
             "packager": f"packager default, {e.origin.get('path', '')}",
         }.get(e.source, e.source)
         lines.append(f"endpoint:        {e.origin.get('url', '')} ({whose})")
+    if extras.ci is not None:
+        lines.append(f"ci:              {ci_line(extras.ci)}")
     lines.append(f"pseudonymous id: {extras.client_id_detail}")
     lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
     if decision.warnings:

@@ -138,7 +138,7 @@ def load_at(service: str, id_file: Path) -> StoredId:
     value = _read_file(id_file)
     if value is not None:
         return StoredId(value, "file", f"in the file {id_file}")
-    return StoredId(None, "none", "none stored (one is created only when a hit is sent)")
+    return StoredId(None, "none", "one is created only when a hit is sent")
 
 
 def load_or_create(spec: AppSpec, locs: Locations, *, timeout: float = 5.0) -> StoredId:
