@@ -855,11 +855,16 @@ def protocol_problems(spec: AppSpec) -> list[str]:
         problems += p.more(spec)
     by_wire: dict[str, Field] = {}
     by_kind: dict[str, str] = {}
+    misnamed = []
     for f in spec.fields:
         by_wire.setdefault(f.wire, f)
         by_kind.setdefault(f.kind, f.wire)
         if not p.is_name(f.wire):
-            problems.append(f"field {f.wire!r} is not a valid {p.name} name ({p.name_rule})")
+            misnamed.append(repr(f.wire))
+    if misnamed:
+        one = len(misnamed) == 1
+        which = f"field {misnamed[0]} is not a" if one else f"fields {', '.join(misnamed)} are not"
+        problems.append(f"{which} valid {p.name} name{'' if one else 's'} ({p.name_rule})")
     common = set(spec.common)
     for r in p.required:
         problems += _required_problems(

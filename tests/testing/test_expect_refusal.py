@@ -72,3 +72,20 @@ def test_under_strict_mode_only_the_expected_refusal_is_forgiven(
         record_event(SPEC, "deployed", {"outcome": "ok", "retries": 12})
     assert [r["field"] for r in consent_strict.refusals()] == ["retries"]
     consent_strict.log.write_text("")  # this test's own check, done: let it end cleanly
+
+
+def test_consent_home_starts_with_no_run_registered(request: pytest.FixtureRequest) -> None:
+    """A command run in the test process (CliRunner) registers its run; the next test must not
+    record its events under that run's command (the example app's suite found this)."""
+    from consent._core import runs
+    from consent._store.sources import resolve
+
+    before = runs._runs  # the process's own registry, which the fixture sets aside
+    runs.start_run(SPEC, resolve(SPEC, environ={}), "acme deploy run")  # left by earlier code
+    try:
+        request.getfixturevalue("consent_home")
+        assert runs.current_run(SPEC) is None
+        with expect_refusal(event="deployed", reason="code outside a command run"):
+            record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
+    finally:
+        before.pop(SPEC.name, None)

@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-from consent import decide
+from consent import decide, record_event
+from consent.testing import expect_refusal
 from typer.testing import CliRunner
 
 from acme_cli.cli import app
@@ -27,16 +28,17 @@ def test_off_until_someone_agrees(consent_home):
 
 def test_disabled_opens_no_socket(consent_home, consent_sockets):
     consent_home.enable(SPEC)
-    with consent_sockets:
+    with consent_sockets:  # in this process
         result = CliRunner().invoke(app, ["--disable-analytics", "hello", "ada"])
     assert result.exit_code == 0
     proc = acme("hello", "ada", env={**consent_sockets.env(consent_home.env), "DO_NOT_TRACK": "1"})
     assert proc.stdout == "Hello, ada!\n"
-    consent_sockets.assert_no_sockets()
+    consent_sockets.assert_no_sockets()  # this process and every child
 
 
 def test_deploy_sends_two_valid_hits(consent_home, consent_collector):
     consent_home.enable(SPEC)
+    consent_collector.expect(SPEC)  # each param declared, and of its declared type
     env = {**consent_home.env, "ACME_TELEMETRY_ENDPOINT": consent_collector.url}
     assert acme("deploy", "prod", env=env).returncode == 0
     hits = consent_collector.wait_for(2, timeout=10)
@@ -52,3 +54,9 @@ def test_deploy_records_only_declared_values(consent_home, consent_strict):
     )
     assert result.exit_code == 0
     assert consent_strict.refusals() == []
+
+
+def test_deployed_is_recorded_by_deploy_only(consent_home):
+    # Strict mode's assertion: the registry must refuse this, or the test fails.
+    with expect_refusal(event="deployed", reason="may not record"):
+        record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": False})

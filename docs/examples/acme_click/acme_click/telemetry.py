@@ -23,12 +23,13 @@ SPEC = AppSpec(
         Field("name", "Which event happened.", "command_run", "hit_type"),
         Field("command", "The command that ran, without its arguments.", "acme hello", "command"),
         Field("app_version", "The version of Acme.", "1.0.0", "app_version"),
+        # An int constant (or a range runtime field) goes out as a JSON number: 1, not "1".
         Field(
             "engagement_time_msec",
             "Required by GA4 for an event to appear in reports.",
             "1",
             "constant",
-            "1",
+            1,
         ),
         # A runtime field declares what it may carry: nothing else can be sent in it.
         Field(
