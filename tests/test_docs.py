@@ -43,7 +43,7 @@ def blocks(page: Path) -> list[tuple[str, str, str]]:
 def example_file(title: str) -> Path:
     """A title names an example app's file: `acme_cli/tests/test_telemetry.py` below
     docs/examples, or `acme_cli/cli.py` below the app's own directory."""
-    for path in (EXAMPLES / title, EXAMPLES / title.split("/")[0] / title):
+    for path in (EXAMPLES / title, EXAMPLES / title.split("/", maxsplit=1)[0] / title):
         if path.is_file():
             return path
     raise AssertionError(f"no example file {title!r}")

@@ -361,7 +361,7 @@ def test_a_ga4_spec_builds_exactly_when_its_hits_are_valid(registry: Any) -> Non
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(legacy_registries(), ga4_registries())
 def test_many_more_registries(legacy: Any, ga4_registry: Any) -> None:
     check_legacy(legacy)
