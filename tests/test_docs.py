@@ -32,6 +32,8 @@ TITLE = re.compile(r'title="([^"]+)"')
 SKETCHES = (
     "from consent import AppSpec, Event, Purpose",  # integrate.md: purposes
     "def test_hits_go_through_the_proxy(consent_home, consent_sockets):",  # testing.md
+    "records = [r for h in consent_collector.wait_for(2, timeout=10) for r in h.logs()]",
+    "from consent import AppSpec, Destination",  # otlp.md: the OTLP destination
 )
 
 

@@ -265,6 +265,31 @@ def _is_otlp_event(s: str) -> bool:
     return is_event_name(s)
 
 
+def _otlp_problems(spec: AppSpec) -> list[str]:
+    """What an OTLP spec must declare for every hit of it to be a valid ExportLogsServiceRequest
+    to the endpoint it names (its field names are checked with the other fields)."""
+    from consent._core.otlp import INT64, endpoint_problems, header_problems
+
+    dest = spec.destination
+    problems = endpoint_problems(dest.endpoint) + header_problems(dest.headers)
+    if dest.tracking_id or dest.api_secret or dest.region:
+        problems.append(
+            "an OTLP destination takes endpoint= and headers= only "
+            "(tracking_id, api_secret and region are Google Analytics settings)"
+        )
+    if not spec.version.strip():
+        problems.append("version is required: it is sent as the resource's service.version")
+    for f in spec.fields:
+        wide = (
+            isinstance(f.allowed, range)
+            and f.allowed
+            and not (f.allowed[0] in INT64 and f.allowed[-1] in INT64)
+        )
+        if wide:
+            problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")
+    return problems
+
+
 def _is_ua_id(s: str) -> bool:
     parts = s.split("-")
     return (
@@ -351,7 +376,7 @@ PROTOCOLS: dict[str, WireProtocol] = {
         id_ok=_anything,  # the destination has no tracking id: `more` says so if one is given
         is_event_name=_is_otlp_event,
         endpoint=True,
-        more=lambda spec: _otlp_problems(spec),
+        more=_otlp_problems,
     ),
 }
 
@@ -675,31 +700,6 @@ def _validate(spec: AppSpec, problems: list[str]) -> None:
         raise SpecError(f"invalid AppSpec for {spec.name!r}: " + "; ".join(problems))
 
 
-def _otlp_problems(spec: AppSpec) -> list[str]:
-    """What an OTLP spec must declare for every hit of it to be a valid ExportLogsServiceRequest
-    to the endpoint it names (its field names are checked with the other fields)."""
-    from consent._core.otlp import INT64, endpoint_problems, header_problems
-
-    dest = spec.destination
-    problems = endpoint_problems(dest.endpoint) + header_problems(dest.headers)
-    if dest.tracking_id or dest.api_secret or dest.region:
-        problems.append(
-            "an OTLP destination takes endpoint= and headers= only "
-            "(tracking_id, api_secret and region are Google Analytics settings)"
-        )
-    if not spec.version.strip():
-        problems.append("version is required: it is sent as the resource's service.version")
-    for f in spec.fields:
-        wide = (
-            isinstance(f.allowed, range)
-            and f.allowed
-            and not (f.allowed[0] in INT64 and f.allowed[-1] in INT64)
-        )
-        if wide:
-            problems.append(f"runtime field {f.wire!r}: OTLP integers are 64-bit (intValue)")
-    return problems
-
-
 # The entries a privacy notice must carry (GDPR Art. 13), with what each must say.
 REQUIRED_ENTRIES = {
     "controller": "who decides about the data",
@@ -838,8 +838,8 @@ def protocol_problems(spec: AppSpec) -> list[str]:
     dest = spec.destination
     p = PROTOCOLS.get(dest.protocol)
     if p is None:
-        known = " or ".join(repr(n) for n in PROTOCOLS)
-        return [f"protocol {dest.protocol!r} must be {known}"]
+        *rest, last = (repr(n) for n in PROTOCOLS)
+        return [f"protocol {dest.protocol!r} must be {', '.join(rest)} or {last}"]
     problems: list[str] = []
     if not p.id_ok(dest.tracking_id):
         problems.append(f"the {p.label} destination's id {dest.tracking_id!r} must be {p.id_rule}")
@@ -964,7 +964,7 @@ def _is_integer_field(f: Field, low: int, high: int | None, typed: bool) -> bool
             value = int(value)
         return type(value) is int and value >= low and (high is None or value <= high)
     allowed = f.allowed
-    if f.kind == "runtime" and isinstance(allowed, range) and len(allowed):
+    if f.kind == "runtime" and isinstance(allowed, range) and allowed:  # no len(): it may be huge
         return min(allowed[0], allowed[-1]) >= low and (
             high is None or max(allowed[0], allowed[-1]) <= high
         )

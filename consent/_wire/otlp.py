@@ -27,7 +27,7 @@ def otlp_body(spec: AppSpec, hit: Hit, time_unix_nano: int) -> dict[str, object]
     for wire, text in hit.pairs:
         f = spec.field(wire)
         if f.kind == "hit_type":
-            event_name = text
+            event_name = str(text)
         else:
             attributes.append(
                 {

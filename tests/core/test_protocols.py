@@ -126,7 +126,9 @@ def test_a_new_protocol_is_one_entry() -> None:
         assert all(r.kind in ("constant", "client_id", "hit_type") for r in p.required)
     assert Destination("legacy", "UA-1-1").path == "/collect"
     assert Destination("ga4", "G-1").path == "/mp/collect"
-    with pytest.raises(SpecError, match="protocol 'carrier-pigeon' must be 'legacy' or 'ga4'"):
+    with pytest.raises(
+        SpecError, match="protocol 'carrier-pigeon' must be 'legacy', 'ga4' or 'otlp'"
+    ):
         LUMOGON.replace(destination=Destination("carrier-pigeon", "x"))
 
 

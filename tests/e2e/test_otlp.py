@@ -152,8 +152,10 @@ def test_the_notice_names_the_endpoint_and_the_organisation(consent_home: Home) 
     assert facts["destination"]["url"] == f"https://{HOST}/v1/logs"
     assert facts["destination"]["protocol"] == "OpenTelemetry OTLP/HTTP logs"
     assert {e["wire"] for e in facts["envelope"]} >= {"eventName", "timeUnixNano", "attributes"}
+    assert "Acme Ltd itself" in notice  # the recipients, in the full notice
     for text in (notice, question_text(SPEC), first_run_text(SPEC)):
-        assert HOST in text and "Acme Ltd itself" in text
+        # The first layer (issue 25) names the endpoint's host and who runs it, the controller.
+        assert HOST in text and "Acme Ltd" in text
         assert "Google" not in text and "GA4" not in text
     assert f"`POST https://{HOST}/v1/logs` (OpenTelemetry OTLP/HTTP logs)" in notice
     assert "X-Acme-Source" in notice and "Sent as an attribute, as intValue" in notice
