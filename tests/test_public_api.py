@@ -115,6 +115,8 @@ INTERNAL_ERRORS = {
     "consent._wire.proxy.ProxyError": "a proxy that refused: the detached sender's outcome",
     "consent.testing.collector.http._BadRequest": "the collector answers HTTP 400",
     "consent.testing.collector.otlp._Duplicate": "a key given twice: the collector's verdict",
+    # A warning, never raised: the pytest plugin's word that a spec picked the legacy protocol.
+    "consent.testing.plugin.LegacyProtocolWarning": "a warning the suite filters or heeds",
 }
 
 

@@ -94,9 +94,7 @@ def _where(spec: AppSpec, endpoint: DecidedBy | None) -> str:
     return f"Where: {recipient(spec, endpoint)}; it sees your IP address."
 
 
-def first_run_text(
-    spec: AppSpec, endpoint: DecidedBy | None = None, *, width: int = WIDTH
-) -> str:
+def first_run_text(spec: AppSpec, endpoint: DecidedBy | None = None, *, width: int = WIDTH) -> str:
     """The notice for the first interactive run of an opt-out app (stderr); `endpoint`: where
     the decision sends hits instead of the app's destination (`Decision.endpoint`)."""
     c = spec.commands

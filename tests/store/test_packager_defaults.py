@@ -150,12 +150,10 @@ def test_what_the_person_is_told(tmp_path: Path) -> None:
         "https://telemetry.distro.example/c, not to https://www.google-analytics.com."
     )
     asked = tuple(p.purpose for p in decision.purposes if p.pending == "question")
-    text = question_text(SPEC, decision.endpoint, asked)
+    text = " ".join(question_text(SPEC, decision.endpoint, asked).split())  # lines wrap
     assert (
-        "Recipient: telemetry.distro.example (Universal Analytics Measurement Protocol v1, "
-        "https://telemetry.distro.example/c/collect), set by the packager of this installation "
-        "instead of www.google-analytics.com. Like any connection, each request also shows your "
-        "IP address to telemetry.distro.example."
+        "Where: telemetry.distro.example, set by the packager of this installation instead of "
+        "www.google-analytics.com; it sees your IP address."
     ) in text
     assert "Yes allows usage; service-health stays off" in text
     # show-payload prints the requests as the gate builds them: to the packager's endpoint,
