@@ -28,6 +28,6 @@ def test_readme_says_the_suite_takes_minutes_and_how_to_run_the_fast_part() -> N
     text = (ROOT / "README.md").read_text()
     prose = text.split("```", 2)[2]  # after the two commands
     assert "takes a few minutes" in prose
-    assert '`.venv/bin/python -m pytest -q -m "not slow"`' in prose
+    assert '`.venv/bin/python -m pytest -q -n auto -m "not slow"`' in prose
     # The marker it names is the one the suite's slow tests carry.
     assert "slow:" in (ROOT / "pyproject.toml").read_text()
