@@ -19,15 +19,24 @@ until a name is used (the disabled path and the detached sender stay lean):
   refused event is reported under `<PREFIX>_TELEMETRY_DEBUG`).
 - `decide(spec, *, flag=False, environ=None)`: read every source and return the
   current `Decision`.
-- `Decision` and its parts, immutable values an app may annotate with: `enabled`;
+- `enable(spec, *purposes, via)` and `disable(spec, *purposes, via)`: record the person's
+  answer given in your program's own way (a settings dialog, a first-run screen), exactly as
+  the `telemetry enable` / `disable` commands record it: the same change of what the person
+  said, the same consent receipt (`via` says how they were asked), and on `disable` the
+  pseudonymous id deleted once no purpose is left enabled; each returns the new `Decision`.
+  Neither imports a CLI framework.
+- `Decision` and its parts, immutable values an app may annotate with: `verdict(purpose)`,
+  what becomes of a hit of that purpose: "send", "keep" (local mode: kept in the local log,
+  never sent) or "drop"; `enabled` (some purpose is sent);
   `decided_by`, a `DecidedBy` (`source`: "policy", "flag", "env", "project", "config",
   "notice", "default" or "error"; `detail`, a sentence; `origin`, where: name, value, path);
   `trace`, one `SourceVote` per source consulted (`source`, `vote`: "disable", "enable" or
   None, `detail`, `origin`); `warnings`; `notice_version`; `pending` ("notice" or "question"
   when an interactive run would show or ask); `purposes`, one `PurposeDecision` per purpose
-  (`purpose`, `enabled`, `local`, `decided_by`, `pending`), also by `for_purpose(name)`;
-  `local_by` (a `DecidedBy` when local mode is in force); `managed`, one `Managed` per
-  setting an organisation's policy file manages (`key`, `value`, `path`, `note`); `endpoint`.
+  (`purpose`, `verdict`, `decided_by`, `pending`; `enabled` and `local` say what the verdict
+  says), also by `for_purpose(name)`; `local_by` (a `DecidedBy` when local mode is in force);
+  `managed`, one `Managed` per setting an organisation's policy file manages (`key`, `value`,
+  `path`, `note`); `endpoint`.
 - `ConsentError` and its subclasses `SpecError`, `ConfigError` (and `LockTimeoutError`),
   `PolicyLockedError`, `HitError`, `EndpointError`, `UsageError`.
 - `parse_endpoint(url)` and `Endpoint`: the https rule the telemetry endpoint follows (https, or
@@ -60,6 +69,7 @@ if TYPE_CHECKING:
         SpecError,
         UsageError,
     )
+    from consent._store.choices import disable, enable
     from consent._store.sources import read_decision as decide
     from consent._wire.gate import record_event
 
@@ -72,6 +82,8 @@ _EXPORTS = {
     "install": ("consent._cli.adapters.typerapp", "install"),
     "record_event": ("consent._wire.gate", "record_event"),
     "decide": ("consent._store.sources", "read_decision"),
+    "enable": ("consent._store.choices", "enable"),
+    "disable": ("consent._store.choices", "disable"),
     "Decision": ("consent._core.rules", "Decision"),
     "DecidedBy": ("consent._core.rules", "DecidedBy"),
     "PurposeDecision": ("consent._core.rules", "PurposeDecision"),
@@ -110,6 +122,8 @@ __all__ = [
     "SpecError",
     "UsageError",
     "decide",
+    "disable",
+    "enable",
     "install",
     "parse_endpoint",
     "record_event",

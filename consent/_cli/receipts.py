@@ -10,16 +10,31 @@ def receipts(call: Call) -> int:
     from consent._store import receipts as store
 
     spec, out = call.spec, call.out
-    path = locations(spec).receipts_path
+    locs = locations(spec)
+    path = locs.receipts_path
     if call.values["verify"]:
-        verdict = store.verify(path)
+        from consent._store.sources import read_config
+
+        config = read_config(locs)
+        head = config.record.latest_receipt_sha256 if config.state == "ok" else None
+        verdict = store.verify(path, head)
         if verdict.ok:
             out.result(f"{verdict.count} receipt(s), chain intact ({path}).")
+            if head:
+                out.note(f"The newest receipt is the one {config.path} records.")
+            elif verdict.count:
+                out.note(
+                    f"{config.path} records no newest receipt: receipts removed from the end "
+                    "could not be noticed."
+                )
             return 0
-        rid = f" ({verdict.receipt_id})" if verdict.receipt_id else ""
-        out.result(
-            f"receipt {verdict.bad} of {verdict.count}{rid} does not match: {verdict.problem}."
-        )
+        if verdict.missing:
+            out.result(f"receipts are missing: {verdict.missing}.")
+        else:
+            rid = f" ({verdict.receipt_id})" if verdict.receipt_id else ""
+            out.result(
+                f"receipt {verdict.bad} of {verdict.count}{rid} does not match: {verdict.problem}."
+            )
         out.note(f"receipts: {path}")
         return 1
     items = store.records(path)

@@ -8,6 +8,7 @@ open sockets); `status` and the auditor's commands never do.
 from __future__ import annotations
 
 from consent._cli.commands import Call
+from consent._core.rules import DROP, KEEP, SEND
 from consent._core.spec import AppSpec
 from consent._errors import ConfigError, UsageError
 from consent._notice.status import why_off
@@ -17,6 +18,7 @@ from consent._store.sources import resolve
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from consent._cli.console import Output
+    from consent._core.words import Act, Speech
     from consent._store.choices import Recorded
 
 
@@ -71,21 +73,30 @@ def show_id(call: Call) -> None:
     call.out.note(f"Kept {stored.detail}.")
 
 
+def _said(spec: AppSpec, act: Act, chosen: tuple[str, ...] | None = None) -> Speech:
+    """What a person said with the `act` command (and the purposes it named)."""
+    from consent._core.words import Speech
+
+    expressed = " ".join([f"{spec.commands} {act}", *(chosen or ())])
+    return Speech(act, chosen, method="command", expressed=expressed)
+
+
 def enable(call: Call) -> None:
-    from consent._store.choices import record_choice
+    from consent._core.words import ENABLE
+    from consent._store.choices import speak
 
     spec, out = call.spec, call.out
     app_name = spec.commands
     chosen = _purposes(spec, call.values["purposes"])
     locs = locations(spec)
-    via = " ".join([f"command: {app_name} enable", *(chosen or ())])
-    rec = record_choice(spec, locs, enabled=True, via=via, purposes=chosen)
+    rec = speak(spec, locs, _said(spec, ENABLE, chosen))
     if rec.write.backup is not None:
         out.note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
     _report_receipt(out, rec)
     decision = resolve(spec, flag=call.flag, locs=locs)
     what = "" if chosen is None else f" for {', '.join(rec.purposes)}"
-    off = [p for p in decision.purposes if p.purpose in rec.purposes and not p.enabled]
+    verdicts = {name: decision.verdict(name) for name in rec.purposes}
+    off = [name for name, verdict in verdicts.items() if verdict != SEND]
     if not off:
         out.result(
             f"Telemetry enabled{what} (notice {rec.notice_version}; recorded in {rec.write.path})."
@@ -105,32 +116,31 @@ def enable(call: Call) -> None:
         out.result(
             f"Recorded your choice to enable telemetry{what} in {rec.write.path}, "
             f"but {'it stays' if len(off) == len(rec.purposes) else 'some of it stays'} "
-            f"{'local' if all(p.local for p in off) else 'disabled'}."
+            f"{'local' if all(verdicts[n] == KEEP for n in off) else 'disabled'}."
         )
-        for p in off:
-            label = f"{p.purpose}: " if len(spec.purpose_names) > 1 else ""
-            if p.local and decision.local_by is not None:
+        for name in off:
+            label = f"{name}: " if len(spec.purpose_names) > 1 else ""
+            if verdicts[name] == KEEP and decision.local_by is not None:
                 out.warn(f"{label}kept local by {decision.local_by.source}: "
                          f"{decision.local_by.detail}")  # fmt: skip
             else:
-                out.warn(f"{label}still disabled by {why_off(spec, decision, p.purpose)}")
+                out.warn(f"{label}still disabled by {why_off(spec, decision, name)}")
 
 
 def disable(call: Call) -> None:
-    from consent._store.choices import record_choice
+    from consent._core.words import DISABLE
+    from consent._store.choices import speak
 
     spec, out = call.spec, call.out
-    app_name = spec.commands
     chosen = _purposes(spec, call.values["purposes"])
     locs = locations(spec)
-    via = " ".join([f"command: {app_name} disable", *(chosen or ())])
     # The choice first: from this moment no sender may start sending. Then the id: the
     # delete waits (bounded) for a sender still at work, so nothing leaves after this
     # command returns and no id survives it.
     refused: ConfigError | None = None
     rec = None
     try:
-        rec = record_choice(spec, locs, enabled=False, via=via, purposes=chosen)
+        rec = speak(spec, locs, _said(spec, DISABLE, chosen))
     except ConfigError as exc:
         refused = exc
     deleted: list[str] = []
@@ -155,12 +165,13 @@ def disable(call: Call) -> None:
 
 
 def local(call: Call) -> None:
-    from consent._store.choices import record_choice
+    from consent._core.words import LOCAL
+    from consent._store.choices import speak
 
     spec, out = call.spec, call.out
     app_name = spec.commands
     locs = locations(spec)
-    rec = record_choice(spec, locs, enabled=True, via=f"command: {app_name} local", local=True)
+    rec = speak(spec, locs, _said(spec, LOCAL))
     if rec.write.backup is not None:
         out.note(f"The earlier config could not be read; it is kept as {rec.write.backup}.")
     _report_receipt(out, rec)
@@ -173,16 +184,21 @@ def local(call: Call) -> None:
     decision = resolve(spec, flag=call.flag, locs=locs)
     if not decision.local:
         out.warn(f"nothing is kept either while disabled: {why_off(spec, decision)}")
+    elif len(spec.purpose_names) > 1:
+        for name in spec.purpose_names:
+            if decision.verdict(name) == DROP:
+                out.warn(f"{name}: not kept either: {why_off(spec, decision, name)}")
 
 
 def reset(call: Call) -> int:
+    """A new pseudonymous id: the one a later hit would carry is deleted. What the person said
+    does not change (`reset` is the identity transition of consent/_core/words.py)."""
     from consent._store import identity
+    from consent._store.choices import forget_id
 
     spec, out = call.spec, call.out
     locs = locations(spec)
-    old = identity.load(spec, locs).value
-    deleted, failed = identity.delete(spec, locs)
-    _scrub(out, locs, old)
+    deleted, failed = forget_id(spec, locs, identity.load(spec, locs).value)
     _report_deletion(out, deleted, failed, none_text="There was no pseudonymous id to delete.")
     return 1 if failed else 0
 
@@ -190,13 +206,12 @@ def reset(call: Call) -> int:
 def _forget_id(out: Output, spec: AppSpec, locs: Locations) -> tuple[list[str], list[str]]:
     """Print the id once (to quote it about what was sent), delete it, and scrub old logs."""
     from consent._store import identity
+    from consent._store.choices import forget_id
 
     old = identity.load(spec, locs).value
     if old is not None:
         _quote_id(out, spec, old)
-    deleted, failed = identity.delete(spec, locs)
-    _scrub(out, locs, old)
-    return deleted, failed
+    return forget_id(spec, locs, old)
 
 
 def _purposes(spec: AppSpec, given: list[str] | None) -> tuple[str, ...] | None:
@@ -231,19 +246,6 @@ def _quote_id(out: Output, spec: AppSpec, value: str) -> None:
         f"recipient. To ask for their deletion, quote this id to {spec.controller}: "
         f"{spec.contact}"
     )
-
-
-def _scrub(out: Output, locs: Locations, old: str | None) -> None:
-    """Take the old id out of the local log (earlier versions logged it)."""
-    if old is None:
-        return
-    from consent._store.log import scrub
-    from consent._wire.gate import ID_IN_LOG
-
-    try:
-        scrub(locs.log_file, old, ID_IN_LOG)
-    except (OSError, ConfigError) as exc:
-        out.warn(f"could not remove the old pseudonymous id from the log {locs.log_file}: {exc}")
 
 
 def _report_deletion(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 # The table of the user config (and of an admin policy) that holds consent.
 TABLE = "telemetry"
+# The user config's key that anchors the consent receipts' chain (see MANAGED_KEYS).
+HEAD_KEY = "latest_receipt_sha256"
 # Its keys the toolkit writes, with their TOML types; every other key is the person's own.
 MANAGED_KEYS: dict[str, type] = {
     "enabled": bool,
@@ -31,7 +33,16 @@ MANAGED_KEYS: dict[str, type] = {
     "enabled_purposes": str,
     "disabled_purposes": str,
     "mode": str,  # MODE_LOCAL: hits are built and kept in the local log, never sent
+    # In local mode, the purposes it keeps, when not those without a no (space-separated).
+    "local_purposes": str,
+    # The SHA-256 of the newest consent receipt's line: the head of the receipts' chain, so that
+    # `receipts --verify` finds receipts removed from its end (consent/_store/receipts.py).
+    HEAD_KEY: str,
 }
+
+# A person's word about sending a purpose's hits (consent/_core/words.py): yes or no.
+YES = "yes"
+NO = "no"
 
 # `[telemetry] mode = "local"` (user config or admin policy): nothing leaves this machine.
 MODE_LOCAL = "local"
@@ -40,6 +51,8 @@ MODE_SEND = "send"  # the same as no `mode` key
 # UUID4), so every other byte is the byte that would be sent, but it identifies no one and no id
 # is created for it.
 LOCAL_ID = "00000000-0000-4000-8000-000000000000"
+# What the local log holds where a hit carried the pseudonymous id: the log never holds the id.
+ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 # The outcome the local log records for a hit kept in local mode.
 KEPT_LOCAL = "kept local: not sent"
 # `[telemetry] mode = "off"` (admin policy only): telemetry is locked off, as `enabled = false`.

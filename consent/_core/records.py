@@ -46,6 +46,8 @@ class ConsentRecord(Record):
     enabled_purposes: str | None = None  # space-separated purpose names; None: every purpose
     disabled_purposes: str | None = None  # space-separated purpose names
     mode: str | None = None  # MODE_LOCAL or MODE_SEND (the same as None)
+    local_purposes: str | None = None  # local mode keeps these purposes (space-separated)
+    latest_receipt_sha256: str | None = None  # the newest consent receipt's hash (HEAD_KEY)
 
     @property
     def enabled_set(self) -> frozenset[str] | None:

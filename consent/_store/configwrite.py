@@ -79,10 +79,13 @@ def _update_locked(shown: Path, target: Path, values: Values) -> WriteResult:
     doc, mode, backup, style = _load_for_edit(shown, target)
     if callable(values):
         try:
-            current = consent_record(doc.unwrap())
+            current, fresh = consent_record(doc.unwrap()), False
         except ValueError:
-            current = ConsentRecord()  # a file with bad keys records no usable choice
+            current, fresh = ConsentRecord(), True  # a file with bad keys records no choice
         values = values(current)
+        if fresh:
+            # The backup keeps the old file: no managed key of it is left to mix in.
+            values = {**dict.fromkeys(MANAGED_KEYS), **values}
     table = doc.get(TABLE)
     if table is None:
         table = tomlkit.table()

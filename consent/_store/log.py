@@ -167,6 +167,8 @@ def scrub(name: str | os.PathLike[str], secret: str, stand_in: str) -> bool:
 
     path = os.fspath(name)
     directory, base = os.path.split(path)
+    if not any(os.path.lexists(g) for g in (older(path), path)):
+        return False  # no log: nothing holds the id
     changed = False
     with locked(_lock_path(directory, base), timeout=5.0):
         for generation in (older(path), path):

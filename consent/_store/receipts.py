@@ -50,6 +50,12 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def line_hash(record: dict[str, Any]) -> str:
+    """The SHA-256 of the line `append` wrote for `record`: what the next receipt's
+    `previous_sha256` holds, and what the config records as the chain's head."""
+    return sha256_hex(dumps(record).encode("ascii"))
+
+
 def build(
     spec: AppSpec,
     *,
@@ -207,21 +213,40 @@ def _id_in(line: bytes) -> str:
 
 
 class Verdict(Record):
-    """The result of checking the chain: `bad` is the 1-based number of the first bad record."""
+    """The result of checking the chain: `bad` is the 1-based number of the first bad record;
+    `missing` says what is missing from the chain's end (the config records a newer head)."""
 
     count: int
     bad: int | None = None
     receipt_id: str = ""
     problem: str = ""
+    missing: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.bad is None
+        return self.bad is None and not self.missing
 
 
-def verify(path: str) -> Verdict:
-    """Check every record's own hash and every link; name the first record that does not match."""
-    return check(read(path))
+def verify(path: str, head: str | None = None) -> Verdict:
+    """Check every record's own hash and every link; name the first record that does not match.
+
+    `head`: the hash the config records for the newest receipt (consent/_store/choices.py
+    writes it with every change). A chain that does not hold it was cut at its end: its newest
+    receipts were deleted, or the file emptied or replaced. A chain that holds it and more is
+    intact (a change whose config could not be written still appended its receipt)."""
+    lines = read(path)
+    verdict = check(lines)
+    if not verdict.ok or not head or head in {sha256_hex(line) for line in lines}:
+        return verdict
+    if not lines:
+        where = "the file is empty or missing"
+    else:
+        last = _id_in(lines[-1])
+        where = f"the file ends at receipt {len(lines)}" + (f" ({last})" if last else "")
+    return verdict.replace(
+        missing=f"the config records receipt sha256:{head[:16]}… as the newest, but {where}: "
+        "the newest receipts were removed (or the file was replaced)"
+    )
 
 
 def check(lines: list[bytes]) -> Verdict:
