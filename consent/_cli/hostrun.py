@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from consent._core.runs import checks_refusals, start_run
+from consent._core.runs import Scope, checks_refusals, start_run
 from consent._core.spec import AppSpec, command_event
 
 TYPE_CHECKING = False
@@ -43,31 +43,33 @@ def clash(spec: AppSpec) -> ConsentError:
     )
 
 
-def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
+def command_started(spec: AppSpec, command: str, *, flag: bool) -> Scope | None:
     """Called as the host command `command` starts: decide once, then send only if enabled.
+    Returns the run's scope, which the adapter ends when the command returns.
 
     Adapters call it only for a run that `start_if_off` did not register (one the flag or an env
     variable turned off is decided later, if at all); called for such a run anyway, it decides
-    now, and the decision is the same. The decision is registered with the gate first, so that
-    every `record_event` of this run
-    uses it: a run that shows the first-run notice or asks the question is a disabled run, and
-    sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130).
+    now, and the decision is the same. The run starts with that decision first, so that every
+    `record_event` of this run uses it: a run that shows the first-run notice or asks the
+    question is a disabled run, and sends nothing from any path. Never raises; Ctrl-C at the
+    question ends the run (exit 130), and its scope with it.
     """
+    scope: Scope | None = None
     try:
         from consent._store.sources import resolve
 
         decision = resolve(spec, flag=flag, full=False)
-        start_run(spec, decision, command)
+        scope = start_run(spec, decision, command)
         event = command_event(spec)
         if (
             event is not None
             and event.recorded_by(command, spec.name)
-            and _gate_acts(spec, decision)
+            and _gate_acts(spec, decision, spec.event_purpose(event))
         ):
             from consent._wire import gate
 
             gate.submit(spec, event.name, decision=decision, command=command, recorded_by=command)
-        if not decision.enabled and not decision.local and decision.pending is not None:
+        if decision.pending is not None and not _acts(decision):
             from consent._cli.interactive import is_interactive
 
             if is_interactive():  # only then is the notice or the question worth importing
@@ -76,15 +78,24 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> None:
                 first_run(spec, decision)
     except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
         pass
+    except BaseException:  # Ctrl-C at the question: the command does not run, nor its run
+        if scope is not None:
+            scope.end()
+        raise
+    return scope
 
 
-def _gate_acts(spec: AppSpec, decision: Decision) -> bool:
-    """Would the gate do anything with the screenview: send it or keep it locally (for some
-    purpose), or check it (debug or strict mode)? Else `submit` would return at once, and the
-    gate is not even imported (a run disabled by a config or awaiting the notice)."""
-    return (
-        decision.enabled
-        or decision.local
-        or any(p.enabled or p.local for p in decision.purposes)
-        or checks_refusals(spec, os.environ)
-    )
+def _acts(decision: Decision) -> bool:
+    """Is some purpose's verdict other than drop (its hits are sent or kept locally)?"""
+    from consent._core.rules import DROP
+
+    return any(decision.verdict(p.purpose) != DROP for p in decision.purposes)
+
+
+def _gate_acts(spec: AppSpec, decision: Decision, purpose: str) -> bool:
+    """Would the gate do anything with the screenview: send it or keep it locally (by its
+    purpose's verdict), or check it (debug or strict mode)? Else `submit` would return at once,
+    and the gate is not even imported (a run disabled by a config or awaiting the notice)."""
+    from consent._core.rules import DROP
+
+    return decision.verdict(purpose) != DROP or checks_refusals(spec, os.environ)

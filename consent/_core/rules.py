@@ -8,7 +8,7 @@ disabling source is named; enabling needs an explicit, current reason.
 from __future__ import annotations
 
 from consent._core.envgrammar import EnvReading, shown
-from consent._core.names import MODE_OPT_IN, MODE_OPT_OUT
+from consent._core.names import MODE_OPT_IN, MODE_OPT_OUT, NO, YES
 from consent._core.records import ConsentRecord, FileState
 from consent._core.spec import FLAG, IMPLICIT_PURPOSE, Mode
 from consent._core.value import Record
@@ -17,6 +17,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
 
+    from consent._core.words import Words
+
+    Verdict = Literal["send", "keep", "drop"]
+
     SourceName = Literal["policy", "flag", "env", "project", "config", "packager", "default"]
     DecidedSource = Literal[
         "policy", "flag", "env", "project", "config", "packager", "notice", "default", "error"
@@ -24,8 +28,13 @@ if TYPE_CHECKING:
     VoteValue = Literal["disable", "enable"] | None
     Pending = Literal["notice", "question"] | None
 else:  # typing is not imported at run time (see consent/_core/value.py)
-    SourceName = DecidedSource = str
+    SourceName = DecidedSource = Verdict = str
     VoteValue = Pending = str | None
+
+# What becomes of a hit: sent, kept in the local log (never sent), or dropped.
+SEND: Verdict = "send"
+KEEP: Verdict = "keep"
+DROP: Verdict = "drop"
 
 
 class PolicyReading(Record):
@@ -55,14 +64,19 @@ class PackagerReading(Record):
 
 
 class ProjectReading(Record):
-    """The per-project opt-out: the `.<app>/telemetry.toml` nearest the working directory."""
+    """The per-project opt-out: every `.<app>/telemetry.toml` from the working directory up.
+    Any one that disables (or cannot be read) decides; the others cannot enable."""
 
-    path: str  # the file found, or "" when none was
+    path: str  # the file that disables, else the nearest found, or "" when none was
     state: FileState
     disables: bool
     problem: str = ""
-    enable_ignored: bool = False  # it says `enabled = true`, which a project file cannot do
+    enable_ignored: bool = False  # `path` says `enabled = true`, which a project file cannot do
     searched: str = ""  # where the search started and stopped, for the trace
+    # The files nearer than `path` (or, when none disables, farther) that do not opt out: the
+    # search went on past them; and those of them whose `enabled = true` is ignored.
+    passed: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
 
 
 class ConfigReading(Record):
@@ -119,13 +133,22 @@ class DecidedBy(Record):
 
 
 class PurposeDecision(Record):
-    """The decision for one purpose: are its hits sent, kept local, or neither, and why."""
+    """The decision for one purpose: are its hits sent, kept local, or dropped, and why."""
 
     purpose: str
-    enabled: bool  # its hits may be sent
-    local: bool  # its hits are built and kept in the local log, never sent (local mode)
+    verdict: Verdict  # SEND, KEEP (local mode: built and kept in the local log) or DROP
     decided_by: DecidedBy  # what enabled it (also when kept local) or the strongest disabler
     pending: Pending = None
+
+    @property
+    def enabled(self) -> bool:
+        """Its hits may be sent."""
+        return self.verdict == SEND
+
+    @property
+    def local(self) -> bool:
+        """Its hits are built and kept in the local log, never sent."""
+        return self.verdict == KEEP
 
 
 class Decision(Record):
@@ -170,6 +193,15 @@ class Decision(Record):
             if p.purpose == name:
                 return p
         return None
+
+    def verdict(self, purpose: str) -> Verdict:
+        """What becomes of a hit of `purpose`: SEND, KEEP (local) or DROP. The one answer the
+        gate, the sender's re-check, show-payload, status and a host command's start all ask;
+        a purpose this decision does not know is dropped (fail closed)."""
+        for p in self.purposes:
+            if p.purpose == purpose:
+                return p.verdict
+        return DROP
 
     @property
     def local(self) -> bool:
@@ -220,6 +252,7 @@ def decide(inputs: Inputs) -> Decision:
 
     version = inputs.notice_version
     local_by = _local_by(inputs)
+    words = _words(inputs)
     purposes = tuple(
         _purpose(
             inputs,
@@ -228,11 +261,12 @@ def decide(inputs: Inputs) -> Decision:
             deciders=deciders,
             default_vote=default_vote,
             local_by=local_by,
+            words=words,
         )
         for name in inputs.purposes or (IMPLICIT_PURPOSE,)
     )
-    on = [p for p in purposes if p.enabled]
-    kept = [p for p in purposes if p.local]
+    on = [p for p in purposes if p.verdict == SEND]
+    kept = [p for p in purposes if p.verdict == KEEP]
     if on:
         decided_by = on[0].decided_by
     elif kept and local_by is not None:
@@ -304,29 +338,43 @@ def _endpoint(inputs: Inputs, warnings: list[str], first: list[DecidedBy]) -> De
 
 
 def _project_vote(inputs: Inputs, warnings: list[str]) -> SourceVote:
-    """The per-project file: it can disable, never enable."""
+    """The per-project files: any one can disable, none can enable."""
     pr = inputs.project
     if pr is None:
         return SourceVote("project", None, "not consulted", {})
     origin = {"path": pr.path, "key": "telemetry.enabled"} if pr.path else {}
+    ignored = (*pr.ignored, *((pr.path,) if pr.enable_ignored else ()))
+    for path in dict.fromkeys(ignored):
+        warnings.append(
+            f"{path}: telemetry.enabled = true is ignored: a project file can only turn "
+            f"telemetry off (use `{_commands(inputs)} enable` for your own choice)"
+        )
+    passed = f" (past {', '.join(pr.passed)}, which do not opt out)" if pr.passed else ""
     if pr.state == "missing":
         return SourceVote("project", None, f"no project file {pr.searched}".rstrip(), origin)
     if pr.state == "error" or pr.problem:
-        sep = ":" if pr.state == "ok" else ""
-        detail = f"{pr.path}{sep} {pr.problem}; treated as a project opt-out (fail closed)"
+        where = f"{pr.path}{':' if pr.state == 'ok' else ''} " if pr.path else ""
+        detail = f"{where}{pr.problem}; treated as a project opt-out (fail closed){passed}"
         warnings.append(f"project file {detail}")
         return SourceVote("project", "disable", detail, origin)
     if pr.disables:
-        detail = f"{pr.path}: telemetry.enabled = false (this project opts out)"
+        detail = f"{pr.path}: telemetry.enabled = false (this project opts out){passed}"
         return SourceVote("project", "disable", detail, origin)
     if pr.enable_ignored:
-        warnings.append(
-            f"{pr.path}: telemetry.enabled = true is ignored: a project file can only turn "
-            f"telemetry off (use `{_commands(inputs)} enable` for your own choice)"
-        )
         detail = f"{pr.path}: telemetry.enabled = true is ignored (a project can only opt out)"
-        return SourceVote("project", None, detail, origin)
-    return SourceVote("project", None, f"{pr.path} does not opt out", origin)
+        return SourceVote("project", None, detail + passed, origin)
+    return SourceVote("project", None, f"{pr.path} does not opt out{passed}", origin)
+
+
+def _words(inputs: Inputs) -> Words | None:
+    """What the person said, as the config records it (None: no config that can be read)."""
+    c = inputs.config
+    if c is None or c.state != "ok":
+        return None
+    # Loaded only here: a run with no config to read (awaiting the notice) never needs it.
+    from consent._core.words import words_of
+
+    return words_of(c.record, inputs.purposes or (IMPLICIT_PURPOSE,))
 
 
 def _purpose(
@@ -337,35 +385,56 @@ def _purpose(
     deciders: list[DecidedBy],
     default_vote: SourceVote,
     local_by: DecidedBy | None,
+    words: Words | None,
 ) -> PurposeDecision:
-    """One purpose: any disabling source wins (strongest first); enabling needs this purpose's
-    explicit, current consent or, for an opt-out app, the current notice shown to a person."""
+    """One purpose's verdict, the one place it is reasoned (docs/configuration.md):
+
+    1. a stronger source drops it, strongest first: a policy lock (of everything or of this
+       purpose), the flag, a variable, a project opt-out, an unreadable config;
+    2. the person's local mode keeps the purposes it keeps (built and kept in the local log,
+       never sent) and drops the others (refused while in local mode);
+    3. the person's no drops it;
+    4. a standing yes for the current notice or, for an opt-out app, the current notice shown
+       to a person (unless a packager's default keeps the purpose off until it is enabled),
+       sends it, unless a policy's local mode keeps it;
+    5. anything else drops it, with what a person could do pending (notice or question).
+    """
     version = inputs.notice_version
     locks = [d for d in (_purpose_lock(p, name) for p in inputs.policies or ()) if d is not None]
-    vote, decided, stale = _purpose_config(inputs, name)
-    disabling = [*first, *locks, *deciders, *([decided] if vote == "disable" and decided else [])]
-    if disabling:
-        return PurposeDecision(name, False, False, disabling[0])
+    said, decided, stale = _purpose_config(inputs, name, words)
+    stronger = [*first, *locks, *deciders]
+    if stronger:
+        by = stronger[0]
+        if by.source == "packager" and said == NO and decided is not None:
+            by = decided  # a packager's file is weaker than the person's own no: name that
+        return PurposeDecision(name, DROP, by)
     off = _packager_off(inputs, name)  # a packager's default: off until the person enables it
     enabler: DecidedBy | None = None
-    if vote == "enable" and decided is not None:
+    if said == YES and decided is not None:
         enabler = decided
-    elif default_vote.vote == "enable" and off is None:
+    elif said != NO and default_vote.vote == "enable" and off is None:
         enabler = DecidedBy("default", default_vote.detail, default_vote.origin)
+    mode = _config_local(inputs)
+    if words is not None and words.local and mode is not None:
+        # The person chose local mode: the purposes it keeps are kept (a refused one too, when
+        # local mode was chosen after the no), never sent.
+        if name in words.kept:
+            return PurposeDecision(name, KEEP, enabler or mode)
+        return PurposeDecision(name, DROP, decided or mode)
+    if said == NO and decided is not None:
+        return PurposeDecision(name, DROP, decided)
     if enabler is not None:
-        if local_by is not None:
-            return PurposeDecision(name, False, True, enabler)
-        return PurposeDecision(name, True, False, enabler)
+        return PurposeDecision(name, KEEP if local_by is not None else SEND, enabler)
     origin = {"notice_version": version}
     if stale:
         detail = f"{stale}; awaiting notice {version}"
         pending: Pending = "notice" if inputs.mode == "opt-out" else "question"
-        return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), pending)
+        return PurposeDecision(name, DROP, DecidedBy("notice", detail, origin), pending)
     if off is not None:
-        return PurposeDecision(name, False, False, off)
+        return PurposeDecision(name, DROP, off)
     if inputs.mode == "opt-out":
         detail = f"awaiting notice {version}: it has not yet been shown to a person"
-        return PurposeDecision(name, False, False, DecidedBy("notice", detail, origin), "notice")
+        return PurposeDecision(name, DROP, DecidedBy("notice", detail, origin), "notice")
     pk = inputs.packager
     if pk is not None and pk.mode == MODE_OPT_IN and pk.state == "ok" and not pk.problem:
         detail = (
@@ -373,11 +442,9 @@ def _purpose(
             f"recorded for notice {version}"
         )
         origin = {"path": pk.path, "key": "telemetry.mode", "notice_version": version}
-        return PurposeDecision(
-            name, False, False, DecidedBy("packager", detail, origin), "question"
-        )
+        return PurposeDecision(name, DROP, DecidedBy("packager", detail, origin), "question")
     detail = f"opt-in: no consent recorded for notice {version}"
-    return PurposeDecision(name, False, False, DecidedBy("default", detail, origin), "question")
+    return PurposeDecision(name, DROP, DecidedBy("default", detail, origin), "question")
 
 
 def _packager_off(inputs: Inputs, name: str) -> DecidedBy | None:
@@ -474,6 +541,11 @@ def _local_by(inputs: Inputs) -> DecidedBy | None:
                 f'{p.path}: telemetry.mode = "local" (admin policy): nothing leaves this machine'
             )
             return DecidedBy("policy", detail, {"path": str(p.path), "key": "telemetry.mode"})
+    return _config_local(inputs)
+
+
+def _config_local(inputs: Inputs) -> DecidedBy | None:
+    """The person's config, when it chooses local mode."""
     c = inputs.config
     if c is not None and c.state == "ok" and c.record.local:
         detail = f'{c.path}: telemetry.mode = "local": nothing leaves this machine'
@@ -481,32 +553,39 @@ def _local_by(inputs: Inputs) -> DecidedBy | None:
     return None
 
 
-def _purpose_config(inputs: Inputs, name: str) -> tuple[VoteValue, DecidedBy | None, str]:
-    """What the person's config says about one purpose: (vote, its source, a stale-consent note).
-    A config that cannot be read, or `enabled = false`, is already a decider for every purpose."""
+def _purpose_config(
+    inputs: Inputs, name: str, words: Words | None
+) -> tuple[str, DecidedBy | None, str]:
+    """The person's word for one purpose: (YES for the current notice, NO, or ""; its source;
+    a note when the yes was for another notice). A config that cannot be read is already a
+    decider for every purpose."""
     c = inputs.config
-    if c is None or c.state != "ok":
-        return None, None, ""
+    if c is None or c.state != "ok" or words is None:
+        return "", None, ""
     r = c.record
     when = ", ".join(printable(x) for x in (r.decided_via, r.decided_at) if x)
     when = f" ({when})" if when else ""
-    if r.enabled is False:
-        return None, None, ""  # the config's vote for every purpose
-    if name in r.disabled_set:
+    if r.enabled is False:  # a no for every purpose
+        detail = f"{c.path}: telemetry.enabled = false{when}"
+        return (
+            NO,
+            DecidedBy("config", detail, {"path": str(c.path), "key": "telemetry.enabled"}),
+            "",
+        )
+    word = words.word(name)
+    if word == NO:
         key = "telemetry.disabled_purposes"
         detail = f"{c.path}: {key} includes {name!r}{when}"
-        return "disable", DecidedBy("config", detail, {"path": str(c.path), "key": key}), ""
-    if r.enabled is not True:
-        return None, None, ""
+        return NO, DecidedBy("config", detail, {"path": str(c.path), "key": key}), ""
+    if word != YES:
+        return "", None, ""
     covered = r.enabled_set
-    if covered is not None and name not in covered:
-        return None, None, ""
     key = "telemetry.enabled" if covered is None else "telemetry.enabled_purposes"
     origin = {"path": str(c.path), "key": key, "notice_version": r.notice_version or ""}
-    if r.notice_version == inputs.notice_version:
+    if words.yes(name, inputs.notice_version):
         what = "telemetry.enabled = true" if covered is None else f"{key} includes {name!r}"
         detail = f"{c.path}: {what} for notice {r.notice_version}{when}"
-        return "enable", DecidedBy("config", detail, origin), ""
+        return YES, DecidedBy("config", detail, origin), ""
     if r.notice_version:
         stale = (
             f"consent given for notice {printable(r.notice_version)}, "
@@ -514,7 +593,7 @@ def _purpose_config(inputs: Inputs, name: str) -> tuple[VoteValue, DecidedBy | N
         )
     else:
         stale = "telemetry.enabled = true names no notice version"
-    return None, None, stale
+    return "", None, stale
 
 
 def printable(text: str) -> str:
@@ -618,12 +697,9 @@ def _config_vote(inputs: Inputs, warnings: list[str]) -> tuple[SourceVote, Decid
     when = ", ".join(printable(x) for x in (r.decided_via, r.decided_at) if x)
     when = f" ({when})" if when else ""
     if r.enabled is False:
+        # A no for every purpose, which each purpose's verdict weighs against local mode.
         detail = f"{c.path}: telemetry.enabled = false{when}"
-        return (
-            SourceVote("config", "disable", detail, origin),
-            DecidedBy("config", detail, origin),
-            "",
-        )
+        return SourceVote("config", "disable", detail, origin), None, ""
     scope = _scope(r)
     if r.enabled is True:
         origin = {**origin, "notice_version": r.notice_version or ""}

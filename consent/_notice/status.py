@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from consent._core.rules import DecidedBy, Decision
+from consent._core.rules import DROP, KEEP, SEND, DecidedBy, Decision, Verdict
 from consent._core.spec import FLAG, AppSpec
 from consent._core.value import Record
 from consent._store.paths import Locations
 
 # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project; 5: the packager's
-# defaults (packager_path, packager_defaults, app_mode; `mode` is the default in force); 6: ci
-SCHEMA_VERSION = 6
+# defaults (packager_path, packager_defaults, app_mode; `mode` is the default in force); 6: ci;
+# 7: each purpose's verdict
+SCHEMA_VERSION = 7
 
 
 class Extras(Record):
@@ -65,8 +66,9 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
         "latest_receipt": extras.latest_receipt,
         "purposes": {
             p.purpose: {
-                "enabled": p.enabled,
-                "local": p.local,
+                "verdict": p.verdict,
+                "enabled": p.verdict == SEND,
+                "local": p.verdict == KEEP,
                 "decided_by": _by(p.decided_by),
                 "pending": p.pending,
             }
@@ -148,12 +150,23 @@ def _by(d: DecidedBy) -> dict[str, str]:
 LOCAL_LINE = "local: nothing leaves this machine"
 
 
-def purpose_state(enabled: bool, local: bool) -> str:
-    return "enabled" if enabled else "local" if local else "disabled"
+STATES: dict[str, str] = {SEND: "enabled", KEEP: "local", DROP: "disabled"}
+
+
+def purpose_state(verdict: Verdict) -> str:
+    """A verdict in the words `status` uses."""
+    return STATES[verdict]
+
+
+def overall(decision: Decision) -> Verdict:
+    """The app's state in one word: sent if some purpose is sent, else local if some purpose is
+    kept, else dropped."""
+    verdicts = {decision.verdict(p.purpose) for p in decision.purposes}
+    return SEND if SEND in verdicts else KEEP if KEEP in verdicts else DROP
 
 
 def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[str]:
-    state = "enabled" if decision.enabled else "local" if decision.local else "disabled"
+    state = purpose_state(overall(decision))
     d = decision.decided_by
     lines = [
         f"Telemetry for {extras.app} is {state}.",
@@ -171,8 +184,7 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
         for pd in decision.purposes:
             by = pd.decided_by
             lines.append(
-                f"  {pd.purpose:<{pw}}  {purpose_state(pd.enabled, pd.local):<8}  "
-                f"{by.source}: {by.detail}"
+                f"  {pd.purpose:<{pw}}  {purpose_state(pd.verdict):<8}  {by.source}: {by.detail}"
             )
     lines += ["", "sources, strongest first:"]
     width = max(len(v.source) for v in decision.trace)
@@ -210,8 +222,7 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
 
 def sends(spec: AppSpec, decision: Decision, event: str) -> bool:
     """Would a hit of `event` be sent now? Decided by the purpose the event serves."""
-    chosen = decision.for_purpose(spec.event_purpose(spec.event(event)))
-    return decision.enabled if chosen is None else chosen.enabled
+    return decision.verdict(spec.event_purpose(spec.event(event))) == SEND
 
 
 def why_off(spec: AppSpec, decision: Decision, purpose: str | None = None) -> str:

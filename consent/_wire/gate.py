@@ -5,9 +5,10 @@ the exact request bytes to a detached child process. It never raises, never wait
 network, and does nothing beyond the decision when telemetry is disabled: the id, the HTTP
 code and the child are reached only when enabled.
 
-One decision per run: a CLI adapter decides once as a command starts and registers that
-decision (`start_run`, consent/_core/runs.py); the command's screenview and every `record_event`
-of the same run go through that one decision. A run that the flag or an env variable turned off
+One decision per run: a CLI adapter decides once as a command starts and starts the run with that
+decision (`start_run`, consent/_core/runs.py), ending it when the command returns; the command's
+screenview and every `record_event` of the same run go through that one decision, and outside a
+run every event decides on the spot. A run that the flag or an env variable turned off
 is registered undecided (`start_if_off`) and decided here, by `run_decision`, only if it records
 an event. A run that showed the first-run notice or asked the question registers a disabled
 decision, so nothing leaves in that run from any path.
@@ -23,14 +24,13 @@ from __future__ import annotations
 import os
 import sys
 
-from consent._core.names import PROXY_VARIABLES
+from consent._core.names import ID_IN_LOG, PROXY_VARIABLES
 from consent._core.runs import (
     STRICT_ENV,
     OffRun,
     checks_refusals,
     current_run,
     debug_mode,
-    start_run,
 )
 from consent._core.spec import AppSpec
 from consent._core.value import Record
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     Outcome = Literal["disabled", "handed", "printed", "refused", "error", "local"]
 else:
     Outcome = str  # typing is not imported at run time (see consent/_core/value.py)
-
-ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 
 
 class Submission(Record):
@@ -82,22 +80,21 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
 
 
 def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
-    """The decision and command path of the run a CLI adapter registered, if any. A run the flag
-    or an env variable turned off (`OffRun`) is decided here, once, for the spec that started
-    it and from the variables as they were then: the decision `resolve(full=False)` would have
-    made as the command started."""
+    """The decision and command path of the run a CLI adapter started, if one is running. A
+    run the flag or an env variable turned off (`OffRun`) is decided here, once, for the spec
+    that started it and from the variables as they were then: the decision
+    `resolve(full=False)` would have made as the command started."""
     run = current_run(spec)
     if run is None:
         return None
-    decision, command = run
+    decision = run.decision
     if isinstance(decision, OffRun):
         from consent._store.sources import resolve
 
         off = decision
         decision = resolve(off.spec, flag=off.flag, environ=dict(off.environ), full=False)
-        if current_run(off.spec) is run:  # not if another run was registered meanwhile
-            start_run(off.spec, decision, command)
-    return decision, command
+        run.decision = decision
+    return decision, run.command
 
 
 def submit(
@@ -121,6 +118,8 @@ def submit(
 
     environ = os.environ if environ is None else environ
     try:
+        from consent._core.rules import DROP, KEEP  # loaded with every decision
+
         if decision is None:
             from consent._store.sources import resolve
 
@@ -130,10 +129,8 @@ def submit(
             purpose = spec.event_purpose(spec.event(event))
         except SpecError as exc:
             raise HitError(exc.message, event=event) from None
-        chosen = decision.for_purpose(purpose)
-        local = chosen is not None and chosen.local
-        sends = decision.enabled if chosen is None else chosen.enabled
-        if not sends and not local:
+        verdict = decision.verdict(purpose)
+        if verdict == DROP:
             if checks_refusals(spec, environ):
                 # Only here is a disabled run's event checked: an author sees misuse at once.
                 from consent._wire.hits import build_hit
@@ -146,6 +143,7 @@ def submit(
                     values=values,
                     recorded_by=recorded_by,
                 )
+            chosen = decision.for_purpose(purpose)
             if chosen is not None and decision.enabled:
                 return Submission("disabled", f"purpose {purpose!r}: {chosen.decided_by.detail}")
             return Submission("disabled", decision.decided_by.detail)
@@ -156,7 +154,7 @@ def submit(
             values=values,
             environ=environ,
             recorded_by=recorded_by,
-            local=local,
+            local=verdict == KEEP,
             purpose=purpose,
             managed=decision.endpoint_url,
             default=decision.default_url,

@@ -37,7 +37,7 @@ class Job(Record):
     disable_env: str
     config_path: str
     policy_paths: tuple[str, ...]
-    purpose: str = ""  # the purpose the hit serves ("" when the app declares none)
+    purpose: str = ""  # the purpose the hit serves ("": the implicit one of an app declaring none)
     purposes: tuple[str, ...] = ()  # the app's declared purposes
     defaults_path: str = ""  # a packager's defaults (Locations.defaults_path)
     system_root: str = ""  # where the fixed policy locations are (Locations.system_root)
