@@ -298,18 +298,32 @@ def _why(exc: OSError) -> str:
     return f"{text}, Windows error {winerror}" if winerror else text
 
 
+# Does `os.access` take follow_symlinks=False here? Then a `.<app>` link that loops is seen.
+_NOFOLLOW = os.access in os.supports_follow_symlinks
+
+
 def read_project(
     app: str, cwd: str | None = None, home: str | None = None, *, levels: int = PROJECT_MAX_LEVELS
 ) -> ProjectReading:
-    """The per-project opt-out nearest the working directory: `.<app>/telemetry.toml` in `cwd`
-    or a directory above it, up to the home directory (inclusive) or the root, at most `levels`
-    directories. Each directory costs one `access` call (no exception, no open); the file is
+    """The per-project opt-out: every `.<app>/telemetry.toml` in `cwd` and the directories
+    above it, up to the home directory (inclusive) or the root, at most `levels` directories.
+    The first that disables (or cannot be read: fail closed) decides; one that says nothing, or
+    only `enabled = true` (which a project cannot say), does not end the search, so a nested
+    project never lifts its parent's opt-out. Each directory costs one `access` call (no
+    exception, no open; a `.<app>` link is not followed, so one that loops is seen); the file is
     read, through the safe open (no blocking on a FIFO, refusing anything but a regular file),
-    only where a `.<app>` entry exists. bench/growth.py measures it ("Growth")."""
+    only where a `.<app>` entry exists. A working directory that no longer exists fails closed.
+    bench/growth.py measures it ("Growth")."""
     try:
         here = os.getcwd() if cwd is None else cwd
-    except OSError:
-        return ProjectReading("", "missing", False, searched="(the working directory is gone)")
+    except OSError as exc:
+        gone = os.environ.get("PWD", "")
+        named = f" ({gone}, as $PWD says)" if gone else ""
+        problem = (
+            f"the working directory{named} cannot be read ({exc.strerror or exc}), so no "
+            "project file can be looked for"
+        )
+        return ProjectReading("", "error", True, problem)
     if home is None:
         home = os.path.expanduser("~")
     sep, dot, name = os.sep, f".{app}", os.path.join(f".{app}", POLICY_NAME)
@@ -321,26 +335,53 @@ def read_project(
         stop = (home,) if inside else (home, os.path.realpath(home))
     from consent._store.tomlread import read_toml
 
+    nofollow = {"follow_symlinks": False} if _NOFOLLOW else {}
     start = here
+    passed: list[str] = []
+    ignored: list[str] = []
     for _ in range(levels):
         folder = (here if here.endswith(sep) else here + sep) + dot
-        if os.access(folder, os.F_OK):
+        if os.access(folder, os.F_OK, **nofollow):
             path = os.path.join(folder, POLICY_NAME)
             read = read_toml(path)
             if read.state == "ok":
-                disables, problem, ignored = project_terms(read.doc)
-                return ProjectReading(path, "ok", disables or bool(problem), problem, ignored)
+                disables, problem, enable = project_terms(read.doc)
+                if disables or problem:
+                    return ProjectReading(
+                        path, "ok", True, problem, passed=tuple(passed), ignored=tuple(ignored)
+                    )
+                passed.append(path)
+                if enable:
+                    ignored.append(path)
             # A plain file named `.app` holds no project file; anything else there that cannot
-            # be read (unreadable, a FIFO, a directory) fails closed.
-            if read.state == "error" and "Not a directory" not in read.problem:
-                return ProjectReading(path, "error", True, read.problem)
+            # be read (unreadable, a FIFO, a directory, a link that loops) fails closed.
+            elif read.state == "error" and "Not a directory" not in read.problem:
+                return ProjectReading(
+                    path, "error", True, read.problem, passed=tuple(passed), ignored=tuple(ignored)
+                )
         parent = os.path.dirname(here)
         if here in stop or parent == here:
             searched = f"({name} in {start} or above it, up to {here})"
-            return ProjectReading("", "missing", False, searched=searched)
+            return _none_disables(passed, ignored, searched)
         here = parent
     searched = f"({name} in {start} or the {levels - 1} directories above it, the search's limit)"
-    return ProjectReading("", "missing", False, searched=searched)
+    return _none_disables(passed, ignored, searched)
+
+
+def _none_disables(passed: list[str], ignored: list[str], searched: str) -> ProjectReading:
+    """No project file opts out: the nearest found (if any) stands for them all."""
+    if not passed:
+        return ProjectReading("", "missing", False, searched=searched)
+    nearest = passed[0]
+    return ProjectReading(
+        nearest,
+        "ok",
+        False,
+        enable_ignored=nearest in ignored,
+        searched=searched,
+        passed=tuple(passed[1:]),
+        ignored=tuple(p for p in ignored if p != nearest),
+    )
 
 
 def read_config(locs: Locations) -> ConfigReading:
