@@ -13,7 +13,8 @@ run disabled by env and nothing else:
   to each command, and a `telemetry` command that is built only when used (argparse: a
   subparser taking the rest of the words, as the real adapter has it; click: a group class that
   lists the name), and registers the run after checking the flag and the two variables
-  (`consent/_core/runs.py`: a dict), with no other work;
+  (`consent/_core/runs.py`: a `ContextVar`, the run's scope that issue 21 asks for), with no
+  other work;
 - the app declares the smallest spec `AppSpec` accepts: three fields and one event.
 
 A measuring tool, not an app: the prototype is a copy of consent's private layout, so its files
@@ -124,8 +125,9 @@ def install(group, spec):
 RUNS = '''"""The run registry, with the env check inline."""
 
 import os
+from _contextvars import ContextVar
 
-_runs = {}
+_runs = ContextVar("runs", default=())
 _FALSE = ("", "0", "false", "no", "off")
 
 
@@ -133,7 +135,7 @@ def start_off_run(spec, flag, command):
     names = (spec.env_prefix + "_DISABLE_ANALYTICS", "DO_NOT_TRACK")
     values = {n: os.environ[n] for n in names if n in os.environ}
     if flag or any(v.strip().lower() not in _FALSE for v in values.values()):
-        _runs[spec.name] = (values, command)
+        return _runs.set((*_runs.get(), (spec.name, values, command)))
 '''
 SPEC = '''"""The smallest spec AppSpec accepts: three fields (GA4's two and the command), one event."""
 

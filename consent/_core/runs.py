@@ -1,14 +1,27 @@
-"""The run: the decision and command path of the command running in this process, per app.
+"""The run: the decision and command path of the command running now, scoped to that command.
 
-A CLI adapter registers them as a command starts (`start_run`); the gate (consent/_wire/gate.py)
-uses that one decision for the command's screenview and every `record_event` of the run. A run
-that the flag or an env variable turns off is registered undecided (`start_if_off`: an `OffRun`,
-the flag and the variables as they were), and the gate decides it only if the run records an
-event; such a run loads neither consent/_cli/hostrun.py, the gate nor the rules. It lives in
-core, below both of its users, so that registering a run loads no further package.
+A CLI adapter starts a run as a command starts (`start_run`) and ends it when the command
+returns (`Scope.end`), whatever way it returns: the gate (consent/_wire/gate.py) uses the run's
+one decision for the command's screenview and every `record_event` inside it. Outside a run,
+every event decides on the spot. The run lives in a `contextvars.ContextVar`, so it is the
+current context's (asyncio tasks the command starts carry it); a thread the command starts
+does not carry a context, so while a run is active its app's events from other threads count
+as the run's (its flag holds there too). Nothing outlives the run: a finished command's decision
+is never used again, in tests, notebooks or long-running programs alike.
+
+A run that the flag or an env variable turns off is registered undecided (`start_if_off`: an
+`OffRun`, the flag and the variables as they were), and the gate decides it only if the run
+records an event; such a run loads neither consent/_cli/hostrun.py, the gate nor the rules. It
+lives in core, below both of its users, so that registering a run loads no further package.
 """
 
 from __future__ import annotations
+
+try:
+    # The C module itself: contextvars.py only re-exports it, and costs a host command a file.
+    from _contextvars import ContextVar
+except ImportError:  # another interpreter
+    from contextvars import ContextVar
 
 from consent._core.envgrammar import DO_NOT_TRACK, disables
 from consent._core.spec import AppSpec
@@ -21,6 +34,7 @@ STRICT_ENV = "CONSENT_STRICT_LOG"
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from contextvars import Token
 
     from consent._core.rules import Decision
 
@@ -35,36 +49,98 @@ class OffRun(Record):
     environ: tuple[tuple[str, str], ...]  # the variables that decide such a run, as set then
 
 
-_runs: dict[str, tuple[Decision | OffRun, str]] = {}
+class Run:
+    """A command of an app, running now: its decision (an `OffRun` until the gate decides it,
+    once, here in place) and its command path. Not a value: the run of one command."""
+
+    __slots__ = ("app", "command", "decision")
+
+    def __init__(self, app: str, decision: Decision | OffRun, command: str) -> None:
+        self.app = app
+        self.decision = decision
+        self.command = command
+
+    def __repr__(self) -> str:
+        return f"Run({self.app!r}, {self.decision!r}, {self.command!r})"
 
 
-def start_run(spec: AppSpec, decision: Decision | OffRun, command: str = "") -> None:
-    """Register the decision (or the undecided `OffRun`) and command path (`acme deploy`) of the
-    command that is starting: the run's every hit uses that decision, and events check that
-    they may be recorded by it."""
-    _runs[spec.name] = (decision, command)
+# The runs of the current context, innermost last (a command may run another app's command).
+_RUNS: ContextVar[tuple[Run, ...]] = ContextVar("consent_runs", default=())
+# Every run active in this process, newest last: the fallback of a thread that does not carry
+# the context of the command that started it.
+_ACTIVE: list[Run] = []
 
 
-def start_if_off(spec: AppSpec, command: str, *, flag: bool, environ: Mapping[str, str]) -> bool:
-    """If the flag or an env variable turns telemetry off for this run, register the run as an
-    `OffRun` and say so: nothing is sent and nothing shown, so the run decides nothing now. The
-    decision made later is the one `resolve(full=False)` would make now: it reads no file then,
-    only these variables. Not under debug or strict mode, where even a disabled run checks its
-    screenview."""
+class Scope:
+    """The scope of one run: `end()` (or leaving a `with` block) ends it. Ending it twice, or a
+    scope that started no run, does nothing."""
+
+    __slots__ = ("_token", "run")
+
+    def __init__(self, run: Run | None = None, token: Token[tuple[Run, ...]] | None = None) -> None:
+        self.run = run
+        self._token = token
+
+    def end(self) -> None:
+        run, token = self.run, self._token
+        self.run = self._token = None
+        if run is None:
+            return
+        try:  # noqa: SIM105 - contextlib is not loaded on a host command's path
+            _ACTIVE.remove(run)
+        except ValueError:
+            pass
+        try:
+            if token is None:
+                raise ValueError
+            _RUNS.reset(token)
+        except (ValueError, RuntimeError):  # ended from another context: take it out there
+            _RUNS.set(tuple(r for r in _RUNS.get() if r is not run))
+
+    def __enter__(self) -> Scope:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
+
+
+def start_run(spec: AppSpec, decision: Decision | OffRun, command: str = "") -> Scope:
+    """Start the run of the command `command` (`acme deploy`) with its decision (or the
+    undecided `OffRun`): the run's every hit uses that decision, and events check that they may
+    be recorded by it. The caller ends it when the command returns (`Scope.end`)."""
+    run = Run(spec.name, decision, command)
+    token = _RUNS.set((*_RUNS.get(), run))
+    _ACTIVE.append(run)
+    return Scope(run, token)
+
+
+def start_if_off(
+    spec: AppSpec, command: str, *, flag: bool, environ: Mapping[str, str]
+) -> Scope | None:
+    """If the flag or an env variable turns telemetry off for this run, start the run as an
+    `OffRun` and return its scope: nothing is sent and nothing shown, so the run decides
+    nothing now. The decision made later is the one `resolve(full=False)` would make now: it
+    reads no file then, only these variables, whose verdict for every purpose is drop. Not under
+    debug or strict mode, where even a disabled run checks its screenview."""
     if checks_refusals(spec, environ):
-        return False
+        return None
     names = (spec.disable_env, DO_NOT_TRACK)
     if not (flag or any(disables(environ.get(n)) for n in names)):
-        return False
+        return None
     kept = tuple((n, v) for n in (*names, spec.endpoint_env) if (v := environ.get(n)) is not None)
-    start_run(spec, OffRun(spec, flag, kept), command)
-    return True
+    return start_run(spec, OffRun(spec, flag, kept), command)
 
 
-def current_run(spec: AppSpec) -> tuple[Decision | OffRun, str] | None:
-    """The run's decision (an `OffRun` until the gate decides it) and command path, if a CLI
-    adapter registered a run."""
-    return _runs.get(spec.name)
+def current_run(spec: AppSpec) -> Run | None:
+    """The run of `spec`'s app in this context (else, while one is active, in this process),
+    if a CLI adapter started one; None outside a run."""
+    for run in reversed(_RUNS.get()):
+        if run.app == spec.name:
+            return run
+    for run in reversed(tuple(_ACTIVE)):
+        if run.app == spec.name:
+            return run
+    return None
 
 
 def checks_refusals(spec: AppSpec, environ: Mapping[str, str]) -> bool:

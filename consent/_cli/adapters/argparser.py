@@ -22,7 +22,7 @@ import argparse
 import os
 import sys
 
-from consent._core.runs import start_if_off
+from consent._core.runs import Scope, start_if_off
 from consent._core.spec import FLAG, AppSpec, flag_help
 
 TYPE_CHECKING = False
@@ -97,10 +97,15 @@ def install(
     return parser
 
 
-def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Scope:
     """After `args = parser.parse_args()`: run a chosen `telemetry` command and exit with its
-    status; otherwise report the command that runs (a screenview, only with consent), show the
-    first-run notice or ask the question (a person at a terminal only), and return."""
+    status; otherwise start the run of the command that runs, report it (a screenview, only
+    with consent), show the first-run notice or ask the question (a person at a terminal only),
+    and return the run's scope.
+
+    argparse does not run the command, the program does, after this returns: the run lasts
+    until the program ends, or until the scope ends (`with run(parser, args): ...` around the
+    command, or `.end()`), after which events decide on the spot again."""
     spec: AppSpec | None = getattr(parser, _INSTALLED, None)
     if spec is None:
         from consent._cli.hostrun import refusal
@@ -116,12 +121,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     path = getattr(args, PATH_DEST, None)
     command = path if isinstance(path, str) else spec.name
     try:
-        if start_if_off(spec, command, flag=flag, environ=os.environ):
-            return
+        scope = start_if_off(spec, command, flag=flag, environ=os.environ)
+        if scope is not None:
+            return scope
         from consent._cli.hostrun import command_started  # a run that may send or show something
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
-        return
-    command_started(spec, command, flag=flag)
+        return Scope()
+    return command_started(spec, command, flag=flag) or Scope()
 
 
 def _group_help(spec: AppSpec) -> str:

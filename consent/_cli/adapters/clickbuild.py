@@ -16,8 +16,8 @@ from consent._cli.adapters.clicktree import (
     Kit,
     add_flag,
     add_flags,
+    around,
     flag_given,
-    on_command,
 )
 from consent._core.spec import FLAG, AppSpec
 
@@ -110,8 +110,8 @@ class _SingleCommand:
         add_flag(self._consent_kit, self, self._consent_spec)
 
     def invoke(self, ctx: Any) -> Any:
-        on_command(ctx, self._consent_spec)
-        return super().invoke(ctx)  # type: ignore[misc]
+        host = super().invoke  # type: ignore[misc]
+        return around(self._consent_spec, ctx, lambda: host(ctx))
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         spec = self._consent_spec

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from consent._core.runs import start_if_off
+from consent._core.runs import Scope, start_if_off
 from consent._core.spec import FLAG, AppSpec, flag_help
 from consent._core.value import Record
 
@@ -96,17 +96,37 @@ def command_path(ctx: Any, spec: AppSpec) -> str:
     return " ".join([spec.name, *reversed(names)])
 
 
-def on_command(ctx: Any, spec: AppSpec) -> None:
-    """The command of `ctx` is starting: report it (never raises, see hostrun)."""
+def on_command(ctx: Any, spec: AppSpec) -> Scope | None:
+    """The command of `ctx` is starting: start its run and report it (never raises, see
+    hostrun). The caller ends the run (`end_run`) when the command returns."""
     try:
         command = command_path(ctx, spec)
         flag = flag_given(ctx)
-        if start_if_off(spec, command, flag=flag, environ=os.environ):
-            return
+        scope = start_if_off(spec, command, flag=flag, environ=os.environ)
+        if scope is not None:
+            return scope
         from consent._cli.hostrun import command_started  # a run that may send or show something
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
-        return
-    command_started(spec, command, flag=flag)
+        return None
+    return command_started(spec, command, flag=flag)
+
+
+def end_run(scope: Scope | None) -> None:
+    """The command returned (or raised): its run ends, and later events decide on the spot."""
+    if scope is not None:
+        try:  # noqa: SIM105 - contextlib is not loaded on a host command's path
+            scope.end()
+        except Exception:  # noqa: BLE001, S110 - telemetry never breaks the host command
+            pass
+
+
+def around(spec: AppSpec, ctx: Any, call: Callable[[], Any]) -> Any:
+    """Run `call` (the command of `ctx`) inside its run."""
+    scope = on_command(ctx, spec)
+    try:
+        return call()
+    finally:
+        end_run(scope)
 
 
 def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
@@ -136,8 +156,7 @@ def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
     original: Callable[[Any], Any] = command.invoke
 
     def invoke(ctx: Any) -> Any:
-        on_command(ctx, spec)
-        return original(ctx)
+        return around(spec, ctx, lambda: original(ctx))
 
     command.invoke = invoke
 
@@ -147,10 +166,13 @@ def wrap_group_callback(kit: Kit, group: Any, spec: AppSpec) -> None:
     original: Callable[..., Any] | None = group.callback
 
     def callback(*args: Any, **kwargs: Any) -> Any:
+        def call() -> Any:
+            return original(*args, **kwargs) if original is not None else None
+
         ctx = kit.current_context()
         if ctx is not None and ctx.invoked_subcommand is None:
-            on_command(ctx, spec)
-        return original(*args, **kwargs) if original is not None else None
+            return around(spec, ctx, call)
+        return call()
 
     group.callback = callback
 

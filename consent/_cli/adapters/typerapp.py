@@ -18,9 +18,9 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from consent._cli.adapters.clicktree import (
     FLAG_KEY,
     Kit,
+    around,
     instrument,
     lazy_group_class,
-    on_command,
 )
 from consent._core.spec import FLAG, AppSpec, flag_help
 
@@ -160,10 +160,14 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
         if kwargs.pop(_FLAG_PARAM, False):
             ctx.meta[FLAG_KEY] = True
         instrument(KIT, ctx.command, spec)
+
+        def call() -> Any:
+            return host(**kwargs) if host is not None else None
+
         if ctx.invoked_subcommand is None:
             # invoke_without_command: the root itself is the command that runs.
-            on_command(ctx, spec)
-        return host(**kwargs) if host is not None else None
+            return around(spec, ctx, call)
+        return call()
 
     ours = [
         inspect.Parameter(

@@ -1,0 +1,48 @@
+"""Command runs for tests: record events as a command of an installed CLI records them.
+
+An installed CLI starts a run as each command starts and ends it when the command returns
+(consent/_core/runs.py): inside it, `record_event` uses the run's one decision and checks that
+the event may be recorded by that command; outside it, every event decides on the spot. Tests
+of an app's own `record_event` calls use this module instead of reaching into consent's private
+state::
+
+    from consent.testing.runs import command_run, current_command
+
+    with command_run(SPEC, "acme deploy run") as decision:
+        deploy("prod")  # its record_event(SPEC, "deployed", ...) counts as `acme deploy run`'s
+    assert current_command(SPEC) is None  # the run ended with the block
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from consent._core.rules import Decision
+from consent._core.runs import current_run, start_run
+from consent._core.spec import AppSpec
+
+__all__ = ["command_run", "current_command"]
+
+
+@contextmanager
+def command_run(
+    spec: AppSpec, command: str = "", *, flag: bool = False, decision: Decision | None = None
+) -> Iterator[Decision]:
+    """The block runs as the command `command` (its full path, "acme deploy run"; default the
+    app's name) of an installed CLI: one decision for the whole block, made now as a host
+    command's start makes it (`flag`: as if `--disable-analytics` was given), or `decision`.
+    Yields that decision; the run ends with the block, whatever way it is left."""
+    if decision is None:
+        from consent._store.sources import resolve
+
+        decision = resolve(spec, flag=flag, full=False)
+    with start_run(spec, decision, command or spec.name):
+        yield decision
+
+
+def current_command(spec: AppSpec) -> str | None:
+    """The command path of the run `record_event(spec, …)` would count as now, or None when an
+    event would decide on the spot (no command of `spec`'s app is running)."""
+    run = current_run(spec)
+    return None if run is None else run.command
