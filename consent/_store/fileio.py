@@ -25,25 +25,42 @@ HOST_LOCK_TIMEOUT = 0.05
 _TMP_PREFIX = ".consent-tmp-"
 
 
-@contextlib.contextmanager
-def locked(lock_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_path` (created if needed), waiting at most `timeout`.
+def locked(
+    lock_path: Path, timeout: float = LOCK_TIMEOUT
+) -> contextlib.AbstractContextManager[None]:
+    """Hold an exclusive lock on `lock_path` (created if needed), waiting at most `timeout`."""
+    return _hold(lock_path, timeout, shared=False)
 
-    The lock file is opened like every other file (`open_regular`: no FIFO, no symlink). A lock
-    file a person cannot open (left by `sudo`, owned by root) does not stop them: the lock is
-    then taken on the directory itself, which every process of the same user can open too.
+
+def locked_shared(
+    lock_path: Path, timeout: float = LOCK_TIMEOUT
+) -> contextlib.AbstractContextManager[None]:
+    """Hold a shared lock on `lock_path`: any number of processes hold it at once, and only an
+    exclusive one waits for them (where the platform has no shared lock, Windows, it is an
+    exclusive one)."""
+    return _hold(lock_path, timeout, shared=True)
+
+
+@contextlib.contextmanager
+def _hold(lock_path: Path, timeout: float, *, shared: bool) -> Iterator[None]:
+    """The lock of `locked` or `locked_shared`, waiting at most `timeout`. The lock file is
+    opened like every other file (`open_regular`: no FIFO, no symlink). A lock file a person
+    cannot open (left by `sudo`, owned by root) does not stop them: the lock is then taken on
+    the directory itself, which every process of the same user can open too. The lock is the
+    kernel's, released when its process ends: a lock file is never in the way by itself.
     """
     fd = _open_lock(Path(lock_path))
     try:
         deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
+        while not _try_lock(fd, shared):
             if time.monotonic() >= deadline:
                 shown = f"{timeout:.0f} s" if timeout >= 1 else f"{timeout * 1000:.0f} ms"
                 raise LockTimeoutError(
                     f"another process has held {lock_path} for {shown}",
                     path=lock_path,
                     waited=timeout,
-                    hint="try again, or remove the lock file if no other process is running",
+                    hint="try again in a moment: the lock is released as soon as that process "
+                    "finishes or ends (keep the lock file; it is reused)",
                 )
             time.sleep(min(0.01, max(timeout / 10, 0.001)))
         try:
@@ -91,7 +108,7 @@ def _open_lock(lock_path: Path) -> int:
     return fd
 
 
-def _try_lock(fd: int) -> bool:
+def _try_lock(fd: int, shared: bool = False) -> bool:
     if sys.platform == "win32":
         import msvcrt
 
@@ -103,7 +120,7 @@ def _try_lock(fd: int) -> bool:
     import fcntl
 
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True

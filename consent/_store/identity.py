@@ -155,9 +155,16 @@ def load_or_create_at(service: str, id_file: Path, *, timeout: float = 5.0) -> S
 
 
 def id_lock(id_file: Path) -> Path:
-    """The lock that serialises creating, deleting and using the id (the sender holds it from
-    its last consent check until its request is done; `disable` takes it to delete)."""
+    """The lock that orders using the id against deleting it: a sender holds it shared from its
+    last consent check until its request is done (senders do not wait for each other);
+    `disable` and `reset` take it exclusively to delete, and so wait for every request in
+    flight."""
     return id_file.parent / f".{id_file.name}.lock"
+
+
+def create_lock(id_file: Path) -> Path:
+    """The lock that serialises senders creating the id (each holds the id's lock shared)."""
+    return id_file.parent / f".{id_file.name}.create.lock"
 
 
 def load_or_create_locked(service: str, id_file: Path) -> StoredId:

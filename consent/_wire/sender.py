@@ -79,32 +79,72 @@ def post(
     raise ValueError("the answer was not HTTP")
 
 
-# How long the sender waits for the id's lock (held by another sender, or by `disable`).
+# How long the sender waits for the id's lock: held exclusively only by `disable` and `reset`
+# (deleting the id) and by a sender creating it, each for a bounded moment.
 LOCK_WAIT = 5.0
 
 
 def run(job: Job) -> None:
-    """Check consent again, fill in the id, post: all under the id's lock, which `disable`
-    takes to delete the id. So a `disable` that has returned has either waited for this
-    request to finish, or recorded its choice before this check saw it: nothing leaves after
-    it, and no id created here survives it."""
+    """Check consent again, fill in the id, post, all under the id's lock held shared: an "in
+    flight" mark that no other sender waits for. `disable` and `reset`, which record the choice
+    first and then take the lock exclusively to delete the id, wait for every request in
+    flight, and a sender that checks after the choice was recorded sends nothing: nothing
+    leaves after `disable` returns, and no id created here survives it. The id is created
+    (when there is none) under a second lock that only creators take."""
     from pathlib import Path
 
-    from consent._store.fileio import locked, make_dirs
-    from consent._store.identity import id_lock
+    from consent._store.fileio import make_dirs
 
     record: dict[str, object] = {"id": job.id}
     try:
-        id_file = Path(job.id_file)
-        make_dirs(id_file.parent, 0o700)
-        with locked(id_lock(id_file), timeout=LOCK_WAIT):
-            outcome = _run_locked(job, record)
+        make_dirs(Path(job.id_file).parent, 0o700)
+        outcome = _run(job)
     except Exception as exc:  # noqa: BLE001 - every failure is an outcome, never a crash
         outcome = f"failed: {type(exc).__name__}: {exc}"[:300]
     append(job.log, {**record, "time": utc_stamp(), "outcome": outcome})
 
 
-def _run_locked(job: Job, record: dict[str, object]) -> str:
+def _run(job: Job) -> str:
+    from pathlib import Path
+
+    from consent._store.fileio import locked_shared
+    from consent._store.identity import id_lock
+
+    with locked_shared(id_lock(Path(job.id_file)), timeout=LOCK_WAIT):
+        refused, proxy = _refusal(job)
+        if refused:
+            return refused
+        return _post(job, _client_id(job), proxy)
+
+
+def _client_id(job: Job) -> str:
+    """The id to fill in ("" when the request carries none): loaded, or created here, in the
+    child, where its cost is nobody's wait. Creators take the creation lock, so that concurrent
+    senders agree on one id; the caller holds the id's lock shared, so no `disable` deletes it
+    meanwhile."""
+    from pathlib import Path
+
+    from consent._store.fileio import locked
+    from consent._store.identity import create_lock, load_at, load_or_create_locked
+
+    if not job.id_placeholder:
+        return ""
+    id_file = Path(job.id_file)
+    stored = load_at(job.keyring_service, id_file)
+    if stored.value is None:
+        with locked(create_lock(id_file), timeout=LOCK_WAIT):
+            stored = load_or_create_locked(job.keyring_service, id_file)
+    if stored.value is None:
+        raise ValueError("no pseudonymous id could be stored")
+    return stored.value
+
+
+def _refusal(job: Job) -> tuple[str, Proxy | None]:
+    """Why this hit may not be sent now ("" when it may), and the proxy it goes through: consent
+    decided again from every source, for the purpose the hit serves; the admin policy's
+    endpoint; the proxy. Checked before an id is created: a hit that cannot leave creates none."""
+    from consent._core.rules import KEEP, SEND
+    from consent._core.spec import IMPLICIT_PURPOSE
     from consent._store.paths import Locations
     from consent._store.sources import recheck
 
@@ -123,29 +163,40 @@ def _run_locked(job: Job, record: dict[str, object]) -> str:
     )
     # Decided again for the purpose the hit serves: a purpose turned off, or local mode chosen,
     # after the hit was handed over stops it here.
-    chosen = decision.for_purpose(job.purpose) if job.purpose else None
-    by = decision.decided_by if chosen is None else chosen.decided_by
-    if not (decision.enabled if chosen is None else chosen.enabled and not chosen.local):
-        return f"not sent: disabled before sending ({by.source}: {by.detail})"[:300]
+    # A job that names no purpose comes from an app that declares none: its one implicit purpose.
+    purpose = job.purpose or IMPLICIT_PURPOSE
+    verdict = decision.verdict(purpose)
+    if verdict == KEEP and decision.local_by is not None:
+        by = decision.local_by
+        why = f"not sent: local mode was chosen before sending ({by.source}: {by.detail})"
+        return why[:300], None
+    if verdict != SEND:
+        chosen = decision.for_purpose(purpose)
+        by = decision.decided_by if chosen is None else chosen.decided_by
+        return f"not sent: disabled before sending ({by.source}: {by.detail})"[:300], None
     if decision.endpoint_url and not _addressed_to(job, decision.endpoint_url):
         # An admin policy now names another endpoint: this hit was addressed elsewhere.
-        return f"not sent: the admin policy's endpoint is now {decision.endpoint_url}"[:300]
+        return f"not sent: the admin policy's endpoint is now {decision.endpoint_url}"[:300], None
     from consent._wire.proxy import route
 
     # The proxy variables the host had (copied into the job by the gate), read as show-payload
     # reads them. A proxy that cannot be used sends nothing: never a direct connection instead.
     way = route("https" if job.tls else "http", job.host, job.port, dict(job.proxy_env))
     if way.refused:
-        return f"not sent: {way.refused}"[:300]
+        return f"not sent: {way.refused}"[:300], None
+    return "", way.proxy
+
+
+def _post(job: Job, client_id: str, proxy: Proxy | None) -> str:
+    """Fill in the id and post, through `proxy` if the host's variables name one."""
     raw = job.raw
     if job.id_placeholder:
-        client_id = _client_id(job)
         token = job.id_placeholder.encode("ascii")
         if len(client_id) != len(job.id_placeholder) or raw.count(token) != 1:
             raise ValueError("the pseudonymous id could not be filled in")
         # The id goes on the wire only: the log never holds it (see `disable`).
         raw = raw.replace(token, client_id.encode("ascii"))
-    return post(job.host, job.port, job.tls, raw, job.timeout, proxy=way.proxy)
+    return post(job.host, job.port, job.tls, raw, job.timeout, proxy=proxy)
 
 
 def _addressed_to(job: Job, url: str) -> bool:
@@ -159,19 +210,6 @@ def _addressed_to(job: Job, url: str) -> bool:
     paths = tuple(f"{want.prefix}{p}".encode() for p in ("/collect", "/mp/collect", "/v1/logs"))
     where = (want.host, want.port, want.scheme == "https")
     return where == (job.host, job.port, job.tls) and path in paths
-
-
-def _client_id(job: Job) -> str:
-    """Load or create the pseudonymous id here, in the child, where its cost is nobody's wait
-    (the caller holds the id's lock)."""
-    from pathlib import Path
-
-    from consent._store.identity import load_or_create_locked
-
-    stored = load_or_create_locked(job.keyring_service, Path(job.id_file))
-    if stored.value is None:
-        raise ValueError("no pseudonymous id could be stored")
-    return stored.value
 
 
 def main() -> None:
