@@ -7,6 +7,7 @@ dependency. The layers, lowest first, are drawn in docs/architecture.md.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,8 @@ CORE_ALLOWED = {
     "_sha2",
     "_sha256",
     "ipaddress",  # consent/_core/endpoint.py: the rare loopback spellings; pure computation
+    "contextvars",  # consent/_core/runs.py: the scope of a command's run; no I/O
+    "_contextvars",
 }
 
 
@@ -311,3 +314,28 @@ def test_importing_consent_loads_neither_lumogon_nor_the_testing_kit() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_one_function_reasons_send_keep_or_drop() -> None:
+    """The verdict (issue 21): only `_purpose` in consent/_core/rules.py builds a purpose's
+    decision, every path that decides a hit asks `Decision.verdict`, and no module outside the
+    rules reads a purpose's `enabled` or `local` to decide for itself."""
+    builders = []
+    for path in sorted((ROOT / "consent").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef):
+                continue
+            for node in ast.walk(func):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "PurposeDecision"
+                ):
+                    builders.append(f"{path.relative_to(ROOT)}:{func.name}")
+        if path.name != "rules.py":
+            text = path.read_text("utf-8")
+            assert not re.search(r"\b(chosen|pd|p)\.(enabled|local)\b", text), path
+    assert set(builders) == {"consent/_core/rules.py:_purpose"}
+    for user in ("_wire/gate.py", "_wire/sender.py", "_notice/status.py", "_cli/hostrun.py"):
+        assert ".verdict(" in (ROOT / "consent" / user).read_text("utf-8"), user

@@ -15,6 +15,7 @@ from consent.argparse import install as install_argparse
 from consent.argparse import run
 from consent.click import install as install_click
 from consent.testing.home import Home
+from consent.testing.runs import current_command
 from tests.apps.acme import SPEC
 
 
@@ -154,8 +155,11 @@ def test_argparse_records_the_path_from_the_chosen_subparsers(
     debug: Home, args: list[str], path: list[str]
 ) -> None:
     parser = install_argparse(argparse_app(), SPEC)
-    run(parser, parser.parse_args(args))
+    with run(parser, parser.parse_args(args)):
+        # The program runs its command here: the run lasts as long as the block.
+        assert current_command(SPEC) == (path[0] if path else "acme remote tag add")
     assert recorded(debug) == path
+    assert current_command(SPEC) is None
 
 
 def test_argparse_runs_a_telemetry_command_and_exits(

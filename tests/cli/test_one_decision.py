@@ -3,16 +3,22 @@ the command started, so every source is read once and the run's flag counts for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
+import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import consent._store.sources as sources
+from consent import Decision, install
 from consent._core import runs
 from consent._wire import gate
 from consent.testing.collector import Collector
 from consent.testing.home import Home
+from consent.testing.runs import current_command
 from tests.apps import acme
 
 
@@ -27,7 +33,7 @@ def gathered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sources, "gather", counting)
-    monkeypatch.setattr(runs, "_runs", {})
+    assert current_command(acme.SPEC) is None  # no run is left over from another test
     yield calls
 
 
@@ -56,26 +62,56 @@ def test_the_flag_of_the_run_holds_for_the_commands_own_events(
     assert consent_home.log(acme.SPEC) == []  # nothing was handed to a sender
 
 
+def probe(body: Callable[[], None]) -> typer.Typer:
+    """A typer app with acme's spec whose `deploy run` command runs `body`."""
+    app = typer.Typer()
+    deploy = typer.Typer()
+    app.add_typer(deploy, name="deploy")
+
+    @deploy.command("run")
+    def run() -> None:
+        body()
+
+    @app.command()
+    def other() -> None:
+        pass
+
+    install(app, acme.SPEC)
+    return app
+
+
+DEPLOYED = {"outcome": "ok", "retries": 0}
+
+
 def test_a_run_off_by_env_decides_only_when_it_records_an_event(
     consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Off by an env variable, a command that records nothing never reads a source; one that
-    records an event decides then, as the variables were when it started."""
+    records an event decides then, once, as the variables were when it started."""
     consent_home.enable(acme.SPEC)
     monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
     result = CliRunner().invoke(acme.app, ["build"])
     assert result.exit_code == 0, result.output
     assert gathered == []
-    registered = runs.current_run(acme.SPEC)
-    assert registered is not None and isinstance(registered[0], runs.OffRun)  # not decided yet
-    run = gate.run_decision(acme.SPEC)
-    assert run is not None
-    assert gate.run_decision(acme.SPEC) == run  # decided once: asking again reads nothing
-    assert gathered == [False]
-    before = run[0]
-    assert not before.enabled
-    assert before == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
-    assert gathered == [False, False]
+    seen: list[object] = []
+
+    def body() -> None:
+        run = runs.current_run(acme.SPEC)
+        assert run is not None
+        seen.append(run.decision)  # not decided yet: an OffRun
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
+        seen.append(run.decision)  # decided by that event
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
+        seen.append(run.decision)
+
+    result = CliRunner().invoke(probe(body), ["deploy", "run"])
+    assert result.exit_code == 0, result.output
+    assert isinstance(seen[0], runs.OffRun)
+    assert gathered == [False]  # decided once: the second event read nothing
+    decided = seen[1]
+    assert isinstance(decided, Decision) and seen[2] is decided and not decided.enabled
+    assert decided == sources.resolve(acme.SPEC, full=False)  # what deciding at once would give
+    assert current_command(acme.SPEC) is None  # the run ended with the command
 
 
 def test_a_run_off_by_env_stays_off_when_the_program_changes_its_environment(
@@ -83,17 +119,14 @@ def test_a_run_off_by_env_stays_off_when_the_program_changes_its_environment(
 ) -> None:
     consent_home.enable(acme.SPEC)
     monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
-    real = gate.current_run
 
-    def changed(spec: object) -> object:  # the command drops the variable before its event
+    def body() -> None:  # the command drops the variable before its event
         monkeypatch.delenv("ACME_DISABLE_ANALYTICS")
-        monkeypatch.setattr(gate, "current_run", real)
-        return real(spec)  # type: ignore[arg-type]
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
 
-    monkeypatch.setattr(gate, "current_run", changed)
     with Collector() as collector:
         monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
-        result = CliRunner().invoke(acme.app, ["deploy", "run", "prod"])
+        result = CliRunner().invoke(probe(body), ["deploy", "run"])
         assert result.exit_code == 0, result.output
     assert gathered == [False]
     assert consent_home.log(acme.SPEC) == []  # the event was not handed to a sender
@@ -113,9 +146,9 @@ def test_an_event_outside_a_run_decides_as_a_host_command_does(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sources, "gather", spying)
-    monkeypatch.setattr(runs, "_runs", {})
     monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
-    gate.record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
+    assert current_command(acme.SPEC) is None
+    gate.record_event(acme.SPEC, "command")
     assert full == [False]
     assert consent_home.log(acme.SPEC) == []
 
@@ -129,13 +162,71 @@ def test_a_run_turned_off_stays_off_for_another_spec_of_the_same_app(
     consent_home.enable(acme.SPEC)
     other = acme.SPEC.replace(env_prefix="ACMEX")
     monkeypatch.setenv("ACME_DISABLE_ANALYTICS", "1")
+    decided: list[bool] = []
+
+    def body() -> None:
+        gate.record_event(other, "deployed", DEPLOYED)
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
+        run = gate.run_decision(acme.SPEC)
+        decided.append(run is not None and run[0].enabled)
+
     with Collector() as collector:
         monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
         monkeypatch.setenv("ACMEX_TELEMETRY_ENDPOINT", collector.url)
-        result = CliRunner().invoke(acme.app, ["build"])
+        result = CliRunner().invoke(probe(body), ["deploy", "run"])
         assert result.exit_code == 0, result.output
-        gate.record_event(other, "command")
-        gate.record_event(acme.SPEC, "command")
-        run = gate.run_decision(acme.SPEC)
-        assert run is not None and not run[0].enabled
+    assert decided == [False]
     assert consent_home.log(acme.SPEC) == []  # nothing was handed to a sender
+
+
+def test_an_event_from_a_thread_the_command_started_counts_as_the_runs(
+    consent_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread carries no context: while the command runs, its events count as the run's, so
+    `--disable-analytics` holds there too; after the command, they decide on the spot."""
+    consent_home.enable(acme.SPEC)
+    seen: list[str | None] = []
+
+    def in_a_thread() -> None:
+        seen.append(current_command(acme.SPEC))
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
+
+    def body() -> None:
+        worker = threading.Thread(target=in_a_thread)
+        worker.start()
+        worker.join()
+
+    with Collector() as collector:
+        monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
+        result = CliRunner().invoke(probe(body), ["--disable-analytics", "deploy", "run"])
+        assert result.exit_code == 0, result.output
+    assert seen == ["acme deploy run"]
+    assert consent_home.log(acme.SPEC) == []  # the run's flag held in the thread
+    later = threading.Thread(target=in_a_thread)
+    later.start()
+    later.join()
+    assert seen == ["acme deploy run", None]  # the run ended with the command
+
+
+ENV_VALUES = st.sampled_from([None, "", "0", "off", "1", "yes", "maybe", " TRUE "])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(flag=st.booleans(), app=ENV_VALUES, dnt=ENV_VALUES)
+def test_a_run_started_off_is_one_the_verdict_drops_whole(
+    consent_home: Home, flag: bool, app: str | None, dnt: str | None
+) -> None:
+    """consent/_core/runs.py's cheap check before anything is decided (the flag and the two
+    variables) starts a run off exactly when the verdict drops every purpose for those alone."""
+    consent_home.enable(acme.SPEC)
+    environ = {k: v for k, v in (("ACME_DISABLE_ANALYTICS", app), ("DO_NOT_TRACK", dnt)) if v}
+    scope = runs.start_if_off(acme.SPEC, "acme build", flag=flag, environ=environ)
+    try:
+        decision = sources.resolve(acme.SPEC, flag=flag, environ=environ, full=False)
+        dropped = {decision.verdict(p) for p in acme.SPEC.purpose_names} == {"drop"}
+        assert (scope is not None) == dropped, (flag, environ, decision.decided_by)
+    finally:
+        if scope is not None:
+            scope.end()

@@ -114,10 +114,12 @@ def test_the_flag_and_the_env_vars_disable_every_purpose(iso: Iso) -> None:
             assert p["enabled"] is False and p["decided_by"]["source"] == "env"
 
 
-def test_status_json_keeps_its_fields_and_documents_schema_6(iso: Iso) -> None:
+def test_status_json_keeps_its_fields_and_documents_schema_7(iso: Iso) -> None:
     data = status(iso)
-    # 4 added managed, endpoint, project_path; 5 the packager's defaults; 6 ci (additive)
-    assert data["schema"] == 6
+    # 4 added managed, endpoint, project_path; 5 the packager's defaults; 6 ci; 7 each
+    # purpose's verdict (each additive)
+    assert data["schema"] == 7
+    assert {p["verdict"] for p in purposes(data).values()} == {"drop"}
     for key in (
         "app", "enabled", "decided_by", "sources", "mode", "notice_version", "pending",
         "config_path", "policy_paths", "client_id", "warnings", "latest_receipt",

@@ -1,6 +1,7 @@
 """Property: consent per purpose. No combination of policy, flag, env and config enables a purpose
 that a policy, the flag or an env var disables, or that the person has not enabled for the current
-notice version (opt-in) or been shown (opt-out); local mode never sends.
+notice version (opt-in) or been shown (opt-out); local mode never sends, and the person's local mode
+keeps what they have not refused.
 
 The oracle below is written from the rules in words (issue 14, docs/configuration.md), apart from
 the production code: it parses with tomllib and reads the keys itself.
@@ -130,19 +131,23 @@ def _config(text: str) -> dict[str, object] | None:
 
 def oracle(
     spec: AppSpec, config: str, policy: str | None, flag: bool, envs: tuple[str | None, ...]
-) -> tuple[dict[str, bool], bool]:
-    """(has each purpose consent that counts, is some source asking for local mode). A purpose is
-    sent when it has consent and no source asks for local mode, kept local when both hold."""
+) -> dict[str, str]:
+    """Each purpose's verdict: "drop" when a policy, the flag, a variable or an unusable config
+    blocks it or the person refused it; "keep" in the person's local mode (what they have not
+    refused stays on this machine), or when it has consent that counts and a policy asks for
+    local mode; "send" when it has consent that counts; else "drop"."""
     through, locked, policy_local = _policy(policy)
     table = _config(config)
-    local = policy_local or (table is not None and table.get("mode") == "local")
-    sends: dict[str, bool] = {}
+    verdicts: dict[str, str] = {}
     for p in PURPOSES:
         if not through or p in locked or flag or not all(map(_quiet, envs)) or table is None:
-            sends[p] = False
+            verdicts[p] = "drop"
             continue
         if table.get("enabled") is False or p in str(table.get("disabled_purposes", "")).split():
-            sends[p] = False
+            verdicts[p] = "drop"
+            continue
+        if table.get("mode") == "local":
+            verdicts[p] = "keep"
             continue
         current = spec.notice_version
         named = table.get("enabled_purposes")
@@ -152,8 +157,9 @@ def oracle(
             and (named is None or p in str(named).split())
         )
         shown = spec.mode == "opt-out" and table.get("notice_shown_version") == current
-        sends[p] = chose or shown
-    return sends, local
+        consent = chose or shown
+        verdicts[p] = ("keep" if policy_local else "send") if consent else "drop"
+    return verdicts
 
 
 # -- the property ----------------------------------------------------------------------------
@@ -175,20 +181,15 @@ def check(
             k: v for k, v in (("DO_NOT_TRACK", dnt), (spec.disable_env, app)) if v is not None
         }
         decision = resolve(spec, flag=flag, environ=environ, locs=locs)
-        consent, local = oracle(spec, config, policy, flag, (dnt, app))
+        want = oracle(spec, config, policy, flag, (dnt, app))
         why = (config, policy, flag, environ, decision.purposes)
-        assert {p.purpose: p.enabled for p in decision.purposes} == {
-            p: c and not local for p, c in consent.items()
-        }, why
-        assert {p.purpose: p.local for p in decision.purposes} == {
-            p: c and local for p, c in consent.items()
-        }, why
-        assert decision.enabled == any(p.enabled for p in decision.purposes), why
+        assert {p: decision.verdict(p) for p in PURPOSES} == want, why
+        assert decision.enabled == ("send" in want.values()), why
         for p in decision.purposes:
-            assert not (p.enabled and p.local), why
-            if p.local:  # never under the flag or an env var
+            assert p.verdict == decision.verdict(p.purpose), why
+            if p.verdict == "keep":  # never under the flag or an env var
                 assert not flag and _quiet(dnt) and _quiet(app), why
-        if local:
+        if decision.local_by is not None:
             assert not decision.enabled, why  # local mode: nothing is sent
     finally:
         shutil.rmtree(root)
@@ -249,6 +250,10 @@ CASES = {
         f'[telemetry]\nenabled = true\nnotice_version = "{CURRENT}"\n',
         None, False, "1", set(), set(),
     ),
+    "the person's local mode keeps what they did not refuse, with or without a yes": (
+        '[telemetry]\nmode = "local"\ndisabled_purposes = "service-health"\n',
+        None, False, None, set(), {"usage"},
+    ),
     "stale consent for one purpose": (
         '[telemetry]\nenabled = true\nenabled_purposes = "usage"\nnotice_version = "0"\n',
         None, False, None, set(), set(),
@@ -259,6 +264,6 @@ CASES = {
 def test_named_cases_agree_with_the_oracle_and_the_issue() -> None:
     for name, (config, policy, flag, dnt, sent, kept) in CASES.items():
         check(SPEC, config, policy, flag, dnt, None)
-        consent, local = oracle(SPEC, config, policy, flag, (dnt, None))
-        assert {p for p, c in consent.items() if c and not local} == sent, name
-        assert {p for p, c in consent.items() if c and local} == kept, name
+        verdicts = oracle(SPEC, config, policy, flag, (dnt, None))
+        assert {p for p, v in verdicts.items() if v == "send"} == sent, name
+        assert {p for p, v in verdicts.items() if v == "keep"} == kept, name

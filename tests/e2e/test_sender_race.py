@@ -1,7 +1,8 @@
 """Races between the detached sender and `disable` (issue 12, class 4), with real processes.
 
-The sender checks consent again, fills in the id and posts, all under the id's lock; `disable`
-records the choice first and then takes the same lock to delete the id. So whatever the order,
+The sender checks consent again, fills in the id and posts, all under the id's lock held shared
+(senders do not wait for each other); `disable` records the choice first and then takes the same
+lock exclusively to delete the id. So whatever the order,
 nothing leaves after `disable` has returned and no id survives it. The sender is held at exact
 points by a real keyring backend that waits for a gate file, or by the test holding the lock.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -36,7 +37,9 @@ def test_round_trips_keep_comments_and_other_tables(iso: Iso) -> None:
 def test_records_version_time_and_how(iso: Iso) -> None:
     rec = record_choice(SPEC, iso.locs, enabled=True, via="command: lumogon telemetry enable")
     table = parse_toml(iso.config.read_bytes())["telemetry"]
+    (line,) = iso.locs.receipts_file.read_bytes().splitlines()
     assert table == {
+        "latest_receipt_sha256": hashlib.sha256(line).hexdigest(),  # the receipts' head
         "enabled": True,
         "notice_version": SPEC.notice_version,
         "decided_at": rec.at,

@@ -96,7 +96,11 @@ def test_a_held_lock_times_out_saying_for_how_long(
     with locked(lock), pytest.raises(LockTimeoutError) as caught, locked(lock, timeout=timeout):
         pass
     assert str(lock) in caught.value.message and caught.value.message.endswith(f"for {shown}")
-    assert caught.value.hint == "try again, or remove the lock file if no other process is running"
+    assert caught.value.hint == (
+        "try again in a moment: the lock is released as soon as that process finishes or ends "
+        "(keep the lock file; it is reused)"
+    )
+    assert "remove" not in caught.value.hint and "delete" not in caught.value.hint
     assert caught.value.waited == timeout
     with locked(lock, timeout=0.05):  # released: taken at once
         pass

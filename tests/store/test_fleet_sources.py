@@ -268,13 +268,19 @@ def test_the_project_search_reports_what_it_found_exactly(
     got = read_project("lumogon", str(inner))
     assert got.state == "missing" and not got.disables
     assert got.searched == f"(.lumogon/telemetry.toml in {inner} or above it, up to {home})"
-    # Without `cwd`, the working directory; when it is gone, nothing is found and nothing fails.
+    # Without `cwd`, the working directory; when it is gone, no project file can be looked
+    # for, and that fails closed, naming the directory $PWD names.
     gone = tmp_path / "gone"
     gone.mkdir()
     monkeypatch.chdir(gone)
+    monkeypatch.setenv("PWD", str(gone))
     gone.rmdir()
     assert read_project("lumogon") == ProjectReading(
-        "", "missing", False, searched="(the working directory is gone)"
+        "",
+        "error",
+        True,
+        f"the working directory ({gone}, as $PWD says) cannot be read (No such file or "
+        "directory), so no project file can be looked for",
     )
 
 

@@ -74,7 +74,9 @@ def test_disable_one_purpose_keeps_local_mode_and_disable_all_ends_it(iso: Iso) 
     record_choice(SPEC, iso.locs, enabled=True, via="test", local=True)
     record_choice(SPEC, iso.locs, enabled=False, via="test", purposes=("usage",))
     t = table(iso)
-    assert t["mode"] == "local" and t["enabled_purposes"] == "service-health"
+    # `local` is no yes: the person's words are a no for usage and local mode, nothing else.
+    assert t["mode"] == "local" and t["disabled_purposes"] == "usage"
+    assert t.get("enabled") is None and t.get("enabled_purposes") is None
     record_choice(SPEC, iso.locs, enabled=False, via="test")
     assert table(iso)["mode"] is None and table(iso)["enabled"] is False
 

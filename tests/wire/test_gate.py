@@ -87,9 +87,11 @@ def test_disabled_submits_nothing_and_names_the_source(enabled_home: Path) -> No
     assert result.outcome == "disabled" and result.detail == "DO_NOT_TRACK='1'"
     assert not enabled_home.exists()
     decision = resolve(SPEC, environ={})
-    runs.start_run(SPEC, decision)
-    assert runs.current_run(SPEC) == (decision, "")
-    assert gate.run_decision(SPEC) == (decision, "")
+    with runs.start_run(SPEC, decision):
+        run = runs.current_run(SPEC)
+        assert run is not None and (run.decision, run.command) == (decision, "")
+        assert gate.run_decision(SPEC) == (decision, "")
+    assert runs.current_run(SPEC) is None and gate.run_decision(SPEC) is None  # the run ended
 
 
 def test_new_uuid4_is_a_random_version_4_uuid() -> None:
@@ -343,19 +345,21 @@ def test_debug_prints_the_exact_bytes_where_the_text_layer_translates_newlines(
     assert request.startswith(b"POST /collect HTTP/1.1\r\nHost: ") and request.endswith(b"\n")
 
 
-def test_a_decision_without_purposes_is_followed_as_a_whole(
+def test_a_decision_that_does_not_know_the_purpose_drops_the_event(
     enabled_home: Path, handed: list[object]
 ) -> None:
-    """A decision registered without per-purpose entries (made before purposes existed) still
-    decides every event: enabled sends, disabled names its source."""
+    """The verdict is per purpose: a decision without an entry for the event's purpose (made for
+    another registry) drops it, however enabled the rest of it is (fail closed)."""
     from consent._wire import gate
 
-    on = resolve(SPEC, environ={}).replace(purposes=())
+    on = resolve(SPEC, environ={})
+    assert on.enabled and on.verdict("usage") == "send"
     sent = gate.submit(SPEC, "screenview", command="version", decision=on, environ={})
     assert sent.outcome == "handed", sent
-    off = resolve(SPEC, environ={SPEC.disable_env: "1"}).replace(purposes=())
-    result = gate.submit(SPEC, "screenview", command="version", decision=off, environ={})
-    assert result == gate.Submission("disabled", f"{SPEC.disable_env}='1'")
+    blind = on.replace(purposes=tuple(p for p in on.purposes if p.purpose != "usage"))
+    assert blind.enabled and blind.verdict("usage") == "drop"
+    result = gate.submit(SPEC, "screenview", command="version", decision=blind, environ={})
+    assert result.outcome == "disabled"
     assert len(handed) == 1
 
 

@@ -26,10 +26,10 @@ def record(home: Home, call: str, env: dict[str, str]) -> subprocess.CompletedPr
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
         from consent import decide, record_event
-        from consent._core.runs import start_run
+        from consent.testing.runs import command_run
         from tests.apps.acme import SPEC
-        start_run(SPEC, decide(SPEC), "acme deploy run")
-        record_event(SPEC, {call})
+        with command_run(SPEC, "acme deploy run", decision=decide(SPEC)):
+            record_event(SPEC, {call})
         print("host went on")
         """
     )
@@ -68,14 +68,19 @@ def test_an_event_from_a_command_it_does_not_list_is_refused_and_reported(
     consent_home: Home, inside: str | None
 ) -> None:
     consent_home.enable(acme.SPEC)
-    start = "" if inside is None else f'start_run(SPEC, decide(SPEC), "{inside}")'
+    run = (
+        "nullcontext()"
+        if inside is None
+        else f'command_run(SPEC, "{inside}", decision=decide(SPEC))'
+    )
     code = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + textwrap.dedent(
         f"""
+        from contextlib import nullcontext
         from consent import decide, record_event
-        from consent._core.runs import start_run
+        from consent.testing.runs import command_run
         from tests.apps.acme import SPEC
-        {start}
-        record_event(SPEC, "deployed", {{"outcome": "ok", "retries": 0}})
+        with {run}:
+            record_event(SPEC, "deployed", {{"outcome": "ok", "retries": 0}})
         """
     )
     env = {**consent_home.env, "ACME_TELEMETRY_DEBUG": "1"}

@@ -173,7 +173,7 @@ def test_a_purpose_turned_off_or_local_after_handing_over_stops_the_hit(home: Pa
             outcomes.append(entries(Path(job.log))[0]["outcome"])
         sent = len(collector.hits())
     assert outcomes[0].startswith("not sent: disabled before sending (config"), outcomes
-    assert outcomes[1].startswith("not sent: disabled before sending"), outcomes
+    assert outcomes[1].startswith("not sent: local mode was chosen before sending"), outcomes
     assert outcomes[2] == "sent: HTTP 200" and sent == 1, outcomes
 
 
