@@ -53,12 +53,13 @@ class Run:
     """A command of an app, running now: its decision (an `OffRun` until the gate decides it,
     once, here in place) and its command path. Not a value: the run of one command."""
 
-    __slots__ = ("app", "command", "decision")
+    __slots__ = ("app", "command", "decision", "ended")
 
     def __init__(self, app: str, decision: Decision | OffRun, command: str) -> None:
         self.app = app
         self.decision = decision
         self.command = command
+        self.ended = False
 
     def __repr__(self) -> str:
         return f"Run({self.app!r}, {self.decision!r}, {self.command!r})"
@@ -86,6 +87,7 @@ class Scope:
         self.run = self._token = None
         if run is None:
             return
+        run.ended = True
         try:  # noqa: SIM105 - contextlib is not loaded on a host command's path
             _ACTIVE.remove(run)
         except ValueError:

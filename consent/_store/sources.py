@@ -437,7 +437,10 @@ def gather(
         return base
     base = base.replace(config=read_config(locs))
     c = base.config
-    if not full and c is not None and (c.state == "error" or c.record.enabled is False):
+    off = c is not None and (
+        c.state == "error" or (c.record.enabled is False and not c.record.local)
+    )
+    if not full and off:
         return base  # every purpose is off already: the packager's defaults change nothing
     return base.replace(packager=read_packager(locs, spec.purpose_names))
 

@@ -170,12 +170,12 @@ def consent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ho
 
     backend = FileKeyring()  # type: ignore[no-untyped-call]  # keyring is untyped
     monkeypatch.setattr(keyring.core, "_keyring_backend", backend)
-    # A command run in this process (CliRunner, run(parser, args)) registers its run, which
-    # record_event uses; each test starts with none, as a new process would.
-    from consent._core import runs
+    # A command's run ends with the command, but an argparse program's `run(parser, args)` lasts
+    # until its program ends: each test starts with none, as a new process would.
+    from consent.testing.runs import outside_any_run
 
-    monkeypatch.setattr(runs, "_runs", {})
-    yield home
+    with outside_any_run():
+        yield home
 
 
 @pytest.fixture

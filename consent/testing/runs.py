@@ -11,6 +11,8 @@ state::
     with command_run(SPEC, "acme deploy run") as decision:
         deploy("prod")  # its record_event(SPEC, "deployed", ...) counts as `acme deploy run`'s
     assert current_command(SPEC) is None  # the run ended with the block
+
+`outside_any_run()` sets aside a run an earlier test left behind (`consent_home` does it).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from consent._core import runs
 from consent._core.rules import Decision
 from consent._core.runs import current_run, start_run
 from consent._core.spec import AppSpec
 
-__all__ = ["command_run", "current_command"]
+__all__ = ["command_run", "current_command", "outside_any_run"]
 
 
 @contextmanager
@@ -46,3 +49,20 @@ def current_command(spec: AppSpec) -> str | None:
     event would decide on the spot (no command of `spec`'s app is running)."""
     run = current_run(spec)
     return None if run is None else run.command
+
+
+@contextmanager
+def outside_any_run() -> Iterator[None]:
+    """The block runs outside any command's run, as a new process starts: a run that an earlier
+    test started and never ended (an argparse program's `run(parser, args)` lasts until its
+    program ends) is set aside for the block, and back after it. `consent_home` does this for
+    every test."""
+    token = runs._RUNS.set(())
+    active = list(runs._ACTIVE)
+    runs._ACTIVE.clear()
+    try:
+        yield
+    finally:  # back, but for those ended meanwhile
+        runs._ACTIVE[:] = [r for r in active if not r.ended]
+        runs._RUNS.reset(token)
+        runs._RUNS.set(tuple(r for r in runs._RUNS.get() if not r.ended))

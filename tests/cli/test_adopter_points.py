@@ -59,7 +59,7 @@ def test_status_says_which_ci_variable_is_set(iso: Iso) -> None:
     ci = run_lumogon(iso, "telemetry", "status", env={"GITHUB_ACTIONS": "true"})
     assert "ci:              GITHUB_ACTIONS is set: runs here count as CI" in ci.stdout
     data = json.loads(run_lumogon(iso, "telemetry", "status", "--json", env={"CI": "1"}).stdout)
-    assert data["schema"] == 6 and data["ci"]["name"] == "CI"
+    assert data["schema"] == 7 and data["ci"]["name"] == "CI"
     assert json.loads(run_lumogon(iso, "telemetry", "status", "--json").stdout)["ci"] is None
     # A marker the grammar reads as false is not CI (docs/configuration.md).
     assert "ci:" not in run_lumogon(iso, "telemetry", "status", env={"CI": "false"}).stdout

@@ -152,12 +152,18 @@ class Oracle:
             return "drop"
         return "keep" if self.policy == "local" else "send"
 
+    def open(self, purpose: str) -> bool:
+        """Is the question (or the notice) about `purpose` open: nothing stronger, no no, no
+        consent that counts, no local mode?"""
+        word = self.words.get(purpose, ("",))[0]
+        return not (self.stronger(purpose) or self.local or word == "no" or self.consent(purpose))
+
     def asks(self) -> bool:
         """Would a person at a terminal see the notice or the question now? When nothing is
-        sent or kept and some purpose is open: no stronger source, no word that counts."""
-        if any(self.verdict(p) != "drop" for p in PURPOSES) or self.local:
+        sent or kept and some purpose is open."""
+        if any(self.verdict(p) != "drop" for p in PURPOSES):
             return False
-        return any(not self.stronger(p) and self.words.get(p, ("",))[0] != "no" for p in PURPOSES)
+        return any(self.open(p) for p in PURPOSES)
 
     # What the person says.
     def say(self, word: str, purposes: tuple[str, ...]) -> None:
@@ -279,8 +285,10 @@ class Sequences(RuleBasedStateMachine):
             if self.oracle.mode == "opt-out":
                 self.oracle.shown = self.oracle.version
                 self.oracle.receipts += 1
-            else:  # the question covers every purpose; the answer keeps the mode
-                self.oracle.say("yes" if answer else "no", PURPOSES)
+            elif answer:  # a yes covers the purposes asked about; the answer keeps the mode
+                self.oracle.say("yes", tuple(p for p in PURPOSES if self.oracle.open(p)))
+            else:
+                self.oracle.say("no", PURPOSES)
         self.just_enabled = ()
 
     # What is stronger than the person, and what a release changes: one rule, so that the
@@ -405,13 +413,18 @@ assert VERSIONS[0] != VERSIONS[1] and variant("opt-in", DATES[0]).notice_version
 
 @contextlib.contextmanager
 def at_a_terminal(answer: str) -> Iterator[None]:
-    """The first run as a person at a terminal meets it: interactive, typing `answer`."""
+    """The first run as a person at a terminal meets it: interactive, typing `answer` (on a pipe:
+    the first run waits on the descriptor of stdin)."""
     stdin, stderr, interactive = sys.stdin, sys.stderr, firstrun.is_interactive
-    sys.stdin, sys.stderr = io.StringIO(answer), io.StringIO()
+    read, write = os.pipe()
+    os.write(write, answer.encode())
+    os.close(write)
+    sys.stdin, sys.stderr = os.fdopen(read, "r"), io.StringIO()
     firstrun.is_interactive = lambda: True  # type: ignore[assignment]
     try:
         yield
     finally:
+        sys.stdin.close()
         sys.stdin, sys.stderr, firstrun.is_interactive = stdin, stderr, interactive
 
 

@@ -83,7 +83,7 @@ def test_enable_usage_only_sends_the_screenview_and_refuses_the_upload(
     assert items[0]["outcome"] == "sent: HTTP 200" and items[0]["purpose"] == "usage"
 
     data = status_json(iso)
-    assert data["schema"] == 6 and data["enabled"] is True
+    assert data["schema"] == 7 and data["enabled"] is True
     purposes = data["purposes"]
     assert isinstance(purposes, dict)
     usage, health = purposes["usage"], purposes["service-health"]

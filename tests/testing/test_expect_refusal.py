@@ -75,17 +75,32 @@ def test_under_strict_mode_only_the_expected_refusal_is_forgiven(
 
 
 def test_consent_home_starts_with_no_run_registered(request: pytest.FixtureRequest) -> None:
-    """A command run in the test process (CliRunner) registers its run; the next test must not
-    record its events under that run's command (the example app's suite found this)."""
+    """A run left behind by earlier code in the test process (an argparse program's
+    `run(parser, args)` lasts until its program ends) is set aside: the next test must not record
+    its events under that run's command (the example app's suite found this)."""
     from consent._core import runs
     from consent._store.sources import resolve
+    from consent.testing.runs import current_command
 
-    before = runs._runs  # the process's own registry, which the fixture sets aside
-    runs.start_run(SPEC, resolve(SPEC, environ={}), "acme deploy run")  # left by earlier code
-    try:
-        request.getfixturevalue("consent_home")
-        assert runs.current_run(SPEC) is None
-        with expect_refusal(event="deployed", reason="code outside a command run"):
-            record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
-    finally:
-        before.pop(SPEC.name, None)
+    left = runs.start_run(SPEC, resolve(SPEC, environ={}), "acme deploy run")  # never ended
+    request.addfinalizer(left.end)  # after consent_home's teardown has put it back
+    request.getfixturevalue("consent_home")
+    assert current_command(SPEC) is None
+    with expect_refusal(event="deployed", reason="code outside a command run"):
+        record_event(acme.SPEC, "deployed", {"outcome": "ok", "retries": 0})
+
+
+def test_a_run_set_aside_comes_back_unless_it_ended() -> None:
+    from consent._core import runs
+    from consent._store.sources import resolve
+    from consent.testing.runs import current_command, outside_any_run
+
+    kept = runs.start_run(SPEC, resolve(SPEC, environ={}), "acme kept")
+    ended = runs.start_run(acme.SPEC.replace(name="other"), resolve(SPEC, environ={}), "other x")
+    with outside_any_run():
+        assert current_command(SPEC) is None
+        ended.end()
+    assert current_command(SPEC) == "acme kept"
+    assert current_command(acme.SPEC.replace(name="other")) is None
+    kept.end()
+    assert current_command(SPEC) is None
