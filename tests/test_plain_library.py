@@ -7,15 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-import consent
 from tests.helpers import PROCESS_TIMEOUT, ROOT
 
 
-@pytest.mark.skipif(
-    not hasattr(consent, "enable"), reason="consent.enable and consent.disable are not there yet"
-)
 def test_a_plain_script_records_consent_from_code_with_no_cli_framework() -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "check_plain_library.py")],

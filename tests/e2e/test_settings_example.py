@@ -17,11 +17,6 @@ from consent.testing.collector import Collector
 from consent.testing.home import Home
 from tests.helpers import PROCESS_TIMEOUT, ROOT, SENDER_TIMEOUT
 
-# consent.enable and consent.disable come with the model of the person's words (design.md 8d);
-# until they are there, the tests that click are skipped.
-needs_enable = pytest.mark.skipif(
-    not hasattr(consent, "enable"), reason="consent.enable and consent.disable are not there yet"
-)
 EXAMPLE = ROOT / "docs" / "examples" / "acme_settings"
 sys.path.insert(0, str(EXAMPLE))
 from acme_settings.telemetry import SPEC  # noqa: E402
@@ -67,7 +62,6 @@ def test_the_guide_shows_the_example_s_own_code() -> None:
 
 
 @pytest.mark.slow
-@needs_enable
 def test_each_click_is_recorded_and_only_a_ticked_purpose_sends(
     consent_home: Home, consent_collector: Collector
 ) -> None:
@@ -91,7 +85,6 @@ def test_each_click_is_recorded_and_only_a_ticked_purpose_sends(
 
 
 @pytest.mark.slow
-@needs_enable
 def test_a_policy_lock_is_shown_on_the_page_and_the_click_changes_nothing(
     consent_home: Home,
 ) -> None:
