@@ -65,5 +65,10 @@ def first_run(spec: AppSpec, decision: Decision) -> None:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
+    """To the terminal, escaped (the notice version and the names it lists come from the
+    config file); nothing when the process started without a stderr."""
+    from consent._cli.console import terminal_text
+
+    if sys.stderr is not None:
+        sys.stderr.write(terminal_text(text))
+        sys.stderr.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consent._cli.commands import Call
+from consent._errors import ConfigError
 from consent._store.paths import locations
 
 
@@ -11,8 +12,16 @@ def receipts(call: Call) -> int:
 
     spec, out = call.spec, call.out
     path = locations(spec).receipts_path
+    try:
+        lines = store.read(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"the consent receipts cannot be read: {store.problem(path, exc)}",
+            path=path,
+            hint="move it aside (the next change of consent starts a new chain)",
+        ) from None
     if call.values["verify"]:
-        verdict = store.verify(path)
+        verdict = store.check(lines)
         if verdict.ok:
             out.result(f"{verdict.count} receipt(s), chain intact ({path}).")
             return 0
@@ -22,7 +31,7 @@ def receipts(call: Call) -> int:
         )
         out.note(f"receipts: {path}")
         return 1
-    items = store.records(path)
+    items = store.parsed(lines)
     if call.values["as_json"]:
         import json
 

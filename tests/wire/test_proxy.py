@@ -42,9 +42,11 @@ def via(environ: dict[str, str], host: str = GA, port: int = 443, scheme: str = 
         ({"ALL_PROXY": "http://all:1"}, "http://all:1"),
         ({"all_proxy": "http://low:1", "ALL_PROXY": "http://up:2"}, "http://low:1"),
         ({"HTTPS_PROXY": "http://https:1", "all_proxy": "http://all:2"}, "http://https:1"),
-        # Set but empty: no proxy, and no fall-back to ALL_PROXY (as curl).
-        ({"https_proxy": "", "HTTPS_PROXY": "http://up:2"}, "direct"),
-        ({"HTTPS_PROXY": " ", "ALL_PROXY": "http://all:2"}, "direct"),
+        # Set but empty or blank: it names no proxy, so nothing is sent (never directly: issue
+        # 24), and there is no fall-back to the variables after it.
+        ({"https_proxy": "", "HTTPS_PROXY": "http://up:2"}, "refused"),
+        ({"HTTPS_PROXY": " ", "ALL_PROXY": "http://all:2"}, "refused"),
+        ({"ALL_PROXY": "\t\n"}, "refused"),
         # HTTP_PROXY is never read: the destination is https.
         ({"HTTP_PROXY": "http://plain:1", "http_proxy": "http://plain:1"}, "direct"),
         ({"HTTPS_PROXY": "proxy.corp:3128"}, "http://proxy.corp:3128"),
