@@ -53,7 +53,7 @@ def bounded(call: Callable[..., Any], *args: Any, timeout: float = KEYRING_TIMEO
     owner = id(getattr(call, "__self__", None))
     earlier = _abandoned.get(owner)
     if earlier is not None and earlier.is_alive():
-        raise KeyringTimeout("the keyring has not yet answered an earlier call")
+        raise KeyringTimeout(f"the keyring did not answer within {timeout:g} s (a call waits)")
     outcome: list[tuple[bool, Any]] = []
     done = threading.Event()
 

@@ -122,8 +122,19 @@ def _message(answer: Answer) -> str:
 
 def shown(text: str, limit: int) -> str:
     """Text from a peer, safe to print: control characters escaped, cut at `limit`."""
-    out = "".join(c if c.isprintable() else f"\\x{ord(c) & 0xFF:02x}" for c in text[:limit])
+    out = "".join(c if c.isprintable() else _escaped(c) for c in text[:limit])
     return out + ("…" if len(text) > limit else "")
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def _json(body: bytes, target: str) -> object:
