@@ -27,16 +27,24 @@ from hypothesis import strategies as st
 # (examples in the normal run, in the slow one): each reader's property is cheap, so the normal
 # run keeps the suite's time; the slow one tries many more inputs.
 FEW = 25
-MANY = int(os.environ.get("CONSENT_FUZZ_EXAMPLES", "250"))
+MANY = int(os.environ.get("CONSENT_FUZZ_EXAMPLES", "150"))
 EXAMPLES = [
     pytest.param(FEW, id="few"),
     pytest.param(MANY, id="many", marks=pytest.mark.slow),
 ]
 
 
-def run(prop: Callable[..., None], *strategies: st.SearchStrategy[Any], examples: int) -> None:
-    """Check `prop` on `examples` inputs drawn from `strategies` (no example database: a run is
-    a run, reproducible from hypothesis' own output)."""
+def run(
+    prop: Callable[..., None],
+    *strategies: st.SearchStrategy[Any],
+    examples: int,
+    always: tuple[tuple[Any, ...], ...] = (),
+) -> None:
+    """Check `prop` on the inputs in `always` (the shapes a reader once failed on: every run
+    tries them), then on `examples` inputs drawn from `strategies` (no example database: a run
+    is a run, reproducible from hypothesis' own output)."""
+    for args in always:
+        prop(*args)
     check = settings(
         max_examples=examples,
         deadline=None,
@@ -74,8 +82,10 @@ def hostile_json() -> st.SearchStrategy[bytes]:
         st.builds(lambda d: ("[" * d + "}" * d).encode(), depth),  # closed wrongly
         st.builds(lambda d: ('["' + "[" * d + '"]').encode(), depth),  # brackets in a string
         st.builds(lambda d: ('["\\"' + "[" * d + '"]').encode(), depth),  # an escaped quote
-        st.builds(lambda e: f'{{"message": "{e}"}}'.encode("utf-8", "surrogatepass"),
-                  st.sampled_from(ESCAPES)),  # fmt: skip
+        st.builds(
+            lambda e: f'{{"message": "{e}"}}'.encode("utf-8", "surrogatepass"),
+            st.sampled_from(ESCAPES),
+        ),
         st.recursive(
             st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
             lambda inner: st.one_of(

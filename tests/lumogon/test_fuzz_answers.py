@@ -51,7 +51,9 @@ def answers(good: bytes) -> st.SearchStrategy[bytes]:
             length,
             body,
         ),
-        st.builds(lambda s, b: http(s, [b"Content-Length: " + str(len(b)).encode()], b), status, body),
+        st.builds(
+            lambda s, b: http(s, [b"Content-Length: " + str(len(b)).encode()], b), status, body
+        ),
         st.binary(max_size=200),
     )
 
@@ -74,7 +76,10 @@ def test_fuzz_docker_answer(examples: int) -> None:
                     assert isinstance(found, Scan)
             assert max(parsed, default=0) <= MAX_DEPTH
 
-        run(prop, answers(json.dumps(containers(2)).encode()), examples=examples)
+        deep = http(b"500 x", [b"Connection: close"], b'{"message": ' + b"[" * 100_000 + b"}")
+        odd = http(b"200 OK", [b"Content-Length: \xb2", b"Connection: close"], b"[]")
+        good = json.dumps(containers(2)).encode()
+        run(prop, answers(good), examples=examples, always=((deep,), (odd,)))
 
 
 def test_an_engines_error_nested_deeply_is_an_error_not_a_traceback() -> None:
@@ -106,7 +111,8 @@ def test_fuzz_report_answer(examples: int) -> None:
             assert max(parsed, default=0) <= MAX_DEPTH
 
         good = json.dumps({"url": "https://reports.example/r/1"}).encode()
-        run(prop, answers(good), examples=examples)
+        deep = http(b"500 x", [b"Connection: close"], b'{"error": ' + b"[" * 100_000 + b"}")
+        run(prop, answers(good), examples=examples, always=((deep,),))
 
 
 def test_a_length_in_other_digits_is_an_error_not_a_traceback() -> None:

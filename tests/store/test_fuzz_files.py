@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import plistlib
-import tomllib
-import tomllib._parser as toml_parser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
+import tomllib._parser as toml_parser
 from hypothesis import strategies as st
 
 from consent._core.jsonline import MAX_DEPTH as JSON_DEPTH
@@ -143,9 +143,9 @@ TOML_KINDS = [
 def toml_texts() -> st.SearchStrategy[bytes]:
     """Random bytes; hostile TOML (the shapes that made tomllib slow or crash, repeated up to
     hundreds of KB); and printable random text."""
-    piece = st.tuples(
-        st.sampled_from(TOML_KINDS), st.integers(1, 300), st.integers(1, 2000)
-    ).map(lambda t: _piece(t[0], t[1]) * (t[2] if t[0] != "telemetry" else 1))
+    piece = st.tuples(st.sampled_from(TOML_KINDS), st.integers(1, 300), st.integers(1, 2000)).map(
+        lambda t: _piece(t[0], t[1]) * (t[2] if t[0] != "telemetry" else 1)
+    )
     hostile = st.lists(piece, min_size=1, max_size=4).map(lambda ps: "".join(ps).encode())
     return st.one_of(
         hostile,
@@ -154,6 +154,15 @@ def toml_texts() -> st.SearchStrategy[bytes]:
         st.text(alphabet=st.characters(codec="utf-8"), max_size=200).map(str.encode),
         st.sampled_from([b"", b"\xef\xbb\xbf", b"# " + b"x" * MAX_BYTES]),  # empty, BOM, 1 MiB+
     )
+
+
+# The shapes a TOML reader once failed on (issue 24), tried by every run: a 200 KB key of many
+# parts in an inline table (12.6 s, now refused at once), one in an array, a number too long.
+TOML_ALWAYS = (
+    (("x = {" + "a." * 100_000 + "a = 1}\n").encode(),),
+    (("y = [{" + "a." * 20 + "a = 1}]\n").encode(),),
+    (("n = " + "1" * 5000 + "\n").encode(),),
+)
 
 
 def judged(reading: Any, data: bytes) -> None:
@@ -166,9 +175,7 @@ def judged(reading: Any, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("examples", EXAMPLES)
-def test_fuzz_config(
-    examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fuzz_config(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     """A config of any shape is read within the caps or refused; refused means disabled by
     `error`, with the reason (docs/configuration.md, "Limits")."""
     locs = consent_home.locations(SPEC)
@@ -185,13 +192,11 @@ def test_fuzz_config(
             assert not decision.enabled and decision.decided_by.source == "error"
             assert any(reading.problem in w for w in decision.warnings)
 
-    run(prop, toml_texts(), examples=examples)
+    run(prop, toml_texts(), examples=examples, always=TOML_ALWAYS)
 
 
 @pytest.mark.parametrize("examples", EXAMPLES)
-def test_fuzz_policy(
-    examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fuzz_policy(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     """A policy of any shape is read within the caps or refused; refused means a lock."""
     locs = consent_home.locations(SPEC)
     path = locs.policy_files[-1]
@@ -207,7 +212,7 @@ def test_fuzz_policy(
         if reading.state == "error":
             assert policy.locks and policy.state == "error"
 
-    run(prop, toml_texts(), examples=examples)
+    run(prop, toml_texts(), examples=examples, always=TOML_ALWAYS)
 
 
 @pytest.mark.parametrize("examples", EXAMPLES)
@@ -228,7 +233,7 @@ def test_fuzz_project(examples: int, tmp_path: Path, monkeypatch: pytest.MonkeyP
         if reading.state == "error":
             assert project.disables and project.state == "error"
 
-    run(prop, toml_texts(), examples=examples)
+    run(prop, toml_texts(), examples=examples, always=TOML_ALWAYS)
 
 
 # --- macOS managed preferences ---------------------------------------------------------------
@@ -275,14 +280,15 @@ def test_fuzz_plist(examples: int, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             assert policy.locks and reading.problem
         try:
             doc = plistlib.loads(data)
-        except Exception:  # noqa: BLE001 - whatever plistlib refuses, the reader refused
+        except Exception:
             assert reading.state == "error"
             return
         if isinstance(doc, dict) and "PayloadContent" in doc:
             assert reading.state == "error" and policy.locks
             assert "configuration profile" in reading.problem
 
-    run(prop, plists(), examples=examples)
+    profile = {"PayloadContent": [{"PayloadType": SPEC.name, "enabled": False}]}
+    run(prop, plists(), examples=examples, always=((plistlib.dumps(profile),),))
 
 
 def test_a_whole_configuration_profile_as_managed_preferences_locks(tmp_path: Path) -> None:
@@ -327,7 +333,8 @@ def test_fuzz_receipts(examples: int, consent_home: Home) -> None:
         for _, out, err in (status, listed, verified, as_json):
             assert terminal_safe(out) and terminal_safe(err)
 
-    run(prop, receipt_files(), examples=examples)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    run(prop, receipt_files(), examples=examples, always=((deep,), (b"{}\n" + deep,)))
 
 
 def special_receipts(kind: str, path: Path) -> None:
@@ -375,7 +382,10 @@ def test_a_receipt_nested_deeply_is_a_bad_record_not_a_traceback(consent_home: H
     assert command("status")[0] == command("status", as_json=True)[0] == 0
     assert command("receipts") == (0, f"No consent receipts yet (file: {path}).\n", "")
     code, out, _ = command("receipts", verify=True)
-    assert (code, out) == (1, "receipt 1 of 1 does not match: it is not a JSON record (edited or cut).\n")
+    assert (code, out) == (
+        1,
+        "receipt 1 of 1 does not match: it is not a JSON record (edited or cut).\n",
+    )
 
 
 # --- the local log ----------------------------------------------------------------------------
@@ -399,7 +409,9 @@ def test_fuzz_log(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyP
         ),
     )
     lines = st.lists(line, max_size=5).map(b"\n".join)
-    big = st.integers(1, 4).map(lambda n: b'{"id": "x", "event": "e"}\n' * (n * LOG_MAX_BYTES // 20))
+    big = st.integers(1, 4).map(
+        lambda n: b'{"id": "x", "event": "e"}\n' * (n * LOG_MAX_BYTES // 20)
+    )
 
     def prop(current: bytes, older: bytes) -> None:
         path.write_bytes(current)
@@ -421,7 +433,8 @@ def test_fuzz_log(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyP
         assert shown[0] == as_json[0] == 0
         assert terminal_safe(shown[1]) and terminal_safe(shown[2]) and terminal_safe(as_json[1])
 
-    run(prop, st.one_of(lines, big), lines, examples=examples)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    run(prop, st.one_of(lines, big), lines, examples=examples, always=((deep, deep),))
 
 
 # --- the id file and the keyring --------------------------------------------------------------
@@ -436,7 +449,9 @@ def test_fuzz_id_file(examples: int, tmp_path: Path, monkeypatch: pytest.MonkeyP
         uuids,
         st.uuids().map(lambda u: str(u).encode()),
         st.binary(max_size=100),
-        st.integers(1, 3).map(lambda n: b" " * (4096 * n) + b"6f1c0e8e-6d5f-4d6c-9a5e-1c2b3a4d5e6f"),
+        st.integers(1, 3).map(
+            lambda n: b" " * (4096 * n) + b"6f1c0e8e-6d5f-4d6c-9a5e-1c2b3a4d5e6f"
+        ),
     )
 
     def prop(data: bytes) -> None:
@@ -473,7 +488,5 @@ def test_fuzz_keyring(examples: int, consent_home: Home) -> None:
         assert stored.value is None or stored.value == value.strip().lower()
         assert stored.where in ("keyring", "none", "file")
 
-    values = st.one_of(
-        st.uuids(version=4).map(str), st.text(max_size=50), st.sampled_from(ESCAPES)
-    )
+    values = st.one_of(st.uuids(version=4).map(str), st.text(max_size=50), st.sampled_from(ESCAPES))
     run(prop, values, examples=examples)

@@ -127,7 +127,7 @@ def test_loopback_is_never_proxied(host: str, scheme: str) -> None:
         ("www.google-analytics.com:abc", GA, 443, False),
         ("www.google-analytics.com:", GA, 443, False),
         ("www.google-analytics.com:0", GA, 443, False),
-        ("www.google-analytics.com:４４３", GA, 443, False),  # fullwidth digits are no port
+        ("www.google-analytics.com:\uff14\uff14\uff13", GA, 443, False),  # fullwidth: no port
         ("[2001:db8::1", "2001:db8::1", 443, False),
         ("[2001:db8::1]443", "2001:db8::1", 443, False),
         ("[2001:db8::1]:x", "2001:db8::1", 443, False),
@@ -394,5 +394,8 @@ def test_a_blank_proxy_variable_sends_nothing(value: str) -> None:
     """Regression (issue 24): `HTTPS_PROXY="   "` was read as unset and the sender went
     directly; a variable that is set names a proxy, or nothing is sent."""
     way = route("https", GA, 443, {"HTTPS_PROXY": value})
-    assert way.proxy is None and way.refused == "HTTPS_PROXY is set but empty: unset it to connect directly"
+    assert (
+        way.proxy is None
+        and way.refused == "HTTPS_PROXY is set but empty: unset it to connect directly"
+    )
     assert way.describe(GA, 443).startswith("nowhere: nothing would be sent")
