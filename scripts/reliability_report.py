@@ -37,6 +37,10 @@ GROUPS = {
     "pathological input": "Pathological input (parse cost)",
     "log": "The local log",
     "hand-edited": "Files people edit by hand",
+    "receipts": "Consent receipts",
+    "proxy": "Proxy variables (the real https destination; nothing beyond loopback allowed)",
+    "terminal": "The terminal: escape sequences, closed streams",
+    "peers": "Peers' answers (Docker Engine, report service)",
 }
 COUNTS = (
     ("leaks", "hits or connections leaked"),
