@@ -49,6 +49,9 @@ COUNTS = (
     ("message_failures", "telemetry commands without a clear message"),
     ("mismatches", "observed ≠ expected"),
     ("check_failures", "case-specific checks failed"),
+    ("tracebacks", "tracebacks, from any process of any case"),
+    ("raw_escapes", "raw escape bytes on stdout or stderr, from any process"),
+    ("direct", "direct connections or lookups while a proxy variable is set"),
 )
 
 
@@ -75,7 +78,7 @@ def cell(text: object) -> str:
 def render(records: list[dict[str, Any]]) -> str:
     cases = [r for r in records if "skipped" not in r]
     skipped = [r for r in records if "skipped" in r]
-    totals = {key: sum(int(c[key]) for c in cases) for key, _ in COUNTS}
+    totals = {key: sum(int(c.get(key, 0)) for c in cases) for key, _ in COUNTS}
     out = [
         "# Reliability: the fault matrix",
         "",
@@ -99,6 +102,10 @@ def render(records: list[dict[str, Any]]) -> str:
         "   `enabled = false`;",
         "4. **messages**: `status`, `enable`, `disable` exit as expected, never with a traceback; a",
         "   refusal starts with `error:`, says what happened and what to do.",
+        "",
+        "Three more are counted over every process of every case, the extra commands a case runs",
+        "included: tracebacks; raw escape bytes on stdout or stderr (both are pipes, so nothing may",
+        "colour them either); connections or lookups beyond loopback while a proxy variable is set.",
         "",
         "In *expected* and *observed*: the decision `status` reports (and which source decided), the",
         "exit codes of `enable` and `disable`, the hits the collector received, and in brackets the",
@@ -251,7 +258,7 @@ def main(argv: list[str]) -> int:
         print("the matrix recorded no case; nothing written", file=sys.stderr)
         return code or 1
     DOC.write_text(render(records), "utf-8")
-    bad = sum(int(r[key]) for r in records if "skipped" not in r for key, _ in COUNTS)
+    bad = sum(int(r.get(key, 0)) for r in records if "skipped" not in r for key, _ in COUNTS)
     print(f"wrote {DOC.relative_to(ROOT)}: {len(records)} cases, {bad} problems", file=sys.stderr)
     return code or (1 if bad else 0)
 
