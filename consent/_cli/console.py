@@ -3,8 +3,8 @@
 Results go to stdout, messages to stderr, in the order written, every text escaped
 (`terminal_text`: no control character reaches a terminal). Colour follows NO_COLOR and is used
 only on a terminal (as click does for its own output); a closed stdout pipe, or a stream the
-process started without (`cmd >&-`), never turns into a traceback. No framework is imported here: typer, click and argparse programs
-print through the same functions.
+process started without (`cmd >&-`), never turns into a traceback. No framework is imported
+here: typer, click and argparse programs print through the same functions.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -42,7 +41,7 @@ class KeyringTimeout(Exception):
 # for loading one). While one runs, the keyring it waits on is not asked again: a keyring that
 # let one call hang lets the next hang as long, and `disable` (a lookup, then a delete) must end
 # after one KEYRING_TIMEOUT at most, not after one per call.
-_abandoned: dict[int, threading.Thread] = {}
+_abandoned: dict[int, Any] = {}  # threading.Thread, imported only when a call is made
 
 
 def bounded(call: Callable[..., Any], *args: Any, timeout: float = KEYRING_TIMEOUT) -> Any:
@@ -50,6 +49,8 @@ def bounded(call: Callable[..., Any], *args: Any, timeout: float = KEYRING_TIMEO
 
     Returns its result or raises its exception; raises KeyringTimeout if it has not returned,
     and at once, without calling, while an earlier call on the same backend is still running."""
+    import threading
+
     owner = id(getattr(call, "__self__", None))
     earlier = _abandoned.get(owner)
     if earlier is not None and earlier.is_alive():
