@@ -229,6 +229,7 @@ class Mutant:
     source: str
     nth: int = 0  # among mutants alike in scope, mutation and source line, in source order
     elsewhere: str = ""  # why this platform cannot run it ("" when it can)
+    end: int = 0  # the last line of the code it changes
 
     def label(self) -> str:
         return f"{self.module}:{self.line} ({self.scope}): {self.what}"
@@ -538,7 +539,8 @@ def mutants(module: str) -> list[Mutant]:
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         scope = where.get(id(at), "<module>")
         why = away.get(id(at), "") or away.get(id(point.node), "")
-        found.append(Mutant(module, i, line, point.what, scope, text, elsewhere=why))
+        end = getattr(at, "end_lineno", None) or line
+        found.append(Mutant(module, i, line, point.what, scope, text, elsewhere=why, end=end))
         position[i] = (line, getattr(at, "col_offset", 0))
     seen: dict[tuple[str, str, str], int] = {}
     for m in sorted(found, key=lambda m: (position[m.index], m.index)):
@@ -582,7 +584,7 @@ def _replaced(tree: ast.Module, old: ast.AST, new: ast.AST) -> str:
 
 
 def scratch_copy() -> Path:
-    where = Path(tempfile.mkdtemp(prefix="consent-mutate-"))
+    where = Path(tempfile.mkdtemp(prefix=f"consent-mutate-{os.getpid()}-"))
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
@@ -601,8 +603,9 @@ def _preload() -> None:
             __import__(name)
 
 
-def start_tests(where: Path, tests: list[str]) -> int:
-    """Fork a child that runs `tests` with pytest in `where`, quietly; its pid."""
+def start_tests(where: Path, tests: list[str], trace: str = "") -> int:
+    """Fork a child that runs `tests` with pytest in `where`, quietly; its pid. With `trace`
+    (a module), the child also writes which test ran which of its lines (`LineMap`)."""
     pid = os.fork()
     if pid:
         return pid
@@ -621,11 +624,70 @@ def start_tests(where: Path, tests: list[str]) -> int:
             os.dup2(devnull, fd)
         import pytest
 
-        code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests]))
+        plugins = [line_map(str(where / trace), where / LINES)] if trace else []
+        code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests], plugins=plugins))
     except BaseException:  # noqa: BLE001 - anything here is a failed run
         code = 3
     finally:
         os._exit(code)
+
+
+LINES = ".mutate-lines.json"
+IMPORT = "<import>"  # lines run while the modules were imported, before any test
+
+
+def line_map(filename: str, out: Path) -> object:
+    """A pytest plugin that records, for each line of one file, the tests that ran it in this
+    process (lines run in a subprocess a test starts are not seen: see `tests_for`), and writes
+    them to `out` as the session ends. Made in the child, where pytest is imported."""
+    import threading
+
+    import pytest
+
+    lines: dict[int, set[str]] = {}
+    current = [IMPORT]
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != filename:
+            return None
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "line":
+                lines.setdefault(frame.f_lineno, set()).add(current[0])
+            return local
+
+        lines.setdefault(frame.f_lineno, set()).add(current[0])
+        return local
+
+    class LineMap:
+        def pytest_configure(self) -> None:
+            sys.settrace(tracer)
+            threading.settrace(tracer)
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(self, item: Any) -> Iterator[None]:
+            current[0] = item.nodeid
+            yield
+            current[0] = IMPORT
+
+        def pytest_sessionfinish(self) -> None:
+            sys.settrace(None)
+            data = {str(line): sorted(tests) for line, tests in lines.items()}
+            out.write_text(json.dumps(data), "utf-8")
+
+    return LineMap()
+
+
+def tests_for(m: Mutant, lines: dict[str, list[str]], tests: list[str]) -> list[str]:
+    """The tests that ran the lines `m` changes, in this process; every test of the module when
+    a line ran at import (module-level code) or in no test seen here (a subprocess may run it).
+    Only a narrowed run that fails settles a mutant: one that passes runs the whole list."""
+    covering: set[str] = set()
+    for line in range(m.line, max(m.end, m.line) + 1):
+        covering.update(lines.get(str(line), ()))
+    if not covering or IMPORT in covering:
+        return tests
+    return sorted(covering)
 
 
 def finish(pid: int, deadline: float) -> str | None:
@@ -641,8 +703,8 @@ def finish(pid: int, deadline: float) -> str | None:
     return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
 
 
-def run_once(where: Path, tests: list[str], timeout: float) -> str:
-    pid = start_tests(where, tests)
+def run_once(where: Path, tests: list[str], timeout: float, trace: str = "") -> str:
+    pid = start_tests(where, tests, trace)
     deadline = time.monotonic() + timeout
     while (result := finish(pid, deadline)) is None:
         time.sleep(0.02)
@@ -654,34 +716,47 @@ def run_module(module: str, jobs: int) -> dict[str, object]:
     found = mutants(module)
     copies = [scratch_copy() for _ in range(jobs)]
     results: dict[int, str] = {}
+    running: dict[int, tuple[Mutant, list[str], Path, str, float]] = {}
     try:
         start = time.monotonic()
         # Twice before giving up, to tell a flaky run (a loaded machine) from a real failure.
-        if run_once(copies[0], tests, 900) != "survived" != run_once(copies[0], tests, 900):
+        first = run_once(copies[0], tests, 1800, trace=module)
+        if first != "survived" != run_once(copies[0], tests, 1800, trace=module):
             raise RuntimeError(f"{module}: its tests fail without any mutation")
-        baseline = time.monotonic() - start
-        timeout = max(60.0, baseline * 5)
-        pending = list(found)
-        running: dict[int, tuple[Mutant, Path, str, float]] = {}
+        lines: dict[str, list[str]] = json.loads((copies[0] / LINES).read_text("utf-8"))
+        # The traced run is slower than a plain one: this bound is generous.
+        timeout = max(60.0, (time.monotonic() - start) * 3)
+        pending = [(m, tests_for(m, lines, tests)) for m in found]
         free = list(copies)
         while pending or running:
             while pending and free:
-                m, where = pending.pop(0), free.pop()
+                (m, chosen), where = pending.pop(0), free.pop()
                 target = where / module
                 original = target.read_text("utf-8")
                 target.write_text(mutated_source(module, m.index), "utf-8")
-                pid = start_tests(where, tests)
-                running[pid] = (m, where, original, time.monotonic() + timeout)
-            for pid, (m, where, original, deadline) in list(running.items()):
+                pid = start_tests(where, chosen)
+                running[pid] = (m, chosen, where, original, time.monotonic() + timeout)
+            for pid, (m, chosen, where, original, deadline) in list(running.items()):
                 result = finish(pid, deadline)
                 if result is None:
+                    continue
+                del running[pid]
+                if result == "survived" and chosen != tests:
+                    pending.insert(0, (m, tests))  # narrowed: the whole list decides
+                    (where / module).write_text(original, "utf-8")
+                    free.append(where)
                     continue
                 results[m.index] = result
                 (where / module).write_text(original, "utf-8")
                 free.append(where)
-                del running[pid]
+                if len(results) % 50 == 0:
+                    print(f"{module}: {len(results)} of {len(found)}", file=sys.stderr, flush=True)
             time.sleep(0.02)
     finally:
+        for pid in running:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         for where in copies:
             shutil.rmtree(where, ignore_errors=True)
     return judged(module, tests, found, results)
@@ -751,6 +826,8 @@ def main(argv: list[str]) -> int:
                 print(m.label() + (f"  [not covered here: {m.elsewhere}]" if m.elsewhere else ""))
         return 0
     out: Path = args.out
+    # Stopped (SIGTERM), it still ends its tests' processes and removes its scratch copies.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     _preload()
 
     def saved() -> dict[str, Any]:
