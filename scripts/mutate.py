@@ -711,11 +711,15 @@ def run_once(where: Path, tests: list[str], timeout: float, trace: str = "") -> 
     return result
 
 
-def run_module(module: str, jobs: int) -> dict[str, object]:
+def run_module(module: str, jobs: int, only: set[int] | None = None) -> dict[str, object]:
+    """Run the tests against each mutant of `module` (against those in `only`, when given: the
+    rest count as killed, as a saved run found them)."""
     tests = MODULES[module]
     found = mutants(module)
     copies = [scratch_copy() for _ in range(jobs)]
-    results: dict[int, str] = {}
+    results: dict[int, str] = {
+        m.index: "killed" for m in found if only is not None and m.index not in only
+    }
     running: dict[int, tuple[Mutant, list[str], Path, str, float]] = {}
     try:
         start = time.monotonic()
@@ -726,7 +730,7 @@ def run_module(module: str, jobs: int) -> dict[str, object]:
         lines: dict[str, list[str]] = json.loads((copies[0] / LINES).read_text("utf-8"))
         # The traced run is slower than a plain one: this bound is generous.
         timeout = max(60.0, (time.monotonic() - start) * 3)
-        pending = [(m, tests_for(m, lines, tests)) for m in found]
+        pending = [(m, tests_for(m, lines, tests)) for m in found if m.index not in results]
         free = list(copies)
         while pending or running:
             while pending and free:
@@ -793,10 +797,51 @@ def judged(
         "equivalent": equivalent,
         "not_covered_here": not_covered,
         "survivors": survivors,
+        # Which mutants survived, by index (the source's mutants in order): --again and
+        # --rejudge start from these.
+        "survived": sorted(i for i, r in results.items() if r == "survived"),
     }
     print(f"{module}: {killed}/{len(found)} killed, {len(equivalent)} equivalent, "
           f"{len(not_covered)} not covered here, score {score(data):.1%}", file=sys.stderr)  # fmt: skip
     return data
+
+
+def rejudged(module: str, data: dict[str, Any]) -> dict[str, object]:
+    """A module's saved results judged again against scripts/mutation_equivalents.json as it is
+    now (the tests are not run again): its surviving mutants, found again in the source by their
+    labels (alike ones in order), reclassified. The source must be the one that was run."""
+    found = mutants(module)
+    survived = survivors_of(module, data, found)
+    results = {m.index: "survived" if m.index in survived else "killed" for m in found}
+    return judged(module, list(data["tests"]), found, results)
+
+
+def survivors_of(module: str, data: dict[str, Any], found: list[Mutant]) -> set[int]:
+    """The indexes of the mutants a saved run found surviving (of any kind)."""
+    if len(found) != int(data["mutants"]):
+        raise RuntimeError(f"{module}: the source changed since it was run; run it again")
+    if "survived" in data:
+        return set(data["survived"])
+    by_label: dict[str, list[Mutant]] = {}
+    for m in sorted(found, key=lambda m: m.index):
+        by_label.setdefault(m.label(), []).append(m)
+    survived = [
+        e["mutant"] if isinstance(e, dict) else e
+        for part in ("survivors", "equivalent", "not_covered_here")
+        for e in data.get(part, [])
+    ]
+    if len(found) != int(data["mutants"]):
+        raise RuntimeError(f"{module}: the source changed since it was run; run it again")
+    out: set[int] = set()
+    taken: dict[str, int] = {}
+    for label in survived:
+        alike = by_label.get(label, [])
+        n = taken.get(label, 0)
+        if n >= len(alike):
+            raise RuntimeError(f"{module}: no mutant {label} now; run it again")
+        out.add(alike[n].index)
+        taken[label] = n + 1
+    return out
 
 
 def score(data: dict[str, Any]) -> float:
@@ -814,6 +859,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("modules", nargs="*", help="modules to run (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run the tests again against the saved survivors only (after adding tests)",
+    )
+    parser.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="classify the saved survivors again (after editing the equivalents), run nothing",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="the results file")
     args = parser.parse_args(argv)
     modules = args.modules or list(MODULES)
@@ -837,8 +892,17 @@ def main(argv: list[str]) -> int:
     data = saved()
     failed = []
     for module in modules:
+        if (args.rejudge or args.again) and module not in data:
+            continue
         try:
-            result = run_module(module, max(args.jobs, 1))
+            if args.rejudge:
+                result = rejudged(module, data[module])
+            elif args.again:
+                found = mutants(module)
+                only = survivors_of(module, data[module], found)
+                result = run_module(module, max(args.jobs, 1), only)
+            else:
+                result = run_module(module, max(args.jobs, 1))
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             failed.append(module)
