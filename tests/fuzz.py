@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 # (examples in the normal run, in the slow one): each reader's property is cheap, so the normal
 # run keeps the suite's time; the slow one tries many more inputs.
 FEW = 25
-MANY = int(os.environ.get("CONSENT_FUZZ_EXAMPLES", "150"))
+MANY = int(os.environ.get("CONSENT_FUZZ_EXAMPLES", "100"))
 EXAMPLES = [
     pytest.param(FEW, id="few"),
     pytest.param(MANY, id="many", marks=pytest.mark.slow),

@@ -409,7 +409,7 @@ def test_fuzz_log(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyP
         ),
     )
     lines = st.lists(line, max_size=5).map(b"\n".join)
-    big = st.integers(1, 4).map(
+    big = st.integers(1, 2).map(
         lambda n: b'{"id": "x", "event": "e"}\n' * (n * LOG_MAX_BYTES // 20)
     )
 
