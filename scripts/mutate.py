@@ -680,8 +680,7 @@ def line_map(filename: str, out: Path) -> object:
 
 def tests_for(m: Mutant, lines: dict[str, list[str]], tests: list[str]) -> list[str]:
     """The tests that ran the lines `m` changes, in this process; every test of the module when
-    a line ran at import (module-level code) or in no test seen here (a subprocess may run it).
-    Only a narrowed run that fails settles a mutant: one that passes runs the whole list."""
+    a line ran at import (module-level code) or in no test seen here (a subprocess may run it)."""
     covering: set[str] = set()
     for line in range(m.line, max(m.end, m.line) + 1):
         covering.update(lines.get(str(line), ()))
@@ -711,9 +710,14 @@ def run_once(where: Path, tests: list[str], timeout: float, trace: str = "") -> 
     return result
 
 
-def run_module(module: str, jobs: int, only: set[int] | None = None) -> dict[str, object]:
+def run_module(
+    module: str, jobs: int, only: set[int] | None = None, *, full: bool = False
+) -> dict[str, object]:
     """Run the tests against each mutant of `module` (against those in `only`, when given: the
-    rest count as killed, as a saved run found them)."""
+    rest count as killed, as a saved run found them): the tests that ran its lines in this
+    process (`tests_for`), or with `full` every test of the module. Narrowing can only miss a
+    kill (a test that would have failed in a subprocess it starts), never invent one: a survivor
+    of a narrowed run is confirmed with `--again --full`."""
     tests = MODULES[module]
     found = mutants(module)
     copies = [scratch_copy() for _ in range(jobs)]
@@ -730,7 +734,11 @@ def run_module(module: str, jobs: int, only: set[int] | None = None) -> dict[str
         lines: dict[str, list[str]] = json.loads((copies[0] / LINES).read_text("utf-8"))
         # The traced run is slower than a plain one: this bound is generous.
         timeout = max(60.0, (time.monotonic() - start) * 3)
-        pending = [(m, tests_for(m, lines, tests)) for m in found if m.index not in results]
+        pending = [
+            (m, tests if full else tests_for(m, lines, tests))
+            for m in found
+            if m.index not in results
+        ]
         free = list(copies)
         while pending or running:
             while pending and free:
@@ -740,16 +748,11 @@ def run_module(module: str, jobs: int, only: set[int] | None = None) -> dict[str
                 target.write_text(mutated_source(module, m.index), "utf-8")
                 pid = start_tests(where, chosen)
                 running[pid] = (m, chosen, where, original, time.monotonic() + timeout)
-            for pid, (m, chosen, where, original, deadline) in list(running.items()):
+            for pid, (m, _, where, original, deadline) in list(running.items()):
                 result = finish(pid, deadline)
                 if result is None:
                     continue
                 del running[pid]
-                if result == "survived" and chosen != tests:
-                    pending.insert(0, (m, tests))  # narrowed: the whole list decides
-                    (where / module).write_text(original, "utf-8")
-                    free.append(where)
-                    continue
                 results[m.index] = result
                 (where / module).write_text(original, "utf-8")
                 free.append(where)
@@ -865,6 +868,11 @@ def main(argv: list[str]) -> int:
         help="run the tests again against the saved survivors only (after adding tests)",
     )
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="every mutant against every test of its module (no narrowing by the lines run)",
+    )
+    parser.add_argument(
         "--rejudge",
         action="store_true",
         help="classify the saved survivors again (after editing the equivalents), run nothing",
@@ -900,9 +908,9 @@ def main(argv: list[str]) -> int:
             elif args.again:
                 found = mutants(module)
                 only = survivors_of(module, data[module], found)
-                result = run_module(module, max(args.jobs, 1), only)
+                result = run_module(module, max(args.jobs, 1), only, full=args.full)
             else:
-                result = run_module(module, max(args.jobs, 1))
+                result = run_module(module, max(args.jobs, 1), full=args.full)
         except RuntimeError as exc:
             print(exc, file=sys.stderr)
             failed.append(module)
