@@ -22,7 +22,10 @@ Each mutant changes one thing in one module:
 The module is rewritten in a scratch copy of the repository and the module's tests (MODULES: fast,
 mostly in-process ones) run there with `pytest -x`, in a process forked from this one after it
 imported pytest and the test dependencies (never consent or lumogon), so that a mutant costs its
-tests and little more; a mutant is killed when they fail (or time out).
+tests and little more; a mutant is killed when they fail (or time out). Which test runs which
+line is traced once per module: a mutant runs the tests that ran its lines (all of them for a
+line run at import, or by no test in this process, as a subprocess may run it). That can only
+miss a kill, never invent one; `--again --full` runs the survivors against every test.
 
 A survivor is one of three things, each reported apart:
 
