@@ -91,6 +91,10 @@ def read_answer() -> str:
     import select
     import signal
 
+    try:
+        stdin = sys.stdin.fileno()
+    except (OSError, ValueError):  # a stream without a descriptor (a program's own stdin object)
+        return sys.stdin.readline()
     wake_read, wake_write = os.pipe()
     try:
         os.set_blocking(wake_write, False)
@@ -99,7 +103,6 @@ def read_answer() -> str:
         except ValueError:  # not the main thread, where Python raises KeyboardInterrupt
             return sys.stdin.readline()
         try:
-            stdin = sys.stdin.fileno()
             while stdin not in select.select([stdin, wake_read], [], [])[0]:
                 os.read(wake_read, 512)  # a signal whose handler returned: wait on
         finally:
@@ -123,5 +126,10 @@ def _columns(widest: int) -> int:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
+    """To the terminal, escaped (the notice version and the names it lists come from the
+    config file); nothing when the process started without a stderr."""
+    from consent._cli.console import terminal_text
+
+    if sys.stderr is not None:
+        sys.stderr.write(terminal_text(text))
+        sys.stderr.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consent._cli.commands import Call
+from consent._errors import ConfigError
 from consent._store.paths import locations
 
 
@@ -12,12 +13,20 @@ def receipts(call: Call) -> int:
     spec, out = call.spec, call.out
     locs = locations(spec)
     path = locs.receipts_path
+    try:
+        lines = store.read(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"the consent receipts cannot be read: {store.problem(path, exc)}",
+            path=path,
+            hint="move it aside (the next change of consent starts a new chain)",
+        ) from None
     if call.values["verify"]:
         from consent._store.sources import read_config
 
         config = read_config(locs)
         head = config.record.latest_receipt_sha256 if config.state == "ok" else None
-        verdict = store.verify(path, head)
+        verdict = store.anchored(lines, head)
         if verdict.ok:
             out.result(f"{verdict.count} receipt(s), chain intact ({path}).")
             if head:
@@ -37,7 +46,7 @@ def receipts(call: Call) -> int:
             )
         out.note(f"receipts: {path}")
         return 1
-    items = store.records(path)
+    items = store.parsed(lines)
     if call.values["as_json"]:
         import json
 

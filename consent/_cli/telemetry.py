@@ -31,19 +31,26 @@ def status(call: Call) -> None:
     from consent._core.envgrammar import ci_marker
     from consent._notice.status import Extras, status_json, status_lines
     from consent._store import identity
-    from consent._store.receipts import latest_id
+    from consent._store.receipts import latest_id, problem
 
     spec, out = call.spec, call.out
     locs = locations(spec)
     decision = resolve(spec, flag=call.flag, locs=locs)
     # The id file only: the keyring is looked up by `telemetry id`, never by status.
     stored = identity.load_file(spec, locs)
+    # Whatever is at the receipts' path, the decision is still shown, and what is wrong there.
+    latest, unreadable = None, ""
+    try:
+        latest = latest_id(locs.receipts_path)
+    except OSError as exc:
+        unreadable = problem(locs.receipts_path, exc)
     extras = Extras(
         spec.name,
         spec.mode,
         stored.where,
         stored.detail,
-        latest_id(locs.receipts_path),
+        latest,
+        unreadable,
         ci=ci_marker(dict(os.environ)),
     )
     if call.values["as_json"]:

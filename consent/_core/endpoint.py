@@ -10,7 +10,7 @@ from __future__ import annotations
 from consent._core.value import Record
 from consent._errors import EndpointError
 
-__all__ = ["Endpoint", "is_loopback", "parse_endpoint"]
+__all__ = ["Endpoint", "ipv4_number", "is_loopback", "parse_endpoint"]
 
 
 class Endpoint(Record):
@@ -29,18 +29,65 @@ class Endpoint(Record):
         return host if self.port == default else f"{host}:{self.port}"
 
 
+# The names of this machine that need no lookup: `localhost`, also written as the absolute name.
+LOCALHOST = ("localhost", "localhost.")
+
+
 def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost" or host == "::1":
+    """Is `host` this machine, in a spelling the system resolver reads as a loopback address
+    without asking anyone: `localhost` (or `localhost.`), an IPv4 address in 127.0.0.0/8 in any
+    form inet_aton reads (`127.1`, `0177.0.0.1`, `0x7f.0.0.1`, `2130706433`), `::1` in any IPv6
+    form, and an IPv4-mapped one (`::ffff:127.0.0.1`, `::ffff:7f00:1`). Nothing else: a form the
+    resolver does not read as an address (`127.0.0.08`, `127.0.0.1.`) is a name, which a DNS
+    server may answer with any address."""
+    name = host.lower()
+    if name in LOCALHOST:
         return True
-    parts = host.split(".")
-    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
-        return parts[0] == "127"
-    import ipaddress  # the rare spellings: IPv6 forms, IPv4-mapped addresses
+    number = ipv4_number(name)
+    if number is not None:
+        return number >> 24 == 127
+    if ":" not in name or "%" in name:  # a zone (`::1%lo`) is not a numeric host to getaddrinfo
+        return False
+    import ipaddress  # the IPv6 forms
 
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.IPv6Address(name)
     except ValueError:
         return False
+    mapped = address.ipv4_mapped
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+_HEX = frozenset("0123456789abcdef")
+_OCTAL = frozenset("01234567")
+_DECIMAL = frozenset("0123456789")
+
+
+def ipv4_number(text: str) -> int | None:
+    """The IPv4 address `text` spells for inet_aton (and so for getaddrinfo), as a 32-bit
+    number; None when it spells none. One to four parts separated by dots, each decimal, octal
+    (a leading 0) or hex (0x); the last part fills the bytes the others leave."""
+    parts = text.split(".")
+    if len(parts) > 4:
+        return None
+    values = []
+    for part in parts:
+        if part[:2] in ("0x", "0X"):
+            digits, base, allowed = part[2:], 16, _HEX
+        elif part[:1] == "0":
+            digits, base, allowed = part, 8, _OCTAL
+        else:
+            digits, base, allowed = part, 10, _DECIMAL
+        if not digits or not allowed.issuperset(digits.lower()):
+            return None
+        values.append(int(digits, base))
+    *head, last = values
+    if any(v > 255 for v in head) or last >= 1 << (8 * (4 - len(head))):
+        return None
+    number = last
+    for i, v in enumerate(head):
+        number |= v << (8 * (3 - i))
+    return number
 
 
 def parse_endpoint(url: str) -> Endpoint:

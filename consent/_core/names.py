@@ -97,7 +97,7 @@ SENDER_TIMEOUT = 3.0
 
 # The proxy variables the detached sender reads (consent/_wire/proxy.py). For an https
 # destination the first of these that is set decides (lower case first, as curl and urllib; an
-# empty value means no proxy, as urllib reads it); then the bypass list, lower case first.
+# empty or blank value names no proxy, so nothing is sent); then the bypass list, lower case first.
 # HTTP_PROXY is never read: plain http goes only to loopback addresses, and those never go
 # through a proxy.
 HTTPS_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")

@@ -27,6 +27,7 @@ class Extras(Record):
     client_id: str  # "file" (the id file holds one) or "not-in-file"; the keyring is not read
     client_id_detail: str
     latest_receipt: str | None = None  # the id of the newest consent receipt
+    receipts_problem: str = ""  # why the receipts cannot be read ("<path> is a directory")
     ci: str | None = None  # the CI variable that is set (CI, GITHUB_ACTIONS, …), if any
 
 
@@ -62,7 +63,7 @@ def status_json(decision: Decision, locs: Locations, extras: Extras) -> dict[str
             "keyring_checked": False,
             "detail": extras.client_id_detail,
         },
-        "warnings": list(decision.warnings),
+        "warnings": [*decision.warnings, *receipts_warning(extras)],
         "latest_receipt": extras.latest_receipt,
         "purposes": {
             p.purpose: {
@@ -214,10 +215,22 @@ def status_lines(decision: Decision, locs: Locations, extras: Extras) -> list[st
     if extras.ci is not None:
         lines.append(f"ci:              {ci_line(extras.ci)}")
     lines.append(f"pseudonymous id: {extras.client_id_detail}")
-    lines.append(f"latest receipt:  {extras.latest_receipt or 'none'}")
-    if decision.warnings:
-        lines += ["", "warnings:"] + [f"  ! {w}" for w in decision.warnings]
+    latest = "unknown: the file cannot be read" if extras.receipts_problem else "none"
+    lines.append(f"latest receipt:  {extras.latest_receipt or latest}")
+    warnings = [*decision.warnings, *receipts_warning(extras)]
+    if warnings:
+        lines += ["", "warnings:"] + [f"  ! {w}" for w in warnings]
     return lines
+
+
+def receipts_warning(extras: Extras) -> list[str]:
+    """What is wrong at the consent receipts' path, if anything: said, never fatal."""
+    if not extras.receipts_problem:
+        return []
+    return [
+        f"the consent receipts cannot be read: {extras.receipts_problem}; move it aside "
+        "(the next change of consent starts a new chain)"
+    ]
 
 
 def sends(spec: AppSpec, decision: Decision, event: str) -> bool:

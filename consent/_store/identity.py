@@ -37,13 +37,24 @@ class KeyringTimeout(Exception):
     """A keyring call that did not return within KEYRING_TIMEOUT."""
 
 
+# The calls abandoned and still running, by what they were made on (id of the backend; of None
+# for loading one). While one runs, the keyring it waits on is not asked again: a keyring that
+# let one call hang lets the next hang as long, and `disable` (a lookup, then a delete) must end
+# after one KEYRING_TIMEOUT at most, not after one per call.
+_abandoned: dict[int, Any] = {}  # threading.Thread, imported only when a call is made
+
+
 def bounded(call: Callable[..., Any], *args: Any, timeout: float = KEYRING_TIMEOUT) -> Any:
     """`call(*args)` in a daemon thread, waited for at most `timeout` seconds.
 
-    Returns its result or raises its exception; raises KeyringTimeout if it has not returned.
-    """
+    Returns its result or raises its exception; raises KeyringTimeout if it has not returned,
+    and at once, without calling, while an earlier call on the same backend is still running."""
     import threading
 
+    owner = id(getattr(call, "__self__", None))
+    earlier = _abandoned.get(owner)
+    if earlier is not None and earlier.is_alive():
+        raise KeyringTimeout(f"the keyring did not answer within {timeout:g} s (a call waits)")
     outcome: list[tuple[bool, Any]] = []
     done = threading.Event()
 
@@ -55,8 +66,10 @@ def bounded(call: Callable[..., Any], *args: Any, timeout: float = KEYRING_TIMEO
         finally:
             done.set()
 
-    threading.Thread(target=target, name="consent-keyring", daemon=True).start()
+    thread = threading.Thread(target=target, name="consent-keyring", daemon=True)
+    thread.start()
     if not done.wait(timeout):
+        _abandoned[owner] = thread
         raise KeyringTimeout(f"the keyring did not answer within {timeout:g} s")
     ok, value = outcome[0]
     if not ok:

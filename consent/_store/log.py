@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from consent._core.jsonline import dumps
+from consent._core.jsonline import dumps, loads
 from consent._core.names import LOG_MAX_BYTES
 
 TYPE_CHECKING = False
@@ -127,15 +127,13 @@ def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Hits in order, each with its latest outcome merged in. Survives any bytes in the files:
     a line that is not a JSON object with a string `id` is skipped, a field of the wrong type
     dropped."""
-    import json  # reading is for `telemetry log`, never the sending path
-
     name = os.fspath(path)
     data = _read(older(name)) + b"\n" + _read(name)
     merged: dict[str, dict[str, Any]] = {}
     for raw in data.splitlines():
         try:
-            record = json.loads(raw)
-        except (ValueError, RecursionError):
+            record = loads(raw)  # nesting bounded: see consent/_core/jsonline.py
+        except ValueError:
             continue  # a line cut by a crash, or garbage, is skipped, not fatal
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
             continue
@@ -163,8 +161,6 @@ def scrub(name: str | os.PathLike[str], secret: str, stand_in: str) -> bool:
 
     if not secret:
         return False
-    import json
-
     path = os.fspath(name)
     directory, base = os.path.split(path)
     if not any(os.path.lexists(g) for g in (older(path), path)):
@@ -178,8 +174,8 @@ def scrub(name: str | os.PathLike[str], secret: str, stand_in: str) -> bool:
             out: list[bytes] = []
             for raw in data.splitlines():
                 try:
-                    record = json.loads(raw)
-                except (ValueError, RecursionError):
+                    record = loads(raw)
+                except ValueError:
                     out.append(raw.replace(secret.encode("ascii", "replace"), stand_in.encode()))
                     continue
                 if isinstance(record, dict):

@@ -17,11 +17,12 @@ imported on the disabled path.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import uuid
 
-from consent._core.jsonline import dumps
+from consent._core.jsonline import dumps, loads
 from consent._core.spec import AppSpec
 from consent._core.value import Record
 from consent._store.clock import utc_stamp
@@ -165,17 +166,32 @@ def _last_line(fd: int) -> tuple[bytes | None, bool]:
     return (lines[-1] if lines else None), data.endswith(b"\n")
 
 
+# The most of a receipts file that is read: thousands of changes of consent (a receipt is about
+# 1.5 KB), so that a file grown by someone else cannot hold `status` for long.
+MAX_BYTES = 16 * 1024 * 1024
+
+
 def read(path: str) -> list[bytes]:
-    """The file's lines (without newlines); empty lines are skipped. Missing file: []. Anything
-    but a regular file at the path raises OSError (safeopen.NotRegularFile)."""
-    from consent._store.safeopen import open_regular
+    """The file's lines (without newlines); empty lines are skipped. Missing file: []. Raises
+    OSError naming `path` otherwise: anything but a regular file there (a directory, a FIFO, a
+    link, dangling or not: safeopen.NotRegularFile, never opened through, never blocking), a
+    file larger than MAX_BYTES, or one that cannot be read."""
+    from consent._store.safeopen import read_regular
 
     try:
-        fd = open_regular(path, os.O_RDONLY)
+        data = read_regular(path, MAX_BYTES, follow=False)
     except FileNotFoundError:
         return []
-    with os.fdopen(fd, "rb") as fh:
-        return split(fh.read())
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror or str(exc), path) from None
+    if len(data) > MAX_BYTES:
+        raise OSError(errno.EFBIG, f"is larger than {MAX_BYTES // (1024 * 1024)} MiB", path)
+    return split(data)
+
+
+def problem(path: str, exc: OSError) -> str:
+    """Why the receipts at `path` cannot be read, for people: "<path> is a directory"."""
+    return f"{path} {exc.strerror or exc}"
 
 
 def split(data: bytes) -> list[bytes]:
@@ -185,12 +201,15 @@ def split(data: bytes) -> list[bytes]:
 
 def records(path: str) -> list[dict[str, Any]]:
     """Every receipt that parses, oldest first (`--verify` says whether they are intact)."""
-    import json
+    return parsed(read(path))
 
+
+def parsed(lines: list[bytes]) -> list[dict[str, Any]]:
+    """`records` on the lines of a receipts file."""
     out = []
-    for line in read(path):
+    for line in lines:
         try:
-            record = json.loads(line)
+            record = loads(line)
         except ValueError:
             continue
         if isinstance(record, dict):
@@ -234,7 +253,11 @@ def verify(path: str, head: str | None = None) -> Verdict:
     writes it with every change). A chain that does not hold it was cut at its end: its newest
     receipts were deleted, or the file emptied or replaced. A chain that holds it and more is
     intact (a change whose config could not be written still appended its receipt)."""
-    lines = read(path)
+    return anchored(read(path), head)
+
+
+def anchored(lines: list[bytes], head: str | None) -> Verdict:
+    """`verify` on the lines of a receipts file, already read."""
     verdict = check(lines)
     if not verdict.ok or not head or head in {sha256_hex(line) for line in lines}:
         return verdict
@@ -251,12 +274,10 @@ def verify(path: str, head: str | None = None) -> Verdict:
 
 def check(lines: list[bytes]) -> Verdict:
     """`verify` on the lines of a receipts file."""
-    import json
-
     parsed: list[dict[str, Any]] = []
     for i, line in enumerate(lines, 1):
         try:
-            record = json.loads(line)
+            record = loads(line)
         except ValueError:
             record = None
         if not isinstance(record, dict):

@@ -135,9 +135,10 @@ def read_packager(locs: Locations, purposes: tuple[str, ...] = ()) -> PackagerRe
 def _read_plist(path: str, root: str = "") -> TomlReading:
     """macOS managed preferences (`/Library/Managed Preferences/<bundle id>.plist`, written from
     a configuration profile): the same keys as the policy's `[telemetry]` table, at the top
-    level of the payload. The profile's own `Payload…` keys are not settings and are skipped;
-    a link is followed as for a policy file (`safeopen.read_policy`); anything unreadable is an
-    error, which locks (fail closed)."""
+    level of the payload. The profile's own `Payload…` keys are not settings and are skipped; a
+    whole profile (its settings under `PayloadContent`) cannot be read exactly; a link is followed
+    as for a policy file (`safeopen.read_policy`); anything unreadable is an error, which locks
+    (fail closed)."""
     from consent._store.safeopen import NotRegularFile, UntrustedLink, read_policy
     from consent._store.tomlread import MAX_BYTES, TomlReading
 
@@ -164,6 +165,17 @@ def _read_plist(path: str, root: str = "") -> TomlReading:
         return TomlReading(path, "error", {}, "invalid", f"is not a property list ({exc})")
     if not isinstance(doc, dict):
         return TomlReading(path, "error", {}, "invalid", "is not a dictionary property list")
+    if "PayloadContent" in doc:
+        # A whole configuration profile (a .mobileconfig) copied here: its settings sit in
+        # payloads of many shapes, not at the top level. What cannot be read exactly locks.
+        return TomlReading(
+            path,
+            "error",
+            {},
+            "invalid",
+            "is a whole configuration profile (PayloadContent), not the managed preferences it "
+            "installs: its settings cannot be read exactly",
+        )
     table = {k: v for k, v in doc.items() if not str(k).startswith("Payload")}
     return TomlReading(path, "ok", {TABLE: table}, target=target)
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _DIGITS = frozenset("0123456789")
+_MAX_DIGITS = 100
 # Printable ASCII, tab and newline only: anything else is tomllib's business.
 _PLAIN = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t", "\n"}
 
@@ -75,7 +76,13 @@ def _key_value(line: str) -> tuple[str, Any] | None:
     if word in ("true", "false"):
         return key, word == "true"
     digits = word[1:] if word[0] in "+-" else word
-    if digits and _DIGITS.issuperset(digits) and (digits == "0" or digits[0] != "0"):
+    # Longer numbers are tomllib's to judge: Python refuses to convert a decimal integer of more
+    # digits than its limit (4300 by default, 640 at the least: PYTHONINTMAXSTRDIGITS).
+    if (
+        0 < len(digits) <= _MAX_DIGITS
+        and _DIGITS.issuperset(digits)
+        and (digits == "0" or digits[0] != "0")
+    ):
         return key, int(word)
     return None
 

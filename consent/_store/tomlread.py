@@ -14,6 +14,8 @@ from consent._core.value import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from re import Match, Pattern
     from typing import Any, Literal
 
     # Why a file could not be read: callers branch on this, never on the wording.
@@ -69,6 +71,33 @@ class _Brackets:
 _BRACKETS = _Brackets()
 
 
+class _Tokens:
+    """What finding keys needs to tell apart: strings (whose dots and `=` belong to no key),
+    comments, runs of key characters, `=`, and runs of anything else. Compiled on first use."""
+
+    pattern: Pattern[str] | None = None
+
+    def finditer(self, text: str) -> Iterator[Match[str]]:
+        if self.pattern is None:
+            import re
+
+            self.pattern = re.compile(
+                r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*""""{0,2}'  # multi-line basic
+                r"|'''[\s\S]*?''''{0,2}"  # multi-line literal
+                r'|"(?:[^"\\\n]|\\.)*"'  # basic string
+                r"|'[^'\n]*'"  # literal string
+                r"|#[^\n]*"  # comment
+                r"|[A-Za-z0-9_\-. \t]+"  # bare key characters, dots and blanks
+                r"|="
+                r"|[^\"'#=A-Za-z0-9_\-. \t]+"  # anything else: it ends a key
+                r"|[\s\S]"  # a quote that opens no string (invalid: the parser says so)
+            )
+        return self.pattern.finditer(text)
+
+
+_TOKENS = _Tokens()
+
+
 class TomlError(ValueError):
     """TOML bytes that cannot be parsed; `reason` says which way."""
 
@@ -81,6 +110,7 @@ def check_limits(text: str) -> None:
     """Raise TomlError("too_complex") when `text` is beyond a cap; linear, and cheap.
 
     Conservative: it looks at lines, not tokens, so a string that looks like a key counts as one.
+    Keys that do not start a line (in inline tables, at any depth) are checked by `_check_keys`.
     """
     if len(text) > MAX_BYTES:
         raise TomlError("too_large", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
@@ -103,16 +133,9 @@ def check_limits(text: str) -> None:
             key = line.split("=", 1)[0]
         else:
             continue
-        if key.count(".") >= MAX_KEY_PARTS:
-            raise TomlError(
-                "too_complex",
-                f"too complex to read safely (a key of more than {MAX_KEY_PARTS} dotted parts)",
-            )
-        if len(key) > MAX_KEY_LENGTH:
-            raise TomlError(
-                "too_complex",
-                f"too complex to read safely (a key longer than {MAX_KEY_LENGTH} characters)",
-            )
+        error = _key_error(key.count(".") + 1, len(key))
+        if error is not None:
+            raise error
     if tables > MAX_TABLES:
         raise TomlError(
             "too_complex", f"too complex to read safely (more than {MAX_TABLES} table headers)"
@@ -126,6 +149,52 @@ def check_limits(text: str) -> None:
                     "too_complex",
                     f"too complex to read safely (arrays or tables nested deeper than {MAX_DEPTH})",
                 )
+    if "{" in text:
+        _check_keys(text)
+
+
+def _key_error(parts: int, length: int) -> TomlError | None:
+    if parts > MAX_KEY_PARTS:
+        return TomlError(
+            "too_complex",
+            f"too complex to read safely (a key of more than {MAX_KEY_PARTS} dotted parts)",
+        )
+    if length > MAX_KEY_LENGTH:
+        return TomlError(
+            "too_complex",
+            f"too complex to read safely (a key longer than {MAX_KEY_LENGTH} characters)",
+        )
+    return None
+
+
+# What a bare key, a dotted key's dots and the blanks around them are made of.
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. \t")
+
+
+def _check_keys(text: str) -> None:
+    """Every key, wherever it stands: what comes before each `=` outside strings and comments,
+    back to the nearest character that no key holds (key characters, dots, blanks and quoted
+    strings make up a key). A key starts a line except inside an inline table, at any depth
+    (`x = {a.b.c = 1}`), where the line check above cannot see it, yet tomllib's cost grows with
+    the square of its parts as anywhere. One pass, linear; raises at the first key beyond a cap.
+    """
+    parts, start = 1, -1
+    for token in _TOKENS.finditer(text):
+        piece = token.group()
+        first = piece[0]
+        if first == "=":
+            if start >= 0:
+                error = _key_error(parts, len(text[start : token.start()].lstrip(" \t")))
+                if error is not None:
+                    raise error
+            parts, start = 1, -1
+        elif first in _KEY_CHARS:
+            start = token.start() if start < 0 else start
+            parts += piece.count(".")
+        elif first in "\"'" and len(piece) > 1 and piece[:3] not in ('"""', "'''"):
+            start = token.start() if start < 0 else start  # a quoted key, or a quoted part
+        else:
+            parts, start = 1, -1  # anything else: a key starts after it
 
 
 def decode(data: bytes) -> str:
@@ -153,6 +222,8 @@ def parse_toml(data: bytes) -> dict[str, Any]:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise TomlError("invalid", f"not valid TOML ({exc})") from None
+        except ValueError:
+            raise _too_long_a_number() from None
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
@@ -160,7 +231,15 @@ def parse_toml(data: bytes) -> dict[str, Any]:
         parsed: dict[str, Any] = tomlkit.parse(text).unwrap()
     except TOMLKitError as exc:
         raise TomlError("invalid", f"not valid TOML ({exc})") from None
+    except ValueError:
+        raise _too_long_a_number() from None
     return parsed
+
+
+def _too_long_a_number() -> TomlError:
+    # Python refuses to convert a decimal integer of more than 4300 digits (its cost grows with
+    # the square of the digits): valid TOML, yet no config needs such a number.
+    return TomlError("too_complex", "too complex to read safely (a number too long to convert)")
 
 
 def _link_problem(name: str) -> str:

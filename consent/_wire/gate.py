@@ -426,7 +426,7 @@ def _print_raw(data: bytes) -> None:
             buffer.flush()
         else:
             sys.stderr.write(data.decode("utf-8", "replace") + "\n")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no stderr at all
         pass
 
 
@@ -434,5 +434,5 @@ def _warn(text: str) -> None:
     try:
         sys.stderr.write(f"telemetry: {text}\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no stderr at all
         pass

@@ -6,7 +6,7 @@ the sending path's small encoder; `from_json` in the child, which refuses anythi
 
 from __future__ import annotations
 
-from consent._core.jsonline import dumps
+from consent._core.jsonline import dumps, loads
 from consent._core.names import SENDER_TIMEOUT
 from consent._core.value import Record
 
@@ -58,9 +58,7 @@ class Job(Record):
     @classmethod
     def from_json(cls, text: bytes) -> Job:
         """The job in `text`; raises ValueError unless every field is there with its type."""
-        import json
-
-        data = json.loads(text)
+        data = loads(text)
         if not isinstance(data, dict):
             raise ValueError("a job is a JSON object")
         timeout = data.get("timeout")

@@ -7,10 +7,12 @@
 - A loopback destination is never proxied (nor, so, plain http, which is loopback only): its
   traffic must not leave the machine.
 - For https, the first of `https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY` that is set
-  decides; an empty value means no proxy. `HTTP_PROXY` is never read.
+  decides; a value that is empty or blank names no proxy, and so sends nothing (fail closed:
+  only an unset variable means a direct connection). `HTTP_PROXY` is never read.
 - `no_proxy` (else `NO_PROXY`): entries separated by commas or spaces; `*` matches every host;
   `example.com` and `.example.com` match the name and every name under it; an IP address or a
-  CIDR block matches addresses; `name:port` matches that port only.
+  CIDR block matches addresses; `name:port` matches that port only; a malformed entry
+  (`name:abc`, `[::1`) matches nothing.
 - Only `http://` proxies (or `host:port`, read as http) are supported: the sender opens a
   CONNECT tunnel there and speaks TLS with the real host inside it. Any other scheme, or a
   value that is not a proxy URL, means nothing is sent (never a direct connection instead).
@@ -96,15 +98,12 @@ def route(scheme: str, host: str, port: int, environ: Mapping[str, str]) -> Rout
     variable = next((v for v in HTTPS_PROXY_VARIABLES if v in environ), "")
     if not variable:
         return Route(None, "no proxy variable is set")
-    value = environ[variable].strip()
-    if not value:
-        return Route(None, f"{variable} is empty")
     bypass = next((v for v in NO_PROXY_VARIABLES if v in environ), "")
     if bypass:
         entry = bypassed(environ[bypass], host, port)
         if entry is not None:
             return Route(None, f"{bypass} lists {entry!r}")
-    proxy = parse_proxy(variable, value)
+    proxy = parse_proxy(variable, environ[variable])
     if isinstance(proxy, str):
         return Route(None, f"from {variable}", refused=proxy)
     return Route(proxy, f"from {variable}")
@@ -115,6 +114,10 @@ def parse_proxy(variable: str, value: str) -> Proxy | str:
     never its value (which may hold a password)."""
     usage = f"{variable} is not a proxy URL the sender can use (http://[user:password@]host:port)"
     text = value.strip()
+    if not text:
+        # Set, yet naming no proxy: whoever set it may mean "no proxy" or may have lost the
+        # value; only a proxy variable that is unset lets the sender connect directly.
+        return f"{variable} is set but empty: unset it to connect directly"
     if not text.isascii() or not text.isprintable() or " " in text:
         return usage
     scheme, sep, rest = text.partition("://")
@@ -179,8 +182,8 @@ def bypassed(no_proxy: str, host: str, port: int) -> str | None:
         if entry == "*":
             return raw
         name, entry_port = _entry(entry)
-        if entry_port is not None and entry_port != port:
-            continue
+        if name is None or (entry_port is not None and entry_port != port):
+            continue  # a malformed entry (`host:abc`, `[::1`) matches nothing
         if "/" in name:
             if _in_block(name, host):
                 return raw
@@ -193,18 +196,26 @@ def bypassed(no_proxy: str, host: str, port: int) -> str | None:
     return None
 
 
-def _entry(entry: str) -> tuple[str, int | None]:
-    """A NO_PROXY entry's name (or address, or block) and its port, if it names one. A bare
-    IPv6 address (several colons, no brackets) has none, as curl reads it."""
+def _entry(entry: str) -> tuple[str | None, int | None]:
+    """A NO_PROXY entry's name (or address, or block) and its port, if it names one; the name
+    is None when the entry is malformed: a port that is not a number from 1 to 65535, an
+    unclosed bracket, something after the bracket but a port. A bare IPv6 address (several
+    colons, no brackets) has no port, as curl reads it."""
     if entry.startswith("["):
         close = entry.find("]")
         name, after = entry[1:close], entry[close + 1 :]
-        port = after[1:] if after.startswith(":") else ""
+        if close < 0 or (after and not after.startswith(":")):
+            return None, None
+        port = after[1:] if after else None
     elif entry.count(":") == 1:
         name, _, port = entry.partition(":")
     else:
         return entry, None
-    return name, int(port) if port.isdigit() else None
+    if port is None:
+        return name, None
+    if not (port.isascii() and port.isdigit() and 0 < int(port) <= 65535):
+        return None, None
+    return name, int(port)
 
 
 def _same_address(entry: str, host: str) -> bool:

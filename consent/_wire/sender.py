@@ -73,7 +73,13 @@ def post(
         sock.close()
     status = head.split(b"\r\n", 1)[0].decode("latin-1", "replace")
     parts = status.split(" ", 2)
-    if len(parts) >= 2 and parts[0].startswith("HTTP/") and parts[1].isdigit():
+    # ASCII digits only: the line is read as latin-1, where "²" is a digit too.
+    if (
+        len(parts) >= 2
+        and parts[0].startswith("HTTP/")
+        and parts[1].isascii()
+        and parts[1].isdigit()
+    ):
         via = "" if proxy is None else f" (through the proxy {proxy.shown})"
         return f"sent: HTTP {parts[1]}{via}"
     raise ValueError("the answer was not HTTP")

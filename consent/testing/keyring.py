@@ -92,15 +92,26 @@ class LockedKeyring(FileKeyring):
 
 GATE_ENV = "CONSENT_TEST_KEYRING_GATE"
 SLOW_ENV = "CONSENT_TEST_KEYRING_DELAY"
+# A file each call of these keyrings appends its name to as it starts: how many calls waited.
+CALLS_ENV = "CONSENT_TEST_KEYRING_CALLS"
 GATE_CEILING = 120.0
 
 
-def _hang() -> None:
+def _started(what: str) -> None:
+    calls = os.environ.get(CALLS_ENV)
+    if calls:
+        with open(calls, "a", encoding="utf-8") as fh:
+            fh.write(what + "\n")
+
+
+def _hang(what: str = "call") -> None:
+    _started(what)
     threading.Event().wait(GATE_CEILING)
     raise KeyringError("the keyring never answered")
 
 
-def _slow() -> None:
+def _slow(what: str = "call") -> None:
+    _started(what)
     threading.Event().wait(float(os.environ.get(SLOW_ENV, "1.0")))
 
 
@@ -117,37 +128,38 @@ def _gate(what: str) -> None:
 
 
 class HangingKeyring(FileKeyring):
-    """Every call waits for an answer that never comes (a locked keyring's unseen prompt)."""
+    """Every call waits for an answer that never comes (a locked keyring's unseen prompt).
+    Each call started is written to `$CONSENT_TEST_KEYRING_CALLS`, if set."""
 
     def get_password(self, service: str, username: str) -> str | None:
-        _hang()
+        _hang("get_password")
         return None
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        _hang()
+        _hang("set_password")
 
     def delete_password(self, service: str, username: str) -> None:
-        _hang()
+        _hang("delete_password")
 
 
 class HangingDelete(FileKeyring):
     def delete_password(self, service: str, username: str) -> None:
-        _hang()
+        _hang("delete_password")
 
 
 class SlowKeyring(FileKeyring):
     """Every call answers, after `$CONSENT_TEST_KEYRING_DELAY` seconds (default 1)."""
 
     def get_password(self, service: str, username: str) -> str | None:
-        _slow()
+        _slow("get_password")
         return super().get_password(service, username)
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        _slow()
+        _slow("set_password")
         super().set_password(service, username, password)
 
     def delete_password(self, service: str, username: str) -> None:
-        _slow()
+        _slow("delete_password")
         super().delete_password(service, username)
 
 

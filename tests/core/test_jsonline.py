@@ -33,3 +33,30 @@ def test_matches_json_dumps(value: object) -> None:
 def test_request_bytes_survive_as_latin1() -> None:
     raw = bytes(range(256))
     assert json.loads(dumps({"raw": raw.decode("latin-1")}))["raw"].encode("latin-1") == raw
+
+
+def test_reading_back_is_bounded_in_depth() -> None:
+    """Regression (issue 24): a receipts or log line nested 100 000 deep made the json parser
+    raise RecursionError (a traceback); `loads` refuses it first, as ValueError."""
+    import pytest
+
+    from consent._core.jsonline import MAX_DEPTH, loads, nesting_exceeds
+
+    assert loads("[" * MAX_DEPTH + "]" * MAX_DEPTH) == loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    for text in ("[" * 100_000 + "]" * 100_000, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+                 "[" * 100_000, "[" * 100_000 + "}" * 100_000):  # fmt: skip
+        with pytest.raises(ValueError, match="nested deeper"):
+            loads(text.encode())
+    assert not nesting_exceeds('["' + "[" * 100 + '"]', 2)  # brackets in a string are text
+    assert not nesting_exceeds('["\\"' + "[" * 100 + '"]', 2)  # an escaped quote ends nothing
+    assert nesting_exceeds('["\\\\"' + "[" * 100 + '"]', 2)  # an escaped backslash does
+    assert nesting_exceeds("{[{[]}]}", 3) and not nesting_exceeds("{[{[]}]}", 4)
+
+
+@given(VALUES)
+def test_loads_reads_what_json_reads(value: object) -> None:
+    from consent._core.jsonline import loads, nesting_exceeds
+
+    text = json.dumps(value)
+    if not nesting_exceeds(text, 16):
+        assert loads(text) == json.loads(text)

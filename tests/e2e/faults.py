@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from consent._core.endpoint import is_loopback
+from consent._core.names import HTTPS_PROXY_VARIABLES
 from consent._core.records import consent_record
 from consent._store.log import entries
 from consent._store.paths import Locations
@@ -370,7 +372,8 @@ def run_case(case: Case, tmp: Path) -> tuple[Observed, list[str], dict[str, int]
         if case.extra is not None:
             checks += case.extra(ctx, obs)
         counts["checks"] = len(checks)
-        return obs, problems + checks, counts
+        across = across_every_process(ctx, obs, counts)
+        return obs, problems + checks + across, counts
     finally:
         for collector in ctx.collectors:
             collector.close()
@@ -444,6 +447,33 @@ def judge(
         "mismatch": len(mismatch),
     }
     return host + leaks + data + messages + mismatch, counts
+
+
+def across_every_process(ctx: Ctx, obs: Observed, counts: dict[str, int]) -> list[str]:
+    """Three things counted over every process a case ran (the four, and each extra): no
+    traceback, no raw escape byte on stdout or stderr (they are pipes: nothing may colour them
+    either), and no connection or lookup beyond loopback while a proxy variable is set (a hit
+    goes through the proxy, or nowhere). Each is counted into `counts` and is a problem."""
+    procs = [p for p in (obs.host, obs.status, obs.enable, obs.disable, *obs.extra) if p]
+    tracebacks = [p.args for p in procs if has_traceback(p.stdout + p.stderr)]
+    escapes = [p.args for p in procs if "\x1b" in p.stdout + p.stderr]
+    proxied = any(ctx.env.get(name) is not None for name in HTTPS_PROXY_VARIABLES)
+    direct = [
+        e
+        for e in network(obs.version_events)
+        if proxied and e["event"] != "socket.__new__" and not loopback(e.get("host", "?"))
+    ]
+    counts.update(tracebacks=len(tracebacks), raw_escapes=len(escapes), direct=len(direct))
+    return (
+        [f"traceback from `lumogon {' '.join(a)}`" for a in tracebacks]
+        + [f"raw escape bytes from `lumogon {' '.join(a)}`" for a in escapes]
+        + [f"direct {e['event']} to {e.get('host')!r} with a proxy variable set" for e in direct]
+    )
+
+
+def loopback(host: str) -> bool:
+    """An address or name the resolver reads as this machine (consent's own rule)."""
+    return bool(LOOPBACK.match(host)) or is_loopback(host)
 
 
 def has_traceback(text: str) -> bool:
@@ -590,6 +620,9 @@ def record(case: Case, obs: Observed, problems: list[str], counts: dict[str, int
         "message_failures": counts.get("messages", 0),
         "mismatches": counts.get("mismatch", 0),
         "check_failures": counts.get("checks", 0),
+        "tracebacks": counts.get("tracebacks", 0),
+        "raw_escapes": counts.get("raw_escapes", 0),
+        "direct": counts.get("direct", 0),
         "why": case.why,
         "notes": obs.notes,
         "problems": problems,

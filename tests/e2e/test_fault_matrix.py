@@ -16,6 +16,7 @@ import re
 import signal
 import ssl
 import stat
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -44,7 +45,14 @@ from tests.e2e.faults import (
     start,
     wait_for_sender,
 )
-from tests.helpers import NO_FILE_MODES, ROOT, SENDER_TIMEOUT, file_modes_bite, self_signed
+from tests.helpers import (
+    NO_FILE_MODES,
+    PROCESS_TIMEOUT,
+    ROOT,
+    SENDER_TIMEOUT,
+    file_modes_bite,
+    self_signed,
+)
 
 KEYRING_ID = f"{SPEC.keyring_service}/client-id"  # as Home.client_ids() names it
 
@@ -1256,6 +1264,301 @@ HAND_EDITED = [
 ]
 
 
+# --- issue 24: every reader survives every input ----------------------------------------------
+
+
+def receipts_path(ctx: Ctx) -> Path:
+    return Path(ctx.iso.locs.receipts_path)
+
+
+def inline_dotted(ctx: Ctx) -> bytes:
+    """200 KB: one key of 100 000 dotted parts inside an inline table (12.6 s in tomllib)."""
+    return b"x = {" + b"a." * 100_000 + b"a = 1}\n"
+
+
+def project_file(data: bytes) -> Setup:
+    """A per-project file in the working directory, as a cloned repository may ship one."""
+
+    def setup(ctx: Ctx) -> None:
+        enabled_config(ctx)
+        ctx.cwd = ctx.tmp / "repo"
+        (ctx.cwd / f".{SPEC.name}").mkdir(parents=True)
+        (ctx.cwd / f".{SPEC.name}" / "telemetry.toml").write_bytes(data)
+
+    return setup
+
+
+def receipts_then(make: Setup) -> Setup:
+    return both(enabled_config, lambda ctx: receipts_path(ctx).parent.mkdir(parents=True), make)
+
+
+def status_and_receipts_say(text: str) -> Callable[[Ctx, Observed], list[str]]:
+    """`status` shows the decision and says what is wrong at the receipts' path, naming it;
+    `receipts` and `receipts --verify` refuse naming it; none prints a traceback."""
+
+    def check(ctx: Ctx, obs: Observed) -> list[str]:
+        path = receipts_path(ctx)
+        out = []
+        said = obs.status.stdout if obs.status else ""
+        if f"! the consent receipts cannot be read: {path} {text}" not in said:
+            out.append(f"status does not say what is at {path}: {said[-400:]!r}")
+        for args in (("telemetry", "receipts"), ("telemetry", "receipts", "--verify")):
+            proc = run(ctx, ctx.tmp / "audit-receipts.jsonl", *args)
+            obs.extra.append(proc)
+            expected = f"error: the consent receipts cannot be read: {path} {text}"
+            if proc.returncode != 1 or not proc.stderr.startswith(expected):
+                out.append(f"`{' '.join(args)}`: exit {proc.returncode}: {proc.stderr[-300:]!r}")
+        obs.notes.append("status still shows the decision, and says what is at the path")
+        return out
+
+    return check
+
+
+def deep_receipt(ctx: Ctx) -> None:
+    path = receipts_path(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000 + b"\n")
+
+
+def receipts_commands_judge(ctx: Ctx, obs: Observed) -> list[str]:
+    """Every command that reads the receipts, after the case: no traceback; --verify names
+    the first bad record."""
+    out = []
+    for args in (
+        ("telemetry", "status", "--json"),
+        ("telemetry", "receipts"),
+        ("telemetry", "receipts", "--json"),
+        ("telemetry", "receipts", "--verify"),
+    ):
+        proc = run(ctx, ctx.tmp / "audit-receipts.jsonl", *args)
+        obs.extra.append(proc)
+        if has_traceback(proc.stdout + proc.stderr):
+            out.append(f"`{' '.join(args)}` printed a traceback: {proc.stderr[-300:]!r}")
+        elif args[-1] == "--verify" and not proc.stdout.startswith("receipt 1 of "):
+            out.append(f"--verify did not name the first record: {proc.stdout!r}")
+    return out
+
+
+def proxy_set(**values: str) -> Setup:
+    """Hits to the app's own https destination with proxy variables set; the audit hook
+    refuses every connection beyond loopback, so a direct one would be seen and stopped."""
+
+    def setup(ctx: Ctx) -> None:
+        enabled_config(ctx)
+        ctx.refuse_network = True
+        ctx.env.update(values, CONSENT_AUDIT_REFUSE_NETWORK="remote")
+        ctx.env[SPEC.endpoint_env] = None  # no loopback collector: the real destination
+
+    return setup
+
+
+def refusing_proxy(ctx: Ctx) -> None:
+    """A proxy on loopback that refuses every tunnel, and a NO_PROXY entry naming the
+    destination with a port that is no number."""
+    from consent.testing.proxy import ConnectProxy
+
+    proxy = ConnectProxy(behaviour="refuse").start()
+    ctx.undo.append(proxy.close)
+    ctx.proxy = proxy  # type: ignore[attr-defined]
+    proxy_set(HTTPS_PROXY=proxy.url, NO_PROXY="www.google-analytics.com:abc")(ctx)
+
+
+def went_through_the_proxy(ctx: Ctx, obs: Observed) -> list[str]:
+    waited = wait_for_sender(ctx.iso, sender_marker(ctx))
+    seen = [s.line for s in ctx.proxy.seen()]  # type: ignore[attr-defined]
+    if seen != ["CONNECT www.google-analytics.com:443 HTTP/1.1"]:
+        return [*waited, f"the proxy saw {seen}, expected the one CONNECT"]
+    obs.notes.append("the malformed NO_PROXY entry matched nothing: the hit went to the proxy")
+    return waited
+
+
+ESCAPE = "\x1b]0;owned\x07\x1b[2J"
+
+
+def escapes_everywhere(ctx: Ctx) -> None:
+    """Escape sequences in every place outside text comes from: the config's values, the
+    endpoint variable, a path, the log, the receipts."""
+    # TOML's own escapes: the file is valid, and the value holds the raw bytes once read.
+    toml = ESCAPE.encode("unicode_escape").replace(b"\\x", b"\\u00")
+    ctx.write_config(hand_written(False).replace(b"by hand", toml))
+    ctx.refuse_network = True  # the endpoint named is not loopback (and it is refused)
+    ctx.env[SPEC.endpoint_env] = f"https://collector.example/{ESCAPE}"
+    ctx.env["XDG_STATE_HOME"] = str(ctx.iso.root / f"state{ESCAPE}")
+    log = ctx.iso.root / f"state{ESCAPE}" / SPEC.name / "telemetry-log.jsonl"
+    log.parent.mkdir(parents=True)
+    log.write_text(json.dumps({"id": "1", "event": ESCAPE, "outcome": ESCAPE}) + "\n")
+
+
+def no_raw_escape(ctx: Ctx, obs: Observed) -> list[str]:
+    """No escape byte reaches stdout or stderr, from any command, the words of the command line
+    included."""
+    procs = [obs.status, obs.enable, obs.disable]
+    for args in (
+        ("telemetry", "show-payload", ESCAPE),
+        ("telemetry", "show-payload", "version"),
+        ("telemetry", "log"),
+        ("telemetry", "receipts"),
+        ("telemetry", "status", "--json"),
+        ("telemetry", "enable", ESCAPE),
+    ):
+        procs.append(run(ctx, ctx.tmp / "audit-escape.jsonl", *args))
+        obs.extra.append(procs[-1])
+    raw = [p.args for p in procs if p and ("\x1b" in p.stdout + p.stderr or "\x07" in p.stderr)]
+    obs.notes.append(f"{len(procs)} commands, escape sequences in their input: none printed raw")
+    return [f"raw escape bytes from `lumogon {' '.join(a)}`" for a in raw]
+
+
+ALL_COMMANDS = (
+    ("telemetry", "status"), ("telemetry", "status", "--json"), ("telemetry", "policy"),
+    ("telemetry", "show-payload"), ("telemetry", "show-payload", "version"),
+    ("telemetry", "notice"), ("telemetry", "log"), ("telemetry", "receipts"),
+    ("telemetry", "receipts", "--verify"), ("telemetry", "id"), ("telemetry", "enable"),
+    ("telemetry", "local"), ("telemetry", "reset"), ("telemetry", "disable"), ("version",),
+)  # fmt: skip
+
+
+def closed(stream: str) -> Callable[[Ctx, Observed], list[str]]:
+    """Each command started with `stream` closed (`cmd >&-`: Python then has no sys.stdout,
+    or no sys.stderr) exits as it does with the stream open, and says no more than that."""
+    fd = {"stdout": "1", "stderr": "2"}[stream]
+
+    def check(ctx: Ctx, obs: Observed) -> list[str]:
+        out = []
+        for args in ALL_COMMANDS:
+            wrapped = ("sh", "-c", f'exec "$@" {fd}>&-', "sh", sys.executable, "-m", "lumogon")
+            proc = subprocess.run(
+                [*wrapped, *args],
+                env=ctx.full_env(ctx.tmp / "audit-closed.jsonl"),
+                cwd=ctx.cwd,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=PROCESS_TIMEOUT,
+                check=False,
+            )
+            # What the open stream shows; a traceback on the closed one would show as exit 1.
+            if proc.returncode != 0 or has_traceback(proc.stdout + proc.stderr):
+                shown = (proc.stdout + proc.stderr)[-300:]
+                out.append(f"{stream} closed: `lumogon {' '.join(args)}` exited "
+                           f"{proc.returncode}: {shown!r}")  # fmt: skip
+        obs.notes.append(f"{len(ALL_COMMANDS)} commands run with {stream} closed: each exited 0")
+        return out
+
+    return check
+
+
+def deep_peers(ctx: Ctx, obs: Observed) -> list[str]:
+    """`lumogon scan` against an engine whose error answer is nested 100 000 deep, and
+    `lumogon report` against a service whose answer is: an `error:` line each, exit 1."""
+    from tests.lumogon.fakes import FakeEngine, FakeService
+
+    out = []
+    deep = b"HTTP/1.1 500 x\r\nConnection: close\r\n\r\n" + b'{"error": ' + b"[" * 100_000
+    with (
+        FakeEngine(behaviour="deep-error") as bad,
+        FakeEngine() as good,
+        FakeService(behaviour="raw") as service,
+    ):
+        service.raw = deep
+        for args, host in (
+            (("scan",), bad.host),
+            (("report", "--endpoint", service.url), good.host),
+        ):
+            ctx.env["DOCKER_HOST"] = host
+            proc = run(ctx, ctx.tmp / "audit-peers.jsonl", *args)
+            obs.extra.append(proc)
+            if proc.returncode != 1 or not proc.stderr.startswith("error: "):
+                out.append(f"`lumogon {args[0]}`: exit {proc.returncode}: {proc.stderr[-300:]!r}")
+    obs.notes.append("`scan` and `report` against answers nested 100 000 deep: an error each")
+    return out
+
+
+READERS = [
+    Case(
+        "config-inline-dotted", "pathological input",
+        "200 KB: a 100 000-part dotted key inside an inline table",
+        lambda ctx: ctx.write_config(hand_written(True) + inline_dotted(ctx)), False, "error",
+        extra=warns_naming("more than 16 dotted parts"),
+        why="every key is capped wherever it stands: refused before tomllib sees it (it took "
+        "12.6 s)",
+    ),
+    Case(
+        "policy-inline-dotted", "pathological input",
+        "policy: a 100 000-part dotted key inside an inline table",
+        lambda ctx: policy_bytes(b"[telemetry]\nenabled = true\n" + inline_dotted(ctx))(ctx),
+        False, "policy", enable_rc=1, extra=warns_naming("more than 16 dotted parts"),
+    ),
+    Case(
+        "project-inline-dotted", "pathological input",
+        "a project file in the working directory: the same 200 KB key",
+        lambda ctx: project_file(inline_dotted(ctx))(ctx), False, "project",
+        extra=warns_naming("more than 16 dotted parts"),
+        why="any cloned repository may ship one: it disables, and costs no more than its size",
+    ),
+    Case(
+        "config-long-number", "pathological input", "a 5000-digit integer",
+        config_bytes(hand_written(True) + b"n = " + b"1" * 5000 + b"\n"), False, "error",
+        extra=warns_naming("a number too long to convert"),
+        why="Python refuses to convert it: `status` printed a ValueError traceback",
+    ),
+    Case(
+        "receipts-fifo", "receipts", "a FIFO at the receipts' path",
+        receipts_then(fifo_at(receipts_path)), True, "config",
+        extra=status_and_receipts_say("is not a regular file"),
+        why="status printed only `error: is not a regular file (no file)`, exit 1",
+    ),
+    Case(
+        "receipts-directory", "receipts", "a directory at the receipts' path",
+        receipts_then(lambda ctx: receipts_path(ctx).mkdir()), True, "config",
+        extra=status_and_receipts_say("is a directory"),
+    ),
+    Case(
+        "receipts-dangling-link", "receipts", "a dangling symlink at the receipts' path",
+        receipts_then(dangling_link(receipts_path)), True, "config",
+        extra=status_and_receipts_say("is a symbolic link"),
+    ),
+    Case(
+        "receipts-deep-json", "receipts", "a receipt nested 100 000 deep",
+        both(enabled_config, deep_receipt), True, "config", extra=receipts_commands_judge,
+        why="refused before the json parser sees it: it is a bad record, not a RecursionError",
+    ),
+    Case(
+        "proxy-blank", "proxy", "HTTPS_PROXY='   ' (set, blank), the real https destination",
+        proxy_set(HTTPS_PROXY="   "), True, "config", sent=0,
+        outcome="not sent: HTTPS_PROXY is set but empty: unset it to connect directly",
+        why="a set variable names a proxy or nothing is sent: never a direct connection",
+    ),
+    Case(
+        "proxy-no-proxy-malformed", "proxy",
+        "NO_PROXY='www.google-analytics.com:abc', a proxy that refuses tunnels",
+        refusing_proxy, True, "config", sent=0, outcome="failed: ProxyError",
+        extra=went_through_the_proxy,
+        why="a malformed entry matches nothing: through the proxy, never directly",
+    ),
+    Case(
+        "terminal-escapes", "terminal",
+        "escape sequences in the config, the endpoint variable, a path, the log and argv",
+        escapes_everywhere, False, "config", extra=no_raw_escape,
+        why="every text a command prints is escaped on its way out",
+    ),
+    Case(
+        "proc-stdout-closed", "terminal", "stdout closed (`cmd >&-`: no sys.stdout)",
+        optout_config, False, "config", extra=closed("stdout"),
+        why="show-payload, status, log and receipts ended in an AttributeError traceback",
+    ),
+    Case(
+        "proc-stderr-closed", "terminal", "stderr closed (`cmd 2>&-`: no sys.stderr)",
+        optout_config, False, "config", extra=closed("stderr"),
+    ),
+    Case(
+        "peers-deep-json", "peers",
+        "the Docker Engine and the report service answer JSON nested 100 000 deep",
+        optout_config, False, "config", extra=deep_peers,
+        why="refused before the json parser sees it (a RecursionError traceback before)",
+    ),
+]  # fmt: skip
+
+
 CASES = (
     CONFIG
     + POLICY
@@ -1269,6 +1572,7 @@ CASES = (
     + AMBIGUOUS_POLICY
     + LOG
     + HAND_EDITED
+    + READERS
 )
 
 

@@ -4,6 +4,8 @@ Both are real servers in daemon threads, used as context managers. Each has beha
 pathological peers lumogon must survive: `huge` (an answer over any cap), `malformed` (not the
 JSON expected), `slow` (headers, then one byte at a time, never finishing in time), `http500`.
 A slow handler waits on the server's `stopping` event, so closing the server ends it at once.
+`deep-error` answers an error nested 100 000 deep; `raw` sends the bytes in `raw` as they are
+(status line, headers and all), for the fuzz tests (tests/lumogon/test_fuzz_answers.py).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
-ENGINE_BEHAVIOURS = ("ok", "huge", "malformed", "wrong-shape", "slow", "http500", "garbage")
-SERVICE_BEHAVIOURS = ("ok", "token", "http500", "garbage", "no-url", "slow", "huge")
+ENGINE_BEHAVIOURS = (
+    "ok", "huge", "malformed", "wrong-shape", "slow", "http500", "garbage", "deep-error", "raw",
+)  # fmt: skip
+SERVICE_BEHAVIOURS = ("ok", "token", "http500", "garbage", "no-url", "slow", "huge", "raw")
 REPORT_URL = "https://reports.example/r/8f3a2c"
 SLOW_BYTE_INTERVAL = 0.2  # seconds between the bytes of a slow answer
 
@@ -147,6 +151,11 @@ class _EngineHandler(_Quiet):
             self.slowly(engine.listing)
         elif behaviour == "http500":
             self.reply(500, b'{"message":"Cannot connect to containerd\\u001b[31m"}')
+        elif behaviour == "deep-error":
+            self.reply(500, b'{"message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+        elif behaviour == "raw":
+            self.wfile.write(engine.raw)
+            self.close_connection = True  # then the answer ends, whatever its length said
         else:  # garbage: not HTTP at all
             self.wfile.write(b"\x00\xffnot http\r\n\r\n")
 
@@ -163,6 +172,7 @@ class FakeEngine:
             raise ValueError(behaviour)
         self.behaviour = behaviour
         self.listing = json.dumps(containers(count)).encode()
+        self.raw = b""  # what `raw` answers GET /containers/json with, byte for byte
         self.requests: list[str] = []
         # A unix socket path is limited to about 100 bytes: not under pytest's deep tmp_path.
         self._dir = Path(tempfile.mkdtemp(prefix="lgd"))
@@ -204,6 +214,9 @@ class _ServiceHandler(_Quiet):
             self.reply(200, b'{"url": "javascript:alert(1)\\u001b[2J"}')
         elif behaviour == "slow":
             self.slowly(json.dumps({"url": REPORT_URL}).encode())
+        elif behaviour == "raw":
+            self.wfile.write(service.raw)
+            self.close_connection = True  # then the answer ends, whatever its length said
         else:  # huge
             self.endless()
 
@@ -220,6 +233,7 @@ class FakeService:
             raise ValueError(behaviour)
         self.behaviour = behaviour
         self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.raw = b""  # what `raw` answers with, byte for byte
         self._server = FakeService._Server(("127.0.0.1", 0), _ServiceHandler)
         self._server.service = self
         self.url = f"http://127.0.0.1:{self._server.server_port}/api/v1"

@@ -195,3 +195,54 @@ def test_at_each_cap_the_file_is_read(text: str, ok: bool) -> None:
     else:
         with pytest.raises(TomlError):
             parse_toml(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # Regression (issue 24): the caps were checked on the key that starts a line only; one
+        # long dotted key inside an inline table reached tomllib, whose cost grows with the
+        # square of the parts (a 200 KB config: 12.6 s here; now refused in milliseconds).
+        ("x = {" + "a." * 100_000 + "a = 1}\n", "dotted parts"),
+        ("x = [{y = {" + "a." * MAX_KEY_PARTS + "a = 1}}]\n", "dotted parts"),
+        ("x = {" + '"q".' * MAX_KEY_PARTS + "a = 1}\n", "dotted parts"),
+        ("x = {" + "a . " * MAX_KEY_PARTS + "a = 1}\n", "dotted parts"),
+        ("x = {ok = 1,\n  " + "k" * (MAX_KEY_LENGTH + 1) + " = 1}\n", "a key longer than"),
+        # Python refuses to convert so long a decimal integer (status ended in a traceback).
+        ("x = " + "1" * 5000 + "\n", "a number too long"),
+        ("[t]\nx = [" + "1" * 5000 + "]\n", "a number too long"),
+    ],
+)
+def test_every_key_is_capped_wherever_it_stands(
+    text: str, words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib._parser
+
+    seen: list[int] = []
+    parse_key = tomllib._parser.parse_key
+
+    def counting(src: str, pos: int) -> tuple[int, tuple[str, ...]]:
+        end, key = parse_key(src, pos)
+        seen.append(len(key))
+        return end, key
+
+    monkeypatch.setattr(tomllib._parser, "parse_key", counting)
+    with pytest.raises(TomlError) as caught:
+        parse_toml(text.encode())
+    assert words in str(caught.value) and caught.value.reason == "too_complex"
+    assert max(seen, default=0) <= MAX_KEY_PARTS  # no key beyond the cap reached the parser
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = {" + ".".join(["a"] * MAX_KEY_PARTS) + " = 1}\n",  # at the cap
+        'x = {a = "' + "b." * 500 + '", c = """' + "d." * 500 + ' = {"""}\n',  # dots in strings
+        "x = {a = 1} # " + "b." * 500 + " = {\n",  # and in a comment
+        "x = [1.5, {y = 2.5e3}, 1979-05-27T07:32:00Z]\n",
+        "x = {'lit.eral'.\"basic\" = 1, q = '{'}\n",
+        "x = " + "9" * 100 + "\n",
+    ],
+)
+def test_keys_at_the_caps_and_look_alikes_are_read(text: str) -> None:
+    assert parse_toml(text.encode()) == tomllib.loads(text)

@@ -130,10 +130,11 @@ def test_form_encoding_matches_urllib(pairs: list[tuple[str, str]]) -> None:
 
 
 SCHEMES = ["https", "http", "HTTPS", "ftp"]
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "127.1.2.3"]
-# Not loopback for plain http: an IPv4-mapped IPv6 address is refused (fail closed), as are
-# "any address" and private ones.
-OTHER_HOSTS = ["example.com", "EXAMPLE.com", "10.0.0.1", "0.0.0.0", "[::ffff:127.0.0.1]"]
+# Loopback in the spellings the resolver reads as such, an IPv4-mapped one included (issue 24).
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "127.1.2.3", "[::ffff:127.0.0.1]", "127.1"]
+# Not loopback for plain http: "any address", private ones, and names that only look like a
+# loopback address (`127.0.0.08` is no number to the resolver: it would ask DNS).
+OTHER_HOSTS = ["example.com", "EXAMPLE.com", "10.0.0.1", "0.0.0.0", "127.0.0.08", "[::ffff:a00:1]"]
 BAD_HOSTS = ["", "[::1", "a:b"]  # none, an unclosed bracket, a colon outside brackets
 GOOD_PORTS = ["", ":8080", ":1", ":65535", ":"]  # ":" is an empty port: the scheme's default
 BAD_PORTS = [":65536", ":0", ":x"]

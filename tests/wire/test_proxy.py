@@ -42,9 +42,11 @@ def via(environ: dict[str, str], host: str = GA, port: int = 443, scheme: str = 
         ({"ALL_PROXY": "http://all:1"}, "http://all:1"),
         ({"all_proxy": "http://low:1", "ALL_PROXY": "http://up:2"}, "http://low:1"),
         ({"HTTPS_PROXY": "http://https:1", "all_proxy": "http://all:2"}, "http://https:1"),
-        # Set but empty: no proxy, and no fall-back to ALL_PROXY (as curl).
-        ({"https_proxy": "", "HTTPS_PROXY": "http://up:2"}, "direct"),
-        ({"HTTPS_PROXY": " ", "ALL_PROXY": "http://all:2"}, "direct"),
+        # Set but empty or blank: it names no proxy, so nothing is sent (never directly: issue
+        # 24), and there is no fall-back to the variables after it.
+        ({"https_proxy": "", "HTTPS_PROXY": "http://up:2"}, "refused"),
+        ({"HTTPS_PROXY": " ", "ALL_PROXY": "http://all:2"}, "refused"),
+        ({"ALL_PROXY": "\t\n"}, "refused"),
         # HTTP_PROXY is never read: the destination is https.
         ({"HTTP_PROXY": "http://plain:1", "http_proxy": "http://plain:1"}, "direct"),
         ({"HTTPS_PROXY": "proxy.corp:3128"}, "http://proxy.corp:3128"),
@@ -72,7 +74,16 @@ def test_which_variable_and_which_proxy(environ: dict[str, str], expected: str) 
     assert via(environ) == expected
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "localhost", "::1"])
+# Every spelling the resolver reads as a loopback address (issue 24: `localhost.`, `0177.0.0.1`
+# and `::ffff:7f00:1` went through the proxy).
+LOOPBACK_SPELLINGS = [
+    "127.0.0.1", "127.8.9.10", "localhost", "::1", "localhost.", "LOCALHOST", "0177.0.0.1",
+    "0x7f.0.0.1", "127.1", "2130706433", "0x7f000001", "::ffff:7f00:1", "::ffff:127.0.0.1",
+    "0:0:0:0:0:0:0:1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_loopback_is_never_proxied(host: str, scheme: str) -> None:
     environ = {"HTTPS_PROXY": "http://proxy:1", "ALL_PROXY": "http://proxy:1"}
@@ -112,6 +123,15 @@ def test_loopback_is_never_proxied(host: str, scheme: str) -> None:
         ("", GA, 443, False),
         ("*.", GA, 443, False),
         (".", GA, 443, False),
+        # Malformed entries match nothing (issue 24: `host:abc` matched every port).
+        ("www.google-analytics.com:abc", GA, 443, False),
+        ("www.google-analytics.com:", GA, 443, False),
+        ("www.google-analytics.com:0", GA, 443, False),
+        ("www.google-analytics.com:\uff14\uff14\uff13", GA, 443, False),  # fullwidth: no port
+        ("[2001:db8::1", "2001:db8::1", 443, False),
+        ("[2001:db8::1]443", "2001:db8::1", 443, False),
+        ("[2001:db8::1]:x", "2001:db8::1", 443, False),
+        ("x:abc, google-analytics.com", GA, 443, True),  # the others still count
     ],
 )
 def test_no_proxy(no_proxy: str, host: str, port: int, matches: bool) -> None:
@@ -361,3 +381,21 @@ def test_the_gate_copies_only_the_proxy_variables(
     )  # fmt: skip
     assert result.outcome == "handed", result
     assert handed[0].proxy_env == (("HTTPS_PROXY", "http://p:1"), ("no_proxy", "x"))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.08", "127.0.0.1.", "127.0.0.256", "::127.0.0.1"])
+def test_what_only_looks_like_loopback_goes_through_the_proxy(host: str) -> None:
+    """A spelling the resolver would ask DNS about is a name, which may be anywhere."""
+    assert via({"HTTPS_PROXY": "http://proxy:1"}, host) == "http://proxy:1"
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t", "\n \t"])
+def test_a_blank_proxy_variable_sends_nothing(value: str) -> None:
+    """Regression (issue 24): `HTTPS_PROXY="   "` was read as unset and the sender went
+    directly; a variable that is set names a proxy, or nothing is sent."""
+    way = route("https", GA, 443, {"HTTPS_PROXY": value})
+    assert (
+        way.proxy is None
+        and way.refused == "HTTPS_PROXY is set but empty: unset it to connect directly"
+    )
+    assert way.describe(GA, 443).startswith("nowhere: nothing would be sent")

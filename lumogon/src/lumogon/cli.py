@@ -95,8 +95,16 @@ def report_command(
 
 
 def _fail(exc: LumogonError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
+    typer.echo(error_text(exc), err=True)
     return typer.Exit(1)
+
+
+def error_text(exc: LumogonError) -> str:
+    """`error: …`, escaped: a message may quote a variable (the socket path) or a peer."""
+    from lumogon.docker import shown
+
+    text = str(exc)
+    return f"error: {shown(text, len(text))}"
 
 
 install(app, SPEC)

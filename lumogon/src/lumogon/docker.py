@@ -8,12 +8,11 @@ inspected beyond that list. The socket is `DOCKER_HOST` (`unix://PATH`), else
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lumogon.errors import DockerError, ExchangeError
-from lumogon.transport import Answer, UnixConnection, exchange
+from lumogon.transport import Answer, UnixConnection, exchange, parse_json
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 HOST_ENV = "DOCKER_HOST"
@@ -114,7 +113,7 @@ def _hint(cause: BaseException | None) -> str:
 def _message(answer: Answer) -> str:
     """The engine's own error message (`{"message": …}`), shown safely, if it sent one."""
     try:
-        data = json.loads(answer.body)
+        data = parse_json(answer.body)
     except ValueError:
         return ""
     text = data.get("message") if isinstance(data, dict) else None
@@ -123,15 +122,26 @@ def _message(answer: Answer) -> str:
 
 def shown(text: str, limit: int) -> str:
     """Text from a peer, safe to print: control characters escaped, cut at `limit`."""
-    out = "".join(c if c.isprintable() else f"\\x{ord(c) & 0xFF:02x}" for c in text[:limit])
+    out = "".join(c if c.isprintable() else _escaped(c) for c in text[:limit])
     return out + ("…" if len(text) > limit else "")
+
+
+def _escaped(c: str) -> str:
+    code = ord(c)
+    return (
+        f"\\x{code:02x}"
+        if code < 0x100
+        else f"\\u{code:04x}"
+        if code < 0x10000
+        else f"\\U{code:08x}"
+    )
 
 
 def _json(body: bytes, target: str) -> object:
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise _malformed(target, "it is not JSON") from None
+        return parse_json(body)
+    except ValueError:
+        raise _malformed(target, "it is not JSON, or nested too deeply") from None
 
 
 def _malformed(target: str, why: str) -> DockerError:

@@ -17,7 +17,7 @@ from consent import Endpoint, EndpointError, parse_endpoint
 from lumogon.docker import Scan, shown
 from lumogon.errors import ExchangeError, UploadError
 from lumogon.spec import VERSION
-from lumogon.transport import exchange
+from lumogon.transport import exchange, parse_json
 
 SCHEMA = "lumogon-report/1"
 ENDPOINT_ENV = "LUMOGON_ENDPOINT"
@@ -147,8 +147,8 @@ def parse_answer(body: bytes) -> str | None:
     """The report's URL (`{"url": …}`) or id (`{"Token": …}`, as the original service
     answered, or `{"id": …}`) from the service's answer; None when it holds neither."""
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
+        data = parse_json(body)
+    except ValueError:
         return None
     if not isinstance(data, dict):
         return None
@@ -169,8 +169,8 @@ def _plain(text: str, limit: int) -> bool:
 
 def _message(body: bytes) -> str:
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
+        data = parse_json(body)
+    except ValueError:
         return ""
     text = data.get("message") or data.get("error") if isinstance(data, dict) else None
     return f": {shown(text, 200)}" if isinstance(text, str) and text else ""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
+import re
 import socket
 import threading
 from dataclasses import dataclass
@@ -19,6 +21,11 @@ from lumogon.errors import ExchangeError
 # How long one socket operation may wait; the exchange's deadline is the caller's.
 OPERATION_TIMEOUT = 5.0
 _CHUNK = 65536
+# Nesting of arrays and objects in an answer: the Docker Engine's lists nest about six deep, the
+# report service's answer one. Deeper answers are refused before the json parser sees them (it
+# would give up with a RecursionError, a traceback, some hundreds of levels down).
+MAX_DEPTH = 16
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,8 @@ def exchange(
             conn.request(method, target, body=body, headers=headers or {})
             response = conn.getresponse()
             length = response.getheader("Content-Length", "")
-            if length.isdigit() and int(length) > max_bytes:
+            # ASCII digits only: a header is read as latin-1, where "²" is a digit int() refuses.
+            if length.isascii() and length.isdigit() and int(length) > max_bytes:
                 raise _too_large(max_bytes)
             chunks: list[bytes] = []
             size = 0
@@ -127,3 +135,25 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return f"{type(exc).__name__}: {exc}"
+
+
+def parse_json(body: bytes, max_depth: int = MAX_DEPTH) -> object:
+    """An answer's JSON, the one way lumogon reads one: raises ValueError for what is not JSON,
+    and for JSON nested deeper than `max_depth` (refused before the parser sees it)."""
+    if body.count(b"[") + body.count(b"{") > max_depth and _too_deep(body, max_depth):
+        raise ValueError(f"JSON nested deeper than {max_depth} levels (or unbalanced)")
+    return json.loads(body)
+
+
+def _too_deep(body: bytes, max_depth: int) -> bool:
+    """In C, in at most `max_depth` + 2 linear passes: the brackets outside strings (quotes pair
+    left to right, as the parser pairs them), each as `[` or `]`; each pass drops the innermost
+    pairs. Something left after `max_depth` passes is deeper, or unbalanced."""
+    outside = re.sub(rb'"[^"\\]*(?:\\.[^"\\]*)*"', b"", body, flags=re.DOTALL)
+    residue = outside.translate(None, _NOT_BRACKETS).replace(b"{", b"[").replace(b"}", b"]")
+    for _ in range(max_depth):
+        shorter = residue.replace(b"[]", b"")
+        if len(shorter) == len(residue):
+            break
+        residue = shorter
+    return bool(residue)
