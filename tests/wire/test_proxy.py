@@ -419,6 +419,7 @@ USAGE = "HTTPS_PROXY is not a proxy URL the sender can use (http://[user:passwor
         ("http://[2001:db8::1", USAGE),  # an unclosed bracket
         ("http://[proxy]:1", USAGE),  # brackets around what is no IPv6 address
         ("http://[::1]x:1", USAGE),  # something after the bracket but a port
+        ("http://[::1]x3128", USAGE),
         ("http://a:1:2", USAGE),  # an IPv6 address without brackets
         ("http://pro!xy:1", USAGE),  # a character no host name holds
         ("http://proxy:0", USAGE),
