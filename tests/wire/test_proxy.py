@@ -399,3 +399,128 @@ def test_a_blank_proxy_variable_sends_nothing(value: str) -> None:
         and way.refused == "HTTPS_PROXY is set but empty: unset it to connect directly"
     )
     assert way.describe(GA, 443).startswith("nowhere: nothing would be sent")
+
+
+# --- the edges scripts/mutate.py found untested (issue 24) --------------------------------------
+
+USAGE = "HTTPS_PROXY is not a proxy URL the sender can use (http://[user:password@]host:port)"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://u ser:pw@proxy:1", USAGE),  # a space in the credentials
+        ("http://u\x07:pw@proxy:1", USAGE),  # a control character in them
+        ("http://u?x:pw@proxy:1", USAGE),  # a query, a fragment or a backslash anywhere
+        ("http://u#x:pw@proxy:1", USAGE),
+        ("http://u\\x:pw@proxy:1", USAGE),
+        ("sock$5://proxy:1", USAGE),  # not a scheme at all
+        ("a+b-c.d://proxy:1", "HTTPS_PROXY names a a+b-c.d:// proxy, and the sender supports only http:// proxies"),
+        ("http://[2001:db8::1", USAGE),  # an unclosed bracket
+        ("http://[proxy]:1", USAGE),  # brackets around what is no IPv6 address
+        ("http://[::1]x:1", USAGE),  # something after the bracket but a port
+        ("http://[::1]x3128", USAGE),
+        ("http://a:1:2", USAGE),  # an IPv6 address without brackets
+        ("http://pro!xy:1", USAGE),  # a character no host name holds
+        ("http://proxy:0", USAGE),
+        ("http://proxy:65536", USAGE),
+    ],
+)  # fmt: skip
+def test_every_malformed_proxy_value_is_refused_in_words(value: str, expected: str) -> None:
+    assert parse_proxy("HTTPS_PROXY", value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("http://[::1]", "http://[::1]:80"),  # brackets without a port
+        ("http://PROXY-X.corp_1:65535", "http://proxy-x.corp_1:65535"),
+        ("http://:secret@proxy:1", "http://****@proxy:1"),  # a password alone is masked too
+    ],
+)
+def test_edge_proxy_values_that_are_read(value: str, shown: str) -> None:
+    proxy = parse_proxy("HTTPS_PROXY", value)
+    assert isinstance(proxy, Proxy) and proxy.shown == shown
+
+
+def test_credentials_are_sent_with_a_user_or_a_password_alone() -> None:
+    for value, pair in (("http://:secret@p:1", b":secret"), ("http://ada@p:1", b"ada:")):
+        proxy = parse_proxy("HTTPS_PROXY", value)
+        assert isinstance(proxy, Proxy)
+        basic = base64.b64encode(pair).decode()
+        assert f"Proxy-Authorization: Basic {basic}\r\n".encode() in proxy.connect_request(GA, 443)
+    plain = parse_proxy("HTTPS_PROXY", "http://p:1")
+    assert isinstance(plain, Proxy) and b"Proxy-Authorization" not in plain.connect_request(GA, 443)
+
+
+def test_a_percent_that_escapes_nothing_stays_as_it_is() -> None:
+    proxy = parse_proxy("HTTPS_PROXY", "http://a%zz%41%4:p@proxy:1")
+    assert isinstance(proxy, Proxy) and proxy.username == "a%zzA%4"
+
+
+def test_plain_http_and_loopback_go_directly_and_say_why() -> None:
+    environ = {"HTTPS_PROXY": "http://proxy:1"}
+    way = route("https", "127.0.0.1", 443, environ)
+    assert (way.proxy, way.why) == (None, "a loopback address never goes through a proxy")
+    # Plain http goes only to loopback (consent/_core/endpoint.py); whatever host it names, it
+    # never goes through a proxy, which would carry it off the machine.
+    assert route("http", "10.1.2.3", 80, environ).proxy is None
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "host", "port", "matches"),
+    [
+        ("google-analytics.com,other.example", GA, 443, True),  # the first of a list
+        ("example.com", "WWW.EXAMPLE.COM.", 443, True),  # the host's case and final dot
+        ("[2001:db8::1]", "2001:db8::1", 443, True),  # brackets without a port
+        ("[2001:db8::1]x443", "2001:db8::1", 443, False),
+        ("2001:db8::zz", "2001:db8::1", 443, False),  # no address at all
+        ("10.1.2.3/8", "10.9.9.9", 443, True),  # host bits set in the block
+        ("example.com:65535", "example.com", 65535, True),
+    ],
+)
+def test_no_proxy_edges(no_proxy: str, host: str, port: int, matches: bool) -> None:
+    assert (bypassed(no_proxy, host, port) is not None) is matches
+
+
+class Recorded:
+    """A proxy's socket that answers `answer` and records each call, in order."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer, self.calls = answer, []  # type: ignore[var-annotated]
+
+    def settimeout(self, timeout: float) -> None:
+        self.calls.append("settimeout")
+
+    def sendall(self, data: bytes) -> None:
+        self.calls.append("sendall")
+
+    def recv(self, n: int) -> bytes:
+        self.calls.append("recv")
+        piece, self.answer = self.answer[:1], self.answer[1:]
+        return piece
+
+
+def test_every_step_of_the_tunnel_is_given_the_time_left() -> None:
+    sock = Recorded(b"HTTP/1.1 200\r\n\r\n")  # no reason phrase: still a yes
+    open_tunnel(sock, Proxy("p", 1, "", "", "HTTPS_PROXY"), GA, 443, lambda: 1.0)  # type: ignore[arg-type]
+    assert sock.calls[:2] == ["settimeout", "sendall"]
+    assert sock.calls[2:] == ["settimeout", "recv"] * 16  # one byte at a time
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (b"HTTP/1.1\r\n\r\n", "did not answer CONNECT in HTTP"),
+        (b"XTTP/1.1 200 OK\r\n\r\n", "did not answer CONNECT in HTTP"),
+        (b"HTTP/1.1 300 Multiple\r\n\r\n", "refused the tunnel (HTTP 300)"),
+        (b"HTTP/1.1 199 x\r\n\r\n", "refused the tunnel (HTTP 199)"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"y" * 9000, "answered CONNECT with over 8192 bytes"),
+        (b"HTTP/1.1 200 OK\r\n", "closed the connection before answering"),
+    ],
+)
+def test_each_refusal_of_the_tunnel_in_words(answer: bytes, said: str) -> None:
+    sock = Recorded(answer)
+    with pytest.raises(ProxyError) as caught:
+        open_tunnel(sock, Proxy("p", 1, "", "", "HTTPS_PROXY"), GA, 443, lambda: 1.0)  # type: ignore[arg-type]
+    assert str(caught.value) == f"the proxy http://p:1 {said}"
