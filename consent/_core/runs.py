@@ -2,21 +2,19 @@
 
 A CLI adapter registers them as a command starts (`start_run`); the gate (consent/_wire/gate.py)
 uses that one decision for the command's screenview and every `record_event` of the run. A run
-that the flag or an env variable turns off is registered undecided (`start_if_off`: an `OffRun`,
-the flag and the variables as they were), and the gate decides it only if the run records an
-event; such a run loads neither consent/_cli/hostrun.py, the gate nor the rules. It lives in
+that consent/_start.py turns off is registered there, undecided, and becomes an `OffRun` here
+(the flag and the variables as they were) when the gate asks for it: the gate decides it only if
+the run records an event; such a run loads neither this module, the gate nor the rules. It lives in
 core, below both of its users, so that registering a run loads no further package.
 """
 
 from __future__ import annotations
 
-from consent._core.envgrammar import DO_NOT_TRACK, disables
+from consent import _start
+from consent._core.envgrammar import disables
 from consent._core.spec import AppSpec
 from consent._core.value import Record
-
-# The pytest plugin's strict mode: a file to which every refused event is appended (and the
-# refusing call raises). Set by the `consent_strict` fixture, never by a person.
-STRICT_ENV = "CONSENT_STRICT_LOG"
+from consent._start import STRICT_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,28 +40,23 @@ def start_run(spec: AppSpec, decision: Decision | OffRun, command: str = "") -> 
     """Register the decision (or the undecided `OffRun`) and command path (`acme deploy`) of the
     command that is starting: the run's every hit uses that decision, and events check that
     they may be recorded by it."""
+    _start.OFF_RUNS.pop(spec.name, None)
     _runs[spec.name] = (decision, command)
 
 
-def start_if_off(spec: AppSpec, command: str, *, flag: bool, environ: Mapping[str, str]) -> bool:
-    """If the flag or an env variable turns telemetry off for this run, register the run as an
-    `OffRun` and say so: nothing is sent and nothing shown, so the run decides nothing now. The
-    decision made later is the one `resolve(full=False)` would make now: it reads no file then,
-    only these variables. Not under debug or strict mode, where even a disabled run checks its
-    screenview."""
-    if checks_refusals(spec, environ):
-        return False
-    names = (spec.disable_env, DO_NOT_TRACK)
-    if not (flag or any(disables(environ.get(n)) for n in names)):
-        return False
-    kept = tuple((n, v) for n in (*names, spec.endpoint_env) if (v := environ.get(n)) is not None)
-    start_run(spec, OffRun(spec, flag, kept), command)
-    return True
+def forget(name: str) -> None:
+    """Drop the run registered for the app `name` (consent/_start.py registered a newer one)."""
+    _runs.pop(name, None)
 
 
 def current_run(spec: AppSpec) -> tuple[Decision | OffRun, str] | None:
     """The run's decision (an `OffRun` until the gate decides it) and command path, if a CLI
-    adapter registered a run."""
+    adapter registered a run. A run that consent/_start.py turned off becomes an `OffRun` here,
+    for the spec that started it (its reference loaded)."""
+    off = _start.OFF_RUNS.pop(spec.name, None)
+    if off is not None:
+        app, flag, kept, command = off
+        _runs[spec.name] = (OffRun(_start.spec_of(app), flag, kept), command)
     return _runs.get(spec.name)
 
 

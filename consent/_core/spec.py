@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from consent._core.value import Record, derived
 
-# The command group every app gets, and the flag that disables telemetry for one run.
-GROUP_NAME = "telemetry"
-FLAG = "--disable-analytics"
+# The command group every app gets, the flag that disables telemetry for one run, and the
+# suffixes of the app's own variables (`LUMOGON_DISABLE_ANALYTICS`, …) are consent/_start.py's.
+from consent._start import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, GROUP_NAME
+from consent._start import flag_help as _flag_help
 
 
 def flag_help(spec: AppSpec) -> str:
     """The help of `--disable-analytics`, the same under every adapter."""
-    return f"Send no usage data in this run (see `{spec.commands} status`)."
+    return _flag_help(spec.commands)
 
-
-# The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
-DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
-DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
-ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
 
 # consent._errors is imported where a SpecError is raised: a valid spec (every host command's)
 # never needs it, and creating its seven classes costs a start-up about 1 M instructions.

@@ -9,7 +9,8 @@ and the sender guarantee.
 from __future__ import annotations
 
 from consent._core.envgrammar import DO_NOT_TRACK
-from consent._core.spec import FLAG, AppSpec, Field
+from consent._core.spec import AppSpec, Field
+from consent._start import FLAG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

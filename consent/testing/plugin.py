@@ -143,7 +143,7 @@ def consent_strict(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Strict:
     """Strict mode for one test: every refused event fails it (see the module docstring)."""
-    from consent._core.runs import STRICT_ENV
+    from consent._start import STRICT_ENV
 
     strict = Strict(tmp_path / "consent-strict.jsonl")
     monkeypatch.setenv(STRICT_ENV, str(strict.log))

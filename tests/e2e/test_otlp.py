@@ -262,8 +262,8 @@ def test_a_refused_value_sends_nothing_and_is_reported(
 ) -> None:
     """Out of the declared values: nothing of the event leaves; the debug variable says why, and
     strict mode raises."""
-    from consent._core.runs import STRICT_ENV
     from consent._errors import HitError
+    from consent._start import STRICT_ENV
     from consent._wire.gate import submit
 
     consent_home.enable(SPEC)

@@ -18,13 +18,16 @@ from argv.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-from consent._core.runs import start_if_off
-from consent._core.spec import FLAG, AppSpec, flag_help
-from consent._core.value import Record
+from consent._start import FLAG, SpecRef, flag_help, spec_of, start
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.spec import AppSpec
+
+    Spec = AppSpec | SpecRef
 
 FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
 GROUP_MARK = "_consent_group"  # set on the command group `install` adds
@@ -34,18 +37,44 @@ _MARK = "_consent_instrumented"
 FLAGGED = "_consent_flagged"
 
 
-class Kit(Record):
-    """The click of one framework: how to make its options, arguments, commands and groups."""
+class Kit:
+    """The click of one framework: how to make its options, arguments, commands and groups. A
+    plain class: built as the adapter is imported, it must not load consent's value types."""
 
-    option: Callable[..., Any]  # option(decls, **attrs)
-    argument: Callable[..., Any]  # argument(decls, **attrs)
-    command: Callable[..., Any]
-    group: Callable[..., Any]
-    exit: Callable[[int], BaseException]
-    bad_parameter: Callable[..., BaseException]
-    current_context: Callable[[], Any]  # the running context, or None
-    short_help: bool = False  # give each command its one-line summary (click cuts its own short)
-    argument_help: bool = False  # arguments take help= (typer's do, click's do not)
+    __slots__ = (
+        "argument",
+        "argument_help",
+        "bad_parameter",
+        "command",
+        "current_context",
+        "exit",
+        "group",
+        "option",
+        "short_help",
+    )
+
+    def __init__(
+        self,
+        *,
+        option: Callable[..., Any],  # option(decls, **attrs)
+        argument: Callable[..., Any],  # argument(decls, **attrs)
+        command: Callable[..., Any],
+        group: Callable[..., Any],
+        exit: Callable[[int], BaseException],
+        bad_parameter: Callable[..., BaseException],
+        current_context: Callable[[], Any],  # the running context, or None
+        short_help: bool = False,  # each command's one-line summary (click cuts its own short)
+        argument_help: bool = False,  # arguments take help= (typer's do, click's do not)
+    ) -> None:
+        self.option = option
+        self.argument = argument
+        self.command = command
+        self.group = group
+        self.exit = exit
+        self.bad_parameter = bad_parameter
+        self.current_context = current_context
+        self.short_help = short_help
+        self.argument_help = argument_help
 
 
 def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
@@ -53,18 +82,18 @@ def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
         ctx.meta[FLAG_KEY] = True  # meta is shared by every context of the run
 
 
-def flag_option(kit: Kit, spec: AppSpec) -> Any:
+def flag_option(kit: Kit, spec: Spec) -> Any:
     return kit.option(
         [FLAG],
         is_flag=True,
         default=False,
         expose_value=False,
         callback=_set_flag,
-        help=flag_help(spec),
+        help=flag_help(spec.commands),
     )
 
 
-def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
+def add_flag(kit: Kit, command: Any, spec: Spec) -> None:
     """Give `command` its own `--disable-analytics`, so the flag works after the command name
     and shows in the command's --help (once per command object)."""
     if getattr(command, FLAGGED, False):
@@ -75,7 +104,7 @@ def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
     command.params.append(flag_option(kit, spec))
 
 
-def add_flags(kit: Kit, command: Any, spec: AppSpec) -> None:
+def add_flags(kit: Kit, command: Any, spec: Spec) -> None:
     """`--disable-analytics` on `command` and every command below it."""
     add_flag(kit, command, spec)
     for child in (getattr(command, "commands", None) or {}).values():
@@ -87,7 +116,7 @@ def flag_given(ctx: Any) -> bool:
     return bool(ctx.meta.get(FLAG_KEY, False))
 
 
-def command_path(ctx: Any, spec: AppSpec) -> str:
+def command_path(ctx: Any, spec: Spec) -> str:
     names: list[str] = []
     current: Any = ctx
     while current.parent is not None:
@@ -96,20 +125,22 @@ def command_path(ctx: Any, spec: AppSpec) -> str:
     return " ".join([spec.name, *reversed(names)])
 
 
-def on_command(ctx: Any, spec: AppSpec) -> None:
+def on_command(ctx: Any, spec: Spec) -> None:
     """The command of `ctx` is starting: report it (never raises, see hostrun)."""
     try:
         command = command_path(ctx, spec)
         flag = flag_given(ctx)
-        if start_if_off(spec, command, flag=flag, environ=os.environ):
+        if start(spec, command, flag=flag):
             return
         from consent._cli.hostrun import command_started  # a run that may send or show something
+
+        loaded = spec_of(spec)
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
         return
-    command_started(spec, command, flag=flag)
+    command_started(loaded, command, flag=flag)
 
 
-def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
+def instrument(kit: Kit, group: Any, spec: Spec) -> None:
     """Wrap every command under the root `group` (once) so that running it records a screenview."""
     if getattr(group, _MARK, False):
         return
@@ -125,7 +156,7 @@ def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
             _wrap_tree(kit, command, spec)
 
 
-def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
+def _wrap_tree(kit: Kit, command: Any, spec: Spec) -> None:
     add_flag(kit, command, spec)
     children = getattr(command, "commands", None)
     if children is not None:
@@ -142,7 +173,7 @@ def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
     command.invoke = invoke
 
 
-def wrap_group_callback(kit: Kit, group: Any, spec: AppSpec) -> None:
+def wrap_group_callback(kit: Kit, group: Any, spec: Spec) -> None:
     """A group's callback runs alone only under invoke_without_command: then it is the command."""
     original: Callable[..., Any] | None = group.callback
 
