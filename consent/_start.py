@@ -148,8 +148,6 @@ REFS: list[SpecRef] = []  # every reference made, so the pytest plugin can load 
 
 
 def _load(ref: SpecRef) -> AppSpec:
-    import importlib
-
     from consent._core.spec import AppSpec
     from consent._errors import SpecError
 
@@ -159,7 +157,8 @@ def _load(ref: SpecRef) -> AppSpec:
             f"the spec reference {ref.target!r} is not of the form 'package.module:NAME'"
         )
     try:
-        found = getattr(importlib.import_module(module), attr)
+        __import__(module)  # not importlib: its import costs a run that loads the spec
+        found = getattr(sys.modules[module], attr)
     except (ImportError, AttributeError) as exc:
         raise SpecError(f"the spec reference {ref.target!r} cannot be loaded: {exc}") from None
     if not isinstance(found, AppSpec):
