@@ -136,6 +136,10 @@ class SpecRef:
     def endpoint_env(self) -> str:
         return self.env_prefix + ENDPOINT_SUFFIX
 
+    @property
+    def loaded(self) -> bool:
+        return self._spec is not None
+
     def load(self) -> AppSpec:
         """The spec, imported on first use; a SpecError when the target is not an AppSpec or
         says another name, env prefix or group than the arguments beside it."""

@@ -17,6 +17,11 @@ Fixtures, all opt-in (a test gets one only by naming it):
   test: `record_event` raises HitError in this process, and a refusal in a subprocess
   started with the test's environment fails the test when its body ends.
 
+Every spec an app gives `install` as a lazy reference (`"package.module:NAME"`) is loaded after
+each test that ran while it existed: a reference that cannot be loaded, or whose `name`,
+`env_prefix` or group disagree with the spec, fails that test (a user's command never loads it
+until it may send, show or ask).
+
 This module is imported by pytest only, never by an app's command, and imports
 little until a fixture is used.
 """
@@ -97,7 +102,24 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     strict: Strict | None = getattr(item, "_consent_strict", None)
     if strict is not None:
         strict.check()
+    check_references()
     return outcome
+
+
+def check_references() -> None:
+    """Load every lazy spec reference not loaded yet; fail the test on the first that cannot be
+    (each is reported once)."""
+    from consent._errors import ConsentError
+    from consent._start import REFS
+
+    for ref in list(REFS):
+        if ref.loaded:
+            continue
+        try:
+            ref.load()
+        except ConsentError as exc:
+            REFS.remove(ref)
+            pytest.fail(f"consent: the spec given to install() as a reference: {exc}")
 
 
 @pytest.fixture
