@@ -15,8 +15,6 @@ host command a few file checks: the names a start needs live here, and the modul
 them too (envgrammar, spec, names, tomlfast) take them from here.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -140,7 +138,7 @@ class SpecRef:
     def loaded(self) -> bool:
         return self._spec is not None
 
-    def load(self) -> AppSpec:
+    def load(self) -> "AppSpec":
         """The spec, imported on first use; a SpecError when the target is not an AppSpec or
         says another name, env prefix or group than the arguments beside it."""
         if self._spec is None:
@@ -148,10 +146,10 @@ class SpecRef:
         return self._spec
 
 
-REFS: list[SpecRef] = []  # every reference made, so the pytest plugin can load each one
+REFS: "list[SpecRef]" = []  # every reference made, so the pytest plugin can load each one
 
 
-def _load(ref: SpecRef) -> AppSpec:
+def _load(ref: "SpecRef") -> "AppSpec":
     from consent._core.spec import AppSpec
     from consent._errors import SpecError
 
@@ -188,8 +186,8 @@ def _load(ref: SpecRef) -> AppSpec:
 
 
 def prepared(
-    spec: AppSpec | str, *, group: str | None, name: str | None, env_prefix: str | None
-) -> AppSpec | SpecRef:
+    spec: "AppSpec | str", *, group: str | None, name: str | None, env_prefix: str | None
+) -> "AppSpec | SpecRef":
     """What an adapter's `install` keeps: a reference for a `"package.module:NAME"` string (its
     `name` and `env_prefix` are required), the spec itself otherwise (its group replaced by
     `group`, if given). Raises ConsentError for a reference without them, SpecError for a spec
@@ -226,7 +224,7 @@ def prepared(
     return spec
 
 
-def spec_of(spec: AppSpec | SpecRef) -> AppSpec:
+def spec_of(spec: "AppSpec | SpecRef") -> "AppSpec":
     """The spec itself, loading a reference."""
     return spec.load() if isinstance(spec, SpecRef) else spec
 
@@ -234,10 +232,10 @@ def spec_of(spec: AppSpec | SpecRef) -> AppSpec:
 # -- the runs turned off at the start ----------------------------------------------------------
 # App name -> (the spec or its reference, the flag, the variables that decided, the command
 # path). consent/_core/runs.py takes a run from here when something of the run asks for it.
-OFF_RUNS: dict[str, tuple[Any, bool, tuple[tuple[str, str], ...], str]] = {}
+OFF_RUNS: "dict[str, tuple[Any, bool, tuple[tuple[str, str], ...], str]]" = {}
 
 
-def start(app: AppSpec | SpecRef, command: str, *, flag: bool) -> bool:
+def start(app: "AppSpec | SpecRef", command: str, *, flag: bool) -> bool:
     """As a host command starts: if the run is off, register it so and say so (the adapter then
     loads nothing more); never raises."""
     try:
@@ -256,10 +254,10 @@ def start(app: AppSpec | SpecRef, command: str, *, flag: bool) -> bool:
 
 
 def run_is_off(
-    app: AppSpec | SpecRef,
+    app: "AppSpec | SpecRef",
     *,
     flag: bool,
-    environ: Mapping[str, str],
+    environ: "Mapping[str, str]",
     cwd: str | None = None,
     interactive: bool | None = None,
     platform: str | None = None,
@@ -294,7 +292,7 @@ def run_is_off(
     return isinstance(config, dict) and _config_disables(config)
 
 
-def _interactive(environ: Mapping[str, str]) -> bool:
+def _interactive(environ: "Mapping[str, str]") -> bool:
     """consent/_cli/interactive.py's rule: stdin and stderr are terminals, no CI marker set."""
     try:
         ttys = sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
@@ -303,7 +301,7 @@ def _interactive(environ: Mapping[str, str]) -> bool:
     return bool(ttys) and not any(disables(environ.get(m)) for m in CI_MARKERS)
 
 
-def _xdg_dirs(environ: Mapping[str, str], platform: str) -> tuple[str, str, list[str]] | None:
+def _xdg_dirs(environ: "Mapping[str, str]", platform: str) -> tuple[str, str, list[str]] | None:
     """(home, the config home, the config dirs) by the XDG rule of consent/_store/paths.py, or
     None where that module asks platformdirs or cannot find a home."""
     if not platform.startswith(XDG_PLATFORMS) or hasattr(sys, "getandroidapilevel"):
@@ -327,7 +325,7 @@ def _join(*parts: str) -> str:
     return lead + "/".join(p for p in path.split("/") if p not in ("", "."))
 
 
-def _glance(path: str, *, follow: bool) -> dict[str, Any] | bool | None:
+def _glance(path: str, *, follow: bool) -> "dict[str, Any] | bool | None":
     """A small plain file's document; None when there is nothing at `path`; False when only the
     full reader can tell (too large, not plain TOML, unreadable, not a regular file, a link
     where none is followed)."""
@@ -362,7 +360,7 @@ def _glance(path: str, *, follow: bool) -> dict[str, Any] | bool | None:
     return False if doc is None else doc
 
 
-def _policy_locks(doc: dict[str, Any]) -> bool:
+def _policy_locks(doc: "dict[str, Any]") -> bool:
     """consent/_core/records.py `policy_locks`, its answer only: every shape but a clean
     unlocking one locks."""
     if any(key != TABLE for key in doc):
@@ -403,7 +401,7 @@ def _project_disables(app: str, cwd: str | None, home: str) -> bool:
     return False
 
 
-def _project_opts_out(doc: dict[str, Any]) -> bool:
+def _project_opts_out(doc: "dict[str, Any]") -> bool:
     """consent/_core/records.py `project_terms`: `enabled = false`, and every other shape but
     `enabled = true` or nothing, opts out."""
     if any(key != TABLE for key in doc):
@@ -416,7 +414,7 @@ def _project_opts_out(doc: dict[str, Any]) -> bool:
     return table.get("enabled") not in (True, None)
 
 
-def _config_disables(doc: dict[str, Any]) -> bool:
+def _config_disables(doc: "dict[str, Any]") -> bool:
     """Does the person's config say `enabled = false`, in a table consent/_core/records.py
     `consent_record` reads without a problem?"""
     table = doc.get(TABLE)
@@ -440,7 +438,7 @@ _DIGITS = frozenset("0123456789")
 _PLAIN = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t", "\n"}
 
 
-def parse_simple(text: str) -> dict[str, Any] | None:
+def parse_simple(text: str) -> "dict[str, Any] | None":
     """The document, or None when `text` is not in the plain subset (which says nothing of
     validity)."""
     if not _PLAIN.issuperset(text):
@@ -472,7 +470,7 @@ def _header(line: str) -> tuple[str | None, str]:
     return (name if _is_bare(name) else None), line[end + 1 :]
 
 
-def _key_value(line: str) -> tuple[str, Any] | None:
+def _key_value(line: str) -> "tuple[str, Any] | None":
     eq = line.find("=")
     if eq < 0:
         return None

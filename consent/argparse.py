@@ -6,8 +6,6 @@ with subcommands; `run(parser, args)`, right after `args = parser.parse_args()`,
 in consent/_cli/adapters/argparser.py.
 """
 
-from __future__ import annotations
-
 from consent._cli.adapters.argparser import install, run
 
 __all__ = ["install", "run"]

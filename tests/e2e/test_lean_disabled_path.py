@@ -190,6 +190,29 @@ def test_an_off_run_loads_neither_the_spec_nor_consent_beyond_its_start(
     assert ours(loaded) <= START, sorted(ours(loaded) - START)
 
 
+BARE_ARGPARSE = """import argparse
+
+parser = argparse.ArgumentParser(prog="lumogon")
+parser.add_subparsers(dest="command", required=True).add_parser("version")
+parser.parse_args()
+print("lumogon 0.1.0")
+"""
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_start_imports_nothing_a_bare_program_does_not(iso: Iso, case: str) -> None:
+    """Beside its own modules, an off run of an argparse program imports only what the same
+    program without consent imports (not even `__future__`, which `from __future__ import
+    annotations` loads)."""
+    env, args = CASES[case]
+    cwd = prepare(iso, case)
+    if cwd is not None:
+        env = {**env, "HOME": str(iso.root / "home")}
+    bare = modules(iso, env, "", program=BARE_ARGPARSE, cwd=cwd)
+    loaded = modules(iso, env, "", *args, program=PROGRAMS["argparse"], cwd=cwd)
+    assert sorted(loaded - bare - START) == []
+
+
 @pytest.mark.parametrize("framework", sorted(OBJECT_PROGRAMS))
 @pytest.mark.parametrize("case", ["env", "config-disabled", "awaiting-notice"])
 def test_an_off_run_given_the_spec_object_loads_only_the_spec_beside(

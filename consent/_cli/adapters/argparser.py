@@ -18,8 +18,6 @@ is used, so a host command pays nothing for them. Standard library only; until a
 show or ask, nothing of consent but consent/_start.py (and, given as a reference, not the spec).
 """
 
-from __future__ import annotations
-
 import argparse
 import sys
 
@@ -44,7 +42,7 @@ _HINT = (
 
 def install(
     parser: argparse.ArgumentParser,
-    spec: AppSpec | str,
+    spec: "AppSpec | str",
     *,
     group: str | None = None,
     name: str | None = None,
@@ -137,11 +135,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     command_started(loaded, command, flag=flag)
 
 
-def _group_help(spec: AppSpec | SpecRef) -> str:
+def _group_help(spec: "AppSpec | SpecRef") -> str:
     return f"See and change what {spec.display_name} may send about its use."
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> Any:
+def _subparsers(parser: argparse.ArgumentParser) -> "Any":
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action
@@ -149,7 +147,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> Any:
 
 
 def _add_flag(
-    parser: argparse.ArgumentParser, spec: AppSpec | SpecRef, *, root: bool = False
+    parser: argparse.ArgumentParser, spec: "AppSpec | SpecRef", *, root: bool = False
 ) -> None:
     try:
         parser.add_argument(
@@ -169,7 +167,7 @@ def _add_flag(
         ) from None
 
 
-def _walk(action: Any, path: str, spec: AppSpec | SpecRef) -> None:
+def _walk(action: "Any", path: str, spec: "AppSpec | SpecRef") -> None:
     seen: set[int] = set()
     for name, sub in action.choices.items():
         if id(sub) in seen:
@@ -182,7 +180,7 @@ def _walk(action: Any, path: str, spec: AppSpec | SpecRef) -> None:
             _walk(below, f"{path} {name}", spec)
 
 
-def _node(parser: argparse.ArgumentParser) -> Any:
+def _node(parser: argparse.ArgumentParser) -> "Any":
     """The neutral command tree below `parser` (consent._notice.preview.Node)."""
     from consent._notice.preview import Node
 
@@ -199,7 +197,7 @@ def _node(parser: argparse.ArgumentParser) -> Any:
 
 
 def _telemetry(
-    parser: argparse.ArgumentParser, ref: AppSpec | SpecRef, words: list[str], flag: bool
+    parser: argparse.ArgumentParser, ref: "AppSpec | SpecRef", words: list[str], flag: bool
 ) -> int:
     """Parse the words after `telemetry` with the group built from the table; run the command."""
     spec = spec_of(ref)
