@@ -21,9 +21,35 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, Protocol, TypeVar
 
-    from consent._core.spec import AppSpec
+    from typing_extensions import Self
+
+    class App(Protocol):
+        """What the start reads of an app's spec (consent/_core/spec.py `AppSpec`), named here
+        without importing it."""
+
+        @property
+        def name(self) -> str: ...
+        @property
+        def env_prefix(self) -> str: ...
+        @property
+        def group(self) -> str: ...
+        @property
+        def system_root(self) -> str: ...
+        @property
+        def display_name(self) -> str: ...
+        @property
+        def commands(self) -> str: ...
+        @property
+        def disable_env(self) -> str: ...
+        @property
+        def debug_env(self) -> str: ...
+        @property
+        def endpoint_env(self) -> str: ...
+        def replace(self, **changes: Any) -> Self: ...
+
+    A = TypeVar("A", bound=App)
 
 # -- the names a start needs, each defined once -----------------------------------------------
 GROUP_NAME = "telemetry"  # the command group every app gets
@@ -97,18 +123,18 @@ def flag_help(commands: str) -> str:
 class SpecRef:
     """An app's spec named as `"package.module:NAME"`, with what a start needs beside it (the
     app's name, env prefix and command group): the module is imported only when a run may send,
-    shows a notice, asks, or runs a `telemetry` command (`load`)."""
+    shows a notice, asks, or runs a `telemetry` command (consent/_core/reference.py loads it)."""
 
-    __slots__ = ("_spec", "_wanted_group", "env_prefix", "group", "name", "system_root", "target")
+    __slots__ = ("_spec", "env_prefix", "group", "name", "system_root", "target", "wanted_group")
 
     def __init__(self, target: str, name: str, env_prefix: str, group: str | None) -> None:
         self.target = target
         self.name = name
         self.env_prefix = env_prefix
-        self._wanted_group = group
+        self.wanted_group = group
         self.group = group or GROUP_NAME
         self.system_root = ""
-        self._spec: AppSpec | None = None
+        self._spec: Any = None  # set by consent/_core/reference.py
         REFS.append(self)
 
     def __repr__(self) -> str:
@@ -138,56 +164,13 @@ class SpecRef:
     def loaded(self) -> bool:
         return self._spec is not None
 
-    def load(self) -> "AppSpec":
-        """The spec, imported on first use; a SpecError when the target is not an AppSpec or
-        says another name, env prefix or group than the arguments beside it."""
-        if self._spec is None:
-            self._spec = _load(self)
-        return self._spec
-
 
 REFS: "list[SpecRef]" = []  # every reference made, so the pytest plugin can load each one
 
 
-def _load(ref: "SpecRef") -> "AppSpec":
-    from consent._core.spec import AppSpec
-    from consent._errors import SpecError
-
-    module, sep, attr = ref.target.partition(":")
-    if not sep or not module or not attr:
-        raise SpecError(
-            f"the spec reference {ref.target!r} is not of the form 'package.module:NAME'"
-        )
-    try:
-        __import__(module)  # not importlib: its import costs a run that loads the spec
-        found = getattr(sys.modules[module], attr)
-    except (ImportError, AttributeError) as exc:
-        raise SpecError(f"the spec reference {ref.target!r} cannot be loaded: {exc}") from None
-    if not isinstance(found, AppSpec):
-        raise SpecError(f"{ref.target} is a {type(found).__name__}, not an AppSpec")
-    problems = []
-    if found.name != ref.name:
-        problems.append(f"name={ref.name!r} but the spec's name is {found.name!r}")
-    if found.env_prefix != ref.env_prefix:
-        problems.append(
-            f"env_prefix={ref.env_prefix!r} but the spec's env_prefix is {found.env_prefix!r}"
-        )
-    if ref._wanted_group is None and found.group != GROUP_NAME:
-        problems.append(f"the spec's group is {found.group!r}: pass group={found.group!r}")
-    if problems:
-        raise SpecError(
-            f"install() was given {ref.target} with arguments that disagree with it: "
-            + "; ".join(problems)
-            + " (the arguments decide a run before the spec loads, so they must match it)"
-        )
-    if ref._wanted_group is not None and ref._wanted_group != found.group:
-        found = found.replace(group=ref._wanted_group)
-    return found
-
-
 def prepared(
-    spec: "AppSpec | str", *, group: str | None, name: str | None, env_prefix: str | None
-) -> "AppSpec | SpecRef":
+    spec: "A | str", *, group: str | None, name: str | None, env_prefix: str | None
+) -> "A | SpecRef":
     """What an adapter's `install` keeps: a reference for a `"package.module:NAME"` string (its
     `name` and `env_prefix` are required), the spec itself otherwise (its group replaced by
     `group`, if given). Raises ConsentError for a reference without them, SpecError for a spec
@@ -224,18 +207,13 @@ def prepared(
     return spec
 
 
-def spec_of(spec: "AppSpec | SpecRef") -> "AppSpec":
-    """The spec itself, loading a reference."""
-    return spec.load() if isinstance(spec, SpecRef) else spec
-
-
 # -- the runs turned off at the start ----------------------------------------------------------
 # App name -> (the spec or its reference, the flag, the variables that decided, the command
 # path). consent/_core/runs.py takes a run from here when something of the run asks for it.
 OFF_RUNS: "dict[str, tuple[Any, bool, tuple[tuple[str, str], ...], str]]" = {}
 
 
-def start(app: "AppSpec | SpecRef", command: str, *, flag: bool) -> bool:
+def start(app: "App | SpecRef", command: str, *, flag: bool) -> bool:
     """As a host command starts: if the run is off, register it so and say so (the adapter then
     loads nothing more); never raises."""
     try:
@@ -254,7 +232,7 @@ def start(app: "AppSpec | SpecRef", command: str, *, flag: bool) -> bool:
 
 
 def run_is_off(
-    app: "AppSpec | SpecRef",
+    app: "App | SpecRef",
     *,
     flag: bool,
     environ: "Mapping[str, str]",

@@ -56,7 +56,9 @@ def current_run(spec: AppSpec) -> tuple[Decision | OffRun, str] | None:
     off = _start.OFF_RUNS.pop(spec.name, None)
     if off is not None:
         app, flag, kept, command = off
-        _runs[spec.name] = (OffRun(_start.spec_of(app), flag, kept), command)
+        from consent._core.reference import spec_of
+
+        _runs[spec.name] = (OffRun(spec_of(app), flag, kept), command)
     return _runs.get(spec.name)
 
 

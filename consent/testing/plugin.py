@@ -109,6 +109,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def check_references() -> None:
     """Load every lazy spec reference not loaded yet; fail the test on the first that cannot be
     (each is reported once)."""
+    from consent._core.reference import spec_of
     from consent._errors import ConsentError
     from consent._start import REFS
 
@@ -116,7 +117,7 @@ def check_references() -> None:
         if ref.loaded:
             continue
         try:
-            ref.load()
+            spec_of(ref)
         except ConsentError as exc:
             REFS.remove(ref)
             pytest.fail(f"consent: the spec given to install() as a reference: {exc}")

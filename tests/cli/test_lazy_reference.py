@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from consent._core.reference import spec_of
 from consent._errors import ConsentError, SpecError
 from consent._start import REFS, SpecRef, prepared
 from consent.testing.plugin import check_references
@@ -40,9 +41,9 @@ def test_a_matching_reference_loads_the_spec_once() -> None:
     ref = prepared("lumogon.spec:SPEC", group=None, name="lumogon", env_prefix="LUMOGON")
     assert isinstance(ref, SpecRef) and not ref.loaded
     assert ref.disable_env == SPEC.disable_env and ref.commands == SPEC.commands
-    assert ref.load() is SPEC and ref.load() is SPEC and ref.loaded
+    assert spec_of(ref) is SPEC and spec_of(ref) is SPEC and ref.loaded
     renamed = SpecRef("lumogon.spec:SPEC", "lumogon", "LUMOGON", "consent")
-    assert renamed.load().group == "consent" and renamed.commands == "lumogon consent"
+    assert spec_of(renamed).group == "consent" and renamed.commands == "lumogon consent"
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_a_reference_that_disagrees_is_a_spec_error_when_it_loads(
 ) -> None:
     ref = loose(target, name, prefix)
     with pytest.raises(SpecError, match=message):
-        ref.load()
+        spec_of(ref)
 
 
 def test_the_pytest_plugin_fails_a_test_whose_app_gives_a_bad_reference() -> None:

@@ -21,7 +21,7 @@ show or ask, nothing of consent but consent/_start.py (and, given as a reference
 import argparse
 import sys
 
-from consent._start import FLAG, SpecRef, flag_help, prepared, spec_of, start
+from consent._start import FLAG, SpecRef, flag_help, prepared, start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
@@ -128,6 +128,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         return
     try:
         from consent._cli.hostrun import command_started  # a run that may send or show something
+        from consent._core.reference import spec_of
 
         loaded = spec_of(spec)
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
@@ -200,6 +201,8 @@ def _telemetry(
     parser: argparse.ArgumentParser, ref: "AppSpec | SpecRef", words: list[str], flag: bool
 ) -> int:
     """Parse the words after `telemetry` with the group built from the table; run the command."""
+    from consent._core.reference import spec_of
+
     spec = spec_of(ref)
     from consent._cli.commands import execute
     from consent._cli.table import COMMANDS

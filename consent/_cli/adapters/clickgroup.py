@@ -20,7 +20,7 @@ from consent._cli.adapters.clicktree import (
     lazy_group_class,
     wrap_group_callback,
 )
-from consent._start import SpecRef, prepared, spec_of
+from consent._start import SpecRef, prepared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def install(
 
 def _build(spec: AppSpec | SpecRef) -> Any:
     from consent._cli.adapters.clickbuild import build_group  # only when the group is used
+    from consent._core.reference import spec_of
 
     return build_group(KIT, spec_of(spec))
 

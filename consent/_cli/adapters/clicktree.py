@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from consent._start import FLAG, SpecRef, flag_help, spec_of, start
+from consent._start import FLAG, SpecRef, flag_help, start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def on_command(ctx: Any, spec: Spec) -> None:
         if start(spec, command, flag=flag):
             return
         from consent._cli.hostrun import command_started  # a run that may send or show something
+        from consent._core.reference import spec_of
 
         loaded = spec_of(spec)
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command

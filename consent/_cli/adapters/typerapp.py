@@ -22,7 +22,7 @@ from consent._cli.adapters.clicktree import (
     lazy_group_class,
     on_command,
 )
-from consent._start import FLAG, SpecRef, flag_help, prepared, spec_of
+from consent._start import FLAG, SpecRef, flag_help, prepared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ def install(
 
 def _build(spec: AppSpec | SpecRef) -> Any:
     from consent._cli.adapters.clickbuild import build_group  # only when the group is used
+    from consent._core.reference import spec_of
 
     return build_group(KIT, spec_of(spec))
 
