@@ -35,7 +35,7 @@ HASHED = {
         fields=tuple(f.replace(obtained="From a file.") if f == FIELD else f for f in s.fields)
     ),
     "display_name (in how a value is obtained)": lambda s: s.replace(display_name="Lumogon 2"),
-    "common": lambda s: s.replace(common=s.common[:-1]),
+    "common": lambda s: s.replace(common=(*s.common, "cd")),
     "event description": lambda s: s.replace(
         events=tuple(e.replace(description="Other.") if e == EVENT else e for e in s.events)
     ),
