@@ -189,4 +189,4 @@ def test_its_own_test_suite_passes(consent_home: Home) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5 passed" in proc.stdout
+    assert "6 passed" in proc.stdout

@@ -5,9 +5,10 @@ import sys
 
 from consent import decide, record_event
 from consent.testing import expect_refusal
+from consent.testing.runs import command_run, current_command
 from typer.testing import CliRunner
 
-from acme_cli.cli import app
+from acme_cli.cli import app, deploy
 from acme_cli.telemetry import SPEC
 
 
@@ -60,3 +61,14 @@ def test_deployed_is_recorded_by_deploy_only(consent_home):
     # Strict mode's assertion: the registry must refuse this, or the test fails.
     with expect_refusal(event="deployed", reason="may not record"):
         record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": False})
+
+
+def test_deploy_reports_inside_its_command_run(consent_home, consent_collector, monkeypatch):
+    consent_home.enable(SPEC)
+    monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", consent_collector.url)
+    with command_run(SPEC, "acme deploy") as decision:
+        assert decision.verdict("telemetry") == "send"
+        deploy("prod")  # its record_event(SPEC, "deployed", …) counts as `acme deploy`'s
+    assert current_command(SPEC) is None  # the run ended with the block
+    [hit] = consent_collector.wait_for(1, timeout=10)
+    assert hit.payload["events"][0]["name"] == "deploy_finished"
