@@ -242,6 +242,10 @@ CONSENTED = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_versio
 @example(world(policy="[telemetry]\nenabled = true\n", config=CONSENTED, ci="0"))
 @example(world(config=f'[telemetry]\nnotice_shown_version = "{SPEC.notice_version}"\n'))
 @example(world(config=CONSENTED.replace("true", "false") + 'mode = "local"\n'))
+# Every purpose refused, yet local mode keeps one (consent/_core/words.py): not off.
+@example(
+    world(config=CONSENTED.replace("true", "false") + 'mode = "local"\nlocal_purposes = "usage"\n')
+)
 def test_generated_worlds_the_start_turns_off_neither_send_nor_show(
     world: dict[str, object],
 ) -> None:
