@@ -32,6 +32,15 @@ def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
 # Why a goal can fall short, from profiling (python -X importtime, cProfile) on this machine,
 # and what would close it; printed under the table for each goal this run did not meet.
 REASONS = {
+    "lazy reference": "With the spec named lazily, an off run imports no spec and no consent "
+    "module but the start (consent/_start.py) and the adapter's chain, and reads its files at a "
+    "glance (tests/e2e/test_lean_disabled_path.py). What is left, measured with callgrind on "
+    "argparse: importing the `consent` package about 1.1 million instructions, the start about "
+    "1.2 million, the adapter's chain (consent._cli, consent._cli.adapters, the adapter, the "
+    "public module) about 1.8 million, installing and running about 0.9 million; typer and click "
+    "add their tree module. What would close most of it: the adapter's code in its public module "
+    "(consent/argparse.py, consent/click.py) so the start path is three modules, not six, and a "
+    "smaller start module; a change of the layout that tests/test_architecture.py holds.",
     "bare typer": "Off by the flag or an env variable, a run no longer decides: it is registered "
     "undecided, and the gate decides it only if it records an event (consent/_core/runs.py), so "
     "consent/_cli/hostrun.py, the store, the rules, the gate and consent._errors stay unimported. "
@@ -108,6 +117,7 @@ def _proxy_rows(records: Sequence[Record]) -> list[str]:
 
 def _reason_key(goal: str) -> str:
     for key in (
+        "lazy reference",
         "bare typer",
         "bare click",
         "bare argparse",
@@ -127,12 +137,45 @@ def _row(goal: str, measured: str, ok: bool | None) -> str:
     return f"| {goal} | {measured} | {verdict} |"
 
 
+# The lean start (issue 23), in instructions, with the spec given as a lazy reference: each off
+# case of consent/_start.py against the bare program of the same framework.
+LEAN_GOALS = (
+    ("by the variable", 1.02),
+    ("by the flag", 1.02),
+    ("by the config", 1.05),
+    ("awaiting the notice", 1.05),
+)
+
+
+def lean_rows(lean: dict[str, dict[str, float]] | None) -> list[str]:
+    rows = []
+    for _group, _base, framework in FRAMEWORKS:
+        for case, limit in LEAN_GOALS:
+            goal = (
+                f"{framework} + consent (lazy reference), off {case}: ≤ {limit:.2f}{X} bare "
+                f"{framework} in instructions"
+            )
+            cells = (lean or {}).get(framework)
+            if cells is None or f"lazy reference, {case}" not in cells:
+                rows.append(_row(goal, "not measured", None))
+                continue
+            ours, bare = cells[f"lazy reference, {case}"], cells["bare"]
+            ratio = ours / bare
+            rows.append(
+                _row(goal, f"{ratio:.3f}{X} ({ours - bare:+.1f} M instructions)", ratio <= limit)
+            )
+    return rows
+
+
 def section(
-    records: Sequence[Record], counted: dict[str, tuple[float, float]] | None = None
+    records: Sequence[Record],
+    counted: dict[str, tuple[float, float]] | None = None,
+    lean: dict[str, dict[str, float]] | None = None,
 ) -> list[str]:
     """The goals table; `counted`: each framework's bare program and the same program with
     consent (disabled by env) in millions of instructions (bench/instructions.py), judged
-    beside the wall times because the count does not move with the machine's load."""
+    beside the wall times because the count does not move with the machine's load; `lean`: the
+    lean start's counts (instructions.lean_counts)."""
     rows: list[str] = []
     bare = _find(records, "cli", BARE)
     for name in DISABLED:
@@ -172,6 +215,7 @@ def section(
         rows.append(
             _row(goal, f"{ratio:.3f}{X} ({ours_n - bare_n:+.1f} M instructions)", ratio <= 1.05)
         )
+    rows += lean_rows(lean)
     for net in NETWORKS:
         group = f"net-{net}"
         on, off = (

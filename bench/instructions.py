@@ -213,8 +213,96 @@ def framework_table(counted: dict[str, tuple[float, float]]) -> list[str]:
     return lines
 
 
+# The lean start (consent/_start.py): each framework's program with consent, the spec given as the
+# object (consent_*.py) or as a lazy reference (lazy_*.py), against the bare program, in each case
+# a run is off. The goals (bench/goals.py) judge the lazy reference.
+FORMS = (("object", "consent_{}.py"), ("lazy reference", "lazy_{}.py"))
+OFF_CASES = ("by the variable", "by the flag", "by the config", "awaiting the notice")
+
+
+def _off_run(python: str, script: Path, case: str, home: Path) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of one off run of `script` in `home`, its files prepared."""
+    env = env_for(home)
+    argv = [python, "-I", str(script), "version"]
+    if case == "by the variable":
+        env["LUMOGON_DISABLE_ANALYTICS"] = "1"
+    elif case == "by the flag":
+        argv.append("--disable-analytics")
+    elif case == "by the config":
+        # What `lumogon telemetry disable` writes, through the same console script.
+        lumogon = str(Path(python).parent / "lumogon")
+        subprocess.run(
+            [lumogon, "telemetry", "disable"], env=env, capture_output=True, check=True, timeout=120
+        )
+    return argv, env  # awaiting the notice: nothing recorded, stdin is not a terminal
+
+
+def lean_counts(python: str, runs: int) -> dict[str, dict[str, float]]:
+    """Median instructions (millions) per framework: "bare", and "<form>, <case>" for each spec
+    form and off case; NaN where a run failed."""
+    apps = Path(__file__).resolve().parent / "apps"
+    subprocess.run(  # as a wheel install has it: no run compiles a module
+        [python, "-m", "compileall", "-q", "-j0", "-x", "bench"], capture_output=True, check=False
+    )
+    out: dict[str, dict[str, float]] = {}
+    for framework, bare, _ in FRAMEWORKS:
+        cells: dict[str, float] = {}
+        jobs = [("bare", apps / bare, "")]
+        jobs += [
+            (f"{form}, {case}", apps / pattern.format(framework), case)
+            for form, pattern in FORMS
+            for case in OFF_CASES
+        ]
+        for key, script, case in jobs:
+            seen: list[float] = []
+            try:
+                # One run first, uncounted: whatever it compiles or caches (an editable install's
+                # modules are not in compileall's reach) is not counted as the start's cost.
+                with tempfile.TemporaryDirectory() as tmp:
+                    argv, env = (
+                        _off_run(python, script, case, Path(tmp))
+                        if case
+                        else ([python, "-I", str(script), "version"], env_for(Path(tmp)))
+                    )
+                    subprocess.run(argv, env=env, capture_output=True, check=True, timeout=120)
+                for _ in range(runs):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        if case:
+                            argv, env = _off_run(python, script, case, Path(tmp))
+                        else:
+                            argv, env = [python, "-I", str(script), "version"], env_for(Path(tmp))
+                        seen.append(count(argv, env, Path(tmp)))
+            except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+                print(f"instructions: {framework} {key}: {exc}", file=sys.stderr)
+                seen = [float("nan")]
+            cells[key] = statistics.median(seen) / 1e6
+        out[framework] = cells
+    return out
+
+
+def lean_table(counted: dict[str, dict[str, float]]) -> list[str]:
+    lines = [
+        "| framework | spec given as | bare program | "
+        + " | ".join(f"off {c}" for c in OFF_CASES)
+        + " |",
+        "|---" * (3 + len(OFF_CASES)) + "|",
+    ]
+    for framework, cells in counted.items():
+        bare = cells["bare"]
+        for form, _ in FORMS:
+            shown = [
+                f"{cells[f'{form}, {c}']:.1f} M ({cells[f'{form}, {c}'] / bare:.3f}×)"  # noqa: RUF001
+                for c in OFF_CASES
+            ]
+            lines.append(f"| {framework} | {form} | {bare:.1f} M | " + " | ".join(shown) + " |")
+    return lines
+
+
 def section(
-    pythons: list[str], runs: int = 3, counted: dict[str, tuple[float, float]] | None = None
+    pythons: list[str],
+    runs: int = 3,
+    counted: dict[str, tuple[float, float]] | None = None,
+    lean: dict[str, dict[str, float]] | None = None,
 ) -> list[str]:
     """The report's section: instruction counts of the disabled path (bench/run.py); `counted`,
     the frameworks' counts if they were made already (framework_counts)."""
@@ -239,14 +327,33 @@ def section(
         "",
         *framework_table(counted or framework_counts(pythons[0], runs)),
     ]
-    return [*head, *table(pythons, counts(pythons, runs)), "", *frameworks, ""]
+    lean_lines = [
+        "The lean start: each framework's program with consent in every case a run is off, the "
+        "spec given as the object (`bench/apps/consent_*.py`) and as a lazy reference "
+        '(`bench/apps/lazy_*.py`, `"lumogon.spec:SPEC"`), against the bare program '
+        "(consent/_start.py decides each of these runs before the rest of consent loads):",
+        "",
+        *lean_table(lean or lean_counts(pythons[0], runs)),
+    ]
+    return [*head, *table(pythons, counts(pythons, runs)), "", *frameworks, "", *lean_lines, ""]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pythons", nargs="+", help="interpreters with consent installed")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="only the lean start's table (each framework, each off case)",
+    )
     args = parser.parse_args()
+    if args.lean:
+        if shutil.which("valgrind") is None:
+            print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+            return 2
+        print("\n".join(lean_table(lean_counts(args.pythons[0], args.runs))))
+        return 0
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2

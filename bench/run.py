@@ -24,7 +24,7 @@ from pathlib import Path
 from floor import section as floor_section
 from goals import section as goals_section
 from growth import section as growth_section
-from instructions import framework_counts
+from instructions import framework_counts, lean_counts
 from instructions import section as instructions_section
 from procs import Runner
 from report import Meta, Record, load_average, render
@@ -432,10 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     pythons = [sys.executable, *args.baseline_python]
     # Each adapter's disabled path in instructions (a measure the machine's load does not move),
     # made once: the goals judge it and the instructions section shows it.
-    counted = None
+    counted = lean = None
     if not (args.only or args.quick) and shutil.which("valgrind") is not None:
         counted = framework_counts(sys.executable, 3)
-    instructions = [] if args.only or args.quick else instructions_section(pythons, 3, counted)
+        lean = lean_counts(sys.executable, 3)
+    instructions = (
+        [] if args.only or args.quick else instructions_section(pythons, 3, counted, lean)
+    )
     if instructions:
         instructions += floor_section(sys.executable, 3)
 
@@ -454,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    extra = [*goals_section(records, counted), *growth, *instructions]
+    extra = [*goals_section(records, counted, lean), *growth, *instructions]
     out.write_text(render(meta, groups, records) + "\n".join(extra), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)

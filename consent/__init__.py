@@ -47,8 +47,6 @@ provides the `consent_home`, `consent_collector`, `consent_sockets` and
 `consent_strict` fixtures.
 """
 
-from __future__ import annotations
-
 import sys
 
 TYPE_CHECKING = False
@@ -130,7 +128,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     try:
         module, attr = _EXPORTS[name]
     except KeyError:

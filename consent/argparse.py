@@ -7,8 +7,6 @@ run (`with run(parser, args): main(args)` ends the run with the command; called 
 run lasts until the program exits). The adapter lives in consent/_cli/adapters/argparser.py.
 """
 
-from __future__ import annotations
-
 from consent._cli.adapters.argparser import install, run
 
 __all__ = ["install", "run"]

@@ -5,8 +5,8 @@ The adapter names the command by its path in the program's own command tree (`ac
 run`: the names typer, click or argparse resolved), never from argv, so arguments, option
 values, paths and unknown words cannot reach a payload. `telemetry` commands, `--help` and
 completion record nothing: adapters do not call this for them. An adapter first offers the run
-to `consent._core.runs.start_if_off` and imports this module only for a run that the flag or an
-env variable did not turn off, so a disabled run loads neither it nor what it imports.
+to consent/_start.py and imports this module only for a run that the start did not turn off, so
+such a run loads neither it nor what it imports.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from consent._core.rules import Decision
     from consent._errors import ConsentError
+    from consent._start import SpecRef
 
 
 def refusal(message: str, *, hint: str = "") -> ConsentError:
@@ -34,7 +35,7 @@ def refusal(message: str, *, hint: str = "") -> ConsentError:
 CLASH_HINT = 'pass install(app, spec, group="…") to give the consent commands another name'
 
 
-def clash(spec: AppSpec) -> ConsentError:
+def clash(spec: AppSpec | SpecRef) -> ConsentError:
     """The refusal of an app that already has a command of the group's name."""
     return refusal(
         f"the app already has a command named {spec.group!r}, which would hide the consent "
@@ -47,12 +48,12 @@ def command_started(spec: AppSpec, command: str, *, flag: bool) -> Scope | None:
     """Called as the host command `command` starts: decide once, then send only if enabled.
     Returns the run's scope, which the adapter ends when the command returns.
 
-    Adapters call it only for a run that `start_if_off` did not register (one the flag or an env
-    variable turned off is decided later, if at all); called for such a run anyway, it decides
-    now, and the decision is the same. The run starts with that decision first, so that every
-    `record_event` of this run uses it: a run that shows the first-run notice or asks the
-    question is a disabled run, and sends nothing from any path. Never raises; Ctrl-C at the
-    question ends the run (exit 130), and its scope with it.
+    Adapters call it only for a run that consent/_start.py did not turn off (such a run is
+    decided later, if at all); called for such a run anyway, it decides now, and the decision is
+    the same. The run starts with that decision first, so that every `record_event` of this run
+    uses it: a run that shows the first-run notice or asks the question is a disabled run, and
+    sends nothing from any path. Never raises; Ctrl-C at the question ends the run (exit 130),
+    and its scope with it.
     """
     scope: Scope | None = None
     try:

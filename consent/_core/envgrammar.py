@@ -8,6 +8,24 @@ from __future__ import annotations
 
 from consent._core.value import Record
 
+# The words, the cross-tool variable and the CI markers are defined in consent/_start.py, which
+# reads them before anything else of consent loads.
+from consent._start import CI_MARKERS, DO_NOT_TRACK, FALSE_WORDS, TRUE_WORDS, disables
+
+__all__ = [
+    "CI_MARKERS",
+    "DISABLING",
+    "DO_NOT_TRACK",
+    "FALSE_WORDS",
+    "TRUE_WORDS",
+    "EnvReading",
+    "ci_marker",
+    "disables",
+    "read_env",
+    "read_value",
+    "shown",
+]
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Literal
@@ -15,32 +33,6 @@ if TYPE_CHECKING:
     Reading = Literal["unset", "false", "true", "unknown"]
 else:
     Reading = str  # typing is not imported at run time (see consent/_core/value.py)
-
-# The cross-tool variable that disables telemetry, beside the app's own `<PREFIX>_DISABLE_ANALYTICS`.
-DO_NOT_TRACK = "DO_NOT_TRACK"
-
-FALSE_WORDS = ("0", "false", "no", "off")
-TRUE_WORDS = ("1", "true", "yes", "on")
-
-
-# CI systems announce themselves with one of these (docs/configuration.md lists them).
-CI_MARKERS = (
-    "CI",
-    "CONTINUOUS_INTEGRATION",
-    "GITHUB_ACTIONS",
-    "GITLAB_CI",
-    "BUILDKITE",
-    "CIRCLECI",
-    "TRAVIS",
-    "JENKINS_URL",
-    "TEAMCITY_VERSION",
-    "TF_BUILD",
-    "BITBUCKET_BUILD_NUMBER",
-    "CODEBUILD_BUILD_ID",
-    "DRONE",
-    "APPVEYOR",
-    "BUILD_NUMBER",
-)
 
 
 class EnvReading(Record):
@@ -68,11 +60,6 @@ def read_value(raw: str | None) -> Reading:
     if word in TRUE_WORDS:
         return "true"
     return "unknown"
-
-
-def disables(raw: str | None) -> bool:
-    """Does this raw value of a disabling variable turn telemetry off?"""
-    return read_value(raw) in DISABLING
 
 
 def read_env(name: str, environ: dict[str, str]) -> EnvReading:

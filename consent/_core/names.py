@@ -1,19 +1,48 @@
 """The names and limits that more than one layer uses, each defined once.
 
 A name that only one module uses lives in that module; these are the ones the CLI, the store,
-the wire and the notice must agree on. The few a host command needs as it starts live with the
-module that start loads anyway, so that a disabled run does not load this one (about 0.5 M
-instructions, bench/instructions.py): the group, the flag and the env suffixes in
-consent/_core/spec.py, `DO_NOT_TRACK` in consent/_core/envgrammar.py, `STRICT_ENV` in
-consent/_core/runs.py.
+the wire and the notice must agree on. Those a host command needs as it starts (the group, the
+flag, the env suffixes and words, the files' names, `STRICT_ENV`) live in consent/_start.py,
+which decides every "off" run before anything else loads; this module re-exports the ones the
+rest of consent reads from here.
 """
 
 from __future__ import annotations
 
-# The table of the user config (and of an admin policy) that holds consent.
-TABLE = "telemetry"
+# Defined in consent/_start.py, which a host command's start reads them with: the table of the
+# user config (and of an admin policy, a project file) that holds consent, the files' names, the
+# modes, the policy's keys, the project search's limit.
+from consent._start import (
+    CONFIG_NAME,
+    MODE_LOCAL,
+    MODE_OFF,
+    MODE_SEND,
+    POLICY_ENDPOINT_KEY,
+    POLICY_KEYS,
+    POLICY_MODE_KEY,
+    POLICY_NAME,
+    POLICY_PURPOSES_KEY,
+    PROJECT_MAX_LEVELS,
+    TABLE,
+)
+
+__all__ = [
+    "CONFIG_NAME",
+    "MODE_LOCAL",
+    "MODE_OFF",
+    "MODE_SEND",
+    "POLICY_ENDPOINT_KEY",
+    "POLICY_KEYS",
+    "POLICY_MODE_KEY",
+    "POLICY_NAME",
+    "POLICY_PURPOSES_KEY",
+    "PROJECT_MAX_LEVELS",
+    "TABLE",
+]
+
 # The user config's key that anchors the consent receipts' chain (see MANAGED_KEYS).
 HEAD_KEY = "latest_receipt_sha256"
+
 # Its keys the toolkit writes, with their TOML types; every other key is the person's own.
 MANAGED_KEYS: dict[str, type] = {
     "enabled": bool,
@@ -44,9 +73,6 @@ MANAGED_KEYS: dict[str, type] = {
 YES = "yes"
 NO = "no"
 
-# `[telemetry] mode = "local"` (user config or admin policy): nothing leaves this machine.
-MODE_LOCAL = "local"
-MODE_SEND = "send"  # the same as no `mode` key
 # The id that hits kept in local mode carry in place of the pseudonymous id: the same shape (a
 # UUID4), so every other byte is the byte that would be sent, but it identifies no one and no id
 # is created for it.
@@ -55,19 +81,7 @@ LOCAL_ID = "00000000-0000-4000-8000-000000000000"
 ID_IN_LOG = "(the pseudonymous id, filled in by the sender)"
 # The outcome the local log records for a hit kept in local mode.
 KEPT_LOCAL = "kept local: not sent"
-# `[telemetry] mode = "off"` (admin policy only): telemetry is locked off, as `enabled = false`.
-MODE_OFF = "off"
-# The admin policy's key that locks single purposes off: `disabled_purposes = ["usage"]`.
-POLICY_PURPOSES_KEY = "disabled_purposes"
-POLICY_MODE_KEY = "mode"
-# The admin policy's key that sends every hit to the organisation's own collector (https only).
-POLICY_ENDPOINT_KEY = "endpoint"
-# Every key an admin policy's `[telemetry]` table may hold; any other key locks (fail closed).
-POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_KEY)
 
-# The per-project opt-out: `.<app>/telemetry.toml` (POLICY_NAME) in the working directory or
-# one above it, up to the home directory or the root, at most this many directories up.
-PROJECT_MAX_LEVELS = 32
 # The macOS managed preferences a configuration profile installs: `<bundle id>.plist` here, and
 # per user in `<user>/<bundle id>.plist` below it.
 MANAGED_PREFERENCES = "/Library/Managed Preferences"
@@ -81,9 +95,7 @@ DEFAULTS_KEYS = ("mode", "disabled_purposes", "endpoint")
 MODE_OPT_IN = "opt-in"
 MODE_OPT_OUT = "opt-out"
 
-# File names, inside the app's user config, site config, data and state directories.
-CONFIG_NAME = "config.toml"
-POLICY_NAME = "telemetry.toml"
+# File names, inside the app's user data and state directories.
 ID_FILE_NAME = "client-id"
 LOG_NAME = "telemetry-log.jsonl"
 RECEIPTS_NAME = "consent-receipts.jsonl"  # in the state dir; kept when the id is deleted

@@ -10,8 +10,9 @@ from __future__ import annotations
 from consent._core.envgrammar import EnvReading, shown
 from consent._core.names import MODE_OPT_IN, MODE_OPT_OUT, NO, YES
 from consent._core.records import ConsentRecord, FileState
-from consent._core.spec import FLAG, IMPLICIT_PURPOSE, Mode
+from consent._core.spec import IMPLICIT_PURPOSE, Mode
 from consent._core.value import Record
+from consent._start import FLAG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

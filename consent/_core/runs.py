@@ -9,10 +9,13 @@ does not carry a context, so while a run is active its app's events from other t
 as the run's (its flag holds there too). Nothing outlives the run: a finished command's decision
 is never used again, in tests, notebooks or long-running programs alike.
 
-A run that the flag or an env variable turns off is registered undecided (`start_if_off`: an
-`OffRun`, the flag and the variables as they were), and the gate decides it only if the run
-records an event; such a run loads neither consent/_cli/hostrun.py, the gate nor the rules. It
-lives in core, below both of its users, so that registering a run loads no further package.
+A run that consent/_start.py turns off is registered there, undecided, for its command only
+(`OffScope`, ended by the adapter as a `Scope` is), and becomes a `Run` here, its decision an
+`OffRun` (the flag and the variables as they were), when the gate asks for it: the gate decides
+it only if the run records an event; such a run loads neither this module, the gate nor the
+rules. While it lasts, an off run of an app is its run, whatever run it runs inside or starts
+(fail closed). It lives in core, below both of its users, so that registering a run loads no
+further package.
 """
 
 from __future__ import annotations
@@ -23,13 +26,11 @@ try:
 except ImportError:  # another interpreter
     from contextvars import ContextVar
 
-from consent._core.envgrammar import DO_NOT_TRACK, disables
+from consent import _start
+from consent._core.envgrammar import disables
 from consent._core.spec import AppSpec
 from consent._core.value import Record
-
-# The pytest plugin's strict mode: a file to which every refused event is appended (and the
-# refusing call raises). Set by the `consent_strict` fixture, never by a person.
-STRICT_ENV = "CONSENT_STRICT_LOG"
+from consent._start import STRICT_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from contextvars import Token
 
     from consent._core.rules import Decision
+    from consent._start import SpecRef
 
 
 class OffRun(Record):
@@ -116,26 +118,22 @@ def start_run(spec: AppSpec, decision: Decision | OffRun, command: str = "") -> 
     return Scope(run, token)
 
 
-def start_if_off(
-    spec: AppSpec, command: str, *, flag: bool, environ: Mapping[str, str]
-) -> Scope | None:
-    """If the flag or an env variable turns telemetry off for this run, start the run as an
-    `OffRun` and return its scope: nothing is sent and nothing shown, so the run decides
-    nothing now. The decision made later is the one `resolve(full=False)` would make now: it
-    reads no file then, only these variables, whose verdict for every purpose is drop. Not under
-    debug or strict mode, where even a disabled run checks its screenview."""
-    if checks_refusals(spec, environ):
-        return None
-    names = (spec.disable_env, DO_NOT_TRACK)
-    if not (flag or any(disables(environ.get(n)) for n in names)):
-        return None
-    kept = tuple((n, v) for n in (*names, spec.endpoint_env) if (v := environ.get(n)) is not None)
-    return start_run(spec, OffRun(spec, flag, kept), command)
-
-
 def current_run(spec: AppSpec) -> Run | None:
-    """The run of `spec`'s app in this context (else, while one is active, in this process),
-    if a CLI adapter started one; None outside a run."""
+    """The run of `spec`'s app: one that consent/_start.py turned off while it lasts (made a
+    `Run` here, for the spec that started it, its reference loaded), else the run in this
+    context (else, while one is active, in this process) if a CLI adapter started one; None
+    outside a run."""
+    off = _start.OFF_RUNS.get(spec.name)
+    if off is not None:
+        if off.run is None:
+            from consent._core.reference import spec_of
+
+            # Adapters start it with an AppSpec or a SpecRef (the start names only a protocol).
+            app: AppSpec | SpecRef = off.app  # type: ignore[assignment]
+            decision = OffRun(spec_of(app), off.flag, off.kept)
+            off.run = Run(spec.name, decision, off.command)
+        run: Run = off.run
+        return run
     for run in reversed(_RUNS.get()):
         if run.app == spec.name:
             return run

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from consent._core.value import Record, derived
 
-# The command group every app gets, and the flag that disables telemetry for one run.
-GROUP_NAME = "telemetry"
-FLAG = "--disable-analytics"
+# The command group every app gets, the flag that disables telemetry for one run, and the
+# suffixes of the app's own variables (`LUMOGON_DISABLE_ANALYTICS`, …) are consent/_start.py's.
+from consent._start import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, GROUP_NAME
+from consent._start import flag_help as _flag_help
 
 
 def flag_help(spec: AppSpec) -> str:
     """The help of `--disable-analytics`, the same under every adapter."""
-    return f"Send no usage data in this run (see `{spec.commands} status`)."
+    return _flag_help(spec.commands)
 
-
-# The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
-DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
-DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
-ENDPOINT_SUFFIX = "_TELEMETRY_ENDPOINT"
 
 # consent._errors is imported where a SpecError is raised: a valid spec (every host command's)
 # never needs it, and creating its seven classes costs a start-up about 1 M instructions.
@@ -478,6 +474,7 @@ class AppSpec(Record):
     system_root: str = ""
     # Derived when built: the registry by wire name, and the notice version once computed.
     _by_wire: dict[str, Field] = derived(init=False)
+    _by_event: dict[str, Event] = derived(init=False)
     _notice_version: str | None = derived(init=False)
 
     def __post_init__(self) -> None:
@@ -485,6 +482,9 @@ class AppSpec(Record):
         # spec whose hits the destination would refuse never exists (one pass over the fields).
         _validate(self, protocol_problems(self))
         object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
+        # Lookups by name are constant time: the notice and show-payload look every event up
+        # (bench/growth.py measures them up to 1,000 fields and events).
+        object.__setattr__(self, "_by_event", {e.name: e for e in self.events})
         object.__setattr__(self, "_notice_version", None)
 
     def __repr__(self) -> str:
@@ -495,9 +495,9 @@ class AppSpec(Record):
         return self._by_wire[wire]
 
     def event(self, name: str) -> Event:
-        for event in self.events:
-            if event.name == name:
-                return event
+        event = self._by_event.get(name)
+        if event is not None:
+            return event
         from consent._errors import SpecError
 
         known = ", ".join(e.name for e in self.events)
@@ -526,7 +526,10 @@ class AppSpec(Record):
 
     def event_fields(self, event: Event) -> tuple[str, ...]:
         """Wire names a hit of `event` carries, in declaration order."""
-        return self.common + tuple(w for w in event.fields if w not in self.common)
+        if not self.common:
+            return event.fields
+        common = set(self.common)
+        return self.common + tuple(w for w in event.fields if w not in common)
 
     def obtained(self, f: Field) -> str:
         if f.obtained:

@@ -37,6 +37,17 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     otlp = dest.protocol == "otlp"
     n = spec.name
     c = spec.commands
+    # Who carries what, computed once: linear in fields and events (bench/growth.py).
+    carried = {e.name: spec.event_fields(e) for e in spec.events}
+    field_events: dict[str, list[str]] = {f.wire: [] for f in spec.fields}
+    for e in spec.events:
+        for w in carried[e.name]:
+            field_events[w].append(e.name)
+    purpose_fields = {p.name: spec.purpose_fields(p.name) for p in spec.all_purposes}
+    field_purposes: dict[str, list[str]] = {f.wire: [] for f in spec.fields}
+    for p in spec.all_purposes:
+        for w in purpose_fields[p.name]:
+            field_purposes[w].append(p.name)
     return {
         "app": spec.name,
         "display_name": spec.display_name,
@@ -68,10 +79,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                     else {"allowed": _allowed_json(f.allowed), "allowed_text": f.allowed_text()}
                 ),
                 **({"carried_as": _otlp_carried(f)} if otlp else {}),
-                "events": [e.name for e in spec.events if f.wire in spec.event_fields(e)],
-                "purposes": [
-                    p.name for p in spec.all_purposes if f.wire in spec.purpose_fields(p.name)
-                ],
+                "events": field_events[f.wire],
+                "purposes": field_purposes[f.wire],
             }
             for f in spec.fields
         ],
@@ -80,7 +89,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "name": p.name,
                 "description": p.description,
                 "events": [e.name for e in spec.purpose_events(p.name)],
-                "fields": list(spec.purpose_fields(p.name)),
+                "fields": list(purpose_fields[p.name]),
             }
             for p in spec.all_purposes
         ],
@@ -94,7 +103,7 @@ def facts(spec: AppSpec) -> dict[str, Any]:
                 "name": e.name,
                 "description": e.description,
                 "hit_type": e.hit_type,
-                "fields": list(spec.event_fields(e)),
+                "fields": list(carried[e.name]),
                 "commands": [f"{n} {cmd}" for cmd in e.commands] or "any",
                 "purpose": spec.event_purpose(e),
             }

@@ -112,8 +112,9 @@ def previews(
     way = route(endpoint.scheme, endpoint.host, endpoint.port, environ)
     screen = command_event(spec)
     out = []
-    for name in (e.name for e in events_for(spec, command, event)):
-        carries = spec.event_fields(spec.event(name))
+    for e in events_for(spec, command, event):
+        name = e.name
+        carries = spec.event_fields(e)
         runtime = {w: _example(spec, w) for w in carries if spec.field(w).kind == "runtime"}
         needs_command = any(spec.field(w).kind == "command" for w in carries)
         hit = build_hit(

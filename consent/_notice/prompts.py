@@ -11,7 +11,8 @@ by its wire name. No sentence claims more than the registry and the sender guara
 from __future__ import annotations
 
 from consent._core.envgrammar import DO_NOT_TRACK
-from consent._core.spec import EU_URL, FLAG, PROTOCOLS, AppSpec, Field
+from consent._core.spec import EU_URL, PROTOCOLS, AppSpec, Field
+from consent._start import FLAG
 
 WIDTH = 80  # the columns a first layer is written for; a narrower terminal gets its own width
 GOOGLE = "google-analytics.com"

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from consent._core.rules import DROP, KEEP, SEND, DecidedBy, Decision, Verdict
-from consent._core.spec import FLAG, AppSpec
+from consent._core.spec import AppSpec
 from consent._core.value import Record
+from consent._start import FLAG
 from consent._store.paths import Locations
 
 # 2: latest_receipt; 3: purposes, local; 4: managed, endpoint, project; 5: the packager's

@@ -29,12 +29,11 @@ from consent._core.names import (
 )
 from consent._core.spec import AppSpec
 from consent._core.value import Record
+from consent._start import XDG_PLATFORMS as _XDG_PLATFORMS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-
-_XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
 
 
 class Locations(Record):

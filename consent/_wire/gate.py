@@ -8,8 +8,9 @@ code and the child are reached only when enabled.
 One decision per run: a CLI adapter decides once as a command starts and starts the run with that
 decision (`start_run`, consent/_core/runs.py), ending it when the command returns; the command's
 screenview and every `record_event` of the same run go through that one decision, and outside a
-run every event decides on the spot. A run that the flag or an env variable turned off
-is registered undecided (`start_if_off`) and decided here, by `run_decision`, only if it records
+run every event decides on the spot. A run that the flag, an env variable or a file turned off is
+registered undecided by consent/_start.py (and ended the same way) and decided here, by
+`run_decision`, only if it records
 an event. A run that showed the first-run notice or asked the question registers a disabled
 decision, so nothing leaves in that run from any path.
 
@@ -26,7 +27,6 @@ import sys
 
 from consent._core.names import ID_IN_LOG, PROXY_VARIABLES
 from consent._core.runs import (
-    STRICT_ENV,
     OffRun,
     checks_refusals,
     current_run,
@@ -34,6 +34,7 @@ from consent._core.runs import (
 )
 from consent._core.spec import AppSpec
 from consent._core.value import Record
+from consent._start import STRICT_ENV
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

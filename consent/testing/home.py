@@ -23,7 +23,8 @@ from pathlib import Path
 
 from consent._core.envgrammar import CI_MARKERS, DO_NOT_TRACK
 from consent._core.names import POLICY_NAME, PROXY_VARIABLES
-from consent._core.spec import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, AppSpec
+from consent._core.spec import AppSpec
+from consent._start import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX
 from consent._store.paths import Locations, _xdg_locations, fixed_policy_paths, with_system
 
 KEYRING_BACKEND = "consent.testing.keyring.FileKeyring"

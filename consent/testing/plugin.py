@@ -24,6 +24,11 @@ While the plugin is loaded, building an AppSpec whose protocol is no longer proc
 legacy protocol) warns with `LegacyProtocolWarning`; an app that keeps it on purpose filters it
 (`filterwarnings = ["ignore::consent.testing.LegacyProtocolWarning"]`).
 
+Every spec an app gives `install` as a lazy reference (`"package.module:NAME"`) is loaded after
+each test that ran while it existed: a reference that cannot be loaded, or whose `name`,
+`env_prefix` or group disagree with the spec, fails that test (a user's command never loads it
+until it may send, show or ask).
+
 This module is imported by pytest only, never by an app's command, and imports
 little until a fixture is used.
 """
@@ -147,7 +152,25 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     strict: Strict | None = getattr(item, "_consent_strict", None)
     if strict is not None:
         strict.check()
+    check_references()
     return outcome
+
+
+def check_references() -> None:
+    """Load every lazy spec reference not loaded yet; fail the test on the first that cannot be
+    (each is reported once)."""
+    from consent._core.reference import spec_of
+    from consent._errors import ConsentError
+    from consent._start import REFS
+
+    for ref in list(REFS):
+        if ref.loaded:
+            continue
+        try:
+            spec_of(ref)
+        except ConsentError as exc:
+            REFS.remove(ref)
+            pytest.fail(f"consent: the spec given to install() as a reference: {exc}")
 
 
 @pytest.fixture
@@ -200,7 +223,7 @@ def consent_strict(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Strict:
     """Strict mode for one test: every refused event fails it (see the module docstring)."""
-    from consent._core.runs import STRICT_ENV
+    from consent._start import STRICT_ENV
 
     strict = Strict(tmp_path / "consent-strict.jsonl")
     monkeypatch.setenv(STRICT_ENV, str(strict.log))

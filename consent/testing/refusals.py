@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from consent._core.runs import STRICT_ENV
 from consent._errors import HitError
+from consent._start import STRICT_ENV
 
 __all__ = ["Refused", "expect_refusal"]
 

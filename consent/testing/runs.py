@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from consent import _start
 from consent._core import runs
 from consent._core.rules import Decision
 from consent._core.runs import current_run, start_run
@@ -60,9 +61,13 @@ def outside_any_run() -> Iterator[None]:
     token = runs._RUNS.set(())
     active = list(runs._ACTIVE)
     runs._ACTIVE.clear()
+    off = dict(_start.OFF_RUNS)  # runs consent/_start.py turned off, as their command started
+    _start.OFF_RUNS.clear()
     try:
         yield
     finally:  # back, but for those ended meanwhile
+        _start.OFF_RUNS.clear()
+        _start.OFF_RUNS.update({n: r for n, r in off.items() if not r.ended})
         runs._ACTIVE[:] = [r for r in active if not r.ended]
         runs._RUNS.reset(token)
         runs._RUNS.set(tuple(r for r in runs._RUNS.get() if not r.ended))

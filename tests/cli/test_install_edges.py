@@ -15,7 +15,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from consent import ConsentError, install
-from consent._core.spec import FLAG
+from consent._start import FLAG
 from consent.testing.home import Home
 from tests.apps.acme import SPEC
 from tests.helpers import Iso, run_lumogon

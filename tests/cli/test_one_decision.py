@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import consent._store.sources as sources
 from consent import Decision, install
 from consent._core import runs
+from consent._start import run_is_off
 from consent._wire import gate
 from consent.testing.collector import Collector
 from consent.testing.home import Home
@@ -218,15 +219,42 @@ ENV_VALUES = st.sampled_from([None, "", "0", "off", "1", "yes", "maybe", " TRUE 
 def test_a_run_started_off_is_one_the_verdict_drops_whole(
     consent_home: Home, flag: bool, app: str | None, dnt: str | None
 ) -> None:
-    """consent/_core/runs.py's cheap check before anything is decided (the flag and the two
-    variables) starts a run off exactly when the verdict drops every purpose for those alone."""
+    """consent/_start.py's check before anything is decided (here the flag and the two
+    variables decide: the person said yes) turns a run off exactly when the verdict drops every
+    purpose for those alone."""
     consent_home.enable(acme.SPEC)
     environ = {k: v for k, v in (("ACME_DISABLE_ANALYTICS", app), ("DO_NOT_TRACK", dnt)) if v}
-    scope = runs.start_if_off(acme.SPEC, "acme build", flag=flag, environ=environ)
-    try:
-        decision = sources.resolve(acme.SPEC, flag=flag, environ=environ, full=False)
-        dropped = {decision.verdict(p) for p in acme.SPEC.purpose_names} == {"drop"}
-        assert (scope is not None) == dropped, (flag, environ, decision.decided_by)
-    finally:
-        if scope is not None:
-            scope.end()
+    off = run_is_off(acme.SPEC, flag=flag, environ=environ)
+    decision = sources.resolve(acme.SPEC, flag=flag, environ=environ, full=False)
+    dropped = {decision.verdict(p) for p in acme.SPEC.purpose_names} == {"drop"}
+    assert off == dropped, (flag, environ, decision.decided_by)
+
+
+def test_a_run_the_start_turned_off_ends_with_its_command(
+    consent_home: Home, gathered: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run consent/_start.py turned off (here by the flag) is the run of its command only:
+    inside, the command's event is dropped by it; after the command returns, code is outside
+    any run (an event that lists its commands is refused there) and an event decides on the
+    spot (the person said yes, so it is sent)."""
+    consent_home.enable(acme.SPEC)
+    inside: list[object] = []
+
+    def body() -> None:
+        inside.append(current_command(acme.SPEC))
+        gate.record_event(acme.SPEC, "deployed", DEPLOYED)
+
+    with Collector() as collector:
+        monkeypatch.setenv("ACME_TELEMETRY_ENDPOINT", collector.url)
+        result = CliRunner().invoke(probe(body), ["--disable-analytics", "deploy", "run"])
+        assert result.exit_code == 0, result.output
+        assert inside[0] == "acme deploy run"
+        assert gathered == [True]  # the event decided the off run, with its flag
+        assert current_command(acme.SPEC) is None
+        outside = gate.submit(acme.SPEC, "deployed", values=DEPLOYED, recorded_by=None)
+        assert outside.outcome == "refused" and "outside a command run" in outside.detail
+        sent = gate.submit(acme.SPEC, "command", command="acme deploy run", recorded_by=None)
+        assert sent.outcome == "handed", sent
+        hits = collector.wait_for(1, timeout=60)
+    assert [h.payload["events"][0]["name"] for h in hits] == ["command_run"]  # type: ignore[index]
+    assert gathered[0] is True and False in gathered[1:]  # decided on the spot, without the flag

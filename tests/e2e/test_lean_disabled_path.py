@@ -1,9 +1,11 @@
-"""When disabled, nothing beyond the decision is imported: no keyring, TOML writer, HTTP or sender."""
+"""A run that is off imports nothing beyond consent/_start.py: no spec given as a reference, no
+store, rules, keyring, TOML writer, HTTP or sender (each case of the start, on every adapter)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,11 +20,28 @@ import atexit, sys
 atexit.register(lambda: print(" ".join(sorted(sys.modules)), file=sys.stderr))
 {before}{program}"""
 LUMOGON = "from lumogon import main\nmain()\n"
-# The same one-command program on the other two adapters, with lumogon's spec.
+# One-command programs on each adapter, the spec given as a lazy reference to lumogon's spec
+# module: a run that is off must import neither that module nor consent beyond its start.
+REF = '"lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON"'
 PROGRAMS = {
-    "click": """import click
+    "typer": f"""import typer
+from consent import install
+
+app = typer.Typer()
+
+@app.callback()
+def main():
+    pass
+
+@app.command()
+def version():
+    print("lumogon 0.1.0")
+
+install(app, {REF})
+app()
+""",
+    "click": f"""import click
 from consent.click import install
-from lumogon.spec import SPEC
 
 @click.group()
 def main():
@@ -32,19 +51,29 @@ def main():
 def version():
     click.echo("lumogon 0.1.0")
 
-install(main, SPEC)
+install(main, {REF})
 main()
 """,
-    "argparse": """import argparse
+    "argparse": f"""import argparse
 from consent.argparse import install, run
-from lumogon.spec import SPEC
 
 parser = argparse.ArgumentParser(prog="lumogon")
 parser.add_subparsers(dest="command", required=True).add_parser("version")
-install(parser, SPEC)
+install(parser, {REF})
 run(parser, parser.parse_args())
 print("lumogon 0.1.0")
 """,
+}
+# The same programs with the spec object imported (lumogon's main is the typer one).
+OBJECT_PROGRAMS = {
+    "typer": LUMOGON,
+    **{
+        k: v.replace("from consent", "from lumogon.spec import SPEC\nfrom consent", 1).replace(
+            REF, "SPEC"
+        )
+        for k, v in PROGRAMS.items()
+        if k != "typer"
+    },
 }
 FORBIDDEN = (
     "keyring",
@@ -69,34 +98,31 @@ FORBIDDEN = (
     "hashlib",
     "json",
 )
-
-
-# Turned off by the flag or an env variable, a run does not even decide (consent/_core/runs.py):
-# it is registered undecided, and the gate decides it only if it records an event. Nothing of the
-# store, the rules, the wire (the gate), the errors or consent._cli.hostrun is loaded then; every
-# module of the layer it loads is listed here.
-UNDECIDED = (
-    "consent._cli.hostrun",  # an adapter offers the run to consent._core.runs.start_if_off first
-    "consent._core.names",  # its start-path names live in spec, envgrammar and runs
-    "consent._store",
-    "consent._core.rules",
-    "consent._core.records",
-    "consent._errors",
-    "consent._wire",
-)
-LEAN = {
+# A run that consent/_start.py turns off loads the adapter and the start, nothing else of consent.
+START = {
     "consent",
+    "consent._start",
     "consent._cli",
-    "consent._core",
-    "consent._core.envgrammar",
-    "consent._core.spec",
-    "consent._core.value",
-    "consent._core.runs",
+    "consent._cli.adapters",
+    "consent._cli.adapters.clicktree",  # typer and click
+    "consent._cli.adapters.clickbuild",  # a single-command typer app's command class
+    "consent._cli.adapters.typerapp",
+    "consent._cli.adapters.clickgroup",
+    "consent._cli.adapters.argparser",
+    "consent.click",
+    "consent.argparse",
 }
+# What an off run given the spec object loads beyond: the spec's own modules.
+SPEC_MODULES = {"consent._core", "consent._core.spec", "consent._core.value"}
 
 
 def modules(
-    iso: Iso, env: dict[str, str], before: str = "", *args: str, program: str = LUMOGON
+    iso: Iso,
+    env: dict[str, str],
+    before: str = "",
+    *args: str,
+    program: str = LUMOGON,
+    cwd: Path | None = None,
 ) -> set[str]:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE.format(before=before, program=program), "version", *args],
@@ -106,6 +132,7 @@ def modules(
         timeout=60,
         stdin=subprocess.DEVNULL,
         check=True,
+        cwd=cwd,
     )
     assert proc.stdout == "lumogon 0.1.0\n"
     return set(proc.stderr.strip().splitlines()[-1].split())
@@ -115,64 +142,98 @@ def heavy(loaded: set[str]) -> list[str]:
     return sorted(m for m in loaded if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
 
 
-@pytest.mark.parametrize("how", ["env", "dnt", "flag-free-config", "awaiting-notice"])
-def test_disabled_path_imports_nothing_heavy(iso: Iso, how: str) -> None:
-    env = {"env": {"LUMOGON_DISABLE_ANALYTICS": "1"}, "dnt": {"DO_NOT_TRACK": "1"}}.get(how, {})
-    if how == "flag-free-config":
+def ours(loaded: set[str]) -> set[str]:
+    return {m for m in loaded if m == "consent" or m.startswith("consent.")}
+
+
+# Every off case of consent/_start.py: (variables, arguments, how to prepare the files).
+CASES = {
+    "env": ({"LUMOGON_DISABLE_ANALYTICS": "1"}, ()),
+    "dnt": ({"DO_NOT_TRACK": "yes"}, ()),
+    "unknown-value": ({"LUMOGON_DISABLE_ANALYTICS": "maybe"}, ()),
+    "flag-after-the-command": ({}, ("--disable-analytics",)),
+    "policy-lock": ({}, ()),
+    "project-opt-out": ({}, ()),  # HOME is set to the isolated home's (see `prepare`)
+    "config-disabled": ({}, ()),
+    "awaiting-notice": ({}, ()),  # nothing recorded, no terminal (stdin is /dev/null)
+}
+
+
+def prepare(iso: Iso, case: str) -> Path | None:
+    """Write the files of `case`; the working directory to run in."""
+    if case == "policy-lock":
+        iso.write_policy("[telemetry]\nenabled = false\n")
+    elif case == "config-disabled":
         record_choice(SPEC, iso.locs, enabled=False, via="test")
-    loaded = modules(iso, env)
-    assert heavy(loaded) == []  # json included: neither consent nor typer imports it here
-    if how in ("env", "dnt"):
-        assert undecided(loaded) == []
-    else:
-        assert "consent._core.rules" in loaded  # the decision did run
-        assert "consent._wire.gate" not in loaded  # disabled, the screenview needs no gate
-
-
-@pytest.mark.parametrize(
-    ("env", "args"),
-    [
-        ({"LUMOGON_DISABLE_ANALYTICS": "1"}, ()),
-        ({"DO_NOT_TRACK": "yes"}, ()),
-        ({}, ("--disable-analytics",)),
-    ],
-    ids=["env", "dnt", "flag"],
-)
-def test_off_by_flag_or_env_loads_only_the_lean_layer(
-    iso: Iso, env: dict[str, str], args: tuple[str, ...]
-) -> None:
-    loaded = modules(iso, env, "", *args)
-    assert undecided(loaded) == []
-    ours = {m for m in loaded if m == "consent" or m.startswith("consent.")}
-    assert ours <= LEAN | {
-        "consent._cli.adapters",
-        "consent._cli.adapters.clicktree",
-        "consent._cli.adapters.typerapp",
-    }
-    assert "consent._core.runs" in ours  # the run was registered
+    elif case == "project-opt-out":
+        record_choice(SPEC, iso.locs, enabled=True, via="test")  # the project file overrides
+        project = iso.root / "home" / "work" / "repo"
+        (project / ".lumogon").mkdir(parents=True)
+        (project / ".lumogon" / "telemetry.toml").write_text("[telemetry]\nenabled = false\n")
+        (project / "src").mkdir()
+        return project / "src"
+    return None
 
 
 @pytest.mark.parametrize("framework", sorted(PROGRAMS))
-@pytest.mark.parametrize(
-    ("env", "args"),
-    [({"LUMOGON_DISABLE_ANALYTICS": "1"}, ()), ({}, ("--disable-analytics",))],
-    ids=["env", "flag-after-the-command"],
-)
-def test_click_and_argparse_runs_turned_off_load_only_the_lean_layer(
-    iso: Iso, framework: str, env: dict[str, str], args: tuple[str, ...]
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_an_off_run_loads_neither_the_spec_nor_consent_beyond_its_start(
+    iso: Iso, framework: str, case: str
 ) -> None:
-    loaded = modules(iso, env, "", *args, program=PROGRAMS[framework])
+    env, args = CASES[case]
+    cwd = prepare(iso, case)
+    if cwd is not None:
+        env = {**env, "HOME": str(iso.root / "home")}
+    loaded = modules(iso, env, "", *args, program=PROGRAMS[framework], cwd=cwd)
+    assert "lumogon.spec" not in loaded
     assert heavy(loaded) == []
-    assert undecided(loaded) == []  # neither hostrun, names, the store, the rules nor the gate
-    ours = {m for m in loaded if m == "consent" or m.startswith("consent.")}
-    adapter = {"click": "clickgroup", "argparse": "argparser"}[framework]
-    assert ours <= LEAN | {
-        f"consent.{framework}",
-        "consent._cli.adapters",
-        f"consent._cli.adapters.{adapter}",
-        "consent._cli.adapters.clicktree",
-    }
-    assert "consent._core.runs" in ours  # the run was registered
+    assert ours(loaded) <= START, sorted(ours(loaded) - START)
+
+
+BARE_ARGPARSE = """import argparse
+
+parser = argparse.ArgumentParser(prog="lumogon")
+parser.add_subparsers(dest="command", required=True).add_parser("version")
+parser.parse_args()
+print("lumogon 0.1.0")
+"""
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_start_imports_nothing_a_bare_program_does_not(iso: Iso, case: str) -> None:
+    """Beside its own modules, an off run of an argparse program imports only what the same
+    program without consent imports (not even `__future__`, which `from __future__ import
+    annotations` loads)."""
+    env, args = CASES[case]
+    cwd = prepare(iso, case)
+    if cwd is not None:
+        env = {**env, "HOME": str(iso.root / "home")}
+    bare = modules(iso, env, "", program=BARE_ARGPARSE, cwd=cwd)
+    loaded = modules(iso, env, "", *args, program=PROGRAMS["argparse"], cwd=cwd)
+    assert sorted(loaded - bare - START) == []
+
+
+@pytest.mark.parametrize("framework", sorted(OBJECT_PROGRAMS))
+@pytest.mark.parametrize("case", ["env", "config-disabled", "awaiting-notice"])
+def test_an_off_run_given_the_spec_object_loads_only_the_spec_beside(
+    iso: Iso, framework: str, case: str
+) -> None:
+    env, args = CASES[case]
+    cwd = prepare(iso, case)
+    loaded = modules(iso, env, "", *args, program=OBJECT_PROGRAMS[framework], cwd=cwd)
+    assert heavy(loaded) == []
+    assert ours(loaded) <= START | SPEC_MODULES, sorted(ours(loaded) - START - SPEC_MODULES)
+
+
+@pytest.mark.parametrize("framework", sorted(PROGRAMS))
+def test_a_run_that_may_send_loads_the_spec(iso: Iso, framework: str) -> None:
+    """Control: with consent recorded the run decides fully, the referenced spec loaded."""
+    record_choice(SPEC, iso.locs, enabled=True, via="test")
+    loaded = modules(iso, {"LUMOGON_TELEMETRY_DEBUG": "1"}, program=PROGRAMS[framework])
+    assert {"lumogon.spec", "consent._core.rules", "consent._wire.gate"} <= loaded
+
+
+UNDECIDED = ("consent._cli.hostrun", "consent._store", "consent._core.rules", "consent._wire")
 
 
 def test_debug_mode_still_decides_at_once(iso: Iso) -> None:

@@ -264,8 +264,8 @@ def test_a_refused_value_sends_nothing_and_is_reported(
 ) -> None:
     """Out of the declared values: nothing of the event leaves; the debug variable says why, and
     strict mode raises."""
-    from consent._core.runs import STRICT_ENV
     from consent._errors import HitError
+    from consent._start import STRICT_ENV
     from consent._wire.gate import submit
 
     consent_home.enable(SPEC)
@@ -299,9 +299,9 @@ HEAVY = ("json", "socket", "ssl", "keyring", "tomlkit", "platformdirs", "consent
 
 @pytest.mark.parametrize("off", [{"DO_NOT_TRACK": "1"}, {"ACME_OTLP_DISABLE_ANALYTICS": "1"}, {}])
 def test_the_disabled_path_stays_lean(consent_home: Home, off: dict[str, str]) -> None:
-    """Turned off (or not yet agreed to, without a terminal), an OTLP app's run checks its spec
-    and loads one small pure module more than a Google one (consent/_core/otlp.py): none of the
-    endpoint rules, errors, wire or store."""
+    """Turned off (or not yet agreed to, without a terminal), an OTLP app's run is decided by
+    the start (consent/_start.py): its spec, named lazily, is not even imported, nor the OTLP
+    checks, the endpoint rules, errors, wire or store."""
     path = os.pathsep.join(filter(None, [str(EXAMPLE), consent_home.env.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -315,7 +315,8 @@ def test_the_disabled_path_stays_lean(consent_home: Home, off: dict[str, str]) -
     assert proc.stdout == "Hello, ada!\n", proc.stderr
     loaded = set(proc.stderr.split())
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
-    assert "consent._core.otlp" in loaded
+    assert "consent._start" in loaded
+    assert {"acme_otlp.telemetry", "consent._core.otlp", "consent._core.spec"}.isdisjoint(loaded)
 
 
 def test_its_own_test_suite_passes(consent_home: Home) -> None:

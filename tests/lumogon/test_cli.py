@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from consent._core.runs import STRICT_ENV
 from consent._notice.document import markdown
+from consent._start import STRICT_ENV
 from consent._store.choices import record_choice
 from consent._store.log import entries
 from consent.testing.collector import Collector, Received

@@ -4,7 +4,8 @@
 parser = argparse.ArgumentParser(prog="acme")
 commands = parser.add_subparsers(dest="command")
 ...                                  # every subcommand, then:
-install(parser, SPEC)                # --disable-analytics, `acme telemetry …`
+install(parser, "acme.telemetry:SPEC", name="acme", env_prefix="ACME")
+                                     # --disable-analytics, `acme telemetry …`
 args = parser.parse_args()
 run(parser, args)                    # a telemetry command: runs it and exits; else reports
 ...                                  # the command and returns: the program goes on
@@ -13,21 +14,22 @@ run(parser, args)                    # a telemetry command: runs it and exits; e
 The command path comes from the subparsers that were chosen (each subparser carries its own
 path as a default, set by `install`), never from argument values. The `telemetry` subparser
 only collects its words; its commands are built, from the table of consent._cli.table, when it
-is used, so a host command pays nothing for them. Standard library only.
+is used, so a host command pays nothing for them. Standard library only; until a run may send,
+show or ask, nothing of consent but consent/_start.py (and, given as a reference, not the spec).
 """
 
-from __future__ import annotations
-
 import argparse
-import os
 import sys
 
-from consent._core.runs import Scope, start_if_off
-from consent._core.spec import FLAG, AppSpec, flag_help
+from consent._start import FLAG, NO_RUN, SpecRef, flag_help, prepared, start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
     from typing import Any
+
+    from consent._core.runs import Scope
+    from consent._core.spec import AppSpec
+    from consent._start import NoRun, OffScope
 
 FLAG_DEST = "consent_disable_analytics"
 PATH_DEST = "consent_command_path"  # each subparser's path, as a default: the deepest chosen wins
@@ -41,9 +43,19 @@ _HINT = (
 
 
 def install(
-    parser: argparse.ArgumentParser, spec: AppSpec, *, group: str | None = None
+    parser: argparse.ArgumentParser,
+    spec: "AppSpec | str",
+    *,
+    group: str | None = None,
+    name: str | None = None,
+    env_prefix: str | None = None,
 ) -> argparse.ArgumentParser:
     """Give `parser` the consent layer for `spec` and return it.
+
+    `spec` is the AppSpec, or a reference to it, `"package.module:NAME"`, with the app's `name`
+    and `env_prefix` beside it: the module is then imported only when a run may send, shows a
+    notice, asks, or runs a `telemetry` command (a mismatch is a SpecError then, and in the
+    pytest plugin).
 
     Adds `--disable-analytics` to the parser and to every subparser below it (so it works
     before or after a command name) and the `telemetry` subcommand (named `group` if given).
@@ -61,43 +73,42 @@ def install(
             f"install() takes an argparse.ArgumentParser, not {type(parser).__name__}",
             hint="for a typer app use `consent.install`, for a click group `consent.click.install`",
         )
-    installed: AppSpec | None = getattr(parser, _INSTALLED, None)
+    installed: AppSpec | SpecRef | None = getattr(parser, _INSTALLED, None)
     if installed is not None:
         from consent._cli.hostrun import refusal
 
         raise refusal(f"the consent layer is already installed in this parser ({installed!r})")
-    if group is not None and group != spec.group:
-        spec = spec.replace(group=group)
+    kept = prepared(spec, group=group, name=name, env_prefix=env_prefix)
     action = _subparsers(parser)
     if action is None:
         from consent._cli.hostrun import refusal
 
         raise refusal(
             "this parser has no subcommands, so it has no place for the "
-            f"`{spec.group}` commands that let a person see and change their choice",
+            f"`{kept.group}` commands that let a person see and change their choice",
             hint=_HINT,
         )
-    if spec.group in action.choices:
+    if kept.group in action.choices:
         from consent._cli.hostrun import clash
 
-        raise clash(spec)
-    _add_flag(parser, spec, root=True)
-    parser.set_defaults(**{PATH_DEST: spec.name})
-    _walk(action, spec.name, spec)
+        raise clash(kept)
+    _add_flag(parser, kept, root=True)
+    parser.set_defaults(**{PATH_DEST: kept.name})
+    _walk(action, kept.name, kept)
     # argparse has no lazy subcommands: this one takes every word after it (its own options
     # too, hence no prefix character a word can start with) and `run` parses them.
     telemetry = action.add_parser(
-        spec.group,
-        help=_group_help(spec),
+        kept.group,
+        help=_group_help(kept),
         add_help=False,
         prefix_chars="\0",
     )
     telemetry.add_argument(WORDS_DEST, nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    setattr(parser, _INSTALLED, spec)
+    setattr(parser, _INSTALLED, kept)
     return parser
 
 
-def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Scope:
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> "Scope | OffScope | NoRun":
     """After `args = parser.parse_args()`: run a chosen `telemetry` command and exit with its
     status; otherwise start the run of the command that runs, report it (a screenview, only
     with consent), show the first-run notice or ask the question (a person at a terminal only),
@@ -106,7 +117,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Scope:
     argparse does not run the command, the program does, after this returns: the run lasts
     until the program ends, or until the scope ends (`with run(parser, args): ...` around the
     command, or `.end()`), after which events decide on the spot again."""
-    spec: AppSpec | None = getattr(parser, _INSTALLED, None)
+    spec: AppSpec | SpecRef | None = getattr(parser, _INSTALLED, None)
     if spec is None:
         from consent._cli.hostrun import refusal
 
@@ -120,28 +131,33 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Scope:
         sys.exit(_telemetry(parser, spec, list(words), flag))
     path = getattr(args, PATH_DEST, None)
     command = path if isinstance(path, str) else spec.name
+    off = start(spec, command, flag=flag)
+    if off is not None:
+        return off
     try:
-        scope = start_if_off(spec, command, flag=flag, environ=os.environ)
-        if scope is not None:
-            return scope
         from consent._cli.hostrun import command_started  # a run that may send or show something
+        from consent._core.reference import spec_of
+
+        loaded = spec_of(spec)
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
-        return Scope()
-    return command_started(spec, command, flag=flag) or Scope()
+        return NO_RUN
+    return command_started(loaded, command, flag=flag) or NO_RUN
 
 
-def _group_help(spec: AppSpec) -> str:
+def _group_help(spec: "AppSpec | SpecRef") -> str:
     return f"See and change what {spec.display_name} may send about its use."
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> Any:
+def _subparsers(parser: argparse.ArgumentParser) -> "Any":
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action
     return None
 
 
-def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = False) -> None:
+def _add_flag(
+    parser: argparse.ArgumentParser, spec: "AppSpec | SpecRef", *, root: bool = False
+) -> None:
     try:
         parser.add_argument(
             FLAG,
@@ -149,7 +165,7 @@ def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = Fa
             dest=FLAG_DEST,
             # Below the root nothing is set unless given, so a subparser never undoes the root's.
             default=False if root else argparse.SUPPRESS,
-            help=flag_help(spec),
+            help=flag_help(spec.commands),
         )
     except argparse.ArgumentError as exc:
         from consent._cli.hostrun import refusal
@@ -160,7 +176,7 @@ def _add_flag(parser: argparse.ArgumentParser, spec: AppSpec, *, root: bool = Fa
         ) from None
 
 
-def _walk(action: Any, path: str, spec: AppSpec) -> None:
+def _walk(action: "Any", path: str, spec: "AppSpec | SpecRef") -> None:
     seen: set[int] = set()
     for name, sub in action.choices.items():
         if id(sub) in seen:
@@ -173,7 +189,7 @@ def _walk(action: Any, path: str, spec: AppSpec) -> None:
             _walk(below, f"{path} {name}", spec)
 
 
-def _node(parser: argparse.ArgumentParser) -> Any:
+def _node(parser: argparse.ArgumentParser) -> "Any":
     """The neutral command tree below `parser` (consent._notice.preview.Node)."""
     from consent._notice.preview import Node
 
@@ -189,8 +205,13 @@ def _node(parser: argparse.ArgumentParser) -> Any:
     return Node(children, not action.required)
 
 
-def _telemetry(parser: argparse.ArgumentParser, spec: AppSpec, words: list[str], flag: bool) -> int:
+def _telemetry(
+    parser: argparse.ArgumentParser, ref: "AppSpec | SpecRef", words: list[str], flag: bool
+) -> int:
     """Parse the words after `telemetry` with the group built from the table; run the command."""
+    from consent._core.reference import spec_of
+
+    spec = spec_of(ref)
     from consent._cli.commands import execute
     from consent._cli.table import COMMANDS
     from consent._errors import UsageError

@@ -19,7 +19,11 @@ from consent._cli.adapters.clicktree import (
     around,
     flag_given,
 )
-from consent._core.spec import FLAG, AppSpec
+from consent._start import FLAG, SpecRef
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # a single-command typer app imports this module as it is installed
+    from consent._core.spec import AppSpec
 
 # --- the telemetry group -------------------------------------------------------------------------
 
@@ -101,7 +105,7 @@ class _SingleCommand:
     consent commands instead.
     """
 
-    _consent_spec: AppSpec
+    _consent_spec: AppSpec | SpecRef
     _consent_build: Callable[[], Any]
     _consent_kit: Kit
 
@@ -125,7 +129,9 @@ class _SingleCommand:
         return super().main(args, prog_name, **extra)  # type: ignore[misc]
 
 
-def single_command_class(base: type, spec: AppSpec, kit: Kit, build: Callable[[], Any]) -> type:
+def single_command_class(
+    base: type, spec: AppSpec | SpecRef, kit: Kit, build: Callable[[], Any]
+) -> type:
     """A subclass of `base` (the host's command class) for a single-command app."""
     return type(
         "ConsentSingleCommand",

@@ -20,7 +20,11 @@ from consent._cli.adapters.clicktree import (
     lazy_group_class,
     wrap_group_callback,
 )
-from consent._core.spec import AppSpec
+from consent._start import SpecRef, prepared
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.spec import AppSpec
 
 _INSTALLED = "_consent_spec"
 
@@ -36,8 +40,20 @@ KIT = Kit(
 )
 
 
-def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> click.Group:
+def install(
+    cli: click.Group,
+    spec: AppSpec | str,
+    *,
+    group: str | None = None,
+    name: str | None = None,
+    env_prefix: str | None = None,
+) -> click.Group:
     """Give the click group `cli` the consent layer for `spec` and return `cli`.
+
+    `spec` is the AppSpec, or a reference to it, `"package.module:NAME"`, with the app's `name`
+    and `env_prefix` beside it: the module is then imported only when a run may send, shows a
+    notice, asks, or runs a `telemetry` command (a mismatch is a SpecError then, and in the
+    pytest plugin).
 
     Adds `--disable-analytics` to the group and to every command below it, so it works before
     or after a command name; the `telemetry` command group (status, enable, disable, local,
@@ -53,38 +69,38 @@ def install(cli: click.Group, spec: AppSpec, *, group: str | None = None) -> cli
         from consent._cli.hostrun import refusal  # what install refuses costs a run nothing
 
         raise refusal(_not_a_group(cli))
-    installed: AppSpec | None = getattr(cli, _INSTALLED, None)
+    installed: AppSpec | SpecRef | None = getattr(cli, _INSTALLED, None)
     if installed is not None:
         from consent._cli.hostrun import refusal
 
         raise refusal(f"the consent layer is already installed in this group ({installed!r})")
-    if group is not None and group != spec.group:
-        spec = spec.replace(group=group)
-    if spec.group in cli.commands:
+    kept = prepared(spec, group=group, name=name, env_prefix=env_prefix)
+    if kept.group in cli.commands:
         from consent._cli.hostrun import clash
 
-        raise clash(spec)
-    cli.params.append(flag_option(KIT, spec))
+        raise clash(kept)
+    cli.params.append(flag_option(KIT, kept))
     setattr(cli, FLAGGED, True)
-    wrap_group_callback(KIT, cli, spec)  # the root run alone (invoke_without_command)
+    wrap_group_callback(KIT, cli, kept)  # the root run alone (invoke_without_command)
     original = cli.invoke
 
     def invoke(ctx: Any) -> Any:
         # The tree as it is when the program runs: commands added after install count too.
-        instrument(KIT, cli, spec)
+        instrument(KIT, cli, kept)
         return original(ctx)
 
     cli.invoke = invoke  # type: ignore[method-assign]
     # The telemetry group is built only when looked up, on top of the host's own group class.
-    cli.__class__ = lazy_group_class(type(cli), lambda: _build(spec), spec.group)
-    setattr(cli, _INSTALLED, spec)
+    cli.__class__ = lazy_group_class(type(cli), lambda: _build(kept), kept.group)
+    setattr(cli, _INSTALLED, kept)
     return cli
 
 
-def _build(spec: AppSpec) -> Any:
+def _build(spec: AppSpec | SpecRef) -> Any:
     from consent._cli.adapters.clickbuild import build_group  # only when the group is used
+    from consent._core.reference import spec_of
 
-    return build_group(KIT, spec)
+    return build_group(KIT, spec_of(spec))
 
 
 def _not_a_group(cli: object) -> str:

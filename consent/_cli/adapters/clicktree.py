@@ -18,13 +18,18 @@ from argv.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-from consent._core.runs import Scope, start_if_off
-from consent._core.spec import FLAG, AppSpec, flag_help
-from consent._core.value import Record
+from consent._start import FLAG, SpecRef, flag_help, start
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.runs import Scope
+    from consent._core.spec import AppSpec
+    from consent._start import OffScope
+
+    Spec = AppSpec | SpecRef
 
 FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
 GROUP_MARK = "_consent_group"  # set on the command group `install` adds
@@ -34,18 +39,44 @@ _MARK = "_consent_instrumented"
 FLAGGED = "_consent_flagged"
 
 
-class Kit(Record):
-    """The click of one framework: how to make its options, arguments, commands and groups."""
+class Kit:
+    """The click of one framework: how to make its options, arguments, commands and groups. A
+    plain class: built as the adapter is imported, it must not load consent's value types."""
 
-    option: Callable[..., Any]  # option(decls, **attrs)
-    argument: Callable[..., Any]  # argument(decls, **attrs)
-    command: Callable[..., Any]
-    group: Callable[..., Any]
-    exit: Callable[[int], BaseException]
-    bad_parameter: Callable[..., BaseException]
-    current_context: Callable[[], Any]  # the running context, or None
-    short_help: bool = False  # give each command its one-line summary (click cuts its own short)
-    argument_help: bool = False  # arguments take help= (typer's do, click's do not)
+    __slots__ = (
+        "argument",
+        "argument_help",
+        "bad_parameter",
+        "command",
+        "current_context",
+        "exit",
+        "group",
+        "option",
+        "short_help",
+    )
+
+    def __init__(
+        self,
+        *,
+        option: Callable[..., Any],  # option(decls, **attrs)
+        argument: Callable[..., Any],  # argument(decls, **attrs)
+        command: Callable[..., Any],
+        group: Callable[..., Any],
+        exit: Callable[[int], BaseException],
+        bad_parameter: Callable[..., BaseException],
+        current_context: Callable[[], Any],  # the running context, or None
+        short_help: bool = False,  # each command's one-line summary (click cuts its own short)
+        argument_help: bool = False,  # arguments take help= (typer's do, click's do not)
+    ) -> None:
+        self.option = option
+        self.argument = argument
+        self.command = command
+        self.group = group
+        self.exit = exit
+        self.bad_parameter = bad_parameter
+        self.current_context = current_context
+        self.short_help = short_help
+        self.argument_help = argument_help
 
 
 def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
@@ -53,18 +84,18 @@ def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
         ctx.meta[FLAG_KEY] = True  # meta is shared by every context of the run
 
 
-def flag_option(kit: Kit, spec: AppSpec) -> Any:
+def flag_option(kit: Kit, spec: Spec) -> Any:
     return kit.option(
         [FLAG],
         is_flag=True,
         default=False,
         expose_value=False,
         callback=_set_flag,
-        help=flag_help(spec),
+        help=flag_help(spec.commands),
     )
 
 
-def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
+def add_flag(kit: Kit, command: Any, spec: Spec) -> None:
     """Give `command` its own `--disable-analytics`, so the flag works after the command name
     and shows in the command's --help (once per command object)."""
     if getattr(command, FLAGGED, False):
@@ -75,7 +106,7 @@ def add_flag(kit: Kit, command: Any, spec: AppSpec) -> None:
     command.params.append(flag_option(kit, spec))
 
 
-def add_flags(kit: Kit, command: Any, spec: AppSpec) -> None:
+def add_flags(kit: Kit, command: Any, spec: Spec) -> None:
     """`--disable-analytics` on `command` and every command below it."""
     add_flag(kit, command, spec)
     for child in (getattr(command, "commands", None) or {}).values():
@@ -87,7 +118,7 @@ def flag_given(ctx: Any) -> bool:
     return bool(ctx.meta.get(FLAG_KEY, False))
 
 
-def command_path(ctx: Any, spec: AppSpec) -> str:
+def command_path(ctx: Any, spec: Spec) -> str:
     names: list[str] = []
     current: Any = ctx
     while current.parent is not None:
@@ -96,22 +127,25 @@ def command_path(ctx: Any, spec: AppSpec) -> str:
     return " ".join([spec.name, *reversed(names)])
 
 
-def on_command(ctx: Any, spec: AppSpec) -> Scope | None:
+def on_command(ctx: Any, spec: Spec) -> Scope | OffScope | None:
     """The command of `ctx` is starting: start its run and report it (never raises, see
     hostrun). The caller ends the run (`end_run`) when the command returns."""
     try:
         command = command_path(ctx, spec)
         flag = flag_given(ctx)
-        scope = start_if_off(spec, command, flag=flag, environ=os.environ)
-        if scope is not None:
-            return scope
+        off = start(spec, command, flag=flag)
+        if off is not None:
+            return off
         from consent._cli.hostrun import command_started  # a run that may send or show something
+        from consent._core.reference import spec_of
+
+        loaded = spec_of(spec)
     except Exception:  # noqa: BLE001 - telemetry never breaks the host command
         return None
-    return command_started(spec, command, flag=flag)
+    return command_started(loaded, command, flag=flag)
 
 
-def end_run(scope: Scope | None) -> None:
+def end_run(scope: Scope | OffScope | None) -> None:
     """The command returned (or raised): its run ends, and later events decide on the spot."""
     if scope is not None:
         try:  # noqa: SIM105 - contextlib is not loaded on a host command's path
@@ -120,7 +154,7 @@ def end_run(scope: Scope | None) -> None:
             pass
 
 
-def around(spec: AppSpec, ctx: Any, call: Callable[[], Any]) -> Any:
+def around(spec: Spec, ctx: Any, call: Callable[[], Any]) -> Any:
     """Run `call` (the command of `ctx`) inside its run."""
     scope = on_command(ctx, spec)
     try:
@@ -129,7 +163,7 @@ def around(spec: AppSpec, ctx: Any, call: Callable[[], Any]) -> Any:
         end_run(scope)
 
 
-def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
+def instrument(kit: Kit, group: Any, spec: Spec) -> None:
     """Wrap every command under the root `group` (once) so that running it records a screenview."""
     if getattr(group, _MARK, False):
         return
@@ -145,7 +179,7 @@ def instrument(kit: Kit, group: Any, spec: AppSpec) -> None:
             _wrap_tree(kit, command, spec)
 
 
-def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
+def _wrap_tree(kit: Kit, command: Any, spec: Spec) -> None:
     add_flag(kit, command, spec)
     children = getattr(command, "commands", None)
     if children is not None:
@@ -161,7 +195,7 @@ def _wrap_tree(kit: Kit, command: Any, spec: AppSpec) -> None:
     command.invoke = invoke
 
 
-def wrap_group_callback(kit: Kit, group: Any, spec: AppSpec) -> None:
+def wrap_group_callback(kit: Kit, group: Any, spec: Spec) -> None:
     """A group's callback runs alone only under invoke_without_command: then it is the command."""
     original: Callable[..., Any] | None = group.callback
 

@@ -22,7 +22,11 @@ from consent._cli.adapters.clicktree import (
     instrument,
     lazy_group_class,
 )
-from consent._core.spec import FLAG, AppSpec, flag_help
+from consent._start import FLAG, SpecRef, flag_help, prepared
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from consent._core.spec import AppSpec
 
 
 def _current_context() -> Any:
@@ -49,8 +53,20 @@ _CTX_PARAM = "consent_ctx"
 _INSTALLED = "_consent_spec"
 
 
-def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typer.Typer:
+def install(
+    app: typer.Typer,
+    spec: AppSpec | str,
+    *,
+    group: str | None = None,
+    name: str | None = None,
+    env_prefix: str | None = None,
+) -> typer.Typer:
     """Give `app` the consent layer for `spec` and return `app`.
+
+    `spec` is the AppSpec, or a reference to it, `"package.module:NAME"`, with the app's `name`
+    and `env_prefix` beside it: the module is then imported only when a run may send, shows a
+    notice, asks, or runs a `telemetry` command (a mismatch is a SpecError then, and in the
+    pytest plugin).
 
     Adds the `--disable-analytics` option to the root (around the app's own
     callback, whether it was given with `@app.callback()` or `typer.Typer(callback=...)`)
@@ -71,45 +87,45 @@ def install(app: typer.Typer, spec: AppSpec, *, group: str | None = None) -> typ
         from consent._cli.hostrun import refusal  # what install refuses costs a run nothing
 
         raise refusal(_not_typer(app))
-    installed: AppSpec | None = getattr(app, _INSTALLED, None)
+    installed: AppSpec | SpecRef | None = getattr(app, _INSTALLED, None)
     if installed is not None:
         from consent._cli.hostrun import refusal
 
         raise refusal(f"the consent layer is already installed in this app ({installed!r})")
-    if group is not None and group != spec.group:
-        spec = spec.replace(group=group)
-    if spec.group in _host_names(app):
+    kept = prepared(spec, group=group, name=name, env_prefix=env_prefix)
+    if kept.group in _host_names(app):
         from consent._cli.hostrun import clash
 
-        raise clash(spec)
+        raise clash(kept)
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
         from consent._cli.adapters.clickbuild import single_command_class
 
-        command.cls = single_command_class(base or TyperCommand, spec, KIT, lambda: _build(spec))
-        setattr(app, _INSTALLED, spec)
+        command.cls = single_command_class(base or TyperCommand, kept, KIT, lambda: _build(kept))
+        setattr(app, _INSTALLED, kept)
         return app
     info = app.registered_callback
     if info is not None:
-        info.callback = _wrap_callback(info.callback, spec)
+        info.callback = _wrap_callback(info.callback, kept)
     else:
         # A callback given to typer.Typer(...) is overridden by a registered one, so ours wraps it.
-        app.callback()(_wrap_callback(_instance_callback(app), spec))
+        app.callback()(_wrap_callback(_instance_callback(app), kept))
         info = app.registered_callback
         assert info is not None
     # The telemetry group is built only when used (see consent._cli.adapters.clicktree), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: _build(spec), spec.group)
-    setattr(app, _INSTALLED, spec)
+    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: _build(kept), kept.group)
+    setattr(app, _INSTALLED, kept)
     return app
 
 
-def _build(spec: AppSpec) -> Any:
+def _build(spec: AppSpec | SpecRef) -> Any:
     from consent._cli.adapters.clickbuild import build_group  # only when the group is used
+    from consent._core.reference import spec_of
 
-    return build_group(KIT, spec)
+    return build_group(KIT, spec_of(spec))
 
 
 def _single_command(app: typer.Typer) -> bool:
@@ -150,7 +166,7 @@ def _context_param(params: list[inspect.Parameter]) -> str | None:
     return None
 
 
-def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[..., Any]:
+def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec | SpecRef) -> Callable[..., Any]:
     host_params = list(inspect.signature(host, eval_str=True).parameters.values()) if host else []
     host_ctx = _context_param(host_params)
     ctx_name = host_ctx or _CTX_PARAM
@@ -174,7 +190,7 @@ def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec) -> Callable[.
             _FLAG_PARAM,
             inspect.Parameter.KEYWORD_ONLY,
             default=False,
-            annotation=Annotated[bool, typer.Option(FLAG, help=flag_help(spec))],
+            annotation=Annotated[bool, typer.Option(FLAG, help=flag_help(spec.commands))],
         )
     ]
     if host_ctx is None:

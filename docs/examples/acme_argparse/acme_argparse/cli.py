@@ -1,12 +1,10 @@
-"""Acme's commands on argparse. The consent layer: install(parser, SPEC), then run(parser, args)."""
+"""Acme's commands on argparse. The consent layer: install(parser, "…:SPEC", …), then run(…)."""
 
 import argparse
 
-from consent import record_event
 from consent.argparse import install, run
 
 from acme_argparse import __version__
-from acme_argparse.telemetry import SPEC
 
 
 def hello(args: argparse.Namespace) -> None:
@@ -15,6 +13,10 @@ def hello(args: argparse.Namespace) -> None:
 
 def deploy(args: argparse.Namespace) -> None:
     print(f"{'Would deploy' if args.dry_run else 'Deployed'} to {args.target}.")
+    from consent import record_event
+
+    from acme_argparse.telemetry import SPEC  # the spec loads when the command records
+
     # Sends only with consent and never raises; a value outside `allowed` refuses the event.
     record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": args.dry_run})
 
@@ -31,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--dry-run", action="store_true")
     ship.set_defaults(func=deploy)
     # After every subcommand: --disable-analytics on each, and `acme telemetry …`.
-    return install(root, SPEC)
+    return install(root, "acme_argparse.telemetry:SPEC", name="acme", env_prefix="ACME")
 
 
 def main() -> None:

@@ -1,12 +1,11 @@
-"""Acme's commands. The consent layer is one call: install(app, SPEC)."""
+"""Acme's commands. The consent layer is one call: install(app, "acme_cli.telemetry:SPEC", …)."""
 
 from typing import Annotated
 
 import typer
-from consent import install, record_event
+from consent import install
 
 from acme_cli import __version__
-from acme_cli.telemetry import SPEC
 
 app = typer.Typer(help="Acme says hello and deploys things.", no_args_is_help=True)
 
@@ -36,11 +35,17 @@ def hello(name: str) -> None:
 def deploy(target: str, dry_run: Annotated[bool, typer.Option("--dry-run")] = False) -> None:
     """Deploy to TARGET."""
     typer.echo(f"{'Would deploy' if dry_run else 'Deployed'} to {target}.")
+    from consent import record_event
+
+    from acme_cli.telemetry import SPEC  # the spec loads when the command records
+
     # Sends only with consent and never raises; a value outside `allowed` refuses the event.
     record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": dry_run})
 
 
-install(app, SPEC)  # --disable-analytics, `acme telemetry …`, a screenview per command
+# --disable-analytics, `acme telemetry …`, a screenview per command. The spec is named, not
+# imported: a run that is off (flag, variables, a config that disables, …) never loads it.
+install(app, "acme_cli.telemetry:SPEC", name="acme", env_prefix="ACME")
 
 
 def main() -> None:

@@ -1,11 +1,9 @@
-"""Acme's commands on click. The consent layer is one call: install(cli, SPEC)."""
+"""Acme's commands on click. The consent layer is one call: install(cli, "….telemetry:SPEC", …)."""
 
 import click
-from consent import record_event
 from consent.click import install
 
 from acme_click import __version__
-from acme_click.telemetry import SPEC
 
 
 @click.group(help="Acme says hello and deploys things.")
@@ -27,11 +25,17 @@ def hello(name: str) -> None:
 def deploy(target: str, dry_run: bool) -> None:
     """Deploy to TARGET."""
     click.echo(f"{'Would deploy' if dry_run else 'Deployed'} to {target}.")
+    from consent import record_event
+
+    from acme_click.telemetry import SPEC  # the spec loads when the command records
+
     # Sends only with consent and never raises; a value outside `allowed` refuses the event.
     record_event(SPEC, "deployed", {"outcome": "ok", "dry_run": dry_run})
 
 
-install(cli, SPEC)  # --disable-analytics, `acme telemetry …`, a screenview per command
+# --disable-analytics, `acme telemetry …`, a screenview per command. The spec is named, not
+# imported: a run that is off (flag, variables, a config that disables, …) never loads it.
+install(cli, "acme_click.telemetry:SPEC", name="acme", env_prefix="ACME")
 
 
 def main() -> None:

@@ -1,12 +1,10 @@
-"""Acme's commands on argparse. The consent layer: install(parser, SPEC), then run(parser, args)."""
+"""Acme's commands on argparse. The consent layer: install(parser, "…:SPEC", …), then run(…)."""
 
 import argparse
 
-from consent import record_event
 from consent.argparse import install, run
 
 from acme_otlp import __version__
-from acme_otlp.telemetry import SPEC
 
 
 def hello(args: argparse.Namespace) -> None:
@@ -15,6 +13,10 @@ def hello(args: argparse.Namespace) -> None:
 
 def deploy(args: argparse.Namespace) -> None:
     print(f"{'Would deploy' if args.dry_run else 'Deployed'} to {args.target}.")
+    from consent import record_event
+
+    from acme_otlp.telemetry import SPEC  # the spec loads when the command records
+
     # Sends only with consent for the "deploys" purpose, and never raises. The values are typed
     # on the wire: acme.dry_run as a boolValue, acme.retries as an intValue.
     record_event(
@@ -37,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--retries", type=int, choices=range(0, 11), default=0)
     ship.set_defaults(func=deploy)
     # After every subcommand: --disable-analytics on each, and `acme-otlp telemetry …`.
-    return install(root, SPEC)
+    return install(root, "acme_otlp.telemetry:SPEC", name="acme-otlp", env_prefix="ACME_OTLP")
 
 
 def main() -> None:
