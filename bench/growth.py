@@ -186,14 +186,18 @@ def _events_spec(n: int) -> object:
     """`n` fields and `n` events: each event carries the common fields and one of its own."""
     from consent import AppSpec, Destination, Event, Field
 
-    fields = [Field("v", "Version.", "1", "constant", "1"), Field("cid", "Id.", "x", "client_id"),
-              Field("t", "Type.", "event", "hit_type")]  # fmt: skip
-    fields += [Field(f"cd{i}", f"Dimension {i}.", "x", "runtime", allowed=("x", "y"))
+    fields = [
+        Field("v", "Version.", "1", "constant", "1"),
+        Field("tid", "Property.", "UA-1-1", "constant", "UA-1-1"),
+        Field("cid", "Id.", "x", "client_id"),
+        Field("t", "Type.", "exception", "hit_type"),
+    ]
+    fields += [Field(f"p{i}", f"Param {i}.", "x", "runtime", allowed=("x", "y"))
                for i in range(1, n + 1)]  # fmt: skip
-    events = tuple(Event(f"e{i}", f"Event {i}.", "event", (f"cd{i}",)) for i in range(1, n + 1))
+    events = tuple(Event(f"e{i}", f"Event {i}.", "exception", (f"p{i}",)) for i in range(1, n + 1))
     return AppSpec(name="growth", display_name="Growth", version="1", env_prefix="GROWTH",
                    mode="opt-out", destination=Destination("legacy", "UA-1-1"), fields=tuple(fields),
-                   common=("v", "cid", "t"), events=events,
+                   common=("v", "tid", "cid", "t"), events=events,
                    purpose="Measure growth.", access="Nobody.", controller="Nobody: a benchmark",
                    contact="https://example.invalid", legal_basis="None: a benchmark.",
                    retention="0 days", recipients="None.", notice_date="2026-12-01")  # fmt: skip
