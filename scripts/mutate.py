@@ -94,6 +94,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_fleet_sources.py",
     ],
     "consent/_core/endpoint.py": [
+        "tests/core/test_endpoint.py",
         "tests/wire/test_http.py",
         "tests/wire/test_proxy.py",
         "tests/wire/test_fuzz_wire.py",
