@@ -26,6 +26,7 @@ from consent._errors import EndpointError
         ("1.2.65535", 0x0102FFFF),
         ("0", 0),
         ("1.2.3.4.5", None),  # five parts
+        ("1.2.3.4.0", None),
         ("256.1", None),  # a part before the last over 255
         ("1.2.65536", None),  # the last part over what is left
         ("4294967296", None),
@@ -70,6 +71,7 @@ def test_loopback_in_every_spelling_and_no_other(host: str, loopback: bool) -> N
         ("https://x\x1b", "'https://x\\x1b' must be printable ASCII without spaces (punycode for names, %-escapes)"),
         ("https://a b", "'https://a b' must be printable ASCII without spaces (punycode for names, %-escapes)"),
         ("example.com", "'example.com' is not a valid URL"),
+        ("localhost", "'localhost' is not a valid URL"),
         ("ht1p://example.com", "'ht1p://example.com' is not a valid URL"),
         ("https://x?q", "'https://x?q' must be scheme://host[:port][/path] with nothing else"),
         ("https://:443", "'https://:443' must be scheme://host[:port][/path] with nothing else"),
@@ -94,6 +96,7 @@ def test_each_refusal_in_words(url: str, message: str) -> None:
         ("https://x", ("https", "x", 443, ""), "x"),
         ("https://X:443/", ("https", "x", 443, ""), "x"),
         ("https://x:8443/a/b/", ("https", "x", 8443, "/a/b"), "x:8443"),
+        ("https://x/pathX/", ("https", "x", 443, "/pathX"), "x"),
         ("http://127.1", ("http", "127.1", 80, ""), "127.1"),
         ("http://127.0.0.1:81/p", ("http", "127.0.0.1", 81, "/p"), "127.0.0.1:81"),
         ("https://[::1]:65535", ("https", "::1", 65535, ""), "[::1]:65535"),
