@@ -65,11 +65,11 @@ def test_loads_reads_what_json_reads(value: object) -> None:
 def test_what_the_writer_refuses_in_words() -> None:
     import pytest
 
-    with pytest.raises(ValueError, match="^the sending path writes finite numbers only$"):
+    with pytest.raises(ValueError, match=r"^the sending path writes finite numbers only$"):
         dumps(float("nan"))
-    with pytest.raises(TypeError, match="^Object of type set is not JSON serializable$"):
+    with pytest.raises(TypeError, match=r"^Object of type set is not JSON serializable$"):
         dumps({1})
-    with pytest.raises(TypeError, match="^Object of type bytes is not JSON serializable$"):
+    with pytest.raises(TypeError, match=r"^Object of type bytes is not JSON serializable$"):
         dumps([b"x"])
 
 
