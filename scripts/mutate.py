@@ -94,6 +94,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_fleet_sources.py",
     ],
     "consent/_core/endpoint.py": [
+        "tests/core/test_endpoint.py",
         "tests/wire/test_http.py",
         "tests/wire/test_proxy.py",
         "tests/wire/test_fuzz_wire.py",
@@ -140,6 +141,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_toml_reading.py",
     ],
     "consent/_store/receipts.py": [
+        "tests/store/test_receipts_record.py",
         "tests/store/test_receipts.py",
         "tests/store/test_fuzz_files.py",
     ],
@@ -220,6 +222,7 @@ class Point:
     value: object
     what: str
     at: ast.AST
+    changed: ast.AST | None = None  # the part it removes, when not `node` itself
 
 
 @dataclass
@@ -436,6 +439,15 @@ def elsewhere(tree: ast.Module) -> dict[int, str]:
                             f"`{ast.unparse(node.test)}` is {value} on {where} with the name "
                             "changed too: only the platform named can tell",
                         )
+        if isinstance(node, ast.BoolOp):
+            neutral = isinstance(node.op, ast.And)  # `x and True` is x, `x or False` is x
+            for operand in node.values:
+                if here(operand, names) is neutral:
+                    found.setdefault(
+                        id(operand),
+                        f"`{ast.unparse(operand)}` is {neutral} on {where}: dropping it from the "
+                        f"`{type(node.op).__name__.lower()}` changes nothing here",
+                    )
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -484,7 +496,7 @@ def points(tree: ast.Module) -> Iterator[Point]:
             for i in range(len(node.values)):
                 rest = node.values[:i] + node.values[i + 1 :]
                 what = f"{type(node.op).__name__} operand {i + 1} dropped"
-                yield Point(node, "values", rest, what, node)
+                yield Point(node, "values", rest, what, node, node.values[i])
         elif isinstance(node, ast.BinOp) and type(node.op) in SWAP_BIN:
             new_op = SWAP_BIN[type(node.op)]()
             yield Point(
@@ -542,6 +554,8 @@ def mutants(module: str) -> list[Mutant]:
         text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         scope = where.get(id(at), "<module>")
         why = away.get(id(at), "") or away.get(id(point.node), "")
+        if point.changed is not None:
+            why = why or away.get(id(point.changed), "")
         end = getattr(at, "end_lineno", None) or line
         found.append(Mutant(module, i, line, point.what, scope, text, elsewhere=why, end=end))
         position[i] = (line, getattr(at, "col_offset", 0))

@@ -60,3 +60,29 @@ def test_loads_reads_what_json_reads(value: object) -> None:
     text = json.dumps(value)
     if not nesting_exceeds(text, 16):
         assert loads(text) == json.loads(text)
+
+
+def test_what_the_writer_refuses_in_words() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match=r"^the sending path writes finite numbers only$"):
+        dumps(float("nan"))
+    with pytest.raises(TypeError, match=r"^Object of type set is not JSON serializable$"):
+        dumps({1})
+    with pytest.raises(TypeError, match=r"^Object of type bytes is not JSON serializable$"):
+        dumps([b"x"])
+
+
+def test_the_depth_bound_to_the_level() -> None:
+    import pytest
+
+    from consent._core.jsonline import loads, nesting_exceeds
+
+    assert loads("[" * 16 + "]" * 16) == loads("[" * 16 + "]" * 16)  # 16 levels: read
+    with pytest.raises(ValueError) as caught:
+        loads("[" * 17 + "]" * 17)
+    assert str(caught.value) == "JSON nested deeper than 16 levels (or unbalanced)"
+    # A string's escaped line end is still inside the string (DOTALL): its brackets are text.
+    assert not nesting_exceeds(b'["a\\\n' + b"[" * 20 + b'"]', 2)
+    # Text that is no UTF-8 (a lone surrogate) is counted too, never an encoding error.
+    assert nesting_exceeds("\ud800" + "[" * 20, 2)
