@@ -684,6 +684,9 @@ def line_map(filename: str, out: Path) -> object:
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_protocol(self, item: Any) -> Iterator[None]:
             current[0] = item.nodeid
+            # Again for each test: a test (or what it runs) may have set its own trace function.
+            sys.settrace(tracer)
+            threading.settrace(tracer)
             yield
             current[0] = IMPORT
 
@@ -696,14 +699,17 @@ def line_map(filename: str, out: Path) -> object:
 
 
 def tests_for(m: Mutant, lines: dict[str, list[str]], tests: list[str]) -> list[str]:
-    """The tests that ran the lines `m` changes, in this process; every test of the module when
-    a line ran at import (module-level code) or in no test seen here (a subprocess may run it)."""
+    """The test files (of the module's, in its order) with a test that ran the lines `m`
+    changes, in this process; every file when a line ran at import (module-level code) or in
+    no test seen here (a subprocess may run it). Files, not single tests: a test's id is not
+    always one pytest can be given back."""
     covering: set[str] = set()
     for line in range(m.line, max(m.end, m.line) + 1):
         covering.update(lines.get(str(line), ()))
     if not covering or IMPORT in covering:
         return tests
-    return sorted(covering)
+    files = {test.split("::", 1)[0] for test in covering}
+    return [t for t in tests if t in files]
 
 
 def finish(pid: int, deadline: float) -> str | None:
@@ -716,7 +722,11 @@ def finish(pid: int, deadline: float) -> str | None:
             os.killpg(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         return "timeout"
-    return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+    code = os.waitstatus_to_exitcode(status)
+    # pytest: 0 all passed, 1 a test failed, 2 interrupted (a collection error: the mutant
+    # breaks an import), 3 internal error; 4 (bad arguments, or a conftest that cannot be
+    # imported) and 5 (no tests) are decided by a run of the module's whole list.
+    return "survived" if code == 0 else "error" if code in (4, 5) else "killed"
 
 
 def run_once(where: Path, tests: list[str], timeout: float, trace: str = "") -> str:
@@ -765,12 +775,16 @@ def run_module(
                 target.write_text(mutated_source(module, m.index), "utf-8")
                 pid = start_tests(where, chosen)
                 running[pid] = (m, chosen, where, original, time.monotonic() + timeout)
-            for pid, (m, _, where, original, deadline) in list(running.items()):
+            for pid, (m, chosen, where, original, deadline) in list(running.items()):
                 result = finish(pid, deadline)
                 if result is None:
                     continue
                 del running[pid]
-                results[m.index] = result
+                if result == "error" and chosen != tests:
+                    pending.insert(0, (m, tests))  # the whole list decides
+                else:
+                    # With the whole list, a usage error is a conftest the mutant broke.
+                    results[m.index] = "killed" if result == "error" else result
                 (where / module).write_text(original, "utf-8")
                 free.append(where)
                 if len(results) % 50 == 0:
