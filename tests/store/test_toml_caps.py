@@ -76,7 +76,12 @@ def test_what_is_no_key_is_left_to_the_parser() -> None:
     """Two keys in a row with an `=` between them are invalid TOML, not one key too long; a key
     after a header on its line too."""
     half = ".".join(["b"] * 10)
-    for text in (f"t = {{{half} = {half} = 1}}\n", "[t] " + "a." * 20 + "a = 1\n"):
+    full = ".".join(["c"] * 16)  # right after an `=`, a run of 16 parts: no more
+    for text in (
+        f"t = {{{half} = {half} = 1}}\n",
+        f"t = {{a = {full} = 1}}\n",
+        "[t] " + "a." * 20 + "a = 1\n",
+    ):
         with pytest.raises(TomlError) as caught:
             parse_toml(text.encode())
         assert caught.value.reason == "invalid", text
