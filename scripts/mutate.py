@@ -112,6 +112,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_fleet_sources.py",
     ],
     "consent/_store/tomlread.py": [
+        "tests/store/test_toml_caps.py",
         "tests/store/test_toml_reading.py",
         "tests/store/test_parse_bounds.py",
         "tests/store/test_special_files.py",
@@ -369,6 +370,18 @@ def here(test: ast.AST, names: dict[str, object]) -> bool | None:
         if isinstance(node, ast.BoolOp):
             results = [ev(v) for v in node.values]
             return all(results) if isinstance(node.op, ast.And) else any(results)
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and ast.unparse(node.left) == "sys.version_info"
+        ):
+            version, op = value(node.comparators[0]), node.ops[0]
+            if not isinstance(version, tuple):
+                raise ValueError
+            compare = {ast.GtE: "__ge__", ast.Gt: "__gt__", ast.Lt: "__lt__", ast.LtE: "__le__"}
+            if type(op) not in compare:
+                raise ValueError
+            return bool(getattr(tuple(sys.version_info), compare[type(op)])(version))
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             left, right, op = platform(node.left), value(node.comparators[0]), node.ops[0]
             if isinstance(op, (ast.Eq, ast.NotEq)):
@@ -404,6 +417,21 @@ def here(test: ast.AST, names: dict[str, object]) -> bool | None:
         return None
 
 
+_PYTHON = "with Python {}.{}".format(*sys.version_info[:2])
+
+
+def _terminates(body: list[ast.stmt]) -> bool:
+    """Does running `body` always end in a return or a raise?"""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.Try):
+        return _terminates(last.body) and all(_terminates(h.body) for h in last.handlers)
+    if isinstance(last, ast.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    return False
+
+
 def elsewhere(tree: ast.Module) -> dict[int, str]:
     """id(node) -> why this platform cannot run it: the branch a platform test does not take
     here; a platform name or attribute name in such a test whose change leaves its answer here
@@ -419,6 +447,21 @@ def elsewhere(tree: ast.Module) -> dict[int, str]:
                 found.setdefault(id(n), why)
 
     for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if not isinstance(block, list):
+                continue
+            for i, stmt in enumerate(block):
+                # `if <true here>: …return`: what follows in the block runs only elsewhere.
+                if (
+                    isinstance(stmt, ast.If)
+                    and not stmt.orelse
+                    and here(stmt.test, names) is True
+                    and _terminates(stmt.body)
+                    and block[i + 1 :]
+                ):
+                    mark(block[i + 1 :], f"runs only where `{ast.unparse(stmt.test)}` is "
+                                        f"False, never on {where} {_PYTHON}")  # fmt: skip
         if isinstance(node, (ast.If, ast.IfExp)):
             value = here(node.test, names)
             if value is None:
@@ -546,6 +589,12 @@ def mutants(module: str) -> list[Mutant]:
     tree = ast.parse(source)
     where = scopes(tree)
     away = elsewhere(tree)
+    names = _constants(tree)
+    # Each node inside a test that asks only which platform this is, with that test.
+    inside: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.IfExp)) and here(node.test, names) is not None:
+            inside.update({id(n): node.test for n in ast.walk(node.test)})
     found = []
     position: dict[int, tuple[int, int]] = {}
     for i, point in enumerate(points(tree)):
@@ -556,6 +605,7 @@ def mutants(module: str) -> list[Mutant]:
         why = away.get(id(at), "") or away.get(id(point.node), "")
         if point.changed is not None:
             why = why or away.get(id(point.changed), "")
+        why = why or _same_here(point, inside, names)
         end = getattr(at, "end_lineno", None) or line
         found.append(Mutant(module, i, line, point.what, scope, text, elsewhere=why, end=end))
         position[i] = (line, getattr(at, "col_offset", 0))
@@ -565,6 +615,34 @@ def mutants(module: str) -> list[Mutant]:
         m.nth = seen.get(alike, 0)
         seen[alike] = m.nth + 1
     return found
+
+
+def _same_here(point: Point, inside: dict[int, ast.AST], names: dict[str, object]) -> str:
+    """Why `point` changes nothing on this platform, when it changes a test that asks only
+    which platform this is and leaves that test's answer here as it was ("" otherwise)."""
+    node = point.node
+    if isinstance(node, (ast.If, ast.IfExp)) and point.field == "test" and id(node.test) in inside:
+        value = here(node.test, names)
+        forced = getattr(point.value, "value", None)
+        if forced is value:
+            return f"`{ast.unparse(node.test)}` is {value} on {_WHERE}: forcing it so changes nothing here"
+        return ""
+    test = inside.get(id(node))
+    if test is None:
+        return ""
+    before = here(test, names)
+    old = getattr(node, point.field)
+    setattr(node, point.field, point.value)
+    try:
+        after = here(test, names)
+    finally:
+        setattr(node, point.field, old)
+    if after is not before:
+        return ""
+    return f"`{ast.unparse(test)}` is {before} on {_WHERE} with or without the change"
+
+
+_WHERE = f"{sys.platform} ({os.name}) with Python {sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def mutated_source(module: str, index: int) -> str:
@@ -684,6 +762,9 @@ def line_map(filename: str, out: Path) -> object:
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_protocol(self, item: Any) -> Iterator[None]:
             current[0] = item.nodeid
+            # Again for each test: a test (or what it runs) may have set its own trace function.
+            sys.settrace(tracer)
+            threading.settrace(tracer)
             yield
             current[0] = IMPORT
 
@@ -696,14 +777,17 @@ def line_map(filename: str, out: Path) -> object:
 
 
 def tests_for(m: Mutant, lines: dict[str, list[str]], tests: list[str]) -> list[str]:
-    """The tests that ran the lines `m` changes, in this process; every test of the module when
-    a line ran at import (module-level code) or in no test seen here (a subprocess may run it)."""
+    """The test files (of the module's, in its order) with a test that ran the lines `m`
+    changes, in this process; every file when a line ran at import (module-level code) or in
+    no test seen here (a subprocess may run it). Files, not single tests: a test's id is not
+    always one pytest can be given back."""
     covering: set[str] = set()
     for line in range(m.line, max(m.end, m.line) + 1):
         covering.update(lines.get(str(line), ()))
     if not covering or IMPORT in covering:
         return tests
-    return sorted(covering)
+    files = {test.split("::", 1)[0] for test in covering}
+    return [t for t in tests if t in files]
 
 
 def finish(pid: int, deadline: float) -> str | None:
@@ -716,7 +800,11 @@ def finish(pid: int, deadline: float) -> str | None:
             os.killpg(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         return "timeout"
-    return "survived" if os.waitstatus_to_exitcode(status) == 0 else "killed"
+    code = os.waitstatus_to_exitcode(status)
+    # pytest: 0 all passed, 1 a test failed, 2 interrupted (a collection error: the mutant
+    # breaks an import), 3 internal error; 4 (bad arguments, or a conftest that cannot be
+    # imported) and 5 (no tests) are decided by a run of the module's whole list.
+    return "survived" if code == 0 else "error" if code in (4, 5) else "killed"
 
 
 def run_once(where: Path, tests: list[str], timeout: float, trace: str = "") -> str:
@@ -765,12 +853,16 @@ def run_module(
                 target.write_text(mutated_source(module, m.index), "utf-8")
                 pid = start_tests(where, chosen)
                 running[pid] = (m, chosen, where, original, time.monotonic() + timeout)
-            for pid, (m, _, where, original, deadline) in list(running.items()):
+            for pid, (m, chosen, where, original, deadline) in list(running.items()):
                 result = finish(pid, deadline)
                 if result is None:
                     continue
                 del running[pid]
-                results[m.index] = result
+                if result == "error" and chosen != tests:
+                    pending.insert(0, (m, tests))  # the whole list decides
+                else:
+                    # With the whole list, a usage error is a conftest the mutant broke.
+                    results[m.index] = "killed" if result == "error" else result
                 (where / module).write_text(original, "utf-8")
                 free.append(where)
                 if len(results) % 50 == 0:
