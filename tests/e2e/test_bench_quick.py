@@ -20,7 +20,7 @@ def test_quick_run_writes_the_report(tmp_path: Path) -> None:
         [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(out)],
         capture_output=True,
         text=True,
-        timeout=600,  # a ceiling: the quick run takes about 40 s here, unloaded
+        timeout=600,  # a ceiling: the quick run takes about 25 s here, unloaded
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -40,10 +40,10 @@ def test_quick_run_writes_the_report(tmp_path: Path) -> None:
     assert "python bench/run.py --quick --out" in text  # the command that reproduces it
     assert "## Growth: registry and config size" in text
     rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()}
-    assert "| bare typer app `version` | 2 |" in rows["bare typer app `version`"]
+    assert "| bare typer app `version` | 1 |" in rows["bare typer app `version`"]
     # The floor must have delivered its hit in every ok run (a silent sender would be flagged).
     ok_table = text.split("(`net-ok`)", 1)[1].split("\n## ", 1)[0]
     floor = next(ln for ln in ok_table.splitlines() if ln.startswith("| stdlib detached (floor) |"))
-    assert "2 in 2 runs" in floor and "⚠" not in floor, floor
+    assert "1 in 1 run" in floor and "⚠" not in floor, floor
     # Peers are not installed in quick mode, and say so rather than vanish.
     assert "| posthog | skipped |" in text
