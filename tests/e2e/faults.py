@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from consent._core.endpoint import is_loopback
 from consent._core.names import HTTPS_PROXY_VARIABLES
 from consent._core.records import consent_record
 from consent._store.log import entries
 from consent._store.paths import Locations
 from consent._store.tomlread import parse_toml
+from consent.testing._audit.sitecustomize import is_remote
 from consent.testing.collector import Collector
 from consent.testing.home import Home
 from lumogon import SPEC
@@ -69,7 +69,6 @@ MANAGED_LINE = re.compile(
 ACTION = re.compile(
     r"\b(run|set|unset|fix|move|make|remove|ask|check|try again|use|create)\b", re.IGNORECASE
 )
-LOOPBACK = re.compile(r"^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$")
 
 
 def hand_written(enabled: bool) -> bytes:
@@ -348,7 +347,7 @@ def run_case(case: Case, tmp: Path) -> tuple[Observed, list[str], dict[str, int]
         except ValueError:
             host = ""  # malformed: only a case that refuses all network may use it
         # Never let a test reach a non-loopback address: such a case must refuse all network.
-        assert LOOPBACK.match(host) or ctx.refuse_network, f"{case.id}: {host} is not loopback"
+        assert loopback(host) or ctx.refuse_network, f"{case.id}: {host} is not loopback"
         before = Snapshot.take(ctx.config)
         logs = {name: tmp / f"audit-{name}.jsonl" for name in ("host", "status", "choices")}
         obs.host, obs.status = run_together(
@@ -472,8 +471,10 @@ def across_every_process(ctx: Ctx, obs: Observed, counts: dict[str, int]) -> lis
 
 
 def loopback(host: str) -> bool:
-    """An address or name the resolver reads as this machine (consent's own rule)."""
-    return bool(LOOPBACK.match(host)) or is_loopback(host)
+    """An address or name the resolver reads as this machine, by the audit hook's rule (the
+    resolver's own parsers, not consent's `is_loopback`, so the judge does not grade consent
+    against itself)."""
+    return not is_remote(host) and not host.startswith(("/", "\x00")) and host != ""
 
 
 def has_traceback(text: str) -> bool:
@@ -503,7 +504,7 @@ def leak_problems(case: Case, obs: Observed) -> list[str]:
     out = []
     for e in network(obs.version_events + obs.command_events):
         # Creating a socket names no destination; its connect (checked here too) does.
-        if e["event"] != "socket.__new__" and not LOOPBACK.match(e.get("host", "?")):
+        if e["event"] != "socket.__new__" and not loopback(e.get("host", "?")):
             out.append(f"leak: {e['event']} to {e.get('host', '?')!r}")
     for e in network(obs.command_events):
         out.append(f"leak: a telemetry command made {e['event']} ({e.get('host', '?')})")

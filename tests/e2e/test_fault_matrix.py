@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -1372,6 +1373,35 @@ def went_through_the_proxy(ctx: Ctx, obs: Observed) -> list[str]:
     return waited
 
 
+def loopback_spelled(host: str) -> Setup:
+    """The endpoint is the loopback collector named as `host` (a spelling the resolver reads
+    as this machine without asking DNS), with both proxy variables naming a proxy that refuses
+    every tunnel: a hit reaches the collector directly, and the proxy sees nothing."""
+    from consent.testing.proxy import ConnectProxy
+
+    def setup(ctx: Ctx) -> None:
+        proxy = ConnectProxy(behaviour="refuse").start()
+        ctx.undo.append(proxy.close)
+        ctx.proxy = proxy  # type: ignore[attr-defined]
+        enabled_config(ctx)
+        url = urlsplit(ctx.collector().url)
+        ctx.env[SPEC.endpoint_env] = url._replace(netloc=f"{host}:{url.port}").geturl()
+        ctx.refuse_network = True  # beyond loopback, every lookup and connection is refused
+        ctx.env.update(
+            HTTPS_PROXY=proxy.url, HTTP_PROXY=proxy.url, CONSENT_AUDIT_REFUSE_NETWORK="remote"
+        )
+
+    return setup
+
+
+def proxy_saw_nothing(ctx: Ctx, obs: Observed) -> list[str]:
+    seen = [s.line for s in ctx.proxy.seen()]  # type: ignore[attr-defined]
+    if seen:
+        return [f"the proxy saw {seen}: a loopback endpoint went through it"]
+    obs.notes.append("the hit went to the loopback collector directly; the proxy saw nothing")
+    return []
+
+
 ESCAPE = "\x1b]0;owned\x07\x1b[2J"
 
 
@@ -1534,6 +1564,21 @@ READERS = [
         refusing_proxy, True, "config", sent=0, outcome="failed: ProxyError",
         extra=went_through_the_proxy,
         why="a malformed entry matches nothing: through the proxy, never directly",
+    ),
+    Case(
+        "proxy-loopback-octal", "proxy",
+        "endpoint http://0177.0.0.1 (loopback in octal), proxy variables set",
+        loopback_spelled("0177.0.0.1"), True, "config", outcome="sent: HTTP 200",
+        extra=proxy_saw_nothing,
+        why="the resolver reads it as 127.0.0.1 without DNS: loopback, so never through the "
+        "proxy (it was sent to the proxy)",
+    ),
+    Case(
+        "proxy-loopback-mapped", "proxy",
+        "endpoint http://[::ffff:7f00:1] (IPv4-mapped loopback), proxy variables set",
+        loopback_spelled("[::ffff:7f00:1]"), True, "config", outcome="sent: HTTP 200",
+        extra=proxy_saw_nothing,
+        why="an IPv4-mapped 127.0.0.1 is this machine: never through the proxy",
     ),
     Case(
         "terminal-escapes", "terminal",

@@ -50,11 +50,27 @@ def _host(event: str, args: tuple[object, ...]) -> str:
         return "?"
 
 
-def _remote(host: str) -> bool:
+def is_remote(host: str) -> bool:
     """Does `host` (an address or a name) lie beyond this machine? "" (no host yet) and a Unix
-    socket's path do not."""
-    local = host in ("", "localhost", "::1") or host.startswith(("127.", "/", "\x00"))
-    return not local
+    socket's path do not, nor any spelling the resolver reads as a loopback address without
+    asking DNS (`0177.0.0.1`, `2130706433`, `::ffff:7f00:1`)."""
+    local = host in ("", "localhost") or host.startswith(("/", "\x00"))
+    return not (local or _loopback_address(host))
+
+
+def _loopback_address(host: str) -> bool:
+    import socket  # loaded already: only a socket event gets here
+
+    try:
+        return socket.inet_aton(host)[0] == 127  # every IPv4 form getaddrinfo accepts
+    except (OSError, ValueError):
+        pass
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, host.partition("%")[0])
+    except (OSError, ValueError):
+        return False
+    mapped = packed[:12] == bytes(10) + b"\xff\xff" and packed[12] == 127
+    return mapped or packed == bytes(15) + b"\x01"
 
 
 def _hook(log: str | None, refuse: str) -> object:
@@ -68,7 +84,7 @@ def _hook(log: str | None, refuse: str) -> object:
                 line["host"] = host
             with open(log, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(line) + "\n")
-        if event in NETWORK and (refuse == "1" or (refuse == "remote" and _remote(host))):
+        if event in NETWORK and (refuse == "1" or (refuse == "remote" and is_remote(host))):
             raise PermissionError(f"test audit hook: {event} refused")
 
     return hook
