@@ -33,9 +33,17 @@ class Endpoint(Record):
 LOCALHOST = ("localhost", "localhost.")
 
 
+def resolver_name(host: str) -> str:
+    """The name to hand the resolver for `host`: `localhost.` as `localhost`. The hosts file
+    answers `localhost`; the absolute name misses it and goes to DNS, which may answer with any
+    address (or none), so a host `is_loopback` accepts would not be this machine."""
+    return host[:-1] if host.lower() == "localhost." else host
+
+
 def is_loopback(host: str) -> bool:
     """Is `host` this machine, in a spelling the system resolver reads as a loopback address
-    without asking anyone: `localhost` (or `localhost.`), an IPv4 address in 127.0.0.0/8 in any
+    without asking anyone: `localhost` (or `localhost.`, asked for as `localhost`:
+    `resolver_name`), an IPv4 address in 127.0.0.0/8 in any
     form inet_aton reads (`127.1`, `0177.0.0.1`, `0x7f.0.0.1`, `2130706433`), `::1` in any IPv6
     form, and an IPv4-mapped one (`::ffff:127.0.0.1`, `::ffff:7f00:1`). Nothing else: a form the
     resolver does not read as an address (`127.0.0.08`, `127.0.0.1.`) is a name, which a DNS

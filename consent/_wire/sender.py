@@ -16,6 +16,7 @@ import ssl
 import sys
 import time
 
+from consent._core.endpoint import resolver_name
 from consent._core.names import SENDER_TIMEOUT
 from consent._store.clock import utc_stamp
 from consent._store.log import append
@@ -50,7 +51,7 @@ def post(
         return remaining
 
     first_hop = (host, port) if proxy is None else (proxy.host, proxy.port)
-    sock = socket.create_connection(first_hop, timeout=left())
+    sock = socket.create_connection((resolver_name(first_hop[0]), first_hop[1]), timeout=left())
     try:
         if proxy is not None:
             from consent._wire.proxy import open_tunnel

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from consent._core.endpoint import Endpoint, ipv4_number, is_loopback, parse_endpoint
+from consent._core.endpoint import (
+    Endpoint,
+    ipv4_number,
+    is_loopback,
+    parse_endpoint,
+    resolver_name,
+)
 from consent._errors import EndpointError
 
 
@@ -110,3 +116,14 @@ def test_what_is_taken_and_its_host_header(
     assert (endpoint.scheme, endpoint.host, endpoint.port, endpoint.prefix) == parts
     assert endpoint.netloc == netloc
     assert Endpoint(*parts).netloc == netloc
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [("localhost.", "localhost"), ("LOCALHOST.", "LOCALHOST"), ("localhost", "localhost"),
+     ("example.com.", "example.com."), ("127.0.0.1", "127.0.0.1"), ("::1", "::1")],
+)  # fmt: skip
+def test_the_resolver_is_asked_for_localhost_by_the_name_its_hosts_file_answers(
+    host: str, name: str
+) -> None:
+    assert resolver_name(host) == name

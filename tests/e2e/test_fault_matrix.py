@@ -1574,6 +1574,14 @@ READERS = [
         "proxy (it was sent to the proxy)",
     ),
     Case(
+        "proxy-loopback-absolute", "proxy",
+        "endpoint http://localhost. (the absolute name), proxy variables set",
+        loopback_spelled("localhost."), True, "config", outcome="sent: HTTP 200",
+        extra=proxy_saw_nothing,
+        why="it was sent to the proxy; then, going direct, the resolver asked DNS for it: the "
+        "sender asks for `localhost`, which the hosts file answers",
+    ),
+    Case(
         "proxy-loopback-mapped", "proxy",
         "endpoint http://[::ffff:7f00:1] (IPv4-mapped loopback), proxy variables set",
         loopback_spelled("[::ffff:7f00:1]"), True, "config", outcome="sent: HTTP 200",

@@ -303,3 +303,15 @@ def test_post_reads_any_http_status_line(answer: bytes, outcome: str | None) -> 
     finally:
         thread.join(30)
         server.close()
+
+
+def test_localhost_written_as_the_absolute_name_reaches_this_machine(home: Path) -> None:
+    """`localhost.` is loopback to `is_loopback` (plain http allowed, no proxy): the sender
+    connects to what the hosts file calls `localhost`, never to whatever DNS says of the
+    absolute name (here there is no DNS: the lookup failed)."""
+    with Collector() as collector:
+        endpoint = parse_endpoint(collector.url.replace("127.0.0.1", "localhost."))
+        assert endpoint.host == "localhost."
+        job = job_for(home, collector.url, id_placeholder="")
+        assert sender.post(endpoint.host, endpoint.port, False, job.raw) == "sent: HTTP 200"
+        assert len(collector.wait_for(1, timeout=30)) == 1
