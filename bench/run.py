@@ -369,7 +369,11 @@ def _command(args: argparse.Namespace) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     names = [g.name for g in GROUPS]
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="each scenario once, no warm-up, no peers venv (CI smoke test)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="each scenario once, no warm-up, no peers venv (CI smoke test)",
+    )
     p.add_argument(
         "--runs", type=int, default=None, help="measured runs each (default 10; 1 quick)"
     )
