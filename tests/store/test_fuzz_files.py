@@ -490,3 +490,162 @@ def test_fuzz_keyring(examples: int, consent_home: Home) -> None:
 
     values = st.one_of(st.uuids(version=4).map(str), st.text(max_size=50), st.sampled_from(ESCAPES))
     run(prop, values, examples=examples)
+
+
+# --- a packager's defaults --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_fuzz_packager(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A packager's defaults of any shape are read within the caps or refused; a file that
+    cannot be read exactly sends nothing (fail closed), decided by `packager`, with a warning
+    naming the file; one that is read can only make the app stricter, never enable it."""
+    folder = consent_home.root / "prefix" / "share" / SPEC.name
+    folder.mkdir(parents=True)
+    path = folder / "telemetry-defaults.toml"
+    locs = consent_home.locations(SPEC).replace(defaults_path=str(path))
+
+    def prop(data: bytes) -> None:
+        path.write_bytes(data)
+        with counted(monkeypatch) as work:
+            reading = read_toml(path)
+            decision = decide(gather(SPEC, environ={}, locs=locs, cwd="/", home="/"))
+        within_toml_bounds(work)
+        judged(reading, data)
+        assert not decision.enabled  # nothing recorded: an opt-out app awaits its notice at most
+        vote = next(v for v in decision.trace if v.source == "packager")
+        if reading.state == "error":
+            assert decision.decided_by.source == "packager" and vote.vote == "disable"
+            assert any(str(path) in w and reading.problem in w for w in decision.warnings)
+        assert all(decision.verdict(p.purpose) == "drop" for p in decision.purposes)
+
+    run(prop, toml_texts(), examples=examples, always=TOML_ALWAYS)
+
+
+# --- the start module's glance at the config, policy and project files ------------------------
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_fuzz_start(examples: int, consent_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before anything else loads, consent/_start.py glances at the same files: whatever they
+    hold, the glance never raises, reads at most its 64 KiB (one byte more to know), and says
+    "off" only where the full decision sends, keeps and shows nothing."""
+    import consent._start as start_module
+    from tests.e2e.test_start_differential import both
+
+    project = consent_home.root / "work" / f".{SPEC.name}" / "telemetry.toml"
+    project.parent.mkdir(parents=True)
+    cwd = str(project.parent.parent)
+    env = dict(consent_home.env, HOME=str(consent_home.root))
+    files = {
+        "config": consent_home.locations(SPEC).config_file,
+        "policy": consent_home.policy_file(SPEC),
+        "project": project,
+    }
+    reads: list[int] = []
+    real_read = os.read
+
+    def read(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        reads.append(len(data))
+        return data
+
+    limit = start_module._GLANCE_BYTES + 1
+
+    def prop(where: str, data: bytes, interactive: bool) -> None:
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        files[where].parent.mkdir(parents=True, exist_ok=True)
+        files[where].write_bytes(data)
+        reads.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "read", read)  # the start's reads only: the full reader's are its own
+            glance = start_module.run_is_off(SPEC, flag=False, environ=env, cwd=cwd,
+                                             interactive=interactive)  # fmt: skip
+        assert reads and all(n <= limit for n in reads)
+        off, acts, source = both(SPEC, env, cwd, interactive=interactive)
+        assert off == glance
+        if off:
+            assert acts == [], f"the start said off; the full decision ({source}) {acts}"
+
+    where = st.sampled_from(sorted(files))
+    always = tuple((w, d[0], False) for w in sorted(files) for d in TOML_ALWAYS)
+    run(prop, where, toml_texts(), st.booleans(), examples=examples, always=always)
+
+
+# --- Windows Group Policy (the registry, through a faithful fake of winreg) -------------------
+
+
+def registry_values() -> st.SearchStrategy[list[tuple[str, int, object]]]:
+    from tests.store import fakewinreg as wr
+
+    text = st.one_of(st.text(max_size=40), st.sampled_from([*ESCAPES, "off", "https://x.example"]))
+    typed = st.one_of(
+        st.tuples(st.just(wr.REG_DWORD), st.one_of(st.integers(0, 2), st.integers(0, 2**32 - 1))),
+        st.tuples(st.just(wr.REG_SZ), text),
+        st.tuples(st.just(wr.REG_MULTI_SZ), st.lists(text, max_size=3)),
+        st.tuples(st.just(wr.REG_EXPAND_SZ), text),
+        st.tuples(st.just(wr.REG_QWORD), st.integers(0, 2**64 - 1)),
+        st.tuples(st.sampled_from([wr.REG_BINARY, wr.REG_NONE]), st.one_of(st.none(), st.binary())),
+    )
+    name = st.one_of(
+        st.sampled_from(["enabled", "mode", "disabled_purposes", "endpoint", "ENABLED", ""]),
+        st.text(max_size=10),
+    )
+    entry = st.tuples(name, typed).map(lambda t: (t[0], t[1][0], t[1][1]))
+    many = st.integers(60, 70).map(lambda n: [(f"v{i}", wr.REG_SZ, "x") for i in range(n)])
+    return st.one_of(st.lists(entry, max_size=6), many)
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_fuzz_registry(examples: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group Policy values of any name, type and number, a subkey, a key that may not be
+    opened: read exactly (each value as the TOML value it stands for) or refused, never more
+    than the 64 values a policy may hold enumerated, and a refusal locks (fail closed)."""
+    import sys
+
+    from consent._core.names import REGISTRY_PREFIX
+    from consent._store.sources import MAX_VALUES, read_registry
+    from tests.store import fakewinreg as wr
+
+    location = REGISTRY_PREFIX + SPEC.policy_key
+
+    def expected(kind: int, data: object) -> object:
+        if kind == wr.REG_DWORD:
+            return {0: False, 1: True}.get(data, data)  # type: ignore[call-overload]
+        return data if kind in (wr.REG_SZ, wr.REG_MULTI_SZ) else None
+
+    def prop(values: list[tuple[str, int, object]], subkey: bool, denied: bool) -> None:
+        reg = wr.FakeRegistry()
+        for name, kind, data in values:
+            reg.set_value(SPEC.policy_key, name, data, kind)
+        reg.create_key(SPEC.policy_key)
+        if subkey:
+            reg.create_key(SPEC.policy_key + "\\sub")
+        if denied:
+            reg.deny(SPEC.policy_key)
+        module = reg.module()
+        listed: list[int] = []
+        enum_value = module.EnumValue
+
+        def counted_enum(key: object, index: int) -> object:
+            listed.append(index)
+            return enum_value(key, index)
+
+        module.EnumValue = counted_enum  # type: ignore[attr-defined]
+        reading = read_registry(location, module)
+        assert len(listed) <= MAX_VALUES
+        stored = {n.lower(): (n, k, d) for n, k, d in values}  # as the registry keeps them
+        if reading.state == "ok":
+            assert not (subkey or denied) and len(stored) <= MAX_VALUES
+            table = reading.doc.get("telemetry", {})
+            assert table == {n or "(Default)": expected(k, d) for n, k, d in stored.values()}
+            assert None not in table.values()
+        else:
+            assert reading.state == "error" and reading.problem
+            with monkeypatch.context() as patch:
+                patch.setitem(sys.modules, "winreg", module)
+                (policy,) = read_policies(Locations("", (location,), "", ""), SPEC.purpose_names)
+            assert policy.locks
+
+    run(prop, registry_values(), st.booleans(), st.booleans(), examples=examples)
