@@ -351,6 +351,81 @@ def new_uuid4() -> str:
 
 def spawn_sender(job: Job) -> None:
     """Start the detached child and hand it the job through a pipe; do not wait for it."""
+    # The directory holding the consent package goes in by path, so the child finds consent
+    # from any directory (this file is consent/_wire/gate.py).
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spawn_detached([sys.executable, "-c", BOOTSTRAP, root], job.to_json().encode("ascii"))
+
+
+def spawn_detached(argv: list[str], data: bytes) -> None:
+    """Start `argv` in its own session, stdin a pipe holding `data` (small: it fits the pipe's
+    buffer), stdout and stderr on devnull, no other inherited descriptor; never wait for it.
+
+    By `os.posix_spawn` where it can: importing subprocess costs the host about 48 million
+    instructions (it loads locale, re, enum, signal, threading and selectors), more than half
+    of what a plain script that sends one hit executes in all (docs/benchmarks.md, "One hit from
+    a plain script"). Everything else (Windows, no setsid in posix_spawn, a std stream closed
+    in the host) goes through `subprocess.Popen` with the same settings;
+    tests/wire/test_spawn.py runs both and compares what the child sees."""
+    actions = _spawn_actions()
+    read, write = os.pipe() if actions is not None else (-1, -1)
+    if actions is None or read < 3 or write < 3:  # a std stream was closed: subprocess knows
+        for fd in {read, write} - {-1}:
+            os.close(fd)
+        _popen_detached(argv, data)
+        return
+    import _signal  # type: ignore[import-not-found, unused-ignore]  # signal loads enum
+
+    # What subprocess's restore_signals gives a child: the defaults Python changed.
+    reset = [getattr(_signal, n) for n in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_signal, n)]
+    try:
+        try:
+            # Both ends of the pipe close on exec; the child's end is dup2'd to its stdin.
+            os.posix_spawn(
+                argv[0],
+                argv,
+                os.environ,
+                file_actions=[(os.POSIX_SPAWN_DUP2, read, 0), *actions],
+                setsid=True,
+                setsigdef=reset,
+            )
+        finally:
+            os.close(read)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view) :]
+    except NotImplementedError:  # this platform's posix_spawn cannot setsid: nothing started
+        _popen_detached(argv, data)
+    finally:
+        os.close(write)
+
+
+def _spawn_actions() -> list[tuple[object, ...]] | None:
+    """posix_spawn's file actions after stdin: stdout and stderr on devnull, every other
+    descriptor this process may pass on closed (what Popen's close_fds does); None where
+    posix_spawn is not used."""
+    if sys.platform == "win32" or not hasattr(os, "posix_spawn"):
+        return None
+    try:
+        names = os.listdir("/proc/self/fd" if sys.platform.startswith("linux") else "/dev/fd")
+    except OSError:
+        return None
+    actions: list[tuple[object, ...]] = [
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    for name in names:
+        fd = int(name)
+        try:
+            passed = fd > 2 and os.get_inheritable(fd)
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if passed:
+            actions.append((os.POSIX_SPAWN_CLOSE, fd))
+    return actions
+
+
+def _popen_detached(argv: list[str], data: bytes) -> None:
     import subprocess
 
     flags = 0
@@ -360,11 +435,8 @@ def spawn_sender(job: Job) -> None:
             | subprocess.CREATE_NEW_PROCESS_GROUP
             | subprocess.CREATE_NO_WINDOW
         )
-    # The directory holding the consent package goes in by path, so the child finds consent
-    # from any directory (this file is consent/_wire/gate.py).
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen(
-        [sys.executable, "-c", BOOTSTRAP, root],
+        argv,
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -375,15 +447,17 @@ def spawn_sender(job: Job) -> None:
     )
     assert proc.stdin is not None
     try:
-        proc.stdin.write(job.to_json().encode("ascii"))  # small: fits the pipe buffer
+        proc.stdin.write(data)  # small: fits the pipe buffer
     finally:
         proc.stdin.close()
     # Deliberately never waited for; tell Popen so it does not warn at exit.
     proc.returncode = 0
 
 
-# The child's first code. It lowers its priority: on a small machine it must not take CPU from
-# the host command, which is still finishing while the sender starts. The standard library comes first: the directory holding consent is
+# The child's first code. It leaves the host's directory (posix_spawn cannot start it elsewhere)
+# so that it never keeps that directory busy, and lowers its priority: on a small machine it must
+# not take CPU from the host command, which is still finishing while the sender starts. The
+# standard library comes first: the directory holding consent is
 # added at the end of sys.path, only if consent cannot be imported otherwise (a module there that
 # shadows a stdlib name, say `socket.py` in site-packages, must not win), and the script's own
 # entry ("" or the working directory) is dropped. Should consent still fail to import, the
@@ -391,9 +465,13 @@ def spawn_sender(job: Job) -> None:
 # "handed to sender" when no sender ran.
 BOOTSTRAP = """\
 import os, sys
+try: here = os.getcwd()
+except OSError: here = ""
+if sys.path and sys.path[0] in ("", here): del sys.path[0]
+try: os.chdir(os.sep)
+except OSError: pass
 try: os.nice(10)
 except (AttributeError, OSError): pass
-if sys.path and sys.path[0] in ("", os.getcwd()): del sys.path[0]
 import json, socket, ssl, time
 try:
     import consent._wire.sender

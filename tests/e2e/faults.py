@@ -359,7 +359,8 @@ def run_case(case: Case, tmp: Path) -> tuple[Observed, list[str], dict[str, int]
         checks = case.after_host(ctx, obs) if case.after_host is not None else []
         # The host's sender is done before `enable` and `disable` run: a sender that a loaded
         # machine starts late must not meet a consent that `disable` has already changed.
-        if any(e["event"] == "subprocess.Popen" for e in audit_events(logs["host"])):
+        spawns = ("os.posix_spawn", "subprocess.Popen")  # how consent/_wire/gate.py starts it
+        if any(e["event"] in spawns for e in audit_events(logs["host"])):
             checks += wait_for_sender(iso, sender_marker(ctx))
         obs.enable = run(ctx, logs["choices"], "telemetry", "enable")
         obs.disable = run(ctx, logs["choices"], "telemetry", "disable")

@@ -1,0 +1,174 @@
+"""The sender's start (consent/_wire/gate.py, `spawn_detached`): posix_spawn against the
+subprocess.Popen it replaces on the host's path. Both start the same probe with the same bytes,
+and the probe reports what a detached sender sees: its session and group, its stdin's bytes,
+stdout and stderr on devnull, the descriptors it holds (an inheritable one the host has open
+included), its environment and its signal dispositions and mask. The two must agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from consent._wire import gate
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the probe reads /proc/self"
+)
+
+PROBE = r"""
+import json, os, sys
+status = dict(
+    line.split(":", 1) for line in open("/proc/self/status").read().splitlines() if ":" in line
+)
+null = os.stat(os.devnull)
+seen = {
+    "cwd": os.getcwd(),
+    "session_leader": os.getsid(0) == os.getpid(),
+    "group_leader": os.getpgrp() == os.getpid(),
+    "stdin": sys.stdin.buffer.read().decode("latin-1"),
+    "stdout_null": os.path.samestat(os.fstat(1), null),
+    "stderr_null": os.path.samestat(os.fstat(2), null),
+    "fds": sorted(int(n) for n in os.listdir("/proc/self/fd")),
+    "env": dict(os.environ),
+    "signals": {k: status[k].strip() for k in ("SigBlk", "SigIgn", "SigCgt")},
+}
+with open(sys.argv[1] + ".tmp", "w") as fh:
+    json.dump(seen, fh)
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+"""
+# Bytes of every value a pipe carries, and more than one pipe write's atomic size.
+DATA = bytes(range(256)) * 40
+
+
+def _seen(where: Path) -> dict[str, object]:
+    deadline = time.monotonic() + 30
+    while not where.exists():
+        assert time.monotonic() < deadline, "the probe never reported"
+        time.sleep(0.01)
+    seen: dict[str, object] = json.loads(where.read_text())
+    # The listing's own descriptor is the lowest free one; it is not inherited.
+    fds = seen["fds"]
+    assert isinstance(fds, list)
+    seen["fds"] = fds[:-1]
+    return seen
+
+
+def _both(tmp_path: Path) -> tuple[dict[str, object], dict[str, object]]:
+    spawned, popened = tmp_path / "spawned.json", tmp_path / "popened.json"
+    gate.spawn_detached([sys.executable, "-c", PROBE, str(spawned)], DATA)
+    gate._popen_detached([sys.executable, "-c", PROBE, str(popened)], DATA)
+    return _seen(spawned), _seen(popened)
+
+
+def _open_fds() -> set[int]:
+    return {int(n) for n in os.listdir("/proc/self/fd")}
+
+
+def test_posix_spawn_and_popen_give_the_child_the_same_world(tmp_path: Path) -> None:
+    # An inheritable descriptor in the host (what a shell's `3>file` passes down) must not
+    # reach the sender, whose life is longer than the host's.
+    passed_r, passed_w = os.pipe()
+    os.set_inheritable(passed_w, True)
+    before = _open_fds()
+    try:
+        spawned, popened = _both(tmp_path)
+        assert _open_fds() == before  # neither leaves a descriptor behind in the host
+    finally:
+        os.close(passed_r)
+        os.close(passed_w)
+    assert popened["cwd"] == "/"
+    assert spawned["cwd"] == os.getcwd()  # posix_spawn cannot chdir: the bootstrap leaves
+    # Popen passes the C library's environment; posix_spawn is given os.environ, which the
+    # gate and the sender read. They differ only by what was put there beside os.environ
+    # (os.putenv: pytest's COLUMNS and LINES here).
+    assert spawned["env"] == dict(os.environ)
+    env = popened["env"]
+    assert isinstance(env, dict)
+    assert {k: v for k, v in env.items() if k in os.environ} == spawned["env"]
+    # glibc's posix_spawn leaves the two signals it keeps for itself (the kernel's 32 up to the
+    # SIGRTMIN Python reports) ignored in the child; the C library sets them up again in a
+    # program that uses them (thread cancellation, set*id across threads; the sender uses
+    # neither). Every other disposition must agree.
+    own = sum(1 << (n - 1) for n in range(32, getattr(signal, "SIGRTMIN", 32)))
+    for seen in (spawned, popened):
+        del seen["cwd"], seen["env"]
+        signals = seen["signals"]
+        assert isinstance(signals, dict)
+        signals["SigIgn"] = int(signals["SigIgn"], 16) & ~own
+    assert spawned == popened
+    assert spawned["stdin"] == DATA.decode("latin-1")
+    assert spawned["session_leader"] and spawned["group_leader"]
+    assert spawned["stdout_null"] and spawned["stderr_null"]
+    assert spawned["fds"] == [0, 1, 2]
+
+
+def test_without_setsid_in_posix_spawn_it_falls_back_to_popen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def unsupported(*args: object, **kwargs: object) -> int:
+        calls.append(args)
+        raise NotImplementedError("setsid is not supported")
+
+    monkeypatch.setattr(os, "posix_spawn", unsupported)
+    before = _open_fds()
+    gate.spawn_detached([sys.executable, "-c", PROBE, str(tmp_path / "seen.json")], DATA)
+    assert len(calls) == 1 and _open_fds() == before
+    seen = _seen(tmp_path / "seen.json")
+    assert seen["cwd"] == "/" and seen["session_leader"] and seen["fds"] == [0, 1, 2]
+    assert seen["stdin"] == DATA.decode("latin-1")
+
+
+def test_a_host_with_its_stdin_closed_still_hands_the_bytes_over(tmp_path: Path) -> None:
+    """The pipe then takes descriptor 0 in the host: subprocess handles that case."""
+    where = tmp_path / "seen.json"
+    host = (
+        "import os, sys\n"
+        "os.close(0)\n"
+        "from consent._wire.gate import spawn_detached\n"
+        "spawn_detached([sys.executable, '-c', sys.argv[1], sys.argv[2]], b'job bytes')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", host, PROBE, str(where)],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    seen = _seen(where)
+    assert seen["stdin"] == "job bytes" and seen["session_leader"] and seen["fds"] == [0, 1, 2]
+
+
+def test_a_real_sender_leaves_the_hosts_directory(tmp_path: Path) -> None:
+    """posix_spawn starts the child where the host is; the bootstrap's first lines leave, so
+    that a sender waiting on the network never keeps the host's directory busy."""
+    from consent.testing.collector import Collector
+    from tests.wire.test_gate import start_a_sender
+
+    here = tmp_path / "host"
+    here.mkdir()
+    old = os.getcwd()
+    with Collector(behaviour="blackhole") as collector:
+        os.chdir(here)
+        try:
+            pid = start_a_sender(
+                tmp_path, collector.url, f"cwd-{os.getpid()}-{time.monotonic_ns()}"
+            )
+        finally:
+            os.chdir(old)
+        try:
+            deadline = time.monotonic() + 30
+            while os.readlink(f"/proc/{pid}/cwd") != "/":
+                assert time.monotonic() < deadline, "the sender stayed in the host's directory"
+                time.sleep(0.01)
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
