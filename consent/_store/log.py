@@ -16,7 +16,6 @@ is rotating.
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from consent._core.jsonline import dumps, loads
@@ -87,11 +86,13 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
 
 def rotate(name: str) -> None:
     """Start a new generation if the log is still over half the cap; never waits, never raises."""
+    import contextlib  # here, not above: the sending host appends, it rarely rotates
+    import stat
+
     from consent._errors import ConsentError
     from consent._store.fileio import locked
 
     directory, base = os.path.split(name)
-    import stat
 
     # A busy lock: another process rotates.
     with contextlib.suppress(OSError, ConsentError), locked(_lock_path(directory, base), timeout=0):
