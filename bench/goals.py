@@ -20,6 +20,7 @@ FRAMEWORKS = (
 WAYS = ("disabled by env", "disabled by config", "awaiting notice")
 FLOOR = "stdlib detached (floor)"
 SENDER_TIMEOUT_S = 3.0
+ONEHIT_GOAL = 1.15  # issue 23, item 5 (bench/onehit.py measures it)
 
 
 def _find(records: Sequence[Record], group: str, name: str) -> Record | None:
@@ -167,15 +168,46 @@ def lean_rows(lean: dict[str, dict[str, float]] | None) -> list[str]:
     return rows
 
 
+def floor_rows(
+    net: str, onehit: dict[str, dict[str, float]] | None, wall: float | None
+) -> list[str]:
+    """Issue 23, item 5: a plain script's one hit within 1.15 times the stdlib floor, judged in
+    the parent's instructions (bench/onehit.py), the wall time of this run beside it."""
+    goal = f"{net}: consent ≤ {ONEHIT_GOAL:.2f}{X} the stdlib floor (the parent's instructions)"
+    beside = "" if wall is None else f"; wall time {wall:.2f}{X}"
+    cells = (onehit or {}).get(net)
+    if cells is None:
+        shown = "not measured in instructions" + beside
+        return [_row(goal, shown, None)]
+    ratio = cells["consent"] / cells["floor"]
+    shown = f"{ratio:.3f}{X} ({cells['consent']:.1f} M against {cells['floor']:.1f} M){beside}"
+    rows = [_row(goal, shown, ratio <= ONEHIT_GOAL)]
+    if net == NETWORKS[-1] and onehit is not None and len(onehit) == len(NETWORKS):
+        spread = max(c["consent"] for c in onehit.values()) - min(
+            c["consent"] for c in onehit.values()
+        )
+        least = min(c["consent"] for c in onehit.values())
+        rows.append(
+            _row(
+                "the endpoint's behaviour moves consent's parent by ≤ 1 % of its instructions",
+                f"{spread:.2f} M between ok, blackhole and refused",
+                spread <= 0.01 * least,
+            )
+        )
+    return rows
+
+
 def section(
     records: Sequence[Record],
     counted: dict[str, tuple[float, float]] | None = None,
     lean: dict[str, dict[str, float]] | None = None,
+    onehit: dict[str, dict[str, float]] | None = None,
 ) -> list[str]:
     """The goals table; `counted`: each framework's bare program and the same program with
     consent (disabled by env) in millions of instructions (bench/instructions.py), judged
     beside the wall times because the count does not move with the machine's load; `lean`: the
-    lean start's counts (instructions.lean_counts)."""
+    lean start's counts (instructions.lean_counts); `onehit`: the one-hit parent's counts
+    against the floor's (onehit.counts)."""
     rows: list[str] = []
     bare = _find(records, "cli", BARE)
     for name in DISABLED:
@@ -255,11 +287,7 @@ def section(
                     not slower,
                 )
             )
-        if floor is not None:
-            ratio = ratio_median(api, floor)
-            rows.append(
-                _row(f"{net}: consent ≤ 1.15{X} the stdlib floor", f"{ratio:.2f}{X}", ratio <= 1.15)
-            )
+        rows += floor_rows(net, onehit, None if floor is None else ratio_median(api, floor))
         lived = max(api.trees())
         rows.append(
             _row(

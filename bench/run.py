@@ -26,6 +26,8 @@ from goals import section as goals_section
 from growth import section as growth_section
 from instructions import framework_counts, lean_counts
 from instructions import section as instructions_section
+from onehit import counts as onehit_counts
+from onehit import section as onehit_section
 from procs import Runner
 from report import Meta, Record, load_average, render
 from scenarios import GROUPS, PEERS, ROOT, Context, Group, Peer, Scenario
@@ -438,15 +440,17 @@ def main(argv: list[str] | None = None) -> int:
     pythons = [sys.executable, *args.baseline_python]
     # Each adapter's disabled path in instructions (a measure the machine's load does not move),
     # made once: the goals judge it and the instructions section shows it.
-    counted = lean = None
+    counted = lean = onehit = None
     if not (args.only or args.quick) and shutil.which("valgrind") is not None:
         counted = framework_counts(sys.executable, 3)
         lean = lean_counts(sys.executable, 3)
+        onehit = onehit_counts(sys.executable, 3)
     instructions = (
         [] if args.only or args.quick else instructions_section(pythons, 3, counted, lean)
     )
     if instructions:
         instructions += floor_section(sys.executable, 3)
+        instructions += onehit_section(sys.executable, 3, 15, onehit)
 
     meta = Meta(
         command=command,
@@ -463,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         loads=[*loads, load_average()],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    extra = [*goals_section(records, counted, lean), *growth, *instructions]
+    extra = [*goals_section(records, counted, lean, onehit), *growth, *instructions]
     out.write_text(render(meta, groups, records) + "\n".join(extra), encoding="utf-8")
     os.chdir(ROOT)
     shutil.rmtree(scratch, ignore_errors=True)
