@@ -396,6 +396,14 @@ def spawn_detached(argv: list[str], data: bytes) -> None:
             view = view[os.write(write, view) :]
     except NotImplementedError:  # this platform's posix_spawn cannot setsid: nothing started
         _popen_detached(argv, data)
+    except OSError as exc:
+        # A descriptor listed above was closed meanwhile (another thread): macOS fails the
+        # spawn on closing it, before anything starts; Linux ignores it.
+        import errno
+
+        if exc.errno != errno.EBADF:
+            raise
+        _popen_detached(argv, data)
     finally:
         os.close(write)
 
@@ -404,10 +412,13 @@ def _spawn_actions() -> list[tuple[object, ...]] | None:
     """posix_spawn's file actions after stdin: stdout and stderr on devnull, every other
     descriptor this process may pass on closed (what Popen's close_fds does); None where
     posix_spawn is not used."""
-    if sys.platform == "win32" or not hasattr(os, "posix_spawn"):
+    # Where this process's descriptors can be listed, all of them: Linux's /proc and macOS's
+    # /dev/fd (elsewhere /dev/fd may show only 0 to 2).
+    listing = {"linux": "/proc/self/fd", "darwin": "/dev/fd"}.get(sys.platform)
+    if listing is None or not hasattr(os, "posix_spawn"):
         return None
     try:
-        names = os.listdir("/proc/self/fd" if sys.platform.startswith("linux") else "/dev/fd")
+        names = os.listdir(listing)
     except OSError:
         return None
     actions: list[tuple[object, ...]] = [

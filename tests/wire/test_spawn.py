@@ -6,6 +6,7 @@ included), its environment and its signal dispositions and mask. The two must ag
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -172,3 +173,28 @@ def test_a_real_sender_leaves_the_hosts_directory(tmp_path: Path) -> None:
         finally:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize("number", [errno.EBADF, errno.ENOENT])
+def test_a_descriptor_closed_meanwhile_falls_back_and_any_other_error_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    """EBADF: a descriptor listed for closing was closed by another thread before the spawn
+    (macOS then fails it, having started nothing): Popen starts the child instead. Any other
+    failure is the gate's to log (consent/_wire/gate.py, `_send`), never hidden by a retry."""
+
+    def failing(*args: object, **kwargs: object) -> int:
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(os, "posix_spawn", failing)
+    before = _open_fds()
+    where = tmp_path / "seen.json"
+    argv = [sys.executable, "-c", PROBE, str(where)]
+    if number == errno.EBADF:
+        gate.spawn_detached(argv, DATA)
+        assert _seen(where)["stdin"] == DATA.decode("latin-1")
+    else:
+        with pytest.raises(FileNotFoundError):
+            gate.spawn_detached(argv, DATA)
+        assert not where.exists()
+    assert _open_fds() == before
