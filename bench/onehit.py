@@ -40,7 +40,10 @@ from sinks import BlackholeSink, OkSink, RefusedSink, Sinks
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = ROOT / "bench" / "peers" / "stdlib_detached.py"
 CONSENT = ROOT / "bench" / "apps" / "consent_api.py"
+SPAWN_FLOOR = ROOT / "bench" / "peers" / "stdlib_spawn.py"
 SENDERS = (("floor", FLOOR), ("consent", CONSENT))
+# Counted beside them, not timed: the floor's own child started without subprocess.
+COUNTED = (*SENDERS, ("spawn floor", SPAWN_FLOOR))
 SETTLE_S = 5.0  # after a run: bounded wait for the sink to see the run's connections close
 
 
@@ -107,7 +110,7 @@ def counts(python: str, runs: int, nets: tuple[str, ...] = NETWORKS) -> dict[str
         for net in nets:
             sink = sinks.by_name(net)
             cells: dict[str, float] = {}
-            for name, script in SENDERS:
+            for name, script in COUNTED:
                 with tempfile.TemporaryDirectory() as tmp:
                     env = _prepare(python, Path(tmp), name, sink.url)
                     argv = [python, str(script)]
@@ -167,8 +170,9 @@ def table(
 ) -> list[str]:
     lines = [
         f"| endpoint | floor: instructions | consent: instructions | {X} floor (the goal's "
-        f"measure) | floor: wall | consent: wall | {X} floor, wall (median of pairs) | load (1 min) |",
-        "|---|---|---|---|---|---|---|---|",
+        f"measure) | floor: wall | consent: wall | {X} floor, wall (median of pairs) | load "
+        "(1 min) | the floor's child by posix_spawn: instructions |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for net, cells in counted.items():
         wall = (timed or {}).get(net)
@@ -182,6 +186,8 @@ def table(
             if wall
             else ["not measured"] * 4
         )
+        spawn = cells.get("spawn floor")
+        shown.append("not measured" if spawn is None else f"{spawn:.1f} M")
         lines.append(
             f"| {net} | {cells['floor']:.1f} M | {cells['consent']:.1f} M | "
             f"{cells['consent'] / cells['floor']:.3f}{X} | " + " | ".join(shown) + " |"
@@ -206,7 +212,11 @@ def section(
         f"--trace-children; medians of {runs} runs after one uncounted run), the goal's measure. "
         f"Wall time: until the parent exits, {pairs} pairs alternating floor and consent, each "
         "run finished (its sender included) before the next; medians of the per-pair ratios, "
-        "with the highest load average seen during the pairs. Made by `bench/onehit.py`.",
+        "with the highest load average seen during the pairs. The last column counts the "
+        "floor's parent once more with its child started by `os.posix_spawn` "
+        "(`bench/peers/stdlib_spawn.py`), as consent/_wire/gate.py starts the sender: the floor "
+        "itself spends about 48 M of its instructions importing subprocess. Made by "
+        "`bench/onehit.py`.",
         "",
     ]
     if shutil.which("valgrind") is None:
