@@ -40,25 +40,22 @@ from sinks import BlackholeSink, OkSink, RefusedSink, Sinks
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = ROOT / "bench" / "peers" / "stdlib_detached.py"
 CONSENT = ROOT / "bench" / "apps" / "consent_api.py"
+CONSENT_GA4 = ROOT / "bench" / "apps" / "consent_api_ga4.py"
 SPAWN_FLOOR = ROOT / "bench" / "peers" / "stdlib_spawn.py"
 SENDERS = (("floor", FLOOR), ("consent", CONSENT))
-# Counted beside them, not timed: the floor's own child started without subprocess.
-COUNTED = (*SENDERS, ("spawn floor", SPAWN_FLOOR))
+# Counted beside them, not timed: the same script as a GA4 app (a JSON body), and the floor's own
+# child started without subprocess.
+COUNTED = (*SENDERS, ("consent, GA4", CONSENT_GA4), ("spawn floor", SPAWN_FLOOR))
 SETTLE_S = 5.0  # after a run: bounded wait for the sink to see the run's connections close
 
 
-def _prepare(python: str, home: Path, name: str, url: str) -> dict[str, str]:
+def _prepare(python: str, home: Path, script: Path, url: str) -> dict[str, str]:
     """The environment of one sender's runs in `home`, consent recorded for consent's."""
     env = env_for(home)
     env["BENCH_ENDPOINT"] = url
-    env["BENCHAPP_TELEMETRY_ENDPOINT"] = url
-    if name == "consent":
+    if script in (CONSENT, CONSENT_GA4):
         subprocess.run(
-            [python, str(CONSENT), "--enable"],
-            env=env,
-            capture_output=True,
-            check=True,
-            timeout=120,
+            [python, str(script), "--enable"], env=env, capture_output=True, check=True, timeout=120
         )
     return env
 
@@ -112,7 +109,7 @@ def counts(python: str, runs: int, nets: tuple[str, ...] = NETWORKS) -> dict[str
             cells: dict[str, float] = {}
             for name, script in COUNTED:
                 with tempfile.TemporaryDirectory() as tmp:
-                    env = _prepare(python, Path(tmp), name, sink.url)
+                    env = _prepare(python, Path(tmp), script, sink.url)
                     argv = [python, str(script)]
                     # One run first, uncounted: whatever it caches is not the sending's cost.
                     start = sink.stats().requests
@@ -134,10 +131,10 @@ def walls(python: str, pairs: int, nets: tuple[str, ...] = NETWORKS) -> dict[str
     with Sinks(lifetime_s=3600) as sinks, tempfile.TemporaryDirectory() as tmp:
         envs = {}
         for net in nets:
-            for name, _ in SENDERS:
+            for name, script in SENDERS:
                 home = Path(tmp) / f"{net}-{name}"
                 home.mkdir()
-                envs[net, name] = _prepare(python, home, name, sinks.by_name(net).url)
+                envs[net, name] = _prepare(python, home, script, sinks.by_name(net).url)
         runner = Runner()  # from here on it reaps every child: no other subprocess
         try:
             for net in nets:
@@ -171,8 +168,9 @@ def table(
     lines = [
         f"| endpoint | floor: instructions | consent: instructions | {X} floor (the goal's "
         f"measure) | floor: wall | consent: wall | {X} floor, wall (median of pairs) | load "
-        "(1 min) | the floor's child by posix_spawn: instructions |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"(1 min) | consent as a GA4 app: instructions ({X} floor) | the floor's child by "
+        "posix_spawn: instructions |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for net, cells in counted.items():
         wall = (timed or {}).get(net)
@@ -186,7 +184,10 @@ def table(
             if wall
             else ["not measured"] * 4
         )
-        spawn = cells.get("spawn floor")
+        ga4, spawn = cells.get("consent, GA4"), cells.get("spawn floor")
+        shown.append(
+            "not measured" if ga4 is None else f"{ga4:.1f} M ({ga4 / cells['floor']:.3f}{X})"
+        )
         shown.append("not measured" if spawn is None else f"{spawn:.1f} M")
         lines.append(
             f"| {net} | {cells['floor']:.1f} M | {cells['consent']:.1f} M | "
@@ -212,7 +213,8 @@ def section(
         f"--trace-children; medians of {runs} runs after one uncounted run), the goal's measure. "
         f"Wall time: until the parent exits, {pairs} pairs alternating floor and consent, each "
         "run finished (its sender included) before the next; medians of the per-pair ratios, "
-        "with the highest load average seen during the pairs. The last column counts the "
+        "with the highest load average seen during the pairs. The GA4 column counts the same "
+        "script as a GA4 app (`bench/apps/consent_api_ga4.py`: a JSON body). The last column counts the "
         "floor's parent once more with its child started by `os.posix_spawn` "
         "(`bench/peers/stdlib_spawn.py`), as consent/_wire/gate.py starts the sender: the floor "
         "itself spends about 48 M of its instructions importing subprocess. Made by "

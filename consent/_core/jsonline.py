@@ -8,18 +8,19 @@ tests/core/test_jsonline.py holds the output to json.dumps(obj, sort_keys=True).
 
 from __future__ import annotations
 
-import math
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 try:
+    from _json import encode_basestring as _quote_text
     from _json import encode_basestring_ascii as _quote
-except ImportError:  # another Python implementation: the json package has a pure one
+except ImportError:  # another Python implementation: the json package has pure ones
+    from json.encoder import py_encode_basestring as _quote_text
     from json.encoder import py_encode_basestring_ascii as _quote
 
 quote: Callable[[str], str] = _quote
+quote_text: Callable[[str], str] = _quote_text
 
 
 def dumps(obj: object) -> str:
@@ -35,7 +36,9 @@ def dumps(obj: object) -> str:
     if isinstance(obj, int):
         return int.__repr__(obj)
     if isinstance(obj, float):
-        if math.isfinite(obj):
+        # Finite: x - x is 0.0, where an infinity or NaN gives NaN (math.isfinite's import
+        # would cost a sending host about 0.8 M instructions).
+        if obj - obj == 0.0:
             return float.__repr__(obj)
         raise ValueError("the sending path writes finite numbers only")
     if isinstance(obj, dict):
@@ -44,6 +47,57 @@ def dumps(obj: object) -> str:
     if isinstance(obj, (list, tuple)):
         return "[" + ", ".join(dumps(v) for v in obj) + "]"
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def compact(obj: object) -> str:
+    """Like json.dumps(obj, separators=(",", ":"), ensure_ascii=False): the JSON body of a GA4
+    or OTLP request (consent/_wire/http.py), keys in their own order, text as it is. `import
+    json` costs a sending host about 32 M instructions (its decoder compiles regexes, pulling
+    in re and enum), a third of a one-hit script's whole run (docs/benchmarks.md).
+    tests/core/test_jsonline.py holds the output to json.dumps, NaN and infinities included."""
+    if isinstance(obj, str):
+        return quote_text(obj)
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if isinstance(obj, int):
+        return int.__repr__(obj)
+    if isinstance(obj, float):
+        return _number(obj)
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{quote_text(_key(k))}:{compact(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(compact(v) for v in obj) + "]"
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _number(value: float) -> str:
+    """A float as json writes it (allow_nan, its default)."""
+    if value - value == 0.0:  # finite (see dumps)
+        return float.__repr__(value)
+    if value > 0:
+        return "Infinity"
+    return "-Infinity" if value < 0 else "NaN"
+
+
+def _key(key: object) -> str:
+    """An object's key as json writes it: text as it is, other scalars as their JSON text."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _number(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
 # Nesting of arrays and objects in the JSON the toolkit reads back (a receipt, a log line, the

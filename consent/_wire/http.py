@@ -9,6 +9,9 @@ from __future__ import annotations
 
 # Endpoint parsing lives in consent/_core/endpoint.py (the store checks a policy's with it).
 from consent._core.endpoint import Endpoint, parse_endpoint
+
+# json.dumps(body, separators=(",", ":"), ensure_ascii=False), without importing json.
+from consent._core.jsonline import compact
 from consent._core.spec import AppSpec
 from consent._core.value import Record
 from consent._errors import EndpointError, HitError
@@ -106,26 +109,19 @@ def encode(
         content_type = "application/x-www-form-urlencoded"
         limit = LEGACY_MAX_BODY
     elif protocol == "otlp":
-        import json
         import time
 
         from consent._core.otlp import LOGS_PATH, MAX_BODY
         from consent._wire.otlp import otlp_body
 
         when = time.time_ns() if time_unix_nano is None else time_unix_nano
-        body = json.dumps(
-            otlp_body(spec, hit, when), separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        body = compact(otlp_body(spec, hit, when)).encode("utf-8")
         target = f"{endpoint.prefix}{LOGS_PATH}"
         content_type = "application/json"
         limit = MAX_BODY
         extra = spec.destination.headers  # static headers, after the ones built here
     else:
-        import json
-
-        body = json.dumps(ga4_body(spec, hit), separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8"
-        )
+        body = compact(ga4_body(spec, hit)).encode("utf-8")
         query = form_encode(
             [
                 ("measurement_id", spec.destination.tracking_id),
