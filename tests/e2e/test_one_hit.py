@@ -16,32 +16,52 @@ from consent.testing.sockets import SocketWatch
 from tests.helpers import PROCESS_TIMEOUT, SENDER_TIMEOUT, logged_hits
 
 SCRIPT = """\
-import sys
-from consent import AppSpec, Destination, Event, Field, enable, record_event
+import os, sys
+from consent import AppSpec, Destination, Event, Field, record_event
 
-SPEC = AppSpec(
-    name="onehit", display_name="Onehit", version="1.0.0", env_prefix="ONEHIT", mode="opt-in",
-    destination=Destination("legacy", "UA-1-1"),
-    fields=(
+if os.environ.get("ONEHIT_GA4"):
+    destination = Destination("ga4", "G-TEST000000", api_secret="secret")
+    fields = (
+        Field("client_id", "Pseudonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
+        Field("name", "Event name.", "script_run", "hit_type"),
+        Field("ea", "How it went.", "ran", "runtime", allowed=("ran", "failed")),
+    )
+    common, event = ("client_id", "name"), Event("run", "The script ran.", "script_run", ("ea",))
+else:
+    destination = Destination("legacy", "UA-1-1")
+    fields = (
         Field("v", "Protocol version.", "1", "constant", "1"),
         Field("tid", "Tracking id.", "UA-1-1", "constant", "UA-1-1"),
         Field("cid", "Pseudonymous id.", "35009a79-1a05-49d7-b876-2b884d0f825b", "client_id"),
         Field("t", "Hit type.", "event", "hit_type"),
         Field("ec", "Event category.", "test", "constant", "test"),
         Field("ea", "Event action.", "ran", "runtime", allowed=("ran", "failed")),
-    ),
-    common=("v", "tid", "cid", "t"),
-    events=(Event("run", "The script ran.", "event", ("ec", "ea")),),
+    )
+    common, event = ("v", "tid", "cid", "t"), Event("run", "The script ran.", "event", ("ec", "ea"))
+SPEC = AppSpec(
+    name="onehit", display_name="Onehit", version="1.0.0", env_prefix="ONEHIT", mode="opt-in",
+    destination=destination, fields=fields, common=common, events=(event,),
     purpose="Test the one-hit API.", access="Nobody.", controller="Nobody",
     contact="https://example.invalid", legal_basis="None.", retention="0 days",
     recipients="None: a loopback collector.", notice_date="2026-12-05",
 )
 if sys.argv[1:] == ["enable"]:
+    from consent import enable  # the store's writers: not on the sending path
+
     enable(SPEC, via="test setup")
 else:
     record_event(SPEC, "run", {"ea": "ran"})
     print("done")
+    print(" ".join(sorted(sys.modules)), file=sys.stderr)
 """
+# What the host of one hit must not import (each would cost it several million instructions,
+# docs/benchmarks.md, "One hit from a plain script"): subprocess and what it loads, json, and
+# the helpers consent's own modules keep off this path.
+HEAVY = frozenset(
+    {"subprocess", "locale", "re", "enum", "signal", "threading", "selectors", "json",
+     "contextlib", "collections", "functools", "math", "typing", "dataclasses", "pathlib",
+     "uuid", "urllib", "ipaddress", "keyring", "tomllib", "tomlkit", "platformdirs"}
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -90,3 +110,42 @@ def test_the_host_only_spawns_and_the_sender_alone_touches_the_network(
             assert item["url"].rstrip("/") == url.rstrip("/") + "/collect"
     # Every socket event came from another process: the sender the host spawned.
     assert all(e["pid"] != proc.pid for e in consent_sockets.network())
+
+
+@pytest.mark.parametrize("protocol", ["legacy", "ga4"])
+def test_the_host_of_one_hit_imports_nothing_heavy(
+    script: Path, consent_home: Home, protocol: str
+) -> None:
+    """By the modules loaded: the verdict, the request, the log line and the spawn, with none
+    of the modules that made a one-hit script cost 1.36 times the stdlib floor (1.41 for GA4)."""
+    env = {**consent_home.env, "ONEHIT_TELEMETRY_ENDPOINT": refused_url()}
+    if protocol == "ga4":
+        env["ONEHIT_GA4"] = "1"
+        subprocess.run(
+            [sys.executable, str(script), "enable"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=PROCESS_TIMEOUT,
+        )
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=PROCESS_TIMEOUT,
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=PROCESS_TIMEOUT,
+    )
+    loaded = set(proc.stderr.split()) - set(bare.stdout.split())
+    assert "consent._wire.job" in loaded  # the hit was handed over, not dropped
+    (item,) = logged_hits(_log(consent_home))
+    assert item["outcome"] != "handed to sender" and item["event"] == "run"
+    assert loaded & HEAVY == set()
