@@ -198,3 +198,24 @@ def test_a_descriptor_closed_meanwhile_falls_back_and_any_other_error_is_raised(
             gate.spawn_detached(argv, DATA)
         assert not where.exists()
     assert _open_fds() == before
+
+
+def test_a_child_that_is_not_python_sees_the_same_signal_dispositions(tmp_path: Path) -> None:
+    """A Python child ignores SIGPIPE and SIGXFSZ whatever it was given; a shell shows what it
+    was given. Python ignores both in the host, and Popen gives the child their defaults again
+    (restore_signals): so must posix_spawn, for what the sender may itself start."""
+    status = "grep -E '^Sig(Blk|Ign)' /proc/self/status > {0}.tmp && mv {0}.tmp {0}"
+    spawned, popened = tmp_path / "spawned", tmp_path / "popened"
+    gate.spawn_detached(["/bin/sh", "-c", status.format(spawned)], b"")
+    gate._popen_detached(["/bin/sh", "-c", status.format(popened)], b"")
+    own = sum(1 << (n - 1) for n in range(32, getattr(signal, "SIGRTMIN", 32)))
+    seen = []
+    for where in (spawned, popened):
+        deadline = time.monotonic() + 30
+        while not where.exists():
+            assert time.monotonic() < deadline, "the shell never reported"
+            time.sleep(0.01)
+        lines = dict(line.split(":") for line in where.read_text().split("\n") if line)
+        seen.append({k: int(v, 16) & ~own for k, v in lines.items()})
+    assert seen[0] == seen[1]
+    assert not seen[0]["SigIgn"] & (1 << (signal.SIGPIPE - 1))  # the host ignores it: not passed on
