@@ -367,6 +367,7 @@ def spawn_detached(argv: list[str], data: bytes) -> None:
     a plain script"). Everything else (Windows, no setsid in posix_spawn, a std stream closed
     in the host) goes through `subprocess.Popen` with the same settings;
     tests/wire/test_spawn.py runs both and compares what the child sees."""
+    _reap()
     actions = _spawn_actions()
     read, write = os.pipe() if actions is not None else (-1, -1)
     if actions is None or read < 3 or write < 3:  # a std stream was closed: subprocess knows
@@ -381,7 +382,7 @@ def spawn_detached(argv: list[str], data: bytes) -> None:
     try:
         try:
             # Both ends of the pipe close on exec; the child's end is dup2'd to its stdin.
-            os.posix_spawn(
+            pid = os.posix_spawn(
                 argv[0],
                 argv,
                 os.environ,
@@ -389,6 +390,7 @@ def spawn_detached(argv: list[str], data: bytes) -> None:
                 setsid=True,
                 setsigdef=reset,
             )
+            STARTED.append(pid)
         finally:
             os.close(read)
         view = memoryview(data)
@@ -406,6 +408,22 @@ def spawn_detached(argv: list[str], data: bytes) -> None:
         _popen_detached(argv, data)
     finally:
         os.close(write)
+
+
+# Senders this process started by posix_spawn and has not reaped. Nobody waits for a sender, so
+# each one that ends stays a zombie until the host exits; a host that runs for long and records
+# many events reaps the finished ones at its next spawn, never waiting (WNOHANG).
+STARTED: list[int] = []
+
+
+def _reap() -> None:
+    for pid in list(STARTED):
+        try:
+            done = os.waitpid(pid, os.WNOHANG)[0]
+        except ChildProcessError:  # the host reaped it itself (a wait for any child)
+            done = pid
+        if done:
+            STARTED.remove(pid)
 
 
 def _spawn_actions() -> list[tuple[object, ...]] | None:

@@ -219,3 +219,27 @@ def test_a_child_that_is_not_python_sees_the_same_signal_dispositions(tmp_path: 
         seen.append({k: int(v, 16) & ~own for k, v in lines.items()})
     assert seen[0] == seen[1]
     assert not seen[0]["SigIgn"] & (1 << (signal.SIGPIPE - 1))  # the host ignores it: not passed on
+
+
+def test_finished_senders_are_reaped_at_the_next_spawn(tmp_path: Path) -> None:
+    """A long-running host that records many events leaves no zombie behind for each: the
+    senders that have ended are reaped when it starts the next one, without waiting."""
+
+    def state(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return "gone"
+
+    del gate.STARTED[:]
+    for _ in range(2):
+        gate.spawn_detached([sys.executable, "-c", "pass"], b"")
+    first = list(gate.STARTED)
+    assert len(first) == 2
+    deadline = time.monotonic() + 30
+    while any(state(pid) != "Z" for pid in first):  # ended, not yet reaped: zombies
+        assert time.monotonic() < deadline, "the children never ended"
+        time.sleep(0.01)
+    gate.spawn_detached([sys.executable, "-c", "pass"], b"")
+    assert [state(pid) for pid in first] == ["gone", "gone"]
+    assert gate.STARTED == [pid for pid in gate.STARTED if pid not in first] != []
