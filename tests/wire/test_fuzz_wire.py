@@ -291,8 +291,11 @@ NO_PROXY_VALUES = st.one_of(
 
 
 def well_formed_match(no_proxy: str, host: str, port: int) -> bool:
-    """The oracle for a bypass: some entry names this host (or `*`), with no port or a port that
-    is a number and this one; a malformed entry matches nothing."""
+    """The oracle for a bypass: some entry names this host (or `*`), or is an address block
+    (`10.0.0.0/8`) holding this address, with no port or a port that is a number and this one;
+    a malformed entry matches nothing."""
+    import ipaddress
+
     for raw in no_proxy.replace(",", " ").split():
         entry = raw.lower()
         if entry == "*":
@@ -303,6 +306,13 @@ def well_formed_match(no_proxy: str, host: str, port: int) -> bool:
         ):
             continue
         if sep and int(entry_port) != port:
+            continue
+        if "/" in name:
+            try:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
+                    return True
+            except ValueError:
+                pass
             continue
         name = name.removeprefix("*").strip(".")
         if name and (host == name or host.endswith("." + name)):
@@ -337,6 +347,7 @@ def test_fuzz_proxy_vars(examples: int) -> None:
         ({"HTTPS_PROXY": "   "}, ga),
         ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": f"{ga}:abc"}, ga),
         ({"HTTPS_PROXY": "http://p:1"}, "0177.0.0.1"),
+        ({"https_proxy": "", "no_proxy": "0.0.0.0/0"}, "10.1.2.3"),  # a block holds every address
     )
     run(prop, envs, hosts, examples=examples, always=always)
 
