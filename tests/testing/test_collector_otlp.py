@@ -76,7 +76,7 @@ ODD_VALUES = st.one_of(
     st.booleans(),
     st.integers(-(2**65), 2**65),
     st.sampled_from([1.0, 1.5, -3.0, 1e30]),
-    st.sampled_from(["", "x", "12", "-7", "1.0", "18446744073709551616", "NaN"]),
+    st.sampled_from(["", "x", "12", "-7", "1.0", "1e3", "1.5", "18446744073709551616", "NaN"]),
     st.just([]),
     st.just({}),
     st.just([None]),
@@ -204,3 +204,18 @@ def test_a_body_given_twice_a_key_is_refused() -> None:
         .messages[0]
         .startswith("Content-Type must be application/json")
     )
+
+
+def test_an_integer_in_exponent_or_decimal_notation_is_read_as_protobuf_reads_it() -> None:
+    """The proto3 JSON mapping takes an integer field as a string in exponent notation too, and
+    protobuf's parser takes `"1.0"`: the check and the decoded entry agree with it; `"1.5"` and
+    `"1_0"` are refused (protobuf's Python `int` would read the last; JSON has no such number)."""
+    body = json.loads(
+        VALID.replace(b'"1700000000000000000"', b'"1.7e18"').replace(b'"3"', b'"3.0"')
+    )
+    assert collector_otlp.schema_problems(body) == [] and proto_accepts(body)
+    (entry,) = collector_otlp.decode(body)
+    assert (entry.time_unix_nano, entry.attributes["n"]) == (1_700_000_000_000_000_000, 3)
+    for bad in ("1.5", "1_0", " 3"):
+        body = json.loads(VALID.replace(b'"3"', json.dumps(bad).encode()))
+        assert collector_otlp.schema_problems(body), bad

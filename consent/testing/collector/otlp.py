@@ -253,11 +253,11 @@ def _check_integer(value: object, kind: str, path: str, out: list[str]) -> None:
         if kind == "enum":
             out.append(f"{path}: OTLP JSON encodes an enum as an integer, not {value!r}")
             return
-        body = value[1:] if value.startswith("-") else value
-        if not body or not body.isascii() or not body.isdigit():
+        parsed = _integer_text(value)
+        if parsed is None:
             out.append(f"{path}: {value[:40]!r} is not a decimal integer")
             return
-        number = int(value)
+        number = parsed
     elif isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
@@ -267,6 +267,31 @@ def _check_integer(value: object, kind: str, path: str, out: list[str]) -> None:
         return
     if not low <= number <= high:
         out.append(f"{path}: {number} is out of range for {kind}")
+
+
+def _integer_text(value: str) -> int | None:
+    """An integer field written as a JSON string, read as the proto3 JSON mapping reads it: a
+    decimal integer, or a number in exponent or decimal notation whose value is an integer
+    (`"1e3"`, `"1.0"`), as protobuf's own parser accepts them. ASCII only, no spaces or
+    underscores (Python's `int` would take `"1_0"` and other scripts' digits; JSON does not)."""
+    if not value.isascii() or any(c.isspace() or c == "_" for c in value):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None  # inf and nan are not integers
+
+
+def _number(value: object) -> int:
+    """A (valid) integer field's value, however the body spelled it; 0 when it is absent."""
+    if isinstance(value, str):
+        return _integer_text(value) or 0
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def _kind(value: object) -> str:
@@ -304,7 +329,7 @@ def _profile(payload: Mapping[str, Any]) -> list[str]:
             out.append(f"{where}: no log record")
         for s, i, record in records:
             at = f"{where}.scopeLogs[{s}].logRecords[{i}]"
-            if not int(record.get("timeUnixNano") or 0):
+            if not _number(record.get("timeUnixNano")):
                 out.append(f"{at}: no timeUnixNano")
             if not record.get("eventName"):
                 out.append(f"{at}: no eventName")
@@ -334,7 +359,7 @@ def any_value(value: object) -> object:
         if item is None:
             continue
         if key == "intValue":
-            return int(item)
+            return _number(item)
         if key == "doubleValue":
             return float(item)
         if key == "bytesValue":
@@ -361,7 +386,7 @@ def decode(payload: object) -> list[LogEntry]:
                         str(resource.get("service.name", "")),
                         str(resource.get("service.version", "")),
                         str(record.get("eventName") or ""),
-                        int(record.get("timeUnixNano") or 0),
+                        _number(record.get("timeUnixNano")),
                         _attributes(record.get("attributes")),
                         resource,
                     )
