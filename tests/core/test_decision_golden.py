@@ -20,6 +20,7 @@ from consent._core.records import ConsentRecord
 from consent._core.rules import (
     ConfigReading,
     DecidedBy,
+    Decision,
     Inputs,
     PackagerReading,
     PolicyReading,
@@ -182,7 +183,41 @@ def cases() -> dict[str, Inputs]:
         "app", "opt-out", VERSION, False, quiet, PURPOSE_POLICIES["missing"],
         PURPOSE_CONFIGS["enabled-usage"], purposes=PURPOSES, packager=PACKAGERS["off-health"],
     )  # fmt: skip
+    # The edges scripts/mutate.py found unpinned (issue 24): a person's no under a policy lock
+    # (the lock is named) and in local mode (kept by the mode, not by the no); a policy that locks
+    # and keeps local at once; a policy read through a link; projects searched past; the trace
+    # of a config naming purposes both ways; the consent commands an app spells its own way.
+    pairs = [("locks", "disabled"), ("locks-usage", "disabled-health"), ("locks-local", "local")]
+    pairs += [("linked", "enabled"), ("missing", "local-usage-only"), ("missing", "both-ways")]
+    pairs += [("missing", "local-keeps-a-no"), ("missing", "local-keeps-a-no-shown")]
+    for mode, (p, c) in itertools.product(("opt-out", "opt-in"), pairs):
+        out[f"{mode}/purposes/policy={p}/config={c}"] = Inputs(
+            "app", mode, VERSION, False, quiet, PURPOSE_POLICIES[p], PURPOSE_CONFIGS[c],
+            purposes=PURPOSES,
+        )  # fmt: skip
+    for name, project in EXTRA_PROJECTS.items():
+        out[f"opt-out/project={name}/config=enabled"] = Inputs(
+            "app", "opt-out", VERSION, False, quiet, POLICIES["missing"], CONFIGS["enabled"],
+            project=project,
+        )  # fmt: skip
+    out["opt-out/config=error/commands=acme-tel"] = Inputs(
+        "app", "opt-out", VERSION, False, quiet, POLICIES["missing"], CONFIGS["error"],
+        commands="acme tel", project=EXTRA_PROJECTS["ignored"],
+    )  # fmt: skip
     return out
+
+
+EXTRA_PROJECTS: dict[str, ProjectReading] = {
+    # consent/_store/sources.py reads a working directory it cannot resolve as a nameless error.
+    "error-nameless": ProjectReading("", "error", True, "cannot resolve the working directory"),
+    "disables-past": ProjectReading(
+        "/w/.app/telemetry.toml", "ok", True, passed=("/w/a/.app/telemetry.toml", "/w/a/b/x.toml")
+    ),
+    "ignored": ProjectReading(
+        "/w/.app/telemetry.toml", "ok", False, enable_ignored=True,
+        passed=("/w/a/.app/telemetry.toml",), ignored=("/w/a/.app/telemetry.toml",),
+    ),
+}  # fmt: skip
 
 
 D = "/usr/share/app/telemetry-defaults.toml"
@@ -203,6 +238,15 @@ PACKAGERS: dict[str, PackagerReading | None] = {
         settings=(("telemetry.endpoint", '"https://distro.example/c"'),),
     ),
     "error": PackagerReading(D, "error", "is not valid TOML (x)"),
+    "error-silent": PackagerReading(D, "error"),  # in error, whatever its problem says
+    "every-key": PackagerReading(
+        D, "ok", mode="opt-in", off_purposes=("usage", "health"),
+        endpoint="https://distro.example/c",
+        settings=(("telemetry.mode", '"opt-in"'), ("telemetry.endpoint", '"https://distro.example/c"')),
+    ),
+    "ambiguous-endpoint": PackagerReading(
+        D, "ok", "has the unknown key 'telemetry.x'", endpoint="https://distro.example/c",
+    ),
     "ambiguous": PackagerReading(
         D, "ok", "has the unknown key 'telemetry.enabled'",
         settings=(("telemetry.enabled", "true"),),
@@ -218,7 +262,17 @@ PURPOSE_POLICIES: dict[str, tuple[PolicyReading, ...] | None] = {
     "locks-both": (PolicyReading("/etc/p.toml", "ok", False, "", ("usage", "health")),),
     "local": (PolicyReading("/etc/p.toml", "ok", False, "", (), True),),
     "locks-usage-local": (PolicyReading("/etc/p.toml", "ok", False, "", ("usage",), True),),
-}
+    # `enabled = false` with `mode = "local"` (consent/_core/records.py, policy_terms): it locks.
+    "locks-local": (
+        PolicyReading("/etc/p.toml", "ok", True, "", (), True, "telemetry.enabled"),
+    ),
+    "linked": (
+        PolicyReading(
+            "/etc/p.toml", "ok", False, settings=(("telemetry.mode", '"send"'),),
+            target="/srv/policies/p.toml",
+        ),
+    ),
+}  # fmt: skip
 PURPOSE_CONFIGS: dict[str, ConfigReading | None] = {
     "missing": ConfigReading("/c.toml", "missing"),
     "error": ConfigReading("/c.toml", "error", problem="is not valid TOML (x)"),
@@ -246,7 +300,25 @@ PURPOSE_CONFIGS: dict[str, ConfigReading | None] = {
         "/c.toml", "ok", ConsentRecord(notice_shown_version=VERSION, mode="local")
     ),
     "send": ConfigReading("/c.toml", "ok", ConsentRecord(True, VERSION, mode="send")),
-}
+    "local-usage-only": ConfigReading(
+        "/c.toml", "ok", ConsentRecord(mode="local", local_purposes="usage")
+    ),
+    "both-ways": ConfigReading(
+        "/c.toml", "ok",
+        ConsentRecord(True, VERSION, enabled_purposes="usage", disabled_purposes="health maps"),
+    ),
+    "local-keeps-a-no": ConfigReading(
+        "/c.toml", "ok",
+        ConsentRecord(disabled_purposes="usage", mode="local", local_purposes="usage health"),
+    ),
+    "local-keeps-a-no-shown": ConfigReading(
+        "/c.toml", "ok",
+        ConsentRecord(
+            disabled_purposes="usage", mode="local", local_purposes="usage health",
+            notice_shown_version=VERSION,
+        ),
+    ),
+}  # fmt: skip
 
 
 def plain(value: Any) -> Any:
@@ -254,7 +326,18 @@ def plain(value: Any) -> Any:
         origin = ",".join(f"{k}={v}" for k, v in sorted(value.origin.items()))
         vote = getattr(value, "vote", "decides")
         return f"{value.source} {vote}: {value.detail} [{origin}]"
-    if isinstance(value, Record):  # the Decision, and each purpose's part of it
+    if isinstance(value, Decision):
+        # What callers ask of it, besides its fields: the verdict of each purpose (and of one it
+        # does not know: dropped), the endpoints the wire takes from it, local mode.
+        asked = {
+            "verdicts": {p.purpose: value.verdict(p.purpose) for p in value.purposes},
+            "unknown purpose": [value.verdict("unknown"), value.for_purpose("unknown")],
+            "endpoint_url": value.endpoint_url,
+            "default_url": value.default_url,
+            "local": value.local,
+        }
+        return {**{k: plain(v) for k, v in value.asdict().items()}, "asked": asked}
+    if isinstance(value, Record):  # each purpose's part of the Decision
         return {k: plain(v) for k, v in value.asdict().items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]

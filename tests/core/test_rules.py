@@ -240,3 +240,59 @@ def test_an_unreadable_policy_is_listed_as_managing_enabled_false() -> None:
     assert got == (
         Managed("telemetry.enabled", "false", "/b", "prob; treated as an admin lock (fail closed)"),
     )
+
+
+# --- the edges scripts/mutate.py found unpinned (issue 24) --------------------------------------
+
+
+def test_a_reading_that_is_missing_or_in_error_carries_nothing_of_what_it_would_set() -> None:
+    """Whatever a caller's reading of an absent or unreadable file also holds, it sets nothing:
+    no managed setting, purpose lock, local mode or endpoint (a policy in error only locks), no
+    packager default (one in error only stops sending), no local mode or shown notice from a
+    config in error."""
+    from consent._core.records import ConsentRecord
+
+    settings = (("telemetry.mode", '"local"'),)
+    purposes = ("usage", "health")
+    enabled = fleet().replace(purposes=purposes)
+    policy = PolicyReading(
+        "/p", "missing", False, "", ("usage",), True, endpoint=A, settings=settings
+    )
+    absent = decide(enabled.replace(policies=(policy,)))
+    assert absent.verdict("usage") == absent.verdict("health") == "send"
+    assert absent.managed == () and absent.local_by is None and absent.endpoint is None
+    broken = decide(enabled.replace(policies=(policy.replace(state="error"),)))
+    assert broken.verdict("usage") == broken.verdict("health") == "drop"
+    assert broken.decided_by.source == "policy" and broken.local_by is None
+    assert [m.key for m in broken.managed] == ["telemetry.enabled"] and broken.endpoint is None
+
+    from consent._core.rules import PackagerReading
+
+    packager = PackagerReading("/d", "missing", "", "opt-in", ("usage",), A, settings)
+    absent = decide(enabled.replace(packager=packager))
+    assert absent.verdict("usage") == "send" and absent.defaults == ()
+    assert absent.endpoint is None and absent.default_url == ""
+    undecided = enabled.replace(mode="opt-in", config=ConfigReading("/c.toml", "missing"))
+    asked = decide(undecided.replace(packager=packager)).for_purpose("usage")
+    assert asked is not None and asked.decided_by.source == "default"
+
+    record = ConsentRecord(mode="local", notice_shown_version=SPEC.notice_version)
+    config = ConfigReading("/c.toml", "error", record, "is not valid TOML")
+    unreadable = decide(enabled.replace(config=config))
+    assert unreadable.verdict("usage") == "drop" and unreadable.local_by is None
+    (default,) = [v for v in unreadable.trace if v.source == "default"]
+    assert default.vote is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("v1", "v1"),
+        ("v1\x07", "v1\\x07"),
+        ("a\\b'c\x1b", "a\\b'c\\x1b"),  # a backslash or quote of its own stays as it is
+    ],
+)
+def test_printable_escapes_control_characters_only(text: str, shown: str) -> None:
+    from consent._core.rules import printable
+
+    assert printable(text) == shown
