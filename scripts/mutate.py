@@ -164,6 +164,7 @@ MODULES: dict[str, list[str]] = {
         "tests/cli/test_one_decision.py",  # run_decision: a run turned off is decided once, here
     ],
     "consent/_wire/job.py": [
+        "tests/wire/test_job.py",
         "tests/wire/test_fuzz_wire.py",
         "tests/wire/test_sender.py",
         "tests/wire/test_gate.py",
@@ -181,6 +182,7 @@ MODULES: dict[str, list[str]] = {
         "tests/e2e/test_proxy.py",
     ],
     "consent/_cli/console.py": [
+        "tests/cli/test_console.py",
         "tests/cli/test_fuzz_terminal.py",
         "tests/e2e/test_terminal.py",
         "tests/cli/test_telemetry.py",
