@@ -265,6 +265,9 @@ def test_a_reading_that_is_missing_or_in_error_carries_nothing_of_what_it_would_
     assert broken.verdict("usage") == broken.verdict("health") == "drop"
     assert broken.decided_by.source == "policy" and broken.local_by is None
     assert [m.key for m in broken.managed] == ["telemetry.enabled"] and broken.endpoint is None
+    unclear = policy.replace(state="ok", problem="has the unknown key 'telemetry.x'")
+    broken = decide(enabled.replace(policies=(unclear,)))
+    assert broken.verdict("usage") == "drop" and broken.local_by is None
 
     from consent._core.rules import PackagerReading
 
