@@ -44,9 +44,11 @@ def test_a_command_text_keeps_its_newlines_and_nothing_else() -> None:
 class Stream:
     """A text stream over bytes, its layers logged: what reached the bytes, and when."""
 
-    def __init__(self, *, tty: bool = False, binary: bool = True) -> None:
+    def __init__(self, *, tty: bool = False, binary: bool = True, newline: str = "\n") -> None:
         self.bytes = io.BytesIO()
-        self.text = io.TextIOWrapper(self.bytes, encoding="utf-8", write_through=False)
+        self.text = io.TextIOWrapper(
+            self.bytes, encoding="utf-8", write_through=False, newline=newline
+        )
         self.tty = tty
         self.buffer = self.text.buffer if binary else None
 
@@ -93,6 +95,15 @@ def test_raw_bytes_come_after_text_written_before_them(monkeypatch: pytest.Monke
     sys.stdout.write("before ")  # written by someone else, not flushed yet
     Output().raw(b"bytes")
     assert out.value() == b"before bytes"
+
+
+def test_raw_bytes_pass_a_text_layer_that_would_translate_newlines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = Stream(newline="\r\n")  # as a Windows console's text layer does
+    monkeypatch.setattr(sys, "stdout", out)
+    Output().raw(b"POST / HTTP/1.1\r\n\r\n")
+    assert out.value() == b"POST / HTTP/1.1\r\n\r\n"
 
 
 def test_raw_bytes_on_a_stream_without_a_byte_layer_are_written_as_text(
