@@ -48,11 +48,9 @@ class Job(Record):
 
     def to_json(self) -> str:
         data = self.asdict()
-        # The request bytes travel as a latin-1 string: one character per byte.
+        # The request bytes travel as a latin-1 string: one character per byte. The tuples
+        # (policy_paths, purposes, proxy_env) are written as arrays by the encoder itself.
         data["raw"] = self.raw.decode("latin-1")
-        data["policy_paths"] = list(self.policy_paths)
-        data["purposes"] = list(self.purposes)
-        data["proxy_env"] = [list(pair) for pair in self.proxy_env]
         return dumps(data)
 
     @classmethod
