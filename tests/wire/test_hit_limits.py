@@ -67,7 +67,7 @@ def test_legacy_limits_in_bytes(wire: str, limit: int) -> None:
         hit("é" * (limit // 2) + "x")
 
 
-@pytest.mark.parametrize("wire", ["cdx", "cd"])
+@pytest.mark.parametrize("wire", ["cdx", "cd", "ab12"])
 def test_names_that_only_look_like_dimensions(wire: str) -> None:
     spec = legacy(constant=(wire, "x" * 3000))
     if wire == "cd":  # `cd` has its own limit (above)
@@ -136,3 +136,99 @@ def test_an_undeclared_key_says_how_to_declare_it() -> None:
         build_hit(legacy("ec"), "e", client_id=CID, values={"zz": "1", "ec": "x"})
     assert caught.value.hint == "declare it in the AppSpec registry to send it"
     assert caught.value.field == "zz"
+
+
+# --- the edges scripts/mutate.py found untested (issue 24) --------------------------------------
+
+
+def ga4_runtime() -> AppSpec:
+    """The GA4 test app with an integer runtime field and a text one, besides the command."""
+    from tests.helpers import opt_in_spec
+
+    base = opt_in_spec()
+    fields = (
+        Field("count", "A count.", "3", "runtime", allowed=range(0, 1000)),
+        Field("word", "A word.", "x", "runtime", allowed=("x", "y")),
+    )
+    event = Event("command", "A command ran.", "command_run", ("command", "count", "word"))
+    return base.replace(fields=base.fields + fields, events=(event,))
+
+
+def test_ga4_limits_text_values_only_and_takes_100_characters() -> None:
+    spec = ga4_runtime()
+    command = "acme " + "y" * 95  # 100 characters: the most GA4 takes
+    hit = build_hit(
+        spec, "command", client_id=CID, command=command, values={"count": 7, "word": "x"}
+    )
+    assert hit.pairs == (
+        ("client_id", CID), ("name", "command_run"), ("app_version", "2.0.0"),
+        ("engagement_time_msec", "1"), ("command", command), ("count", 7), ("word", "x"),
+    )  # fmt: skip
+    with pytest.raises(HitError) as caught:
+        build_hit(
+            spec, "command", client_id=CID, command=command + "y", values={"count": 7, "word": "x"}
+        )
+    assert str(caught.value) == "'command' is longer than GA4's 100 characters"
+    assert (caught.value.event, caught.value.field) == ("command", "command")
+
+
+def test_otlp_bounds_no_value_of_its_own() -> None:
+    """OpenTelemetry takes any length per attribute: the encoder bounds the whole body."""
+    from consent._core.spec import Destination
+
+    long = "z" * 3000
+    spec = AppSpec(
+        name="otel", display_name="Otel", version="1", env_prefix="OTEL", mode="opt-in",
+        destination=Destination("otlp", endpoint="https://otel.example.com/v1/logs"),
+        fields=(
+            Field("id", "Id.", "x", "client_id"),
+            Field("kind", "Which event.", "x", "hit_type"),
+            Field("note", "A note.", "x", "constant", long),
+        ),
+        common=("id", "kind", "note"), events=(Event("e", "An event.", "ran", ()),),
+        purpose="Test limits.", access="Nobody.", **RESPONSIBLE,
+    )  # fmt: skip
+    assert build_hit(spec, "e", client_id=CID).as_dict()["note"] == long
+
+
+@pytest.mark.parametrize(
+    ("call", "message", "event", "field"),
+    [
+        (
+            {"values": {"zz": "1"}},
+            "acme: the 'command' event does not declare 'zz' as a runtime field; declare it in the "
+            "AppSpec registry to send it",
+            "command",
+            "zz",
+        ),
+        ({"command": None}, "acme: the 'command' event needs the command path", "command", "command"),
+        ({"values": {"count": 1}}, "acme: the 'command' event needs a value for 'word'", "command", "word"),
+        ({}, "acme: the 'command' event needs a value for 'count'", "command", "count"),
+        (
+            {"values": {"count": 1, "word": "z"}},
+            "acme: the 'command' event refuses 'word': 'z' is not one of \"x\", \"y\"; declare the "
+            "value in the field's `allowed`",
+            "command",
+            "word",
+        ),
+    ],
+)  # fmt: skip
+def test_each_refusal_names_its_event_and_field(
+    call: dict[str, object], message: str, event: str, field: str
+) -> None:
+    """What the debug variable prints and strict mode records (consent/_wire/gate.py)."""
+    args: dict[str, object] = {"command": "acme x", **call}
+    with pytest.raises(HitError) as caught:
+        build_hit(ga4_runtime(), "command", client_id=CID, **args)  # type: ignore[arg-type]
+    assert (str(caught.value), caught.value.event, caught.value.field) == (message, event, field)
+
+
+def test_a_legacy_refusal_names_its_event_and_bytes() -> None:
+    with pytest.raises(HitError) as caught:
+        build_hit(legacy(constant=("ea", "x" * 501)), "e", client_id=CID)
+    assert str(caught.value) == "'ea' is longer than the protocol's 500 bytes"
+    assert (caught.value.event, caught.value.field) == ("e", "ea")
+    hit = build_hit(ga4_with(22), "command", client_id=CID, command="acme build")
+    with pytest.raises(HitError) as ga4:
+        check_limits(ga4_with(22), Hit("command", (*hit.pairs, ("p0", "x"))))
+    assert str(ga4.value) == "a GA4 event carries at most 25 params, not 26"
