@@ -89,6 +89,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "consent/_core/records.py": [
         "tests/core/test_records.py",
+        "tests/store/test_packager_defaults.py",  # defaults_terms, exactly
         "tests/store/test_decide.py",
         "tests/store/test_sources.py",
         "tests/store/test_fleet_sources.py",

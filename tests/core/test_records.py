@@ -6,26 +6,29 @@ import pytest
 
 from consent._core.records import policy_locks
 
+KEYS = "(only 'enabled', 'disabled_purposes', 'mode', 'endpoint' are read)"
+
 
 @pytest.mark.parametrize(
-    ("doc", "locks", "names"),
+    ("doc", "locks", "problem"),
     [
         ({}, False, ""),
         ({"telemetry": {}}, False, ""),
         ({"telemetry": {"enabled": True}}, False, ""),
         ({"telemetry": {"enabled": False}}, True, ""),
-        ({"telemetry": {"disabled": True}}, True, "'telemetry.disabled'"),
-        ({"Telemetry": {"enabled": False}}, True, "'Telemetry'"),
-        ({"telemetry": {"Enabled": False}}, True, "'telemetry.Enabled'"),
-        ({"enabled": False}, True, "'enabled' outside"),
-        ({"telemetry": 1}, True, "must be a table"),
-        ({"telemetry": {"enabled": "no"}}, True, "must be true or false"),
+        ({"telemetry": {"mode": "off"}}, True, ""),
+        ({"telemetry": {"disabled": True}}, True, f"has the unknown key 'telemetry.disabled' {KEYS}"),
+        ({"Telemetry": {"enabled": False}}, True,
+         "has a table 'Telemetry' (the policy table is 'telemetry', lower case)"),
+        ({"telemetry": {"Enabled": False}}, True, f"has the unknown key 'telemetry.Enabled' {KEYS}"),
+        ({"enabled": False}, True, "has the key 'enabled' outside the 'telemetry' table"),
+        ({"telemetry": 1}, True, "'telemetry' must be a table, found int"),
+        ({"telemetry": {"enabled": "no"}}, True,
+         "'telemetry.enabled' must be true or false, found 'no'"),
     ],
-)
-def test_policy_locks_exactly(doc: dict[str, object], locks: bool, names: str) -> None:
-    got, problem = policy_locks(doc)
-    assert got is locks
-    assert (names in problem) if names else problem == ""
+)  # fmt: skip
+def test_policy_locks_exactly(doc: dict[str, object], locks: bool, problem: str) -> None:
+    assert policy_locks(doc) == (locks, problem)
 
 
 PURPOSES = ("usage", "service-health")
@@ -47,8 +50,15 @@ PURPOSES = ("usage", "service-health")
             {"disabled_purposes": ["usage", "ads", "maps"]},
             (),
             False,
-            "names 'ads', 'maps', which is not a purpose of this app "
-            "(its purposes: usage, service-health)",
+            "'telemetry.disabled_purposes' names 'ads', 'maps', which is not a purpose of this "
+            "app (its purposes: usage, service-health)",
+        ),
+        (  # the first problem is the one named
+            {"disabled_purposes": ["ads"], "mode": "remote"},
+            (),
+            False,
+            "'telemetry.disabled_purposes' names 'ads', which is not a purpose of this app (its "
+            "purposes: usage, service-health)",
         ),
         (
             {"disabled_purposes": ["usage"], "mode": "remote"},
@@ -65,7 +75,7 @@ def test_policy_terms_exactly(
 
     got = policy_terms({"telemetry": table}, PURPOSES)
     assert (got.locked_purposes, got.local) == (locked, local)
-    assert (problem in got.problem and got.problem != "") if problem else got.problem == ""
+    assert (got.problem == problem) if problem.startswith("'") else (problem in got.problem)
     assert got.locks is bool(problem)  # a problem locks everything (fail closed)
 
 
@@ -117,6 +127,7 @@ def test_what_a_config_records(
         ({"mode": 1}, "'telemetry.mode' must be a string, found 1"),
         ({"enabled": "yes"}, "'telemetry.enabled' must be true or false, found 'yes'"),
         ({"notice_version": 7}, "'telemetry.notice_version' must be a string, found 7"),
+        (1, "'telemetry' must be a table, found int"),
     ],
 )
 def test_a_config_with_a_bad_value_is_invalid_naming_it(
