@@ -5,14 +5,16 @@ A run is off, and loads nothing more, when `--disable-analytics` was given, the 
 `<PREFIX>_DISABLE_ANALYTICS` or `DO_NOT_TRACK` disables, an admin policy locks telemetry off, a
 project file opts out, the person's config says no for every purpose (`enabled = false`, no
 local mode), or nothing is recorded yet and no person is at a terminal (the run could only await
-the notice). Anything this module cannot read at a glance (another OS's locations, a file beyond the plain TOML subset, an unreadable
-file) is left to the full decision (consent/_store/sources.py `resolve`, consent/_core/rules.py),
-which stays the authority: whenever `run_is_off` says off, it sends and shows nothing
-(tests/e2e/test_start_differential.py).
+the notice). The files are read by consent/_glance.py, imported only when neither the flag nor a
+variable decided. Anything the start cannot read at a glance (another OS's locations, a file
+beyond the plain TOML subset, an unreadable file) is left to the full decision
+(consent/_store/sources.py `resolve`, consent/_core/rules.py), which stays the authority:
+whenever `run_is_off` says off, it sends and shows nothing (tests/e2e/test_start_differential.py).
 
-It imports only what Python has loaded before any program runs (os, sys, stat), so it costs a
-host command a few file checks: the names a start needs live here, and the modules that need
-them too (envgrammar, spec, names, tomlfast) take them from here.
+It imports only what Python has loaded before any program runs (os, sys), and it is small: every
+module on this path costs a host command about 0.4 million instructions of import machinery and
+more for each function it unmarshals (docs/benchmarks.md). The names a start needs live here,
+and the modules that need them too (envgrammar, spec, names) take them from here.
 """
 
 import os
@@ -85,27 +87,7 @@ CI_MARKERS = (
     "APPVEYOR",
     "BUILD_NUMBER",
 )
-TABLE = "telemetry"  # the table of the user config, an admin policy and a project file
-CONFIG_NAME = "config.toml"
-POLICY_NAME = "telemetry.toml"
-# The per-project opt-out: `.<app>/telemetry.toml` in the working directory or one above it, up
-# to the home directory or the root, at most this many directories up.
-PROJECT_MAX_LEVELS = 32
-XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly")
-MODE_LOCAL = "local"
-MODE_SEND = "send"
-MODE_OFF = "off"
-# The admin policy's keys: single purposes locked off, the mode, the organisation's collector.
-POLICY_PURPOSES_KEY = "disabled_purposes"
-POLICY_MODE_KEY = "mode"
-POLICY_ENDPOINT_KEY = "endpoint"
-# Every key an admin policy's `[telemetry]` table may hold; any other key locks (fail closed).
-POLICY_KEYS = ("enabled", POLICY_PURPOSES_KEY, POLICY_MODE_KEY, POLICY_ENDPOINT_KEY)
-# A file larger than this is left to the full readers (consent/_store/tomlread.py and its caps).
-_GLANCE_BYTES = 64 * 1024
-
-
-def disables(raw: str | None) -> bool:
+def disables(raw: "str | None") -> bool:
     """Does this raw value of a disabling variable turn telemetry off (the env grammar)?"""
     if raw is None:
         return False
@@ -127,7 +109,7 @@ class SpecRef:
 
     __slots__ = ("_spec", "env_prefix", "group", "name", "system_root", "target", "wanted_group")
 
-    def __init__(self, target: str, name: str, env_prefix: str, group: str | None) -> None:
+    def __init__(self, target: str, name: str, env_prefix: str, group: "str | None") -> None:
         self.target = target
         self.name = name
         self.env_prefix = env_prefix
@@ -169,7 +151,7 @@ REFS: "list[SpecRef]" = []  # every reference made, so the pytest plugin can loa
 
 
 def prepared(
-    spec: "A | str", *, group: str | None, name: str | None, env_prefix: str | None
+    spec: "A | str", *, group: "str | None", name: "str | None", env_prefix: "str | None"
 ) -> "A | SpecRef":
     """What an adapter's `install` keeps: a reference for a `"package.module:NAME"` string (its
     `name` and `env_prefix` are required), the spec itself otherwise (its group replaced by
@@ -294,9 +276,9 @@ def run_is_off(
     *,
     flag: bool,
     environ: "Mapping[str, str]",
-    cwd: str | None = None,
-    interactive: bool | None = None,
-    platform: str | None = None,
+    cwd: "str | None" = None,
+    interactive: "bool | None" = None,
+    platform: "str | None" = None,
 ) -> bool:
     """Is this run off by one of the cases this module reads at a glance? False when it is on,
     or when only the full decision can tell. Not under debug or strict mode, where even a
@@ -305,27 +287,14 @@ def run_is_off(
         return False
     if flag or disables(environ.get(app.disable_env)) or disables(environ.get(DO_NOT_TRACK)):
         return True
-    platform = sys.platform if platform is None else platform
-    dirs = _xdg_dirs(environ, platform)
-    if dirs is None:
-        return False  # another OS's locations: platformdirs (the full decision) knows them
-    home, config_home, config_dirs = dirs
-    name = app.name
-    root = app.system_root or "/"
-    policies = [_join(root, "etc", "xdg", name, POLICY_NAME)]
-    policies += [_join(d, name, POLICY_NAME) for d in config_dirs]
-    for path in policies:
-        doc = _glance(path, follow=False)
-        if isinstance(doc, dict) and _policy_locks(doc):
-            return True
-    if _project_disables(name, cwd, home):
-        return True
-    config = _glance(_join(config_home, name, CONFIG_NAME), follow=True)
-    if config is None:  # nothing recorded: the run can only await the notice or the question
+    from consent._glance import files_off  # only when neither the flag nor a variable decided
+
+    off = files_off(app.name, app.system_root, environ, cwd, platform)
+    if off is None:  # nothing recorded: the run can only await the notice or the question
         if interactive is None:
             interactive = _interactive(environ)
         return not interactive
-    return isinstance(config, dict) and _config_disables(config)
+    return off
 
 
 def _interactive(environ: "Mapping[str, str]") -> bool:
@@ -337,217 +306,3 @@ def _interactive(environ: "Mapping[str, str]") -> bool:
     return bool(ttys) and not any(disables(environ.get(m)) for m in CI_MARKERS)
 
 
-def _xdg_dirs(environ: "Mapping[str, str]", platform: str) -> tuple[str, str, list[str]] | None:
-    """(home, the config home, the config dirs) by the XDG rule of consent/_store/paths.py, or
-    None where that module asks platformdirs or cannot find a home."""
-    if not platform.startswith(XDG_PLATFORMS) or hasattr(sys, "getandroidapilevel"):
-        return None
-    if environ.get("ANDROID_DATA") == "/data" and environ.get("ANDROID_ROOT") == "/system":
-        return None
-    home = environ.get("HOME")
-    if home is None or not home.startswith("/"):
-        return None  # paths.py asks pwd: left to it
-    home = home.rstrip("/") or "/"
-    value = environ.get("XDG_CONFIG_HOME", "")
-    config_home = value if value.startswith("/") else _join(home, ".config")
-    dirs = [p for p in environ.get("XDG_CONFIG_DIRS", "").split(os.pathsep) if p.startswith("/")]
-    return home, config_home, dirs or ["/etc/xdg"]
-
-
-def _join(*parts: str) -> str:
-    """The path as consent/_store/paths.py `_clean` spells it, for absolute POSIX paths."""
-    path = "/".join(parts)
-    lead = "//" if path.startswith("//") and not path.startswith("///") else "/"
-    return lead + "/".join(p for p in path.split("/") if p not in ("", "."))
-
-
-def _glance(path: str, *, follow: bool) -> "dict[str, Any] | bool | None":
-    """A small plain file's document; None when there is nothing at `path`; False when only the
-    full reader can tell (too large, not plain TOML, unreadable, not a regular file, a link
-    where none is followed)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    if not follow:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        if not follow and os.path.lexists(path):
-            return False  # a dangling link: the full reader's "special"
-        return None
-    except OSError:
-        return False
-    try:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        data = os.read(fd, _GLANCE_BYTES + 1)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    if len(data) > _GLANCE_BYTES:
-        return False
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    doc = parse_simple(text)
-    return False if doc is None else doc
-
-
-def _policy_locks(doc: "dict[str, Any]") -> bool:
-    """consent/_core/records.py `policy_locks`, its answer only: every shape but a clean
-    unlocking one locks."""
-    if any(key != TABLE for key in doc):
-        return True
-    table = doc.get(TABLE)
-    if table is None:
-        return False
-    if not isinstance(table, dict) or any(key not in POLICY_KEYS for key in table):
-        return True
-    enabled = table.get("enabled")
-    if enabled is not None and not isinstance(enabled, bool):
-        return True
-    return enabled is False or table.get(POLICY_MODE_KEY) == MODE_OFF
-
-
-def _project_disables(app: str, cwd: str | None, home: str) -> bool:
-    """Does a project file that this module can read opt out? (consent/_store/sources.py
-    `read_project`'s search; any other state is the full decision's.)"""
-    try:
-        here = os.getcwd() if cwd is None else cwd
-    except OSError:
-        return False
-    inside = here == home or here.startswith(home.rstrip("/") + "/")
-    if not inside:
-        return False  # the search's stop needs the home resolved: the full reader does that
-    dot = "." + app
-    for _ in range(PROJECT_MAX_LEVELS):
-        folder = (here if here.endswith("/") else here + "/") + dot
-        if os.access(folder, os.F_OK):
-            doc = _glance(folder + "/" + POLICY_NAME, follow=True)
-            if isinstance(doc, dict):
-                return _project_opts_out(doc)
-            return False  # a `.app` file, a file beyond the subset: the full reader decides
-        parent = os.path.dirname(here)
-        if here in (home, parent):
-            return False
-        here = parent
-    return False
-
-
-def _project_opts_out(doc: "dict[str, Any]") -> bool:
-    """consent/_core/records.py `project_terms`: `enabled = false`, and every other shape but
-    `enabled = true` or nothing, opts out."""
-    if any(key != TABLE for key in doc):
-        return True
-    table = doc.get(TABLE)
-    if table is None:
-        return False
-    if not isinstance(table, dict) or any(key != "enabled" for key in table):
-        return True
-    return table.get("enabled") not in (True, None)
-
-
-def _config_disables(doc: "dict[str, Any]") -> bool:
-    """Does the person's config say no for every purpose, with no local mode keeping any
-    (consent/_core/words.py `words_of`: `enabled = false` is a no for every purpose), in a
-    table consent/_core/records.py `consent_record` reads without a problem? Any other shape
-    (local mode, words per purpose, whose purposes only the spec knows) is the full decision's."""
-    table = doc.get(TABLE)
-    if not isinstance(table, dict) or table.get("enabled") is not False:
-        return False
-    mode = table.get(POLICY_MODE_KEY)  # the config's `mode` key has the policy's name
-    if mode is not None and mode != MODE_SEND:
-        return False  # local mode may keep purposes a no refused: not off
-    if "local_purposes" in table:
-        return False
-    return all(isinstance(v, str) for k, v in table.items() if k != "enabled")
-
-
-# -- the plainest TOML ---------------------------------------------------------------------------
-# A reader for the files the toolkit writes and most that people keep: bare-key tables and
-# `key = value` lines with strings, booleans and integers. It returns None for anything else;
-# it never accepts what TOML rejects (tests/store/test_tomlfast.py checks it against tomllib).
-# consent/_store/tomlfast.py is this reader for the rest of consent.
-
-_BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_DIGITS = frozenset("0123456789")
-# Longer numbers are tomllib's to judge: Python refuses to convert a decimal integer of more
-# digits than its limit (4300 by default, 640 at the least: PYTHONINTMAXSTRDIGITS).
-_MAX_DIGITS = 100
-# Printable ASCII, tab and newline only: anything else is tomllib's business.
-_PLAIN = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t", "\n"}
-
-
-def parse_simple(text: str) -> "dict[str, Any] | None":
-    """The document, or None when `text` is not in the plain subset (which says nothing of
-    validity)."""
-    if not _PLAIN.issuperset(text):
-        return None
-    root: dict[str, Any] = {}
-    current = root
-    for raw in text.split("\n"):
-        line = raw.strip(" \t")
-        if not line or line[0] == "#":
-            continue
-        if line[0] == "[":
-            name, rest = _header(line)
-            if name is None or not _blank_or_comment(rest) or name in root:
-                return None
-            current = root[name] = {}
-            continue
-        parsed = _key_value(line)
-        if parsed is None or parsed[0] in current:
-            return None
-        current[parsed[0]] = parsed[1]
-    return root
-
-
-def _header(line: str) -> tuple[str | None, str]:
-    end = line.find("]")
-    if end < 0:
-        return None, ""
-    name = line[1:end].strip(" \t")  # `[[array]]` gives "[array": not bare, declined
-    return (name if _is_bare(name) else None), line[end + 1 :]
-
-
-def _key_value(line: str) -> "tuple[str, Any] | None":
-    eq = line.find("=")
-    if eq < 0:
-        return None
-    key = line[:eq].strip(" \t")
-    if not _is_bare(key):
-        return None
-    value = line[eq + 1 :].lstrip(" \t")
-    if value[:1] in ('"', "'"):
-        quote = value[0]
-        end = value.find(quote, 1)
-        text = value[1:end]
-        # No escapes, and no multi-line strings: those are tomllib's.
-        if end < 0 or "\\" in text or value.startswith(quote * 3):
-            return None
-        return (key, text) if _blank_or_comment(value[end + 1 :]) else None
-    word = value.partition("#")[0].rstrip(" \t")
-    if not word or " " in word or "\t" in word:
-        return None
-    if word in ("true", "false"):
-        return key, word == "true"
-    digits = word[1:] if word[0] in "+-" else word
-    if (
-        0 < len(digits) <= _MAX_DIGITS
-        and _DIGITS.issuperset(digits)
-        and (digits == "0" or digits[0] != "0")
-    ):
-        return key, int(word)
-    return None
-
-
-def _is_bare(name: str) -> bool:
-    return bool(name) and _BARE.issuperset(name)
-
-
-def _blank_or_comment(rest: str) -> bool:
-    rest = rest.lstrip(" \t")
-    return not rest or rest[0] == "#"

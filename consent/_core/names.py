@@ -2,17 +2,17 @@
 
 A name that only one module uses lives in that module; these are the ones the CLI, the store,
 the wire and the notice must agree on. Those a host command needs as it starts (the group, the
-flag, the env suffixes and words, the files' names, `STRICT_ENV`) live in consent/_start.py,
-which decides every "off" run before anything else loads; this module re-exports the ones the
-rest of consent reads from here.
+flag, the env suffixes and words, `STRICT_ENV`) live in consent/_start.py, and the files' names
+in consent/_glance.py, which together decide every "off" run before anything else loads; this
+module re-exports the ones the rest of consent reads from here.
 """
 
 from __future__ import annotations
 
-# Defined in consent/_start.py, which a host command's start reads them with: the table of the
+# Defined in consent/_glance.py, which a host command's start reads its files with: the table of the
 # user config (and of an admin policy, a project file) that holds consent, the files' names, the
 # modes, the policy's keys, the project search's limit.
-from consent._start import (
+from consent._glance import (
     CONFIG_NAME,
     MODE_LOCAL,
     MODE_OFF,

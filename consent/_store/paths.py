@@ -29,7 +29,7 @@ from consent._core.names import (
 )
 from consent._core.spec import AppSpec
 from consent._core.value import Record
-from consent._start import XDG_PLATFORMS as _XDG_PLATFORMS
+from consent._glance import XDG_PLATFORMS as _XDG_PLATFORMS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
