@@ -53,7 +53,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from consent._cli.adapters.typerapp import install
     from consent._core.endpoint import Endpoint, parse_endpoint
     from consent._core.rules import DecidedBy, Decision, Managed, PurposeDecision, SourceVote
     from consent._core.spec import AppSpec, Destination, Event, Field, Purpose
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
     )
     from consent._store.choices import disable, enable
     from consent._store.sources import read_decision as decide
+    from consent._typer import install
     from consent._wire.gate import record_event
 
 _EXPORTS = {
@@ -77,7 +77,7 @@ _EXPORTS = {
     "Event": ("consent._core.spec", "Event"),
     "Field": ("consent._core.spec", "Field"),
     "Purpose": ("consent._core.spec", "Purpose"),
-    "install": ("consent._cli.adapters.typerapp", "install"),
+    "install": ("consent._typer", "install"),
     "record_event": ("consent._wire.gate", "record_event"),
     "decide": ("consent._store.sources", "read_decision"),
     "enable": ("consent._store.choices", "enable"),

@@ -70,9 +70,7 @@ def files_off(
     return isinstance(config, dict) and _config_disables(config)
 
 
-def _xdg_dirs(
-    environ: "Mapping[str, str]", platform: str
-) -> "tuple[str, str, list[str]] | None":
+def _xdg_dirs(environ: "Mapping[str, str]", platform: str) -> "tuple[str, str, list[str]] | None":
     """(home, the config home, the config dirs) by the XDG rule of consent/_store/paths.py, or
     None where that module asks platformdirs or cannot find a home."""
     if not platform.startswith(XDG_PLATFORMS) or hasattr(sys, "getandroidapilevel"):

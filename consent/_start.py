@@ -56,6 +56,11 @@ if TYPE_CHECKING:
 # -- the names a start needs, each defined once -----------------------------------------------
 GROUP_NAME = "telemetry"  # the command group every app gets
 FLAG = "--disable-analytics"  # turns telemetry off for one run
+# Where the click and typer adapters keep the flag, given anywhere, in a run's context (its meta),
+# and mark the `telemetry` group they build (consent/_tree.py, consent/_cli/adapters/clickbuild.py).
+FLAG_KEY = "consent.disable_analytics"
+GROUP_MARK = "_consent_group"
+HOST_ROOT = "_consent_host_root"  # on a group run by a single-command app: the host's command
 # The app's own variables are its env prefix plus these: `LUMOGON_DISABLE_ANALYTICS`, ….
 DISABLE_SUFFIX = "_DISABLE_ANALYTICS"
 DEBUG_SUFFIX = "_TELEMETRY_DEBUG"
@@ -87,6 +92,8 @@ CI_MARKERS = (
     "APPVEYOR",
     "BUILD_NUMBER",
 )
+
+
 def disables(raw: "str | None") -> bool:
     """Does this raw value of a disabling variable turn telemetry off (the env grammar)?"""
     if raw is None:
@@ -238,24 +245,6 @@ class OffScope:
         self.end()
 
 
-class NoRun:
-    """The scope of no run (an adapter that could not start one): ending it does nothing."""
-
-    __slots__ = ()
-
-    def end(self) -> None:
-        return None
-
-    def __enter__(self) -> "NoRun":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-NO_RUN = NoRun()
-
-
 def start(app: "App | SpecRef", command: str, *, flag: bool) -> "OffScope | None":
     """As a host command starts: if the run is off, register it so and return its scope (the
     adapter then loads nothing more, and ends the scope when the command returns); None when
@@ -304,5 +293,3 @@ def _interactive(environ: "Mapping[str, str]") -> bool:
     except (AttributeError, ValueError, OSError):
         return False
     return bool(ttys) and not any(disables(environ.get(m)) for m in CI_MARKERS)
-
-

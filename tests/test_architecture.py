@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first: a module may import its own layer and the ones before it, never a later one.
 LAYERS = (
     "consent._errors",
+    "consent._glance",  # the files a start reads (policy, project, config): os and sys only
     "consent._start",  # every off run decided before the rest loads: os and sys only
     "consent._core",
     "consent._store",
@@ -26,7 +27,7 @@ LAYERS = (
     "consent._cli",  # the framework-neutral command line
     "consent._cli.adapters",  # typer, click, argparse: each fits the neutral layer to its framework
     "consent.testing",
-    "consent",  # the public API: lazy re-exports of every layer
+    "consent",  # the public API (lazy re-exports of every layer) and each adapter's start path
     "lumogon",
 )
 # core is pure: these, and nothing else, may be imported there.
@@ -290,23 +291,87 @@ def test_each_sub_package_stays_small(package: str) -> None:
     assert 0 < len(modules) <= 12, sorted(p.name for p in modules)
 
 
-def test_only_the_facade_and_errors_live_at_the_top() -> None:
+def test_only_the_facade_the_errors_and_the_start_paths_live_at_the_top() -> None:
     top = sorted(p.name for p in (ROOT / "consent").glob("*.py"))
-    # argparse.py and click.py: the public import paths of two adapters, re-exports only.
-    # _start.py: the start module (design §8), which a host command's first import reaches.
-    assert top == ["__init__.py", "_errors.py", "_start.py", "argparse.py", "click.py"]
+    # _start.py and _glance.py: the start (design §8), which a host command's first import
+    # reaches; argparse.py, click.py, _typer.py (`consent.install`) and _tree.py (what the click
+    # and typer ones share): each adapter's start path (docs/architecture.md says why).
+    assert top == [
+        "__init__.py",
+        "_errors.py",
+        "_glance.py",
+        "_start.py",
+        "_tree.py",
+        "_typer.py",
+        "argparse.py",
+        "click.py",
+    ]
 
 
-@pytest.mark.parametrize("name", ["argparse", "click"])
-def test_the_framework_modules_at_the_top_only_re_export(name: str) -> None:
-    tree = ast.parse((ROOT / "consent" / f"{name}.py").read_text("utf-8"))
-    body = [n for n in tree.body if not isinstance(n, ast.Expr)]  # the docstring
-    assert all(isinstance(n, (ast.ImportFrom, ast.Assign)) for n in body), name
-    # No `from __future__` needed (consent.argparse has none: a bare argparse program never
-    # loads __future__, so the start path does not either).
-    froms = [n.module for n in body if isinstance(n, ast.ImportFrom) and n.module != "__future__"]
-    adapter = {"argparse": "argparser", "click": "clickgroup"}[name]
-    assert froms == [f"consent._cli.adapters.{adapter}"]
+# The start path: what a run that is off imports, module by module. Each module at the top
+# imports, outside its functions, only the standard library modules its framework has already
+# loaded (argparse programs do not load typing or __future__; typer does not load __future__)
+# and the start path below it; everything else of consent (the telemetry commands, a run that
+# may send, show or ask, under consent/_cli/adapters/) it imports inside the function that needs
+# it. tests/e2e/test_lean_disabled_path.py holds the same by the modules a run loads.
+START_PATH = {
+    "consent": {"sys"},
+    "consent._glance": {"os", "sys"},
+    "consent._start": {"os", "sys"},
+    "consent.argparse": {"argparse", "sys", "consent._start"},
+    "consent._tree": {"sys", "collections.abc", "typing", "consent._start"},
+    "consent.click": {"typing", "click", "consent._start", "consent._tree"},
+    "consent._typer": {
+        "inspect",
+        "collections.abc",
+        "typing",
+        "typer",
+        "typer.main",
+        "typer.core",
+        "consent._start",
+        "consent._tree",
+    },
+}
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The modules `path` imports as it is imported: outside functions and outside
+    `if TYPE_CHECKING:` blocks."""
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                found.add(node.module or "")
+            elif isinstance(node, ast.If):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, (ast.Try, ast.With)):
+                visit(node.body)
+
+    visit(ast.parse(path.read_text("utf-8")).body)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(START_PATH))
+def test_the_start_path_imports_only_what_its_framework_has_loaded(module: str) -> None:
+    path = sources()[module]
+    assert top_level_imports(path) <= START_PATH[module], sorted(
+        top_level_imports(path) - START_PATH[module]
+    )
+
+
+def test_the_checker_sees_an_import_on_the_start_path(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import os\nTYPE_CHECKING = False\nif TYPE_CHECKING:\n    import typing\n"
+        "try:\n    from consent._core import spec\nexcept ImportError:\n    pass\n"
+        "def f():\n    import json\n"
+    )
+    assert top_level_imports(module) == {"os", "consent._core"}
 
 
 def test_importing_consent_loads_neither_lumogon_nor_the_testing_kit() -> None:

@@ -8,5 +8,6 @@ click and argparse programs.
   enable, disable, local, reset, id; show-payload, notice, log; receipts).
 - `firstrun`, `interactive`: the first-run notice or question, only for a person at a terminal.
 - `console`: output on stdout and stderr, the same bytes in every framework.
-- `adapters/`: typer (`consent.install`), click (`consent.click`), argparse (`consent.argparse`).
+- `adapters/`: what the adapters (typer `consent.install`, click `consent.click`, argparse
+  `consent.argparse`, whose start paths live at the top of the package) load only when used.
 """

@@ -98,20 +98,20 @@ FORBIDDEN = (
     "hashlib",
     "json",
 )
-# A run that consent/_start.py turns off loads the adapter and the start, nothing else of consent.
+# A run that consent/_start.py turns off loads its adapter's start path and the start, nothing
+# else of consent (docs/architecture.md): the files' reader only when the flag and the variables
+# did not decide.
 START = {
     "consent",
     "consent._start",
-    "consent._cli",
-    "consent._cli.adapters",
-    "consent._cli.adapters.clicktree",  # typer and click
-    "consent._cli.adapters.clickbuild",  # a single-command typer app's command class
-    "consent._cli.adapters.typerapp",
-    "consent._cli.adapters.clickgroup",
-    "consent._cli.adapters.argparser",
+    "consent._glance",  # the policy, project and config files, read at a glance
+    "consent._tree",  # typer and click
+    "consent._typer",
     "consent.click",
     "consent.argparse",
 }
+# Off by the flag or a variable: not even the files' reader.
+QUICK = ("env", "dnt", "unknown-value", "flag-after-the-command")
 # What an off run given the spec object loads beyond: the spec's own modules.
 SPEC_MODULES = {"consent._core", "consent._core.spec", "consent._core.value"}
 
@@ -188,6 +188,8 @@ def test_an_off_run_loads_neither_the_spec_nor_consent_beyond_its_start(
     assert "lumogon.spec" not in loaded
     assert heavy(loaded) == []
     assert ours(loaded) <= START, sorted(ours(loaded) - START)
+    if case in QUICK:
+        assert "consent._glance" not in loaded
 
 
 BARE_ARGPARSE = """import argparse

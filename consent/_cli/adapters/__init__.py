@@ -1,9 +1,10 @@
-"""The framework adapters: each turns the framework-neutral consent layer (consent._cli) into
-what its framework's programs expect, in one `install` call.
+"""What the framework adapters load beyond their start path, only when a run needs it.
 
-- `typerapp`: typer apps (`consent.install`).
-- `clickgroup`: click groups (`consent.click`), with click an optional extra.
-- `argparser`: argparse parsers (`consent.argparse`), standard library only.
-- `clicktree`: what the typer and click adapters share (both run click-style command trees);
-  `clickbuild`: what they build only when a run needs it (the `telemetry` group).
+Each adapter's start path lives at the top of the package, so that a run that is off imports
+almost nothing (docs/architecture.md): `consent/argparse.py`, `consent/click.py`,
+`consent/_typer.py` (`consent.install`) and `consent/_tree.py` (what the click and typer ones
+share). Here:
+
+- `argparser`: the argparse `telemetry` commands, and a run the start did not turn off.
+- `clickbuild`: the `telemetry` group of a click or typer program, rendered from the table.
 """

@@ -1,141 +1,46 @@
-"""The argparse adapter (`consent.argparse`): the consent layer for a parser with subcommands.
-
-```python
-parser = argparse.ArgumentParser(prog="acme")
-commands = parser.add_subparsers(dest="command")
-...                                  # every subcommand, then:
-install(parser, "acme.telemetry:SPEC", name="acme", env_prefix="ACME")
-                                     # --disable-analytics, `acme telemetry …`
-args = parser.parse_args()
-run(parser, args)                    # a telemetry command: runs it and exits; else reports
-...                                  # the command and returns: the program goes on
-```
-
-The command path comes from the subparsers that were chosen (each subparser carries its own
-path as a default, set by `install`), never from argument values. The `telemetry` subparser
-only collects its words; its commands are built, from the table of consent._cli.table, when it
-is used, so a host command pays nothing for them. Standard library only; until a run may send,
-show or ask, nothing of consent but consent/_start.py (and, given as a reference, not the spec).
+"""The argparse adapter beyond its start path (consent/argparse.py): the `telemetry` commands,
+built from the table of consent._cli.table when the `telemetry` subparser was chosen, and a
+host command's run that the start did not turn off (consent._cli.hostrun). Imported only then.
 """
 
 import argparse
-import sys
-
-from consent._start import FLAG, NO_RUN, SpecRef, flag_help, prepared, start
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs a host without typer or click about 2 ms at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from consent._core.runs import Scope
     from consent._core.spec import AppSpec
-    from consent._start import NoRun, OffScope
+    from consent._start import SpecRef
 
-FLAG_DEST = "consent_disable_analytics"
-PATH_DEST = "consent_command_path"  # each subparser's path, as a default: the deepest chosen wins
-WORDS_DEST = "consent_telemetry_words"  # present only when the telemetry subparser was chosen
-
-_INSTALLED = "_consent_spec"
-_HINT = (
-    "add the subcommands first, e.g. `commands = parser.add_subparsers(dest='command')` and "
-    "`commands.add_parser('hello')`, then call install(parser, SPEC)"
-)
+    AddFlag = Callable[..., None]
 
 
-def install(
-    parser: argparse.ArgumentParser,
-    spec: "AppSpec | str",
-    *,
-    group: str | None = None,
-    name: str | None = None,
-    env_prefix: str | None = None,
-) -> argparse.ArgumentParser:
-    """Give `parser` the consent layer for `spec` and return it.
+class NoRun:
+    """The scope of no run (a run that could not start): ending it does nothing. Defined here,
+    not in consent._core.runs, which the failure it stands for may be in."""
 
-    `spec` is the AppSpec, or a reference to it, `"package.module:NAME"`, with the app's `name`
-    and `env_prefix` beside it: the module is then imported only when a run may send, shows a
-    notice, asks, or runs a `telemetry` command (a mismatch is a SpecError then, and in the
-    pytest plugin).
+    __slots__ = ()
 
-    Adds `--disable-analytics` to the parser and to every subparser below it (so it works
-    before or after a command name) and the `telemetry` subcommand (named `group` if given).
-    Call it once, after every subcommand was added; then call `run(parser, args)` right after
-    `parser.parse_args()`.
+    def end(self) -> None:
+        return None
 
-    Raises ConsentError for what it cannot take: something other than an ArgumentParser, a
-    parser without subcommands, a second install, or a subcommand or option that clashes with
-    the consent layer's names.
-    """
-    if not isinstance(parser, argparse.ArgumentParser):
-        from consent._cli.hostrun import refusal  # what install refuses costs a run nothing
+    def __enter__(self) -> "NoRun":
+        return self
 
-        raise refusal(
-            f"install() takes an argparse.ArgumentParser, not {type(parser).__name__}",
-            hint="for a typer app use `consent.install`, for a click group `consent.click.install`",
-        )
-    installed: AppSpec | SpecRef | None = getattr(parser, _INSTALLED, None)
-    if installed is not None:
-        from consent._cli.hostrun import refusal
-
-        raise refusal(f"the consent layer is already installed in this parser ({installed!r})")
-    kept = prepared(spec, group=group, name=name, env_prefix=env_prefix)
-    action = _subparsers(parser)
-    if action is None:
-        from consent._cli.hostrun import refusal
-
-        raise refusal(
-            "this parser has no subcommands, so it has no place for the "
-            f"`{kept.group}` commands that let a person see and change their choice",
-            hint=_HINT,
-        )
-    if kept.group in action.choices:
-        from consent._cli.hostrun import clash
-
-        raise clash(kept)
-    _add_flag(parser, kept, root=True)
-    parser.set_defaults(**{PATH_DEST: kept.name})
-    _walk(action, kept.name, kept)
-    # argparse has no lazy subcommands: this one takes every word after it (its own options
-    # too, hence no prefix character a word can start with) and `run` parses them.
-    telemetry = action.add_parser(
-        kept.group,
-        help=_group_help(kept),
-        add_help=False,
-        prefix_chars="\0",
-    )
-    telemetry.add_argument(WORDS_DEST, nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    setattr(parser, _INSTALLED, kept)
-    return parser
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
-def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> "Scope | OffScope | NoRun":
-    """After `args = parser.parse_args()`: run a chosen `telemetry` command and exit with its
-    status; otherwise start the run of the command that runs, report it (a screenview, only
-    with consent), show the first-run notice or ask the question (a person at a terminal only),
-    and return the run's scope.
+NO_RUN = NoRun()
 
-    argparse does not run the command, the program does, after this returns: the run lasts
-    until the program ends, or until the scope ends (`with run(parser, args): ...` around the
-    command, or `.end()`), after which events decide on the spot again."""
-    spec: AppSpec | SpecRef | None = getattr(parser, _INSTALLED, None)
-    if spec is None:
-        from consent._cli.hostrun import refusal
 
-        raise refusal(
-            "run() takes the parser that install(parser, SPEC) prepared",
-            hint="call install(parser, SPEC) before parser.parse_args()",
-        )
-    flag = bool(getattr(args, FLAG_DEST, False))
-    words = getattr(args, WORDS_DEST, None)
-    if words is not None:
-        sys.exit(_telemetry(parser, spec, list(words), flag))
-    path = getattr(args, PATH_DEST, None)
-    command = path if isinstance(path, str) else spec.name
-    off = start(spec, command, flag=flag)
-    if off is not None:
-        return off
+def started(spec: "AppSpec | SpecRef", command: str, flag: bool) -> "Scope | NoRun":
+    """Start the run of `command`, which the start did not turn off: report it, show the
+    first-run notice or ask (never raises)."""
     try:
-        from consent._cli.hostrun import command_started  # a run that may send or show something
+        from consent._cli.hostrun import command_started
         from consent._core.reference import spec_of
 
         loaded = spec_of(spec)
@@ -144,56 +49,11 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> "Scope | O
     return command_started(loaded, command, flag=flag) or NO_RUN
 
 
-def _group_help(spec: "AppSpec | SpecRef") -> str:
-    return f"See and change what {spec.display_name} may send about its use."
-
-
-def _subparsers(parser: argparse.ArgumentParser) -> "Any":
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return None
-
-
-def _add_flag(
-    parser: argparse.ArgumentParser, spec: "AppSpec | SpecRef", *, root: bool = False
-) -> None:
-    try:
-        parser.add_argument(
-            FLAG,
-            action="store_true",
-            dest=FLAG_DEST,
-            # Below the root nothing is set unless given, so a subparser never undoes the root's.
-            default=False if root else argparse.SUPPRESS,
-            help=flag_help(spec.commands),
-        )
-    except argparse.ArgumentError as exc:
-        from consent._cli.hostrun import refusal
-
-        raise refusal(
-            f"the parser {parser.prog!r} already has an option {FLAG}: {exc}",
-            hint=f"remove it: the consent layer adds {FLAG} to every command",
-        ) from None
-
-
-def _walk(action: "Any", path: str, spec: "AppSpec | SpecRef") -> None:
-    seen: set[int] = set()
-    for name, sub in action.choices.items():
-        if id(sub) in seen:
-            continue  # an alias: the path keeps the subcommand's own name
-        seen.add(id(sub))
-        _add_flag(sub, spec)
-        sub.set_defaults(**{PATH_DEST: f"{path} {name}"})
-        below = _subparsers(sub)
-        if below is not None:
-            _walk(below, f"{path} {name}", spec)
-
-
 def _node(parser: argparse.ArgumentParser) -> "Any":
     """The neutral command tree below `parser` (consent._notice.preview.Node)."""
     from consent._notice.preview import Node
 
-    action = _subparsers(parser)
+    action = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
     if action is None:
         return Node(None)
     children: dict[str, Any] = {}
@@ -205,10 +65,18 @@ def _node(parser: argparse.ArgumentParser) -> "Any":
     return Node(children, not action.required)
 
 
-def _telemetry(
-    parser: argparse.ArgumentParser, ref: "AppSpec | SpecRef", words: list[str], flag: bool
+def telemetry(
+    parser: argparse.ArgumentParser,
+    ref: "AppSpec | SpecRef",
+    words: "list[str]",
+    flag: bool,
+    *,
+    add_flag: "AddFlag",
+    flag_dest: str,
 ) -> int:
-    """Parse the words after `telemetry` with the group built from the table; run the command."""
+    """Parse the words after `telemetry` with the group built from the table (each parser given
+    the flag, kept at `flag_dest`, by `add_flag`: consent/argparse.py's); run the command and
+    return its status."""
     from consent._core.reference import spec_of
 
     spec = spec_of(ref)
@@ -217,15 +85,16 @@ def _telemetry(
     from consent._errors import UsageError
 
     group = argparse.ArgumentParser(
-        prog=f"{parser.prog} {spec.group}", description=_group_help(spec)
+        prog=f"{parser.prog} {spec.group}",
+        description=f"See and change what {spec.display_name} may send about its use.",
     )
-    _add_flag(group, spec, root=True)
+    add_flag(group, spec, root=True)
     commands = group.add_subparsers(dest="consent_command", metavar="COMMAND", title="commands")
     parsers = {}
     for entry in COMMANDS:
         sub = commands.add_parser(entry.name, help=entry.summary, description=entry.help)
         parsers[entry.name] = sub
-        _add_flag(sub, spec)
+        add_flag(sub, spec)
         for p in entry.params:
             if p.kind == "words":
                 sub.add_argument(
@@ -249,7 +118,7 @@ def _telemetry(
     ns = group.parse_args(words)
     entry = ns.consent_entry
     values = {p.name: getattr(ns, p.name) for p in entry.params}
-    flag = flag or bool(getattr(ns, FLAG_DEST, False))
+    flag = flag or bool(getattr(ns, flag_dest, False))
     try:
         outcome = execute(spec, entry, values, flag=flag, tree=lambda: _node(parser))
     except UsageError as exc:

@@ -1,28 +1,16 @@
-"""What the typer and click adapters build only when a run needs it (consent/_cli/adapters/
-clicktree.py holds what every run needs): the `telemetry` group rendered from the table of
-consent._cli.commands, and, for a typer app of one command, that command with the group
-reachable as its first word. Kept apart so that a host command does not load it.
+"""What the typer and click adapters build only when a run needs it (consent/_tree.py holds
+what every run needs): the `telemetry` group rendered from the table of consent._cli.commands.
+Kept apart so that a host command does not load it.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from typing import Any
 
-from consent._cli.adapters.clicktree import (
-    GROUP_MARK,
-    HOST_ROOT,
-    Kit,
-    add_flag,
-    add_flags,
-    around,
-    flag_given,
-)
-from consent._start import FLAG, SpecRef
+from consent._start import FLAG_KEY, GROUP_MARK, HOST_ROOT
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # a single-command typer app imports this module as it is installed
+if TYPE_CHECKING:
     from consent._core.spec import AppSpec
 
 # --- the telemetry group -------------------------------------------------------------------------
@@ -46,8 +34,10 @@ def _host_root(ctx: Any) -> Any:
     return getattr(top, HOST_ROOT, None) or top  # a single-command app's own command
 
 
-def build_group(kit: Kit, spec: AppSpec) -> Any:
-    """The `telemetry` group: one command per entry of the table, with the flag on each."""
+def build_group(kit: Any, spec: AppSpec) -> Any:
+    """The `telemetry` group: one command per entry of the table, made with `kit` (a
+    consent/_tree.py `Kit`, which this module may not import: it is below the start path) (consent/_tree.py `build` gives
+    each the flag)."""
     from consent._cli.table import COMMANDS, group_help
 
     group = kit.group(
@@ -57,11 +47,10 @@ def build_group(kit: Kit, spec: AppSpec) -> Any:
         no_args_is_help=True,
     )
     setattr(group, GROUP_MARK, True)
-    add_flags(kit, group, spec)
     return group
 
 
-def _render(kit: Kit, spec: AppSpec, entry: Any) -> Any:
+def _render(kit: Any, spec: AppSpec, entry: Any) -> Any:
     from consent._cli.commands import execute
     from consent._errors import UsageError
 
@@ -86,7 +75,11 @@ def _render(kit: Kit, spec: AppSpec, entry: Any) -> Any:
                 values[p.name] = list(values[p.name] or ())
         try:
             outcome = execute(
-                spec, entry, values, flag=flag_given(ctx), tree=lambda: node(_host_root(ctx))
+                spec,
+                entry,
+                values,
+                flag=bool(ctx.meta.get(FLAG_KEY, False)),
+                tree=lambda: node(_host_root(ctx)),
             )
         except UsageError as exc:
             raise kit.bad_parameter(str(exc), param_hint=exc.param) from None
@@ -95,46 +88,3 @@ def _render(kit: Kit, spec: AppSpec, entry: Any) -> Any:
 
     extra = {"short_help": entry.summary} if kit.short_help else {}
     return kit.command(entry.name, callback=callback, params=params, help=entry.help, **extra)
-
-
-class _SingleCommand:
-    """Mixin for the one command of a single-command typer app (typer runs it as the whole app).
-
-    The command keeps its own arguments (`app ARG` still works), gains `--disable-analytics`
-    and records its screenview; `app telemetry …` (the group's name as the first word) runs the
-    consent commands instead.
-    """
-
-    _consent_spec: AppSpec | SpecRef
-    _consent_build: Callable[[], Any]
-    _consent_kit: Kit
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        add_flag(self._consent_kit, self, self._consent_spec)
-
-    def invoke(self, ctx: Any) -> Any:
-        host = super().invoke  # type: ignore[misc]
-        return around(self._consent_spec, ctx, lambda: host(ctx))
-
-    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
-        spec = self._consent_spec
-        argv = list(sys.argv[1:] if args is None else args)
-        start = 1 if argv[:1] == [FLAG] else 0
-        if argv[start : start + 1] == [spec.group]:
-            group = type(self)._consent_build()
-            setattr(group, HOST_ROOT, self)
-            prog = f"{prog_name or spec.name} {spec.group}"
-            return group.main([*argv[start + 1 :], *argv[:start]], prog_name=prog, **extra)
-        return super().main(args, prog_name, **extra)  # type: ignore[misc]
-
-
-def single_command_class(
-    base: type, spec: AppSpec | SpecRef, kit: Kit, build: Callable[[], Any]
-) -> type:
-    """A subclass of `base` (the host's command class) for a single-command app."""
-    return type(
-        "ConsentSingleCommand",
-        (_SingleCommand, base),
-        {"_consent_build": staticmethod(build), "_consent_spec": spec, "_consent_kit": kit},
-    )

@@ -9,19 +9,24 @@ one of them; everything here works on either:
   nested groups included), through consent._core.runs and consent._cli.hostrun;
 - the `telemetry` group, built only when it is looked up by name (`lazy_group_class`).
 
-What only some runs need is in consent/_cli/adapters/clickbuild.py, imported when used: the
-group rendered from the table of consent._cli.commands, and a single-command typer app's command.
+- a single-command typer app's command, with the group reachable as its first word.
+
+This is the start path the click adapter (consent/click.py) and the typer adapter
+(consent/_typer.py) share: it imports only consent/_start.py and what click and typer have
+loaded (no `from __future__`: typer does not load it). What only some runs need is imported
+when used: the group rendered from the table of consent._cli.commands
+(consent/_cli/adapters/clickbuild.py), and a run that may send, show or ask
+(consent._cli.hostrun).
 
 The command path comes from the CLI's own command tree (the names click resolved), never
 from argv.
 """
 
-from __future__ import annotations
-
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from consent._start import FLAG, SpecRef, flag_help, start
+from consent._start import FLAG, FLAG_KEY, GROUP_MARK, HOST_ROOT, SpecRef, flag_help, start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,10 +35,6 @@ if TYPE_CHECKING:
     from consent._start import OffScope
 
     Spec = AppSpec | SpecRef
-
-FLAG_KEY = "consent.disable_analytics"  # where --disable-analytics, given anywhere, is kept
-GROUP_MARK = "_consent_group"  # set on the command group `install` adds
-HOST_ROOT = "_consent_host_root"  # on a group run by a single-command app: the host's command
 
 _MARK = "_consent_instrumented"
 FLAGGED = "_consent_flagged"
@@ -58,13 +59,13 @@ class Kit:
     def __init__(
         self,
         *,
-        option: Callable[..., Any],  # option(decls, **attrs)
-        argument: Callable[..., Any],  # argument(decls, **attrs)
-        command: Callable[..., Any],
-        group: Callable[..., Any],
-        exit: Callable[[int], BaseException],
-        bad_parameter: Callable[..., BaseException],
-        current_context: Callable[[], Any],  # the running context, or None
+        option: "Callable[..., Any]",  # option(decls, **attrs)
+        argument: "Callable[..., Any]",  # argument(decls, **attrs)
+        command: "Callable[..., Any]",
+        group: "Callable[..., Any]",
+        exit: "Callable[[int], BaseException]",
+        bad_parameter: "Callable[..., BaseException]",
+        current_context: "Callable[[], Any]",  # the running context, or None
         short_help: bool = False,  # each command's one-line summary (click cuts its own short)
         argument_help: bool = False,  # arguments take help= (typer's do, click's do not)
     ) -> None:
@@ -84,7 +85,7 @@ def _set_flag(ctx: Any, _param: Any, value: bool) -> None:
         ctx.meta[FLAG_KEY] = True  # meta is shared by every context of the run
 
 
-def flag_option(kit: Kit, spec: Spec) -> Any:
+def flag_option(kit: Kit, spec: "Spec") -> Any:
     return kit.option(
         [FLAG],
         is_flag=True,
@@ -95,7 +96,7 @@ def flag_option(kit: Kit, spec: Spec) -> Any:
     )
 
 
-def add_flag(kit: Kit, command: Any, spec: Spec) -> None:
+def add_flag(kit: Kit, command: Any, spec: "Spec") -> None:
     """Give `command` its own `--disable-analytics`, so the flag works after the command name
     and shows in the command's --help (once per command object)."""
     if getattr(command, FLAGGED, False):
@@ -106,7 +107,7 @@ def add_flag(kit: Kit, command: Any, spec: Spec) -> None:
     command.params.append(flag_option(kit, spec))
 
 
-def add_flags(kit: Kit, command: Any, spec: Spec) -> None:
+def add_flags(kit: Kit, command: Any, spec: "Spec") -> None:
     """`--disable-analytics` on `command` and every command below it."""
     add_flag(kit, command, spec)
     for child in (getattr(command, "commands", None) or {}).values():
@@ -118,7 +119,7 @@ def flag_given(ctx: Any) -> bool:
     return bool(ctx.meta.get(FLAG_KEY, False))
 
 
-def command_path(ctx: Any, spec: Spec) -> str:
+def command_path(ctx: Any, spec: "Spec") -> str:
     names: list[str] = []
     current: Any = ctx
     while current.parent is not None:
@@ -127,7 +128,7 @@ def command_path(ctx: Any, spec: Spec) -> str:
     return " ".join([spec.name, *reversed(names)])
 
 
-def on_command(ctx: Any, spec: Spec) -> Scope | OffScope | None:
+def on_command(ctx: Any, spec: "Spec") -> "Scope | OffScope | None":
     """The command of `ctx` is starting: start its run and report it (never raises, see
     hostrun). The caller ends the run (`end_run`) when the command returns."""
     try:
@@ -145,7 +146,7 @@ def on_command(ctx: Any, spec: Spec) -> Scope | OffScope | None:
     return command_started(loaded, command, flag=flag)
 
 
-def end_run(scope: Scope | OffScope | None) -> None:
+def end_run(scope: "Scope | OffScope | None") -> None:
     """The command returned (or raised): its run ends, and later events decide on the spot."""
     if scope is not None:
         try:  # noqa: SIM105 - contextlib is not loaded on a host command's path
@@ -154,7 +155,7 @@ def end_run(scope: Scope | OffScope | None) -> None:
             pass
 
 
-def around(spec: Spec, ctx: Any, call: Callable[[], Any]) -> Any:
+def around(spec: "Spec", ctx: Any, call: "Callable[[], Any]") -> Any:
     """Run `call` (the command of `ctx`) inside its run."""
     scope = on_command(ctx, spec)
     try:
@@ -163,7 +164,7 @@ def around(spec: Spec, ctx: Any, call: Callable[[], Any]) -> Any:
         end_run(scope)
 
 
-def instrument(kit: Kit, group: Any, spec: Spec) -> None:
+def instrument(kit: Kit, group: Any, spec: "Spec") -> None:
     """Wrap every command under the root `group` (once) so that running it records a screenview."""
     if getattr(group, _MARK, False):
         return
@@ -179,7 +180,7 @@ def instrument(kit: Kit, group: Any, spec: Spec) -> None:
             _wrap_tree(kit, command, spec)
 
 
-def _wrap_tree(kit: Kit, command: Any, spec: Spec) -> None:
+def _wrap_tree(kit: Kit, command: Any, spec: "Spec") -> None:
     add_flag(kit, command, spec)
     children = getattr(command, "commands", None)
     if children is not None:
@@ -195,7 +196,7 @@ def _wrap_tree(kit: Kit, command: Any, spec: Spec) -> None:
     command.invoke = invoke
 
 
-def wrap_group_callback(kit: Kit, group: Any, spec: Spec) -> None:
+def wrap_group_callback(kit: Kit, group: Any, spec: "Spec") -> None:
     """A group's callback runs alone only under invoke_without_command: then it is the command."""
     original: Callable[..., Any] | None = group.callback
 
@@ -222,10 +223,10 @@ class _LazyTelemetry:
     it) but builds it only when it is looked up by name.
     """
 
-    _consent_build: Callable[[], Any]
+    _consent_build: "Callable[[], Any]"
     _consent_name: str
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: Any) -> "list[str]":
         names: list[str] = super().list_commands(ctx)  # type: ignore[misc]
         name = self._consent_name
         return names if name in names else [*names, name]
@@ -238,10 +239,62 @@ class _LazyTelemetry:
         return super().get_command(ctx, cmd_name)  # type: ignore[misc]
 
 
-def lazy_group_class(base: type, build: Callable[[], Any], name: str) -> type:
+def lazy_group_class(base: type, build: "Callable[[], Any]", name: str) -> type:
     """A subclass of `base` (the host's group class) adding the lazy group."""
     return type(
         "ConsentGroup",
         (_LazyTelemetry, base),
         {"_consent_build": staticmethod(build), "_consent_name": name},
+    )
+
+
+def build(kit: Kit, spec: "Spec") -> Any:
+    """The `telemetry` group (consent/_cli/adapters/clickbuild.py), with the flag on each of its
+    commands: only when it is used."""
+    from consent._cli.adapters.clickbuild import build_group
+    from consent._core.reference import spec_of
+
+    group = build_group(kit, spec_of(spec))
+    add_flags(kit, group, spec)
+    return group
+
+
+class _SingleCommand:
+    """Mixin for the one command of a single-command typer app (typer runs it as the whole app).
+
+    The command keeps its own arguments (`app ARG` still works), gains `--disable-analytics`
+    and records its screenview; `app telemetry …` (the group's name as the first word) runs the
+    consent commands instead.
+    """
+
+    _consent_spec: "Spec"
+    _consent_build: "Callable[[], Any]"
+    _consent_kit: Kit
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_flag(self._consent_kit, self, self._consent_spec)
+
+    def invoke(self, ctx: Any) -> Any:
+        host = super().invoke  # type: ignore[misc]
+        return around(self._consent_spec, ctx, lambda: host(ctx))
+
+    def main(self, args: Any = None, prog_name: "str | None" = None, **extra: Any) -> Any:
+        spec = self._consent_spec
+        argv = list(sys.argv[1:] if args is None else args)
+        start = 1 if argv[:1] == [FLAG] else 0
+        if argv[start : start + 1] == [spec.group]:
+            group = type(self)._consent_build()
+            setattr(group, HOST_ROOT, self)
+            prog = f"{prog_name or spec.name} {spec.group}"
+            return group.main([*argv[start + 1 :], *argv[:start]], prog_name=prog, **extra)
+        return super().main(args, prog_name, **extra)  # type: ignore[misc]
+
+
+def single_command_class(base: type, spec: "Spec", kit: Kit, build: "Callable[[], Any]") -> type:
+    """A subclass of `base` (the host's command class) for a single-command app."""
+    return type(
+        "ConsentSingleCommand",
+        (_SingleCommand, base),
+        {"_consent_build": staticmethod(build), "_consent_spec": spec, "_consent_kit": kit},
     )

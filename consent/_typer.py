@@ -3,9 +3,12 @@
 Adds `--disable-analytics` to the app's root callback (wrapping the host's own
 callback if it has one) and to every command, the `telemetry` command group, and the
 hook that records each command's screenview. A single-command app stays one.
-"""
 
-from __future__ import annotations
+This module is the adapter's start path, reached from `consent.install`: it imports typer and
+what typer has loaded (inspect, typing; no `from __future__`, which typer does not load),
+consent/_start.py and consent/_tree.py (the start path the click and typer adapters share).
+The `telemetry` group and a run that may send, show or ask load only when used.
+"""
 
 import inspect
 from collections.abc import Callable
@@ -15,14 +18,15 @@ import typer
 import typer.main
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from consent._cli.adapters.clicktree import (
-    FLAG_KEY,
+from consent._start import FLAG, FLAG_KEY, SpecRef, flag_help, prepared
+from consent._tree import (
     Kit,
     around,
+    build,
     instrument,
     lazy_group_class,
+    single_command_class,
 )
-from consent._start import FLAG, SpecRef, flag_help, prepared
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,13 +58,13 @@ _INSTALLED = "_consent_spec"
 
 
 def install(
-    app: typer.Typer,
-    spec: AppSpec | str,
+    app: "typer.Typer",
+    spec: "AppSpec | str",
     *,
-    group: str | None = None,
-    name: str | None = None,
-    env_prefix: str | None = None,
-) -> typer.Typer:
+    group: "str | None" = None,
+    name: "str | None" = None,
+    env_prefix: "str | None" = None,
+) -> "typer.Typer":
     """Give `app` the consent layer for `spec` and return `app`.
 
     `spec` is the AppSpec, or a reference to it, `"package.module:NAME"`, with the app's `name`
@@ -100,9 +104,9 @@ def install(
     if _single_command(app):
         command = app.registered_commands[0]
         base = command.cls if isinstance(command.cls, type) else None
-        from consent._cli.adapters.clickbuild import single_command_class
-
-        command.cls = single_command_class(base or TyperCommand, kept, KIT, lambda: _build(kept))
+        command.cls = single_command_class(
+            base or TyperCommand, kept, KIT, lambda: build(KIT, kept)
+        )
         setattr(app, _INSTALLED, kept)
         return app
     info = app.registered_callback
@@ -113,19 +117,12 @@ def install(
         app.callback()(_wrap_callback(_instance_callback(app), kept))
         info = app.registered_callback
         assert info is not None
-    # The telemetry group is built only when used (see consent._cli.adapters.clicktree), on top of
+    # The telemetry group is built only when used (see consent/_tree.py), on top of
     # whatever group class the host chose.
     host_cls = next((c for c in (info.cls, app.info.cls) if isinstance(c, type)), None)
-    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: _build(kept), kept.group)
+    info.cls = lazy_group_class(host_cls or TyperGroup, lambda: build(KIT, kept), kept.group)
     setattr(app, _INSTALLED, kept)
     return app
-
-
-def _build(spec: AppSpec | SpecRef) -> Any:
-    from consent._cli.adapters.clickbuild import build_group  # only when the group is used
-    from consent._core.reference import spec_of
-
-    return build_group(KIT, spec_of(spec))
 
 
 def _single_command(app: typer.Typer) -> bool:
@@ -138,7 +135,7 @@ def _single_command(app: typer.Typer) -> bool:
     )
 
 
-def _host_names(app: typer.Typer) -> set[str]:
+def _host_names(app: typer.Typer) -> "set[str]":
     """The names of the app's top-level commands and groups registered so far."""
     names: set[str] = set()
     for command in app.registered_commands:
@@ -154,19 +151,21 @@ def _host_names(app: typer.Typer) -> set[str]:
     return names
 
 
-def _instance_callback(app: typer.Typer) -> Callable[..., Any] | None:
+def _instance_callback(app: typer.Typer) -> "Callable[..., Any] | None":
     callback = app.info.callback
     return callback if callable(callback) else None  # typer's "not set" is a placeholder object
 
 
-def _context_param(params: list[inspect.Parameter]) -> str | None:
+def _context_param(params: "list[inspect.Parameter]") -> "str | None":
     for p in params:
         if isinstance(p.annotation, type) and issubclass(p.annotation, typer.Context):
             return p.name
     return None
 
 
-def _wrap_callback(host: Callable[..., Any] | None, spec: AppSpec | SpecRef) -> Callable[..., Any]:
+def _wrap_callback(
+    host: "Callable[..., Any] | None", spec: "AppSpec | SpecRef"
+) -> "Callable[..., Any]":
     host_params = list(inspect.signature(host, eval_str=True).parameters.values()) if host else []
     host_ctx = _context_param(host_params)
     ctx_name = host_ctx or _CTX_PARAM
