@@ -1,7 +1,7 @@
 """lumogon, the reference CLI built on consent: a container-inspection tool with honest telemetry.
 
-`lumogon.spec` declares what it may send (`SPEC`, `VERSION`); `lumogon.cli` is its typer app
-(`app`, and `main`, the console script). The names are re-exported lazily, so that reading the
+`lumogon.spec` declares what it may send (`SPEC`), `lumogon.version` the version (`VERSION`);
+`lumogon.cli` is its typer app (`app`, and `main`, the console script). The names are re-exported lazily, so that reading the
 spec never builds the app.
 """
 
@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from typing import Any
 
     from lumogon.cli import app, main
-    from lumogon.spec import SPEC, VERSION
+    from lumogon.spec import SPEC
+    from lumogon.version import VERSION
 
 _EXPORTS = {
     "SPEC": "lumogon.spec",
-    "VERSION": "lumogon.spec",
+    "VERSION": "lumogon.version",
     "app": "lumogon.cli",
     "main": "lumogon.cli",
 }

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from consent import install
-from lumogon.spec import SPEC, VERSION
+from lumogon.version import VERSION
 
 if TYPE_CHECKING:
     from lumogon.errors import LumogonError
@@ -77,6 +77,7 @@ def report_command(
     from lumogon.docker import scan
     from lumogon.errors import LumogonError, UploadError
     from lumogon.report import render, report_endpoint, upload
+    from lumogon.spec import SPEC
 
     try:
         target = report_endpoint(endpoint, os.environ)
@@ -107,7 +108,9 @@ def error_text(exc: LumogonError) -> str:
     return f"error: {shown(text, len(text))}"
 
 
-install(app, SPEC)
+# The spec named lazily: it is imported only when a run may send, shows the notice or runs a
+# `telemetry` command, so that a run that is off does not build it (docs/integrate.md).
+install(app, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
 
 
 def main() -> None:

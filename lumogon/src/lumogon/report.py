@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from consent import Endpoint, EndpointError, parse_endpoint
 from lumogon.docker import Scan, shown
 from lumogon.errors import ExchangeError, UploadError
-from lumogon.spec import VERSION
 from lumogon.transport import exchange, parse_json
+from lumogon.version import VERSION
 
 SCHEMA = "lumogon-report/1"
 ENDPOINT_ENV = "LUMOGON_ENDPOINT"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from consent import AppSpec, Destination, Event, Field, Purpose
+from lumogon.version import VERSION
 
-VERSION = "0.1.0"
+__all__ = ["SPEC", "VERSION"]
 
 SPEC = AppSpec(
     name="lumogon",
