@@ -108,8 +108,37 @@ def flag_help(commands: str) -> str:
     return f"Send no usage data in this run (see `{commands} status`)."
 
 
+# -- the names derived from an app's --------------------------------------------------------------
+class AppNames:
+    """The names derived from an app's name, env prefix and command group, defined once for
+    consent/_core/spec.py `AppSpec` and `SpecRef` (both inherit them)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        name: str
+        env_prefix: str
+        group: str
+
+    @property
+    def commands(self) -> str:
+        """How a person types the group's commands: `acme telemetry`."""
+        return f"{self.name} {self.group}"
+
+    @property
+    def disable_env(self) -> str:
+        return self.env_prefix + DISABLE_SUFFIX
+
+    @property
+    def debug_env(self) -> str:
+        return self.env_prefix + DEBUG_SUFFIX
+
+    @property
+    def endpoint_env(self) -> str:
+        return self.env_prefix + ENDPOINT_SUFFIX
+
+
 # -- the lazy spec reference --------------------------------------------------------------------
-class SpecRef:
+class SpecRef(AppNames):
     """An app's spec named as `"package.module:NAME"`, with what a start needs beside it (the
     app's name, env prefix and command group): the module is imported only when a run may send,
     shows a notice, asks, or runs a `telemetry` command (consent/_core/reference.py loads it)."""
@@ -132,22 +161,6 @@ class SpecRef:
     @property
     def display_name(self) -> str:
         return self.name
-
-    @property
-    def commands(self) -> str:
-        return f"{self.name} {self.group}"
-
-    @property
-    def disable_env(self) -> str:
-        return self.env_prefix + DISABLE_SUFFIX
-
-    @property
-    def debug_env(self) -> str:
-        return self.env_prefix + DEBUG_SUFFIX
-
-    @property
-    def endpoint_env(self) -> str:
-        return self.env_prefix + ENDPOINT_SUFFIX
 
     @property
     def loaded(self) -> bool:

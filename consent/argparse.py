@@ -102,7 +102,7 @@ def install(
         raise clash(kept)
     _add_flag(parser, kept, root=True)
     parser.set_defaults(**{PATH_DEST: kept.name})
-    _walk(action, kept.name, kept)
+    _walk(action, kept.name, kept, _flag_action(kept, root=False))
     # argparse has no lazy subcommands: this one takes every word after it (its own options
     # too, hence no prefix character a word can start with) and `run` parses them.
     telemetry = action.add_parser(
@@ -159,17 +159,27 @@ def _subparsers(parser: argparse.ArgumentParser) -> "Any":
 
 
 def _add_flag(
-    parser: argparse.ArgumentParser, spec: "AppSpec | SpecRef", *, root: bool = False
+    parser: argparse.ArgumentParser,
+    spec: "AppSpec | SpecRef",
+    *,
+    root: bool = False,
+    action: "argparse.Action | None" = None,
 ) -> None:
-    try:
-        parser.add_argument(
-            FLAG,
-            action="store_true",
-            dest=FLAG_DEST,
-            # Below the root nothing is set unless given, so a subparser never undoes the root's.
-            default=False if root else argparse.SUPPRESS,
-            help=flag_help(spec.commands),
+    """Give `parser` the flag: `action` if given (one action serves every subparser, as a
+    parent parser's actions serve its children), else a new one."""
+    if action is None:
+        action = _flag_action(spec, root=root)
+    if FLAG[0] not in parser.prefix_chars:
+        from consent._cli.hostrun import refusal
+
+        raise refusal(
+            f"the parser {parser.prog!r} takes no option that starts with {FLAG[0]!r}",
+            hint=f"the consent layer adds {FLAG} to every command: keep '-' in its prefix_chars",
         )
+    try:
+        # What add_argument does with a made action, without the help formatter it builds to
+        # check one: a second --disable-analytics is refused the same way (ArgumentError).
+        parser._add_action(action)
     except argparse.ArgumentError as exc:
         from consent._cli.hostrun import refusal
 
@@ -179,17 +189,24 @@ def _add_flag(
         ) from None
 
 
-def _walk(action: "Any", path: str, spec: "AppSpec | SpecRef") -> None:
+def _flag_action(spec: "AppSpec | SpecRef", *, root: bool) -> argparse.Action:
+    action = argparse._StoreTrueAction([FLAG], FLAG_DEST, help=flag_help(spec.commands))
+    if not root:  # below the root nothing is set unless given: a subparser never undoes the root
+        action.default = argparse.SUPPRESS
+    return action
+
+
+def _walk(action: "Any", path: str, spec: "AppSpec | SpecRef", flag: argparse.Action) -> None:
     seen: set[int] = set()
     for name, sub in action.choices.items():
         if id(sub) in seen:
             continue  # an alias: the path keeps the subcommand's own name
         seen.add(id(sub))
-        _add_flag(sub, spec)
+        _add_flag(sub, spec, action=flag)
         sub.set_defaults(**{PATH_DEST: f"{path} {name}"})
         below = _subparsers(sub)
         if below is not None:
-            _walk(below, f"{path} {name}", spec)
+            _walk(below, f"{path} {name}", spec, flag)
 
 
 __all__ = ["install", "run"]

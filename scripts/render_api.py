@@ -117,8 +117,19 @@ def _field_annotation(cls: type, field: str) -> str:
     return "Any"
 
 
+def _mixins(cls: type) -> list[type]:
+    """The private bases that only lend members (consent/_start.py `AppNames`): listed as the
+    class's own, not as bases, so the listing shows what an app can use."""
+    return [
+        b
+        for b in cls.__bases__
+        if b is not object and b.__module__ == "consent._start" and b.__name__[:1] != "_"
+    ]
+
+
 def _class(name: str, cls: type) -> list[str]:
-    bases = ", ".join(b.__name__ for b in cls.__bases__ if b is not object)
+    mixins = _mixins(cls)
+    bases = ", ".join(b.__name__ for b in cls.__bases__ if b is not object and b not in mixins)
     lines = [f"class {name}({bases}):" if bases else f"class {name}:"]
     body: list[str] = []
     if issubclass(cls, enum.Enum):
@@ -131,7 +142,8 @@ def _class(name: str, cls: type) -> list[str]:
             if field in defaults:
                 text += f" = {_default(defaults[field])!r}"
             body.append(text)
-    for attr, value in cls.__dict__.items():
+    members = [item for klass in (cls, *mixins) for item in klass.__dict__.items()]
+    for attr, value in members:
         if attr.startswith("_") and attr not in DUNDERS:
             continue
         if isinstance(value, property):

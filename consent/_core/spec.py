@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from consent._core.value import Record, derived
 
-# The command group every app gets, the flag that disables telemetry for one run, and the
-# suffixes of the app's own variables (`LUMOGON_DISABLE_ANALYTICS`, …) are consent/_start.py's.
-from consent._start import DEBUG_SUFFIX, DISABLE_SUFFIX, ENDPOINT_SUFFIX, GROUP_NAME
+# The command group every app gets, and the names derived from an app's (its own variables,
+# `LUMOGON_DISABLE_ANALYTICS`, …) are consent/_start.py's.
+from consent._start import GROUP_NAME, AppNames
 from consent._start import flag_help as _flag_help
 
 
@@ -434,7 +434,7 @@ class Destination(Record):
         return f"wherever {self.origin} is hosted (a self-hosted or custom endpoint)"
 
 
-class AppSpec(Record):
+class AppSpec(Record, AppNames):
     """Everything an app declares to get the consent layer. Immutable; validated when built
     (a `SpecError` names every problem at once)."""
 
@@ -537,23 +537,7 @@ class AppSpec(Record):
         text = _KIND_TEXT[f.kind].format(app=self.display_name)
         return f"{text}: {f.value!r}" if f.kind == "constant" else text
 
-    # -- derived names -----------------------------------------------------
-    @property
-    def disable_env(self) -> str:
-        return self.env_prefix + DISABLE_SUFFIX
-
-    @property
-    def debug_env(self) -> str:
-        return self.env_prefix + DEBUG_SUFFIX
-
-    @property
-    def endpoint_env(self) -> str:
-        return self.env_prefix + ENDPOINT_SUFFIX
-
-    @property
-    def commands(self) -> str:
-        """How a person types the group's commands: `acme telemetry`."""
-        return f"{self.name} {self.group}"
+    # -- derived names (the variables and `commands` are consent/_start.py `AppNames`') --------
 
     @property
     def policy_key(self) -> str:
