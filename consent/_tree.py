@@ -9,7 +9,6 @@ one of them; everything here works on either:
   nested groups included), through consent._core.runs and consent._cli.hostrun;
 - the `telemetry` group, built only when it is looked up by name (`lazy_group_class`).
 
-- a single-command typer app's command, with the group reachable as its first word.
 
 This is the start path the click adapter (consent/click.py) and the typer adapter
 (consent/_typer.py) share: it imports only consent/_start.py and what click and typer have
@@ -22,11 +21,10 @@ The command path comes from the CLI's own command tree (the names click resolved
 from argv.
 """
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
-from consent._start import FLAG, FLAG_KEY, GROUP_MARK, HOST_ROOT, SpecRef, flag_help, start
+from consent._start import FLAG, FLAG_KEY, GROUP_MARK, SpecRef, flag_help, start
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -257,44 +255,3 @@ def build(kit: Kit, spec: "Spec") -> Any:
     group = build_group(kit, spec_of(spec))
     add_flags(kit, group, spec)
     return group
-
-
-class _SingleCommand:
-    """Mixin for the one command of a single-command typer app (typer runs it as the whole app).
-
-    The command keeps its own arguments (`app ARG` still works), gains `--disable-analytics`
-    and records its screenview; `app telemetry …` (the group's name as the first word) runs the
-    consent commands instead.
-    """
-
-    _consent_spec: "Spec"
-    _consent_build: "Callable[[], Any]"
-    _consent_kit: Kit
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        add_flag(self._consent_kit, self, self._consent_spec)
-
-    def invoke(self, ctx: Any) -> Any:
-        host = super().invoke  # type: ignore[misc]
-        return around(self._consent_spec, ctx, lambda: host(ctx))
-
-    def main(self, args: Any = None, prog_name: "str | None" = None, **extra: Any) -> Any:
-        spec = self._consent_spec
-        argv = list(sys.argv[1:] if args is None else args)
-        start = 1 if argv[:1] == [FLAG] else 0
-        if argv[start : start + 1] == [spec.group]:
-            group = type(self)._consent_build()
-            setattr(group, HOST_ROOT, self)
-            prog = f"{prog_name or spec.name} {spec.group}"
-            return group.main([*argv[start + 1 :], *argv[:start]], prog_name=prog, **extra)
-        return super().main(args, prog_name, **extra)  # type: ignore[misc]
-
-
-def single_command_class(base: type, spec: "Spec", kit: Kit, build: "Callable[[], Any]") -> type:
-    """A subclass of `base` (the host's command class) for a single-command app."""
-    return type(
-        "ConsentSingleCommand",
-        (_SingleCommand, base),
-        {"_consent_build": staticmethod(build), "_consent_spec": spec, "_consent_kit": kit},
-    )

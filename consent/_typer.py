@@ -11,6 +11,7 @@ The `telemetry` group and a run that may send, show or ask load only when used.
 """
 
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -18,14 +19,14 @@ import typer
 import typer.main
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from consent._start import FLAG, FLAG_KEY, SpecRef, flag_help, prepared
+from consent._start import FLAG, FLAG_KEY, HOST_ROOT, SpecRef, flag_help, prepared
 from consent._tree import (
     Kit,
+    add_flag,
     around,
     build,
     instrument,
     lazy_group_class,
-    single_command_class,
 )
 
 TYPE_CHECKING = False
@@ -217,3 +218,46 @@ def _not_typer(app: object) -> str:
             "`from consent.argparse import install, run` for argparse programs"
         )
     return f"install() takes a typer.Typer app, not {type(app).__name__}"
+
+
+class _SingleCommand:
+    """Mixin for the one command of a single-command typer app (typer runs it as the whole app).
+
+    The command keeps its own arguments (`app ARG` still works), gains `--disable-analytics`
+    and records its screenview; `app telemetry …` (the group's name as the first word) runs the
+    consent commands instead.
+    """
+
+    _consent_spec: "AppSpec | SpecRef"
+    _consent_build: "Callable[[], Any]"
+    _consent_kit: Kit
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_flag(self._consent_kit, self, self._consent_spec)
+
+    def invoke(self, ctx: Any) -> Any:
+        host = super().invoke  # type: ignore[misc]
+        return around(self._consent_spec, ctx, lambda: host(ctx))
+
+    def main(self, args: Any = None, prog_name: "str | None" = None, **extra: Any) -> Any:
+        spec = self._consent_spec
+        argv = list(sys.argv[1:] if args is None else args)
+        start = 1 if argv[:1] == [FLAG] else 0
+        if argv[start : start + 1] == [spec.group]:
+            group = type(self)._consent_build()
+            setattr(group, HOST_ROOT, self)
+            prog = f"{prog_name or spec.name} {spec.group}"
+            return group.main([*argv[start + 1 :], *argv[:start]], prog_name=prog, **extra)
+        return super().main(args, prog_name, **extra)  # type: ignore[misc]
+
+
+def single_command_class(
+    base: type, spec: "AppSpec | SpecRef", kit: Kit, build: "Callable[[], Any]"
+) -> type:
+    """A subclass of `base` (the host's command class) for a single-command app."""
+    return type(
+        "ConsentSingleCommand",
+        (_SingleCommand, base),
+        {"_consent_build": staticmethod(build), "_consent_spec": spec, "_consent_kit": kit},
+    )

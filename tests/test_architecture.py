@@ -323,6 +323,7 @@ START_PATH = {
     "consent.click": {"typing", "click", "consent._start", "consent._tree"},
     "consent._typer": {
         "inspect",
+        "sys",
         "collections.abc",
         "typing",
         "typer",
