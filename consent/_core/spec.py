@@ -434,6 +434,11 @@ class Destination(Record):
         return f"wherever {self.origin} is hosted (a self-hosted or custom endpoint)"
 
 
+# The specs built and not checked yet (by id), while the pytest plugin (consent/testing/plugin.py)
+# asks for them: it checks each after every test. None otherwise, so that a program keeps none.
+UNCHECKED: dict[int, AppSpec] | None = None
+
+
 class AppSpec(Record, AppNames):
     """Everything an app declares to get the consent layer. Immutable; validated when built
     (a `SpecError` names every problem at once)."""
@@ -472,30 +477,57 @@ class AppSpec(Record, AppNames):
     # (`/etc/xdg/<app>/telemetry.toml`, …). Tests pass a temporary directory here, in code:
     # no variable a user sets can move the organisation's policy (docs/admin.md).
     system_root: str = ""
-    # Derived when built: the registry by wire name, and the notice version once computed.
-    _by_wire: dict[str, Field] = derived(init=False)
-    _by_event: dict[str, Event] = derived(init=False)
+    # Derived when first used (`check`): the registry by wire name and the events by name; and
+    # the notice version once computed.
+    _lookup: tuple[dict[str, Field], dict[str, Event]] | None = derived(init=False)
     _notice_version: str | None = derived(init=False)
 
     def __post_init__(self) -> None:
-        # The protocol's check runs whenever a spec is built, whatever else may be deferred: a
-        # spec whose hits the destination would refuse never exists (one pass over the fields).
-        _validate(self, protocol_problems(self))
-        object.__setattr__(self, "_by_wire", {f.wire: f for f in self.fields})
-        # Lookups by name are constant time: the notice and show-payload look every event up
-        # (bench/growth.py measures them up to 1,000 fields and events).
-        object.__setattr__(self, "_by_event", {e.name: e for e in self.events})
+        # Building a spec stores its arguments and nothing more: an app builds its spec on every
+        # run (unless it names it lazily) and most runs never use it. The whole check, the
+        # protocol's included, runs when the spec is first used (`check`: to decide, to build a
+        # hit, a notice or a question), and after each test in the pytest plugin, so that a bad
+        # spec fails its author's tests and never a person's command.
+        object.__setattr__(self, "_lookup", None)
         object.__setattr__(self, "_notice_version", None)
+        if UNCHECKED is not None:
+            UNCHECKED[id(self)] = self
+        if sunset_warning is not None:  # set only under the pytest plugin: at the line that builds
+            found = PROTOCOLS.get(self.destination.protocol)
+            if found is not None and found.sunset:
+                sunset_warning(self, found)
+
+    def check(self) -> None:
+        """Check the whole spec, once: a SpecError names every problem at once. Runs by itself
+        the first time the spec is used; an app or a test may call it to check earlier (the
+        pytest plugin then leaves the answer to the caller)."""
+        if UNCHECKED is not None:
+            UNCHECKED.pop(id(self), None)
+        self._checked()
+
+    def _checked(self) -> tuple[dict[str, Field], dict[str, Event]]:
+        lookup = self._lookup
+        if lookup is None:
+            _validate(self, protocol_problems(self))
+            # Lookups by name are constant time: the notice and show-payload look every event
+            # up (bench/growth.py measures them up to 1,000 fields and events).
+            lookup = ({f.wire: f for f in self.fields}, {e.name: e for e in self.events})
+            object.__setattr__(self, "_lookup", lookup)
+            if UNCHECKED is not None:
+                # Only a good spec leaves the list: a bad one that a host command used (and that
+                # refused to run, silently) still fails the test that built it.
+                UNCHECKED.pop(id(self), None)
+        return lookup
 
     def __repr__(self) -> str:
         return f"AppSpec(name={self.name!r}, version={self.version!r}, mode={self.mode!r})"
 
     # -- lookups -----------------------------------------------------------
     def field(self, wire: str) -> Field:
-        return self._by_wire[wire]
+        return self._checked()[0][wire]
 
     def event(self, name: str) -> Event:
-        event = self._by_event.get(name)
+        event = self._checked()[1].get(name)
         if event is not None:
             return event
         from consent._errors import SpecError
@@ -553,6 +585,7 @@ class AppSpec(Record, AppNames):
     def notice_version(self) -> str:
         cached: str | None = self._notice_version
         if cached is None:
+            self._checked()  # a notice, a question and a decision all start here
             cached = notice_version(self)
             object.__setattr__(self, "_notice_version", cached)
         return cached
@@ -869,8 +902,6 @@ def protocol_problems(spec: AppSpec) -> list[str]:
                 f"field {wire!r}: the {p.label} protocol takes an integer from {low}{upto} "
                 "here: declare an int constant (value=1) or allowed=range(…)"
             )
-    if p.sunset and sunset_warning is not None:
-        sunset_warning(spec, p)
     return problems
 
 

@@ -100,6 +100,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from consent._core import spec
 
     spec.sunset_warning = _warn_sunset
+    if spec.UNCHECKED is None:
+        spec.UNCHECKED = {}  # every spec built from now on is checked after the test that built it
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -107,6 +109,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     if spec.sunset_warning is _warn_sunset:
         spec.sunset_warning = None
+    spec.UNCHECKED = None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -153,6 +156,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if strict is not None:
         strict.check()
     check_references()
+    check_specs()
     return outcome
 
 
@@ -171,6 +175,25 @@ def check_references() -> None:
         except ConsentError as exc:
             REFS.remove(ref)
             pytest.fail(f"consent: the spec given to install() as a reference: {exc}")
+
+
+def check_specs() -> None:
+    """Check every spec built and not checked yet (building one checks nothing: see
+    consent/_core/spec.py `AppSpec.check`); fail the test on the first that is bad. A spec a test
+    checked itself (`spec.check()`, e.g. inside `pytest.raises`) is the test's business."""
+    from consent._core import spec
+    from consent._errors import SpecError
+
+    pending = spec.UNCHECKED
+    if not pending:
+        return
+    built = list(pending.values())
+    pending.clear()
+    for one in built:
+        try:
+            one.check()
+        except SpecError as exc:
+            pytest.fail(f"consent: a spec built in this test is invalid: {exc}")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def with_field(field: Field) -> object:
 
 def test_a_runtime_field_without_allowed_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match=r"runtime field 'path' must declare what it may carry"):
-        with_field(Field("path", "A path.", "x", "runtime"))
+        with_field(Field("path", "A path.", "x", "runtime")).check()
 
 
 @pytest.mark.parametrize(
@@ -36,12 +36,12 @@ def test_a_runtime_field_without_allowed_is_a_spec_error() -> None:
 )
 def test_a_bad_declaration_is_a_spec_error(allowed: object, problem: str) -> None:
     with pytest.raises(SpecError, match=problem):
-        with_field(Field("extra", "Extra.", "x", "runtime", allowed=allowed))  # type: ignore[arg-type]
+        with_field(Field("extra", "Extra.", "x", "runtime", allowed=allowed)).check()  # type: ignore[arg-type]
 
 
 def test_only_runtime_fields_declare_allowed_values() -> None:
     with pytest.raises(SpecError, match="only runtime fields declare allowed values"):
-        with_field(Field("extra", "Extra.", "x", "constant", "x", allowed=("x",)))
+        with_field(Field("extra", "Extra.", "x", "constant", "x", allowed=("x",))).check()
 
 
 def values_sent(**values: object) -> dict[str, str | int]:

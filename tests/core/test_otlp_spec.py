@@ -82,7 +82,7 @@ def test_a_valid_otlp_spec_builds() -> None:
 )
 def test_what_the_destination_must_say(destination: Destination, message: str) -> None:
     with pytest.raises(SpecError, match=message):
-        otlp_spec(destination=destination)
+        otlp_spec(destination=destination).check()
 
 
 @pytest.mark.parametrize(
@@ -100,12 +100,12 @@ def test_what_the_destination_must_say(destination: Destination, message: str) -
 )
 def test_what_the_fields_must_be(fields: tuple[Field, ...], message: str) -> None:
     with pytest.raises(SpecError, match=message):
-        otlp_spec(fields=fields)
+        otlp_spec(fields=fields).check()
 
 
 def test_an_event_name_is_an_otlp_event_name() -> None:
     with pytest.raises(SpecError, match="not a valid OTLP event name"):
-        otlp_spec(events=(Event("ran", "It ran.", "app ran", ("app.count",)),))
+        otlp_spec(events=(Event("ran", "It ran.", "app ran", ("app.count",)),)).check()
 
 
 def test_attribute_keys() -> None:

@@ -25,20 +25,20 @@ def test_lumogon_declares_usage_and_service_health() -> None:
 def test_an_event_naming_an_undeclared_purpose_is_a_spec_error() -> None:
     events = (SPEC.events[0], SPEC.events[1].replace(purpose="marketing"))
     with pytest.raises(SpecError, match="undeclared purpose 'marketing'"):
-        SPEC.replace(events=events)
+        SPEC.replace(events=events).check()
 
 
 def test_with_purposes_declared_every_event_names_one() -> None:
     events = (SPEC.events[0], SPEC.events[1].replace(purpose=""))
     with pytest.raises(SpecError, match="event 'upload' names no purpose"):
-        SPEC.replace(events=events)
+        SPEC.replace(events=events).check()
 
 
 def test_without_purposes_an_event_may_not_name_one() -> None:
     spec = opt_in_spec()
     events = tuple(e.replace(purpose="usage") for e in spec.events)
     with pytest.raises(SpecError, match="the spec declares no purposes"):
-        spec.replace(events=events)
+        spec.replace(events=events).check()
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_bad_purposes_are_spec_errors(purposes: tuple[Purpose, ...], problem: st
     spec = opt_in_spec()
     events = tuple(e.replace(purpose=purposes[0].name) for e in spec.events)
     with pytest.raises(SpecError, match=problem):
-        spec.replace(purposes=purposes, events=events)
+        spec.replace(purposes=purposes, events=events).check()
 
 
 def test_a_spec_without_purposes_has_one_implicit_purpose_and_keeps_its_version() -> None:

@@ -90,7 +90,7 @@ def test_app_version_does_not_reopen_consent() -> None:
 def test_invalid_registry_is_refused(change: object, message: str) -> None:
     spec = opt_in_spec()
     with pytest.raises(SpecError, match=message):
-        opt_in_spec(**change(spec))  # type: ignore[operator]
+        opt_in_spec(**change(spec)).check()  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(
@@ -98,9 +98,9 @@ def test_invalid_registry_is_refused(change: object, message: str) -> None:
 )
 def test_a_missing_notice_entry_is_a_spec_error(entry: str) -> None:
     with pytest.raises(SpecError, match=f"{entry} is required"):
-        opt_in_spec(**{entry: ""})
+        opt_in_spec(**{entry: ""}).check()
     with pytest.raises(SpecError, match=f"{entry} is required"):
-        opt_in_spec(**{entry: "   "})
+        opt_in_spec(**{entry: "   "}).check()
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_notice_entries_must_say_something_concrete(
     changes: dict[str, object], message: str
 ) -> None:
     with pytest.raises(SpecError, match=message):
-        opt_in_spec(**changes)
+        opt_in_spec(**changes).check()
 
 
 @pytest.mark.parametrize(

@@ -69,9 +69,11 @@ def test_notice_names_the_ways_out_and_the_inspection_tools() -> None:
 
 def test_a_field_without_description_or_example_is_refused() -> None:
     with pytest.raises(SpecError, match="no description"):
-        SPEC.replace(fields=(*SPEC.fields, Field("cd2", " ", "x", "runtime")))
+        SPEC.replace(fields=(*SPEC.fields, Field("cd2", " ", "x", "runtime"))).check()
     with pytest.raises(SpecError, match="no example"):
-        SPEC.replace(fields=(*SPEC.fields, Field("cd2", "Docker API version.", "", "runtime")))
+        SPEC.replace(
+            fields=(*SPEC.fields, Field("cd2", "Docker API version.", "", "runtime"))
+        ).check()
 
 
 def keys_sent(raw_body: bytes, protocol: str) -> set[str]:

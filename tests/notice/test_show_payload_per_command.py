@@ -95,7 +95,7 @@ def test_listed_commands_are_command_paths() -> None:
         with pytest.raises(SpecError, match="must be command names"):
             acme.SPEC.replace(
                 events=(*acme.SPEC.events, Event("x", "X.", "x_done", (), commands=(bad,)))
-            )
+            ).check()
 
 
 def test_the_notice_says_which_commands_record_an_event() -> None:

@@ -82,10 +82,10 @@ def test_ev_takes_an_integer_and_a_dimension_an_index_from_1_to_200() -> None:
     assert build_hit(legacy(constant=("ev", "3")), "e", client_id=CID).as_dict()["ev"] == "3"
     for wire, value in (("ev", "x"), ("ev", "-1"), ("qt", "14400001")):
         with pytest.raises(SpecError, match=f"'{wire}': the legacy protocol takes an integer"):
-            legacy(constant=(wire, value))
+            legacy(constant=(wire, value)).check()
     for wire in ("cd0", "cd201", "cm0"):
         with pytest.raises(SpecError, match=f"field '{wire}' is not a valid legacy name"):
-            legacy(constant=(wire, "x"))
+            legacy(constant=(wire, "x")).check()
 
 
 def test_runtime_only_and_declared_only() -> None:
@@ -124,7 +124,7 @@ def test_ga4_params_at_the_cap_and_one_past_it() -> None:
     wires = [w for w, _ in hit.pairs]
     assert len(wires) == 27 and wires[:2] == ["client_id", "name"]
     with pytest.raises(SpecError, match="carries 26 params; a GA4 event takes at most 25"):
-        ga4_with(23)
+        ga4_with(23).check()
     big = Hit("command", (*hit.pairs, ("p0", "x")))  # a 26th param
     with pytest.raises(HitError, match="at most 25 params, not 26") as caught:
         check_limits(ga4_with(22), big)
