@@ -298,6 +298,121 @@ def lean_table(counted: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
+# Where an off run's instructions go: the same program, one line more at each stage (the lazy
+# reference, off by the variable), so that each difference is a stage's cost. A stage that names a
+# private module is a measuring tool's program, not an app's.
+STAGES = {
+    "argparse": (
+        ("bare program", ""),
+        ("+ import consent (the package)", "import consent"),
+        ("+ import consent._start", "import consent._start"),
+        ("+ import consent.argparse", "from consent.argparse import install, run"),
+        ("+ install", "INSTALL"),
+        ("+ run (the whole program)", "RUN"),
+    ),
+    "click": (
+        ("bare program", ""),
+        ("+ import consent (the package)", "import consent"),
+        ("+ import consent._start", "import consent._start"),
+        ("+ import consent._tree", "import consent._tree"),
+        ("+ import consent.click", "from consent.click import install"),
+        ("+ install and run (the whole program)", "INSTALL"),
+    ),
+}
+# An empty package and two empty modules in it: what importing any module costs, before its code.
+EMPTY = ("+ an empty package", "+ an empty module in it", "+ a second empty module")
+
+
+def _stage_program(framework: str, upto: int, work: Path) -> Path:
+    """The bare program with the stages up to `upto` (an index of STAGES[framework])."""
+    apps = Path(__file__).resolve().parent / "apps"
+    last = STAGES[framework][upto][1]
+    if last == "RUN" or (last == "INSTALL" and framework == "click"):
+        return apps / f"lazy_{framework}.py"  # click's install and run are one line: main()
+    if last == "INSTALL":
+        text = (apps / f"lazy_{framework}.py").read_text("utf-8")
+        text = text.replace("    run(parser, args)\n", "")
+    else:
+        lines = [line for _, line in STAGES[framework][1 : upto + 1]]
+        text = (apps / f"bare_{framework}.py").read_text("utf-8")
+        anchor = f"import {framework}\n"
+        text = text.replace(anchor, anchor + "".join(f"{line}\n" for line in lines), 1)
+    path = work / f"stage_{framework}_{upto}.py"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def _empty_program(upto: int, work: Path) -> Path:
+    """The bare argparse program importing an empty package and `upto` empty modules of it."""
+    package = work / "emptypkg"
+    package.mkdir(exist_ok=True)
+    for name in ("__init__.py", "a.py", "b.py"):
+        (package / name).write_text("", "utf-8")
+    names = ["emptypkg", "emptypkg.a", "emptypkg.b"][: upto + 1]
+    head = f"import sys\nsys.path.insert(0, {str(work)!r})\n"
+    text = (Path(__file__).resolve().parent / "apps" / "bare_argparse.py").read_text("utf-8")
+    text = text.replace(
+        "import argparse\n", "import argparse\n" + head + "".join(f"import {n}\n" for n in names)
+    )
+    path = work / f"empty_{upto}.py"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def stage_counts(python: str, runs: int) -> dict[str, list[tuple[str, float]]]:
+    """Median instructions (millions) of each stage, per framework; and "empty": the bare
+    argparse program with the path entry, then each empty module more."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as keep:
+        work = Path(keep)
+        jobs: dict[str, list[tuple[str, Path]]] = {
+            fw: [(label, _stage_program(fw, i, work)) for i, (label, _) in enumerate(stages)]
+            for fw, stages in STAGES.items()
+        }
+        base = work / "empty_base.py"
+        text = (Path(__file__).resolve().parent / "apps" / "bare_argparse.py").read_text("utf-8")
+        base.write_text(
+            text.replace(
+                "import argparse\n",
+                f"import argparse\nimport sys\nsys.path.insert(0, {str(work)!r})\n",
+            ),
+            "utf-8",
+        )
+        jobs["empty"] = [("bare program, a path entry more", base)] + [
+            (label, _empty_program(i, work)) for i, label in enumerate(EMPTY)
+        ]
+        for key, programs in jobs.items():
+            rows = []
+            for label, script in programs:
+                seen = []
+                for counted_run in range(runs + 1):  # the first, uncounted, compiles its imports
+                    with tempfile.TemporaryDirectory() as tmp:
+                        env = env_for(Path(tmp))
+                        env["LUMOGON_DISABLE_ANALYTICS"] = "1"
+                        argv = [python, "-I", str(script), "version"]
+                        if counted_run == 0:
+                            subprocess.run(
+                                argv, env=env, capture_output=True, check=True, timeout=120
+                            )
+                        else:
+                            seen.append(count(argv, env, Path(tmp)) / 1e6)
+                rows.append((label, statistics.median(seen)))
+            out[key] = rows
+    return out
+
+
+def stage_table(counted: dict[str, list[tuple[str, float]]]) -> list[str]:
+    lines = ["| program | stage | instructions | added | × bare |", "|---|---|---|---|---|"]  # noqa: RUF001
+    for key, rows in counted.items():
+        bare = rows[0][1]
+        previous = bare
+        for label, value in rows:
+            added = "" if value is bare else f"{value - previous:+.2f} M"
+            lines.append(f"| {key} | {label} | {value:.2f} M | {added} | {value / bare:.4f} |")
+            previous = value
+    return lines
+
+
 def section(
     pythons: list[str],
     runs: int = 3,
@@ -338,6 +453,61 @@ def section(
     return [*head, *table(pythons, counts(pythons, runs)), "", *frameworks, "", *lean_lines, ""]
 
 
+STAGES_HEAD = "## Where an off run's instructions go"
+
+
+def stages_section(counted: dict[str, list[tuple[str, float]]], runs: int) -> list[str]:
+    return [
+        STAGES_HEAD,
+        "",
+        "The lazy reference's program off by the variable, one line more at each stage, so that "
+        "each difference is that stage's cost (callgrind, medians of "
+        f"{runs} runs; `python bench/instructions.py PYTHON --stages`). The last rows: the bare "
+        "argparse program importing an empty package and empty modules of it, what the import "
+        "machinery costs any module before its own code runs.",
+        "",
+        *stage_table(counted),
+        "",
+    ]
+
+
+def _replace_section(text: str, head: str, lines: list[str], before: str) -> str:
+    """`text` with the section under `head` replaced by `lines` (or inserted before the section
+    `before` if it has none)."""
+    new = "\n".join(lines) + "\n"
+    if head in text:
+        start = text.index(head)
+        end = text.find("\n## ", start + 1)
+        return text[:start] + new + (text[end + 1 :] if end >= 0 else "")
+    at = text.index(before)
+    return text[:at] + new + text[at:]
+
+
+def splice(path: Path, pythons: list[str], runs: int) -> None:
+    """Rewrite docs/benchmarks.md's instruction sections from fresh counts; wall-time sections
+    are left as they were (they move with the machine's load)."""
+    from goals import REASONS, _reason_key, instruction_rows
+
+    counted = framework_counts(pythons[0], runs)
+    lean = lean_counts(pythons[0], runs)
+    stages = stage_counts(pythons[0], runs)
+    text = path.read_text("utf-8")
+    head = "## Instructions on the disabled path"
+    text = _replace_section(text, head, section(pythons, runs, counted, lean), "## The adapters")
+    text = _replace_section(text, STAGES_HEAD, stages_section(stages, runs), "## The adapters")
+    lines = text.split("\n")
+    for row in instruction_rows(counted, lean):
+        goal = row.split(" | ")[0] + " | "
+        at = next((i for i, line in enumerate(lines) if line.startswith(goal)), None)
+        if at is not None:
+            lines[at] = row
+    for key in {_reason_key(row.split(" | ")[0]) for row in instruction_rows(counted, lean)}:
+        at = next((i for i, line in enumerate(lines) if line.startswith(f"- **{key}:** ")), None)
+        if at is not None and key:
+            lines[at] = f"- **{key}:** {REASONS[key]}"
+    path.write_text("\n".join(lines), "utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pythons", nargs="+", help="interpreters with consent installed")
@@ -347,16 +517,31 @@ def main() -> int:
         action="store_true",
         help="only the lean start's table (each framework, each off case)",
     )
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="only where an off run's instructions go, stage by stage (argparse, click)",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        metavar="BENCHMARKS_MD",
+        help="rewrite the instruction sections of this page (docs/benchmarks.md) in place: this "
+        "section, the stages, and the goals table's rows judged in instructions",
+    )
     args = parser.parse_args()
-    if args.lean:
-        if shutil.which("valgrind") is None:
-            print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
-            return 2
-        print("\n".join(lean_table(lean_counts(args.pythons[0], args.runs))))
-        return 0
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
+    if args.docs is not None:
+        splice(args.docs, args.pythons, args.runs)
+        return 0
+    if args.stages:
+        print("\n".join(stage_table(stage_counts(args.pythons[0], args.runs))))
+        return 0
+    if args.lean:
+        print("\n".join(lean_table(lean_counts(args.pythons[0], args.runs))))
+        return 0
     print("\n".join(table(args.pythons, counts(args.pythons, args.runs))))
     print()
     print("\n".join(framework_table(framework_counts(args.pythons[0], args.runs))))
