@@ -190,6 +190,17 @@ def test_argparse_install_refuses_what_it_cannot_take() -> None:
     taken.add_argument("--disable-analytics", action="store_true")
     with pytest.raises(ConsentError, match="already has an option --disable-analytics"):
         install_argparse(taken, SPEC)
+    below = (
+        argparse_app()
+    )  # the flag is added as a made action: a subcommand's clash is refused too
+    remote = below._subparsers._group_actions[0].choices["remote"]  # type: ignore[union-attr]
+    remote.add_argument("--disable-analytics", action="store_true")
+    with pytest.raises(ConsentError, match="already has an option --disable-analytics"):
+        install_argparse(below, SPEC)
+    plus = argparse.ArgumentParser(prefix_chars="+")
+    plus.add_subparsers(dest="command").add_parser("hello")
+    with pytest.raises(ConsentError, match="takes no option that starts with '-'"):
+        install_argparse(plus, SPEC)
     parser = install_argparse(argparse_app(), SPEC)
     with pytest.raises(ConsentError, match="already installed"):
         install_argparse(parser, SPEC)
