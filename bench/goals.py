@@ -60,8 +60,8 @@ REASONS = {
     "module: 17 Records built and validated) and installing (options, wrappers, about 1.5 "
     "million). Wall time on this 2-core machine moves with its load; the instruction count is the "
     "measure that does not. What would close the rest: fewer, larger modules on the start-up path.",
-    "bare click": "The same consent code as under typer (the adapters share consent/_cli/"
-    "adapters/clicktree.py): about 10 million instructions, some 6 of them importing the 11 "
+    "bare click": "The same consent code as under typer (the adapters share consent/_tree.py): "
+    "about 10 million instructions, some 6 of them importing the 11 "
     "consent modules of the off path (the value types alone about 3), 2 the app's AppSpec and its "
     "module, 1 installing and running the adapter. The floor (below) leaves about 2 million for "
     "what a real adapter does beyond the least and for a spec larger than the smallest "
