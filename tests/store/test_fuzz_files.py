@@ -550,7 +550,9 @@ def test_fuzz_start(examples: int, consent_home: Home, monkeypatch: pytest.Monke
         reads.append(len(data))
         return data
 
-    limit = start_module._GLANCE_BYTES + 1
+    import consent._glance as glance_module  # what the start reads files with
+
+    limit = glance_module._GLANCE_BYTES + 1
 
     def prop(where: str, data: bytes, interactive: bool) -> None:
         for path in files.values():
