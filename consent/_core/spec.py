@@ -206,8 +206,8 @@ DESTINATION_ID = "<the destination's tracking_id>"
 
 class WireProtocol(Record):
     """What one wire protocol requires of a spec, so that every hit it builds is one the protocol
-    takes. Checked when the spec is built (`protocol_problems`): a spec the protocol would refuse
-    never builds. A new protocol is one entry in PROTOCOLS (and its encoder, consent/_wire/http.py).
+    takes. Checked with the rest of the spec at its first use (`AppSpec.check`,
+    `protocol_problems`): a spec the protocol would refuse is never used. A new protocol is one entry in PROTOCOLS (and its encoder, consent/_wire/http.py).
     """
 
     name: str  # Destination.protocol
@@ -440,8 +440,8 @@ UNCHECKED: dict[int, AppSpec] | None = None
 
 
 class AppSpec(Record, AppNames):
-    """Everything an app declares to get the consent layer. Immutable; validated when built
-    (a `SpecError` names every problem at once)."""
+    """Everything an app declares to get the consent layer. Immutable; checked at its first use
+    or by `check()` (a `SpecError` names every problem at once), not when built."""
 
     name: str
     display_name: str
