@@ -7,21 +7,25 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
+from consent import AppSpec
 from consent._errors import SpecError
 from consent.testing.plugin import check_specs
 from tests.helpers import PROCESS_TIMEOUT, Iso, opt_in_spec
 
+USES: list[Callable[[AppSpec], object]] = [
+    lambda s: s.notice_version,  # a decision, a notice, a question
+    lambda s: s.event("command"),  # a hit
+    lambda s: s.field("cid"),
+    lambda s: s.check(),
+]
+
 
 def test_building_checks_nothing_and_each_first_use_checks() -> None:
-    for use in (
-        lambda s: s.notice_version,  # a decision, a notice, a question
-        lambda s: s.event("command"),  # a hit
-        lambda s: s.field("cid"),
-        lambda s: s.check(),
-    ):
+    for use in USES:
         spec = opt_in_spec(mode="sometimes", contact="")  # builds
         with pytest.raises(SpecError, match="mode 'sometimes'") as caught:
             use(spec)
