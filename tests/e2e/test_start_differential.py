@@ -45,11 +45,15 @@ def both(
     """(the start says off, what the full decision would do, the source that decided) for one
     world."""
     off = run_is_off(spec, flag=flag, environ=env, cwd=cwd, interactive=interactive)
+    decision = full_decision(spec, env, cwd, flag=flag)
+    return off, acts(decision, interactive), decision.decided_by.source
+
+
+def full_decision(spec: AppSpec, env: dict[str, str], cwd: str, *, flag: bool) -> Decision:
     found = _xdg_locations(spec.name, env)
     locs = with_system(spec, found) if found is not None else locations(spec)
     home = env.get("HOME") or os.path.expanduser("~")
-    decision = resolve(spec, flag=flag, environ=env, locs=locs, cwd=cwd, home=home)
-    return off, acts(decision, interactive), decision.decided_by.source
+    return resolve(spec, flag=flag, environ=env, locs=locs, cwd=cwd, home=home)
 
 
 def case_env(ctx: Ctx) -> dict[str, str]:
@@ -177,6 +181,31 @@ def place(path: Path, text: object) -> None:
         path.write_text(str(text))
 
 
+# The sources whose "off" the start reads for itself (consent/_start.py's docstring).
+GLANCED = {"flag", "env", "policy", "project", "config", "notice"}
+
+
+def start_claims(world: dict[str, object], env: dict[str, str], by: str) -> bool:
+    """Is this a world whose "off" the start says it reads for itself? Not in debug mode, no
+    directory where a file belongs (unreadable: the full reader's), no config in local mode or
+    with local purposes, a config that refuses purpose by purpose rather than with
+    `enabled = false` (which purposes there are, only the spec knows), and a run awaiting the
+    notice only when there is no config at all (a config is something recorded, to be read)."""
+    spec = world["spec"]
+    assert isinstance(spec, AppSpec)
+    config = world["config"]
+    text = str(config or "")
+    local = ("mode = " in text and 'mode = "send"' not in text) or "local_purposes" in text
+    files = (world["policy"], world["project"], config)
+    return not (
+        env.get(spec.debug_env)
+        or "dir" in files
+        or local
+        or (by == "notice" and config is not None)
+        or (by == "config" and "enabled = false" not in text)  # words per purpose: the spec's
+    )
+
+
 def check_world(world: dict[str, object]) -> None:
     spec = world["spec"]
     assert isinstance(spec, AppSpec)
@@ -205,11 +234,17 @@ def check_world(world: dict[str, object]) -> None:
         work = home / "work" / "repo"
         work.mkdir(parents=True)
         place(home / "work" / f".{spec.name}" / "telemetry.toml", world["project"])
-        interactive = bool(world["interactive"])
-        off, acted, _ = both(
-            spec, env, str(work), interactive=interactive, flag=bool(world["flag"])
-        )
+        interactive, flag = bool(world["interactive"]), bool(world["flag"])
+        off = run_is_off(spec, flag=flag, environ=env, cwd=str(work), interactive=interactive)
+        decision = full_decision(spec, env, str(work), flag=flag)
+        acted = acts(decision, interactive)
         assert not (off and acted), (world, acted)
+        # And the start decides what it claims to: a run the full decision leaves idle, by a
+        # source the start reads, from files that raised no warning, not in debug mode, is off
+        # at the start (else it loads the rest of consent for nothing).
+        by = decision.decided_by.source
+        if not acted and not decision.warnings and by in GLANCED and start_claims(world, env, by):
+            assert off, (world, by)
 
 
 def world(**given: object) -> dict[str, object]:
