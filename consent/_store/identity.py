@@ -32,6 +32,10 @@ SENDER_BUDGET = 5 * 2.0 + SENDER_TIMEOUT + 2.0
 # daemon thread, which never keeps the process alive.
 KEYRING_TIMEOUT = 2.0
 
+# The id file's size cap (docs/security.md, the readers' inventory): read_regular reads one byte
+# more, so that a longer file is told apart and refused rather than read in part.
+ID_FILE_MAX = 4096
+
 
 class KeyringTimeout(Exception):
     """A keyring call that did not return within KEYRING_TIMEOUT."""
@@ -112,9 +116,11 @@ def _valid(value: object) -> str | None:
 
 
 def _read_file(path: Path) -> str | None:
-    """The id in the fallback file; never through a symlink, never from anything but a file."""
+    """The id in the fallback file; never through a symlink, never from anything but a file,
+    never from a file longer than ID_FILE_MAX (an id and some white space)."""
     try:
-        return _valid(read_regular(path, 4096, follow=False)[:4096].decode("utf-8"))
+        data = read_regular(path, ID_FILE_MAX, follow=False)
+        return None if len(data) > ID_FILE_MAX else _valid(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
 
