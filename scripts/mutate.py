@@ -155,6 +155,7 @@ MODULES: dict[str, list[str]] = {
     "consent/_store/identity.py": [
         "tests/store/test_identity.py",
         "tests/store/test_fuzz_files.py",
+        "tests/core/test_value.py",  # StoredId's annotations resolve (`Where`)
     ],
     "consent/_wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/_wire/gate.py": [

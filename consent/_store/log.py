@@ -35,7 +35,6 @@ _TEXT_FIELDS = (
     "url",
     "outcome",
     "outcome_at",
-    "client_id",
     "payload",  # kept local: the exact body
     "request",  # kept local: the exact request
 )
@@ -55,15 +54,12 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
     name = os.fspath(path)
     try:
         directory = os.path.dirname(name)
-        root = hasattr(os, "geteuid") and os.geteuid() == 0
-        if root and not os.path.isdir(directory):
+        if not os.path.isdir(directory):
             from pathlib import Path
 
             from consent._store.fileio import make_dirs
 
             make_dirs(Path(directory), 0o700)  # owned like their parents (`sudo` keeps $HOME)
-        else:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = open_regular(name, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -75,8 +71,7 @@ def append(path: str | os.PathLike[str], record: dict[str, Any]) -> bool:
             size += written
         finally:
             os.close(fd)
-        if root:
-            match_owner(name, os.stat(directory))
+        match_owner(name, os.stat(directory))  # for root only: see safeopen.match_owner
     except OSError:
         return False
     if size > LOG_MAX_BYTES // 2:
@@ -138,9 +133,8 @@ def entries(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             continue  # a line cut by a crash, or garbage, is skipped, not fatal
         if not isinstance(record, dict) or not isinstance(record.get("id"), str):
             continue
-        record = _clean(record)
+        record = _clean(record)  # drops `client_id`, which earlier versions' senders wrote
         entry = merged.setdefault(record["id"], {})
-        record.pop("client_id", None)  # written by earlier versions' senders; never shown
         if "outcome" in record and "outcome" in entry:
             entry["outcome_at"] = record.get("time", "")
             entry["outcome"] = record["outcome"]
