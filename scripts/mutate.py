@@ -190,6 +190,7 @@ MODULES: dict[str, list[str]] = {
         "tests/cli/test_telemetry.py",
     ],
     "lumogon/src/lumogon/transport.py": [
+        "tests/lumogon/test_transport.py",
         "tests/lumogon/test_docker.py",
         "tests/lumogon/test_report.py",
         "tests/lumogon/test_fuzz_answers.py",
