@@ -4,6 +4,7 @@ check), and the upload against every pathological service ending in a bounded, c
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import given
@@ -142,3 +143,108 @@ def test_a_service_that_is_not_there() -> None:
 def test_an_answer_yields_a_printable_url_or_id_or_nothing(body: bytes) -> None:
     got = parse_answer(body)
     assert got is None or (got.isascii() and got.isprintable() and " " not in got and got)
+
+
+def test_the_report_is_stamped_now_by_default() -> None:
+    with FakeEngine(count=0) as engine:
+        found = scan(engine_env(engine))
+    before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamped = document(found)["generated"]
+    after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    assert before <= stamped <= after  # type: ignore[operator]
+
+
+def test_the_hints_say_what_to_do() -> None:
+    with pytest.raises(UploadError) as missing:
+        report_endpoint("", {})
+    assert missing.value.hint == (
+        "give its URL with --endpoint URL or LUMOGON_ENDPOINT=URL (https://, or http:// on a "
+        "loopback address); `lumogon scan` prints the report without uploading it"
+    )
+    with pytest.raises(UploadError) as plain:
+        report_endpoint(None, {"LUMOGON_ENDPOINT": "http://reports.example/"})
+    assert plain.value.message.startswith("LUMOGON_ENDPOINT: ")
+    assert plain.value.hint == (
+        "give the report service's https:// URL (plain http:// only on 127.0.0.1 or another "
+        "loopback address)"
+    )
+
+
+def raw(status: str, body: bytes) -> bytes:
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        ("200 OK", b'{"url": "https://r.example/1"}', "https://r.example/1"),
+        ("299 Odd", b'{"id": "r1"}', "r1"),
+        ("199 Odd", b'{"id": "r1"}', "refused the report: HTTP 199"),
+        ("300 Odd", b'{"id": "r1"}', "refused the report: HTTP 300"),
+        ("503 Busy", b'{"error": "busy\\u001b[2J"}', "refused the report: HTTP 503: busy\\x1b[2J"),
+        ("503 Busy", b'{"message": "", "error": "full"}', "refused the report: HTTP 503: full"),
+        ("503 Busy", b'{"message": "down"}', "refused the report: HTTP 503: down"),
+        ("503 Busy", b'["down"]', "refused the report: HTTP 503"),
+        ("503 Busy", b"down", "refused the report: HTTP 503"),
+        ("200 OK", b'{"url": 1}', "answered without a report URL or id"),
+    ],
+)
+def test_the_service_s_answer_in_words(status: str, body: bytes, expected: str) -> None:
+    with FakeService("raw") as service:
+        service.raw = raw(status, body)
+        where = f"{service.url}"
+        try:
+            got = upload(b"{}", report_endpoint(where, {}))
+        except UploadError as exc:
+            assert exc.message.startswith(f"the report service at {where} ")
+            assert exc.message.endswith(expected)
+            assert exc.hint == (
+                "try again later, or point --endpoint (or LUMOGON_ENDPOINT) at another report "
+                "service; `lumogon scan` prints the report without uploading it"
+            )
+        else:
+            assert got == expected
+    assert service.received[0][1]["Accept"] == "application/json"
+
+
+def test_a_service_without_a_path_is_posted_at_its_root() -> None:
+    with FakeService("http500") as service, pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(service.url.removesuffix("/api/v1"), {}))
+    assert service.received[0][0] == "/"
+    where = service.url.removesuffix("api/v1")
+    assert caught.value.message.startswith(f"the report service at {where} refused")
+
+
+def test_https_is_never_spoken_as_plain_http() -> None:
+    """An https:// service is reached over TLS, its certificate checked: a plain HTTP server
+    there is never sent the report."""
+    with FakeService() as service, pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(service.url.replace("http://", "https://"), {}))
+    assert service.received == []
+    assert caught.value.message.startswith("the report could not be uploaded to https://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("answer", "found"),
+    [
+        ({"url": "https://r.example/" + "a" * 2030}, "https://r.example/" + "a" * 2030),
+        ({"url": "https://r.example/" + "a" * 2031}, None),
+        ({"url": "http://r.example/1"}, "http://r.example/1"),
+        ({"url": "ftp://r.example/1"}, None),
+        ({"url": "javascript:x", "id": "r2"}, "r2"),
+        ({"Token": "t1", "id": "r2"}, "t1"),
+        ({"Token": 3, "id": "r2"}, "r2"),
+        ({"id": "r" * 256}, "r" * 256),
+        ({"id": "r" * 257}, None),
+        ({"id": ""}, None),
+        ({"id": "r 2"}, None),
+        ({"id": "r\x1b2"}, None),
+        ({"id": "r\u00e92"}, None),
+        (["https://r.example/1"], None),
+    ],
+)
+def test_what_an_answer_yields(answer: object, found: str | None) -> None:
+    assert parse_answer(json.dumps(answer).encode()) == found
