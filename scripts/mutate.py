@@ -111,6 +111,9 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_sources.py",
         "tests/store/test_decide.py",
         "tests/store/test_fleet_sources.py",
+        "tests/store/test_policy_table.py",  # plist and registry policies, one table
+        "tests/store/test_policy_links.py",  # a policy through links
+        "tests/store/test_packager_defaults.py",
     ],
     "consent/_store/tomlread.py": [
         "tests/store/test_toml_caps.py",
@@ -138,6 +141,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "consent/_store/safeopen.py": [
         "tests/store/test_safeopen.py",
+        "tests/store/test_policy_links.py",  # resolve_trusted
         "tests/store/test_special_files.py",
         "tests/store/test_fileio.py",
         "tests/store/test_toml_reading.py",
