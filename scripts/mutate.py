@@ -124,11 +124,6 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_sources.py",
         "tests/store/test_fleet_sources.py",
     ],
-    "consent/_store/tomlfast.py": [
-        "tests/store/test_tomlfast.py",
-        "tests/store/test_toml_reading.py",
-        "tests/store/test_parse_bounds.py",
-    ],
     "consent/_store/configwrite.py": [
         "tests/store/test_config_write.py",
         "tests/store/test_config_style.py",
