@@ -227,3 +227,39 @@ def test_each_verdict_in_words(tmp_path: Path) -> None:
 def test_a_line_that_is_no_record_is_named_by_what_id_it_holds(line: bytes, rid: str) -> None:
     verdict = receipts.check([line])
     assert verdict == receipts.Verdict(1, 1, rid, "it is not a JSON record (edited or cut)")
+
+
+def test_a_chain_is_anchored_by_the_head_the_config_records(tmp_path: Path) -> None:
+    lines = chain(tmp_path, 3)
+    ids = [json.loads(line)["receipt_id"] for line in lines]
+    heads = [receipts.sha256_hex(line) for line in lines]
+    # What append wrote is what line_hash names: the config records it as the head.
+    assert receipts.line_hash(json.loads(lines[2])) == heads[2]
+    for head in (None, "", heads[2], heads[0]):  # an older head: a newer change kept no config
+        assert receipts.anchored(lines, head) == receipts.Verdict(3)
+    cut = receipts.anchored(lines[:2], heads[2])
+    assert cut == receipts.Verdict(
+        2,
+        missing=f"the config records receipt sha256:{heads[2][:16]}… as the newest, but the "
+        f"file ends at receipt 2 ({ids[1]}): the newest receipts were removed (or the file was "
+        "replaced)",
+    )
+    assert not cut.ok
+    assert receipts.anchored([], heads[2]).missing == (
+        f"the config records receipt sha256:{heads[2][:16]}… as the newest, but the file is "
+        "empty or missing: the newest receipts were removed (or the file was replaced)"
+    )
+    # A chain already broken is named by its first bad record, not by what is missing.
+    broken = receipts.anchored([lines[0], lines[2]], heads[1])
+    assert (broken.bad, broken.missing) == (1, "")
+
+
+def test_a_chain_whose_last_record_holds_no_id(tmp_path: Path) -> None:
+    """Hand-made, yet a chain: the message names where it ends, without an id."""
+    body = {"action": "given"}
+    line = dumps({**body, "record_sha256": receipts.sha256_hex(dumps(body).encode())}).encode()
+    assert receipts.check([line]) == receipts.Verdict(1)
+    assert receipts.anchored([line], "ab" * 32).missing.startswith(
+        "the config records receipt sha256:abababababababab… as the newest, but the file ends "
+        "at receipt 1: the newest"
+    )
