@@ -33,8 +33,7 @@ _TEXT_FIELDS = (
     "event",
     "purpose",
     "url",
-    "outcome",
-    "outcome_at",
+    "outcome",  # its time is shown as `outcome_at`, set by `entries` when it merges
     "payload",  # kept local: the exact body
     "request",  # kept local: the exact request
 )

@@ -141,7 +141,8 @@ def test_an_entry_is_its_hit_with_the_latest_outcome_merged_in(tmp_path: Path) -
     log.write_bytes(
         dumps_line(old)
         + dumps_line({"id": "h1", "time": "t2", "outcome": "sent: HTTP 204", "event": "x"})
-        + dumps_line({"id": "h1", "time": "t3", "outcome": "sent: HTTP 200"})
+        + dumps_line({"id": "h1", "time": "t3", "outcome": "sent: HTTP 200", "outcome_at": "x"})
+        + dumps_line({"id": "h1", "purpose": "usage"})  # no outcome: merged as it is
         + dumps_line({"id": "h2", "time": "t4", "local": "yes", "hit": []})
         + dumps_line({"id": 7, "time": "t5"})
         + b"[1, 2]\n"
@@ -165,21 +166,22 @@ ID = "4b8a1f4e-6d2c-4a3b-9f1e-0c2d3e4f5a6b"
 def test_scrub_replaces_the_id_in_both_generations_and_drops_client_id(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     kept = dumps_line({"id": "h0", "outcome": "sent: HTTP 204"})
-    Path(older(log)).write_bytes(
-        kept + dumps_line({"id": "h1", "client_id": "old", "hit": {"cid": ID, "n": 2}})
-    )
+    # The older generation holds no id, only the key earlier senders wrote: dropped all the same.
+    Path(older(log)).write_bytes(kept + dumps_line({"id": "h1", "client_id": "old", "n": 2}))
     log.write_bytes(
         dumps_line({"id": "h2", "request": f"POST /?cid={ID}", "hit": [ID, 3, True]})
+        + dumps_line({"id": "h3", "hit": {"cid": ID, "n": 2}})
+        + dumps_line(["x", ID])  # JSON, not a record
         + b'{"id": "cut", "cid": "'
         + ID.encode()
         + b"\n"
     )
     assert scrub(log, ID, "[deleted]") is True
-    assert Path(older(log)).read_bytes() == kept + dumps_line(
-        {"id": "h1", "hit": {"cid": "[deleted]", "n": 2}}
-    )
+    assert Path(older(log)).read_bytes() == kept + dumps_line({"id": "h1", "n": 2})
     assert log.read_bytes() == (
         dumps_line({"id": "h2", "request": "POST /?cid=[deleted]", "hit": ["[deleted]", 3, True]})
+        + dumps_line({"id": "h3", "hit": {"cid": "[deleted]", "n": 2}})
+        + dumps_line(["x", "[deleted]"])
         + b'{"id": "cut", "cid": "[deleted]\n'
     )
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
@@ -189,7 +191,7 @@ def test_scrub_replaces_the_id_in_both_generations_and_drops_client_id(tmp_path:
 def test_scrub_leaves_what_holds_no_id(tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     assert scrub(log, ID, "[deleted]") is False  # no log
-    assert not log.exists() and not Path(older(log)).exists()
+    assert list(tmp_path.iterdir()) == []  # and nothing made: not even the lock
     content = b'{"id": "h1",  "outcome": "sent"}\n'  # not as dumps writes it: left as it is
     log.write_bytes(content)
     assert scrub(log, ID, "[deleted]") is False
@@ -200,3 +202,27 @@ def test_scrub_leaves_what_holds_no_id(tmp_path: Path) -> None:
     assert scrub(log, ID, "[deleted]") is True
     assert log.read_bytes() == dumps_line({"id": "h1", "outcome": "sent"}) + b"[deleted]\n"
     assert not Path(older(log)).exists()
+
+
+def test_rotate_never_moves_what_is_not_a_file(tmp_path: Path) -> None:
+    """A directory at the log's path (put there after an append), however large, stays."""
+    log = tmp_path / "log.jsonl"
+    log.mkdir()
+    for i in range(140):  # long names: the directory grows past half the cap (ext4, tmpfs)
+        (log / (f"{i:03}" + "x" * 250)).touch()
+    if log.stat().st_size <= MAX_BYTES // 2:
+        pytest.skip("directories stay small on this file system")
+    rotate(str(log))
+    assert log.is_dir() and not Path(older(log)).exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_appending_and_reading_leave_no_descriptor_open(tmp_path: Path) -> None:
+    """A long-running host appends for as long as it runs."""
+    log = tmp_path / "log.jsonl"
+    append(log, {"id": "first"})
+    before = len(os.listdir("/proc/self/fd"))
+    for i in range(5):
+        append(log, {"id": f"h{i}"})
+        entries(log)
+    assert len(os.listdir("/proc/self/fd")) == before
