@@ -123,8 +123,8 @@ def test_a_bounded_call_answers_raises_or_is_abandoned_once() -> None:
         identity.bounded(backend.fail)
     try:
         with pytest.raises(identity.KeyringTimeout) as waited:
-            identity.bounded(backend.wait, release, timeout=0.05)
-        assert str(waited.value) == "the keyring did not answer within 0.05 s"
+            identity.bounded(backend.wait, release, timeout=0.02)
+        assert str(waited.value) == "the keyring did not answer within 0.02 s"
         # The abandoned call goes on in a daemon thread, which never keeps the process alive.
         (thread,) = [t for t in threading.enumerate() if t.name == "consent-keyring"]
         assert thread.daemon and thread.is_alive()
@@ -252,12 +252,12 @@ def test_the_lock_wait_given_is_the_one_waited(iso: Iso) -> None:
     iso.locs.id_file.parent.mkdir(parents=True)
     iso.locs.id_file.write_text(str(uuid.uuid4()) + "\n")
     with locked(identity.id_lock(iso.locs.id_file)):
-        with pytest.raises(LockTimeoutError, match="for 50 ms"):
-            identity.load_or_create(SPEC, iso.locs, timeout=0.05)
-        with pytest.raises(LockTimeoutError, match="for 50 ms"):
-            identity.load_or_create_at(SPEC.keyring_service, iso.locs.id_file, timeout=0.05)
+        with pytest.raises(LockTimeoutError, match="for 20 ms"):
+            identity.load_or_create(SPEC, iso.locs, timeout=0.02)
+        with pytest.raises(LockTimeoutError, match="for 20 ms"):
+            identity.load_or_create_at(SPEC.keyring_service, iso.locs.id_file, timeout=0.02)
         start = time.monotonic()
-        assert identity.delete(SPEC, iso.locs, wait=0.05) == ([str(iso.locs.id_file)], [])
+        assert identity.delete(SPEC, iso.locs, wait=0.02) == ([str(iso.locs.id_file)], [])
         assert time.monotonic() - start < LOCK_TIMEOUT / 2  # the wait given, not the default
 
 
