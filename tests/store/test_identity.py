@@ -202,7 +202,7 @@ def test_the_id_file_holds_4096_bytes_at_most(iso: Iso, monkeypatch: pytest.Monk
     iso.locs.id_file.parent.mkdir(parents=True, exist_ok=True)
     iso.locs.id_file.write_text(value.ljust(4096))
     assert identity.load(SPEC, iso.locs).value == value
-    iso.locs.id_file.write_text(value.ljust(4096) + "x")  # one byte more is not an id
+    iso.locs.id_file.write_text(value.ljust(4097))  # one byte more is not an id
     assert identity.load(SPEC, iso.locs).where == "none"
 
 
@@ -214,6 +214,24 @@ def test_what_the_id_leaves_in_the_data_dir(iso: Iso) -> None:
     identity.load_or_create(SPEC, iso.locs)
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert sorted(p.name for p in data.iterdir()) == [f".{iso.locs.id_file.name}.lock"]
+
+
+def test_the_id_s_locks_are_hidden_beside_it(iso: Iso) -> None:
+    """One orders using the id against deleting it, the other serialises creating it."""
+    id_file = iso.locs.id_file
+    assert identity.id_lock(id_file) == id_file.parent / ".client-id.lock"
+    assert identity.create_lock(id_file) == id_file.parent / ".client-id.create.lock"
+
+
+def test_an_id_file_that_holds_no_id_is_replaced_by_one(
+    iso: Iso, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_keyring_backend(monkeypatch, "keyring.backends.fail.Keyring")
+    iso.locs.id_file.parent.mkdir(parents=True)
+    iso.locs.id_file.write_text("not an id\n")
+    created = identity.load_or_create(SPEC, iso.locs)
+    assert created.where == "file" and uuid.UUID(created.value or "").version == 4
+    assert iso.locs.id_file.read_text() == f"{created.value}\n"
 
 
 def test_something_else_at_the_id_s_path_is_never_replaced(iso: Iso) -> None:
