@@ -3,6 +3,7 @@ words; JSON read with its nesting bounded before the parser sees it."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.client
 import json
@@ -10,6 +11,8 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -54,8 +57,10 @@ def test_nesting_is_bounded_to_the_level() -> None:
         nested = [nested]
     assert parse_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) == nested
     deep = b'{"a": ' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1)
-    with pytest.raises(ValueError, match=f"JSON nested deeper than {MAX_DEPTH} levels"):
+    with pytest.raises(ValueError) as refused:
         parse_json(deep)
+    assert str(refused.value) == f"JSON nested deeper than {MAX_DEPTH} levels (or unbalanced)"
+    assert MAX_DEPTH == 16  # as docs/security.md's inventory states it
     assert parse_json(deep, max_depth=MAX_DEPTH + 1) is not None
     with pytest.raises(ValueError, match="nested deeper than 2 levels"):
         parse_json(b"[[[]]]", max_depth=2)
@@ -150,9 +155,99 @@ def test_each_socket_operation_has_its_timeout(mute_socket: str) -> None:
     with pytest.raises(ExchangeError) as caught:
         exchange(UnixConnection(mute_socket, timeout=0.05), "GET", "/", deadline=30, max_bytes=9)
     assert caught.value.message == "timed out"
+    # The deadline shuts the socket down: a blocked receive wakes then, not when it times out.
+    start = time.monotonic()
     with pytest.raises(ExchangeError) as late:
         exchange(UnixConnection(mute_socket, timeout=30), "GET", "/", deadline=0.05, max_bytes=9)
     assert late.value.message == "no complete answer within 0.05 s"
+    assert time.monotonic() - start < 15  # half the socket's own timeout
+    # And no timer is left waiting: each exchange's is cancelled when it ends.
+    for timer in [t for t in threading.enumerate() if isinstance(t, threading.Timer)]:
+        timer.join(5)
+        assert not timer.is_alive()
+
+
+class _LateConnection(UnixConnection):
+    """Connects only once the exchange's deadline has passed (its timer has run)."""
+
+    def connect(self) -> None:
+        for timer in [t for t in threading.enumerate() if isinstance(t, threading.Timer)]:
+            timer.join(5)
+        super().connect()
+
+
+def test_a_deadline_before_the_connection_is_no_error_in_its_timer(
+    mute_socket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raised: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    with pytest.raises(ExchangeError) as late:
+        exchange(_LateConnection(mute_socket, 0.05), "GET", "/", deadline=0.01, max_bytes=9)
+    assert late.value.message == "no complete answer within 0.01 s"
+    assert raised == []
+
+
+class _Peer:
+    """A unix socket peer that reads each request's head and answers `answer`."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.where = tempfile.mkdtemp(prefix="lgp")
+        self.path = os.path.join(self.where, "s.sock")
+        self.answer, self.heads = answer, list[bytes]()
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(4)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.server.accept()
+                with conn:
+                    head = b""
+                    while b"\r\n\r\n" not in head and len(head) < 65536:
+                        head += conn.recv(4096) or b"\r\n\r\n"
+                    self.heads.append(head)
+                    conn.sendall(self.answer)
+
+    def close(self) -> None:
+        self.server.shutdown(socket.SHUT_RDWR)
+        self.server.close()
+        self.thread.join(5)
+        shutil.rmtree(self.where, ignore_errors=True)
+
+
+def test_the_request_on_the_unix_socket() -> None:
+    peer = _Peer(http_answer(b"{}", 2))
+    try:
+        answer = exchange(
+            UnixConnection(peer.path), "GET", "/version", headers={"Accept": "x/y"},
+            deadline=5, max_bytes=9,
+        )  # fmt: skip
+    finally:
+        peer.close()
+    assert answer.body == b"{}"
+    assert peer.heads[0].startswith(b"GET /version HTTP/1.1\r\nHost: localhost\r\n")
+    assert b"\r\nAccept: x/y\r\n" in peer.heads[0]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_no_descriptor_is_left_open() -> None:
+    """Answered or refused, each exchange closes its socket (kept alive by the peer, too)."""
+    peer = _Peer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    try:
+        exchange(UnixConnection(peer.path), "GET", "/", deadline=5, max_bytes=9)
+        before = len(os.listdir("/proc/self/fd"))
+        kept = []  # as a caller keeps the errors it reports: their causes hold the frames
+        for _ in range(3):
+            exchange(UnixConnection(peer.path), "GET", "/", deadline=5, max_bytes=9)
+            with pytest.raises(ExchangeError) as caught:
+                exchange(UnixConnection(peer.path + ".none"), "GET", "/", deadline=5, max_bytes=9)
+            kept.append(caught.value)
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        peer.close()
 
 
 def test_no_socket_is_a_clear_error() -> None:
