@@ -248,3 +248,54 @@ def test_https_is_never_spoken_as_plain_http() -> None:
 )
 def test_what_an_answer_yields(answer: object, found: str | None) -> None:
     assert parse_answer(json.dumps(answer).encode()) == found
+
+
+def test_the_report_as_printed() -> None:
+    with FakeEngine(count=1) as engine:
+        found = scan(engine_env(engine))
+    doc = document(found, now=0)
+    assert list(doc) == ["schema", "generated", "client_version", "docker", "containers"]
+    assert doc["client_version"] == SPEC.version
+    assert render(found, now=0).splitlines()[:2] == ["{", '  "schema": "lumogon-report/1",']
+
+
+def test_an_answer_over_64_kib_is_refused() -> None:
+    """The cap docs/security.md states for the report service's answer."""
+    with FakeService("raw") as service:
+        service.raw = raw("200 OK", b" " * 65536)
+        with pytest.raises(UploadError, match="answered without a report URL or id"):
+            upload(b"{}", report_endpoint(service.url, {}))
+        service.raw = raw("200 OK", b" " * 65537)
+        with pytest.raises(UploadError, match="the answer is larger than 64 KiB"):
+            upload(b"{}", report_endpoint(service.url, {}))
+
+
+def test_a_service_that_cannot_be_reached_in_words() -> None:
+    url = refused_url() + "/api"
+    with pytest.raises(UploadError) as caught:
+        upload(b"{}", report_endpoint(url, {}))
+    assert caught.value.message == (
+        f"the report could not be uploaded to {url}: connection refused (nothing listens there)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "tail"),
+    [
+        (b'{"message": "", "error": ""}', ""),
+        (b'{"message": 3}', ""),
+        (b'{"error": ["x"]}', ""),
+        (b'{"message": "' + b"m" * 201 + b'"}', ": " + "m" * 200 + "…"),
+        (b'{"message": "' + b"m" * 200 + b'"}', ": " + "m" * 200),
+    ],
+)
+def test_a_refusal_s_message_when_there_is_one(body: bytes, tail: str) -> None:
+    with FakeService("raw") as service:
+        service.raw = raw("500 No", body)
+        with pytest.raises(UploadError) as caught:
+            upload(b"{}", report_endpoint(service.url, {}))
+    assert caught.value.message.endswith(f"refused the report: HTTP 500{tail}")
+
+
+def test_an_id_of_one_character() -> None:
+    assert parse_answer(b'{"id": "r"}') == "r"
