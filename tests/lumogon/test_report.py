@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -17,6 +18,7 @@ from consent._errors import EndpointError
 from consent._wire.http import endpoint_for
 from consent.testing.collector import refused_url
 from lumogon import SPEC
+from tests.helpers import self_signed
 from tests.lumogon.fakes import REPORT_URL, FakeEngine, FakeService, engine_env
 
 
@@ -299,3 +301,47 @@ def test_a_refusal_s_message_when_there_is_one(body: bytes, tail: str) -> None:
 
 def test_an_id_of_one_character() -> None:
     assert parse_answer(b'{"id": "r"}') == "r"
+
+
+def test_the_certificate_is_checked_whatever_the_process_s_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library in the same process may make Python's default https context unverified (some
+    do, for their own requests): the report still goes only to a service whose certificate
+    checks out."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    made = self_signed(tmp_path)
+    if made is None:
+        pytest.skip("neither openssl nor cryptography is there to make a certificate")
+    received: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.path)
+            self.send_response(201)
+            self.send_header("Content-Length", "24")
+            self.end_headers()
+            self.wfile.write(b'{"url": "https://r.x/1"}')
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*made)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    monkeypatch.setattr(ssl, "_create_default_https_context", ssl._create_unverified_context)
+    try:
+        url = f"https://127.0.0.1:{server.server_port}/api"
+        with pytest.raises(UploadError, match=f"could not be uploaded to {url}: .*certificate"):
+            upload(b"{}", report_endpoint(url, {}))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert received == []
