@@ -134,8 +134,12 @@ class _EngineHandler(_Quiet):
     def do_GET(self) -> None:
         engine = self.server.engine
         engine.requests.append(self.path)
+        engine.accepts.append(self.headers.get("Accept", ""))
         behaviour = engine.behaviour
-        if self.path == "/version":
+        if self.path == "/version" and engine.version_raw:
+            self.wfile.write(engine.version_raw)
+            self.close_connection = True
+        elif self.path == "/version":
             self.reply(200, json.dumps(VERSION).encode())
         elif self.path != "/containers/json":
             self.reply(404, b'{"message":"page not found"}')
@@ -173,7 +177,9 @@ class FakeEngine:
         self.behaviour = behaviour
         self.listing = json.dumps(containers(count)).encode()
         self.raw = b""  # what `raw` answers GET /containers/json with, byte for byte
+        self.version_raw = b""  # what GET /version is answered with, byte for byte, if set
         self.requests: list[str] = []
+        self.accepts: list[str] = []  # each request's Accept header
         # A unix socket path is limited to about 100 bytes: not under pytest's deep tmp_path.
         self._dir = Path(tempfile.mkdtemp(prefix="lgd"))
         self.path = str(self._dir / "docker.sock")

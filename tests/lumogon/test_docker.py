@@ -223,8 +223,11 @@ def test_a_listing_item_with_only_an_id() -> None:
         ).encode()
     )  # fmt: skip
     assert full == Container("b", "web", "i", "sha", 5, "running", "Up", (("a", "2"), ("z", "1")))
-    with pytest.raises(DockerError, match="it is not a JSON list"):
+    with pytest.raises(DockerError) as caught:
         parse_containers(b'{"Id": "a"}')
+    assert caught.value.message.endswith("/containers/json is malformed: it is not a JSON list")
+    (named,) = parse_containers(b'[{"Id": "c", "Names": ["/Xena"]}]')
+    assert named.name == "Xena"  # only the slash the engine puts first is taken off
 
 
 @pytest.mark.parametrize(
@@ -304,3 +307,22 @@ def test_no_socket_permission_is_a_hint_to_the_docker_group(tmp_path: Path) -> N
     assert caught.value.message.startswith(
         f"cannot read the Docker Engine at {tmp_path} (GET /version): "
     )
+
+
+def test_the_engine_is_asked_for_json() -> None:
+    with FakeEngine(count=1) as engine:
+        scan(engine_env(engine))
+    assert engine.accepts == ["application/json", "application/json"]
+
+
+def test_a_version_answer_over_64_kib_is_refused() -> None:
+    """The cap docs/security.md states for GET /version."""
+    with FakeEngine() as engine:
+        engine.version_raw = b"HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n" + b" " * 65536
+        with pytest.raises(DockerError, match="GET /version is malformed: it is not JSON"):
+            scan(engine_env(engine))
+        engine.version_raw = b"HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n" + b" " * 65537
+        with pytest.raises(
+            DockerError, match=r"\(GET /version\): the answer is larger than 64 KiB"
+        ):
+            scan(engine_env(engine))
