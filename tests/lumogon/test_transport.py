@@ -194,6 +194,7 @@ class _Peer:
         self.where = tempfile.mkdtemp(prefix="lgp")
         self.path = os.path.join(self.where, "s.sock")
         self.answer, self.heads = answer, list[bytes]()
+        self.closed = threading.Semaphore(0)  # released as each connection is closed here
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(self.path)
         self.server.listen(4)
@@ -210,6 +211,7 @@ class _Peer:
                         head += conn.recv(4096) or b"\r\n\r\n"
                     self.heads.append(head)
                     conn.sendall(self.answer)
+                self.closed.release()
 
     def close(self) -> None:
         self.server.shutdown(socket.SHUT_RDWR)
@@ -238,10 +240,15 @@ def test_no_descriptor_is_left_open() -> None:
     peer = _Peer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
     try:
         exchange(UnixConnection(peer.path), "GET", "/", deadline=5, max_bytes=9)
+        assert peer.closed.acquire(timeout=5)  # the peer's end too: counted in this process
         before = len(os.listdir("/proc/self/fd"))
-        kept = []  # as a caller keeps the errors it reports: their causes hold the frames
+        kept: list[object] = []  # as a caller keeps the errors it reports (their causes hold
+        # the frames) and its connection
         for _ in range(3):
-            exchange(UnixConnection(peer.path), "GET", "/", deadline=5, max_bytes=9)
+            conn = UnixConnection(peer.path)
+            kept.append(conn)  # the caller's connection is closed, whoever still holds it
+            exchange(conn, "GET", "/", deadline=5, max_bytes=9)
+            assert peer.closed.acquire(timeout=5)
             with pytest.raises(ExchangeError) as caught:
                 exchange(UnixConnection(peer.path + ".none"), "GET", "/", deadline=5, max_bytes=9)
             kept.append(caught.value)
