@@ -226,3 +226,14 @@ def test_appending_and_reading_leave_no_descriptor_open(tmp_path: Path) -> None:
         append(log, {"id": f"h{i}"})
         entries(log)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_user_who_is_not_root_gets_a_private_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests may run as root: the process's effective uid is what append asks."""
+    monkeypatch.setattr(os, "geteuid", lambda: 4321)
+    log = tmp_path / "state" / "log.jsonl"
+    assert append(log, {"id": "a"}) is True
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+    assert [e["id"] for e in entries(log)] == ["a"]
