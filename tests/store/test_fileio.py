@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from consent._errors import LockTimeoutError
-from consent._store.fileio import atomic_write, locked, make_dirs, remove_stale_temps
+from consent._store.fileio import (
+    atomic_write,
+    locked,
+    locked_shared,
+    make_dirs,
+    remove_stale_temps,
+)
 
 ROOT_ONLY = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away"
@@ -95,7 +101,7 @@ def test_a_held_lock_times_out_saying_for_how_long(
     lock = tmp_path / ".config.toml.lock"
     with locked(lock), pytest.raises(LockTimeoutError) as caught, locked(lock, timeout=timeout):
         pass
-    assert str(lock) in caught.value.message and caught.value.message.endswith(f"for {shown}")
+    assert caught.value.message == f"another process has held {lock} for {shown}"
     assert caught.value.hint == (
         "try again in a moment: the lock is released as soon as that process finishes or ends "
         "(keep the lock file; it is reused)"
@@ -267,3 +273,20 @@ def test_a_write_is_synced_and_so_is_its_directory(
     atomic_write(tmp_path / "config.toml", b"x\n")
     assert len(synced) == 2 and synced[1] == str(tmp_path)
     assert Path(synced[0]).parent == tmp_path  # the temp file, before its rename
+
+
+def test_shared_holders_exclude_only_an_exclusive_one(tmp_path: Path) -> None:
+    """Senders hold the id's lock shared, all at once; `disable` takes it exclusively, and so
+    waits for every one of them."""
+    lock = tmp_path / ".client-id.lock"
+    with locked_shared(lock, timeout=0.02):
+        with locked_shared(lock, timeout=0.02):  # a second sender, not kept waiting
+            pass
+        with pytest.raises(LockTimeoutError), locked(lock, timeout=0.02):
+            pass
+    with (
+        locked(lock, timeout=0.02),
+        pytest.raises(LockTimeoutError),
+        locked_shared(lock, timeout=0.02),
+    ):
+        pass
