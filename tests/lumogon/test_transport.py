@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import http.client
 import json
 import os
@@ -241,6 +242,7 @@ def test_no_descriptor_is_left_open() -> None:
     try:
         exchange(UnixConnection(peer.path), "GET", "/", deadline=5, max_bytes=9)
         assert peer.closed.acquire(timeout=5)  # the peer's end too: counted in this process
+        gc.collect()  # what earlier tests left for the collector closes now, not in the count
         before = len(os.listdir("/proc/self/fd"))
         kept: list[object] = []  # as a caller keeps the errors it reports (their causes hold
         # the frames) and its connection
@@ -252,7 +254,9 @@ def test_no_descriptor_is_left_open() -> None:
             with pytest.raises(ExchangeError) as caught:
                 exchange(UnixConnection(peer.path + ".none"), "GET", "/", deadline=5, max_bytes=9)
             kept.append(caught.value)
-        assert len(os.listdir("/proc/self/fd")) == before
+        # Not one more. (One fewer is another test's leftover closed meanwhile: the suite runs
+        # many tests in this process.)
+        assert len(os.listdir("/proc/self/fd")) <= before
     finally:
         peer.close()
 
