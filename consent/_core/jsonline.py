@@ -23,10 +23,8 @@ quote: Callable[[str], str] = _quote
 quote_text: Callable[[str], str] = _quote_text
 
 
-def dumps(obj: object) -> str:
-    """Like json.dumps(obj, sort_keys=True) (ASCII output, default separators)."""
-    if isinstance(obj, str):
-        return quote(obj)
+def _constant(obj: object) -> str | None:
+    """null, true, false or an integer as JSON writes them (both writers below); None else."""
     if obj is None:
         return "null"
     if obj is True:
@@ -35,6 +33,15 @@ def dumps(obj: object) -> str:
         return "false"
     if isinstance(obj, int):
         return int.__repr__(obj)
+    return None
+
+
+def dumps(obj: object) -> str:
+    """Like json.dumps(obj, sort_keys=True) (ASCII output, default separators)."""
+    if isinstance(obj, str):
+        return quote(obj)
+    if (word := _constant(obj)) is not None:
+        return word
     if isinstance(obj, float):
         # Finite: x - x is 0.0, where an infinity or NaN gives NaN (math.isfinite's import
         # would cost a sending host about 0.8 M instructions).
@@ -57,14 +64,8 @@ def compact(obj: object) -> str:
     tests/core/test_jsonline.py holds the output to json.dumps, NaN and infinities included."""
     if isinstance(obj, str):
         return quote_text(obj)
-    if obj is None:
-        return "null"
-    if obj is True:
-        return "true"
-    if obj is False:
-        return "false"
-    if isinstance(obj, int):
-        return int.__repr__(obj)
+    if (word := _constant(obj)) is not None:
+        return word
     if isinstance(obj, float):
         return _number(obj)
     if isinstance(obj, dict):
