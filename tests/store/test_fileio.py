@@ -243,6 +243,7 @@ def test_a_lock_that_cannot_be_taken_anywhere_says_what_to_check(
         pass
     assert caught.value.message == f"cannot create the lock file {lock} (Permission denied)"
     assert caught.value.hint == "check that its directory is writable"
+    assert caught.value.path == str(lock)
     assert stat.S_ISFIFO(lock.lstat().st_mode)
 
 
@@ -290,3 +291,107 @@ def test_shared_holders_exclude_only_an_exclusive_one(tmp_path: Path) -> None:
         locked_shared(lock, timeout=0.02),
     ):
         pass
+
+
+class FakeClock:
+    """`time` as consent/_store/fileio.py uses it, stepped by the sleeps it asks for: a wait is
+    exact and takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize(
+    ("timeout", "every", "shown"),
+    [(1.0, 0.01, "1 s"), (0.05, 0.005, "50 ms"), (0.9, 0.01, "900 ms"), (0.0, 0.0, "0 ms")],
+)
+def test_a_held_lock_is_polled_at_its_pace_until_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timeout: float, every: float, shown: str
+) -> None:
+    """A waiter asks again every tenth of its timeout, at least every 10 ms and at most every
+    1 ms, and gives up at the deadline itself (a lock held for exactly the wait is held too
+    long): never a busy loop, never a wait longer than asked."""
+    from consent._store import fileio
+
+    clock = FakeClock()
+    lock = tmp_path / ".lock"
+    with locked(lock):
+        monkeypatch.setattr(fileio, "time", clock)
+        with pytest.raises(LockTimeoutError) as caught, locked(lock, timeout=timeout):
+            pass
+    assert caught.value.message == f"another process has held {lock} for {shown}"
+    if timeout == 0:  # the deadline is now: asked once, never waited for
+        assert clock.sleeps == []
+        return
+    assert clock.sleeps and set(clock.sleeps) == {every}
+    assert clock.now >= timeout and clock.now - every < timeout  # not one poll past it
+
+
+def test_taking_and_writing_leave_no_descriptor_open(tmp_path: Path) -> None:
+    """Each lock and each write closes what it opened (the lock file, the temp file, the
+    directory it syncs): a host that records for hours does not run out of descriptors."""
+    fds = Path(f"/proc/{os.getpid()}/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc")
+    before = len(os.listdir(fds))
+    for n in range(20):
+        with locked(tmp_path / ".lock"), locked_shared(tmp_path / ".shared"):
+            atomic_write(tmp_path / "f", b"%d" % n)
+    assert len(os.listdir(fds)) < before + 5  # 20 of any of them would show
+
+
+def test_a_lock_under_a_file_says_so_exactly(tmp_path: Path) -> None:
+    from consent._errors import ConfigError
+
+    (tmp_path / "file").write_text("")
+    lock = tmp_path / "file" / ".lock"
+    with pytest.raises(ConfigError) as caught, locked(lock):
+        pass
+    assert caught.value.message == f"cannot create the lock file {lock} (Not a directory)"
+    assert caught.value.path == str(lock)
+
+
+def test_make_dirs_refuses_a_file_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("mine")
+    with pytest.raises(FileExistsError):
+        make_dirs(tmp_path / "a" / "b")
+    assert (tmp_path / "a").read_text() == "mine"
+
+
+def test_a_write_in_progress_is_a_temp_file_the_cleanup_knows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While it is written, the new content sits under the temp prefix that
+    `remove_stale_temps` looks for: a killed writer's leftover is found and removed."""
+    from consent._store import fileio
+
+    seen: list[list[str]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        seen.append(sorted(os.listdir(tmp_path)))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    atomic_write(tmp_path / "f", b"x")
+    assert any(name.startswith(fileio._TMP_PREFIX) for name in seen[0]), seen
+
+
+@ROOT_ONLY
+def test_an_existing_lock_file_keeps_its_owner(tmp_path: Path) -> None:
+    """Only a lock file this run creates is given its directory's owner (under sudo): one that
+    was there is used as it is."""
+    lock = tmp_path / ".lock"
+    lock.write_text("")
+    os.chown(lock, 4321, 4321)
+    with locked(lock):
+        pass
+    assert (lock.stat().st_uid, lock.stat().st_gid) == (4321, 4321)
