@@ -159,6 +159,7 @@ MODULES: dict[str, list[str]] = {
     "consent/_wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/_wire/gate.py": [
         "tests/wire/test_gate.py",
+        "tests/wire/test_spawn.py",
         "tests/wire/test_http.py",
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
@@ -724,7 +725,13 @@ def start_tests(where: Path, tests: list[str], trace: str = "") -> int:
         import pytest
 
         plugins = [line_map(str(where / trace), where / LINES)] if trace else []
-        code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests], plugins=plugins))
+        # Slow tests (a second or more) are left out: their fast variants run, and a mutant's
+        # run must stay short for a module's hundreds of mutants to finish.
+        code = int(
+            pytest.main(
+                ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", *tests], plugins=plugins
+            )
+        )
     except BaseException:  # noqa: BLE001 - anything here is a failed run
         code = 3
     finally:
