@@ -156,6 +156,17 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_fuzz_files.py",
         "tests/core/test_value.py",  # StoredId's annotations resolve (`Where`)
     ],
+    # The start (issue 23): what a host command decides before the rest of consent loads.
+    "consent/_glance.py": [
+        "tests/store/test_tomlfast.py",
+        "tests/store/test_fuzz_files.py",
+        "tests/e2e/test_start_differential.py",
+    ],
+    "consent/_start.py": [
+        "tests/core/test_cheap_spec.py",
+        "tests/cli/test_lazy_reference.py",
+        "tests/e2e/test_start_differential.py",
+    ],
     "consent/_wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/_wire/gate.py": [
         "tests/wire/test_gate.py",
