@@ -20,7 +20,7 @@ Each mutant changes one thing in one module:
 - a keyword argument dropped (`start_new_session=True`, `timeout=…`, `follow=False`).
 
 The module is rewritten in a scratch copy of the repository and the module's tests (MODULES: fast,
-mostly in-process ones) run there with `pytest -x`, in a process forked from this one after it
+mostly in-process ones; the `slow`-marked ones left out) run there with `pytest -x`, in a process forked from this one after it
 imported pytest and the test dependencies (never consent or lumogon), so that a mutant costs its
 tests and little more; a mutant is killed when they fail (or time out). Which test runs which
 line is traced once per module: a mutant runs the tests that ran its lines (all of them for a
