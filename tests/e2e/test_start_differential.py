@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from consent._core.rules import DROP, Decision
 from consent._core.spec import AppSpec
+from consent._glance import parse_simple
 from consent._start import run_is_off
 from consent._store.paths import _xdg_locations, locations, with_system
 from consent._store.sources import resolve
@@ -187,8 +188,9 @@ GLANCED = {"flag", "env", "policy", "project", "config", "notice"}
 
 def start_claims(world: dict[str, object], env: dict[str, str], by: str) -> bool:
     """Is this a world whose "off" the start says it reads for itself? Not in debug mode, no
-    directory where a file belongs (unreadable: the full reader's), no config in local mode or
-    with local purposes, a config that refuses purpose by purpose rather than with
+    directory where a file belongs and no file beyond the plain TOML subset (both the full
+    reader's), no config in local mode or
+    with local purposes, a config or a policy that refuses purpose by purpose rather than with
     `enabled = false` (which purposes there are, only the spec knows), and a run awaiting the
     notice only when there is no config at all (a config is something recorded, to be read)."""
     spec = world["spec"]
@@ -197,12 +199,17 @@ def start_claims(world: dict[str, object], env: dict[str, str], by: str) -> bool
     text = str(config or "")
     local = ("mode = " in text and 'mode = "send"' not in text) or "local_purposes" in text
     files = (world["policy"], world["project"], config)
+    policy = str(world["policy"] or "")  # a lock purpose by purpose: which purposes, the spec's
+    # Beyond the plain subset (an array, say) a file is the full reader's: the subset itself is
+    # held to tomllib by tests/store/test_tomlfast.py.
+    plain = all(f is None or (f != "dir" and parse_simple(str(f)) is not None) for f in files)
     return not (
         env.get(spec.debug_env)
-        or "dir" in files
+        or not plain
         or local
         or (by == "notice" and config is not None)
         or (by == "config" and "enabled = false" not in text)  # words per purpose: the spec's
+        or (by == "policy" and not any(w in policy for w in ("enabled = false", 'mode = "off"')))
     )
 
 
@@ -271,6 +278,11 @@ CONSENTED = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_versio
 @given(worlds())
 # The borders the generator reaches rarely: a project file that says nothing or enables, a
 # policy in local mode, an opt-out app whose notice was shown, each beside a consent that sends.
+# Each case the start reads for itself, once in every run: a policy's lock, a project's and
+# a config's no.
+@example(world(policy="[telemetry]\nenabled = false\n", config=CONSENTED))
+@example(world(project="[telemetry]\nenabled = false\n", config=CONSENTED))
+@example(world(config=CONSENTED.replace("true", "false")))
 @example(world(project="[telemetry]\nenabled = true\n", config=CONSENTED))
 @example(world(project="[telemetry]\n", config=CONSENTED))
 @example(world(policy='[telemetry]\nmode = "local"\n', config=CONSENTED))
