@@ -92,6 +92,11 @@ def count(argv: list[str], env: dict[str, str], work: Path, cwd: Path | None = N
     )
     text = out.read_text("utf-8", "replace")
     out.unlink()
+    return summary(text)
+
+
+def summary(text: str) -> int:
+    """The instruction count a callgrind output file gives in its summary (or totals) line."""
     match = re.search(r"^summary:\s+(\d+)", text, re.MULTILINE) or re.search(
         r"^totals:\s+(\d+)", text, re.MULTILINE
     )

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import glob
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ import time
 from pathlib import Path
 
 from goals import floor_rows
-from instructions import env_for
+from instructions import env_for, summary
 from procs import Runner
 from report import TIMES as X
 from scenarios import NETWORKS
@@ -78,13 +77,7 @@ def parent_count(argv: list[str], env: dict[str, str], work: Path) -> int:
     # One file: the parent's (a fork that runs Python before exec would leave a second one).
     if len(outs) != 1:
         raise RuntimeError(f"callgrind wrote {len(outs)} outputs, not the parent's alone")
-    text = Path(outs[0]).read_text("utf-8", "replace")
-    match = re.search(r"^summary:\s+(\d+)", text, re.MULTILINE) or re.search(
-        r"^totals:\s+(\d+)", text, re.MULTILINE
-    )
-    if match is None:
-        raise RuntimeError("callgrind wrote no summary")
-    return int(match.group(1))
+    return summary(Path(outs[0]).read_text("utf-8", "replace"))
 
 
 def _arrived(sink: OkSink | BlackholeSink | RefusedSink, want: int) -> None:
