@@ -42,10 +42,13 @@ _WHOSE = {
 
 def recipient(spec: AppSpec, endpoint: DecidedBy | None = None) -> str:
     """Who receives the hits, in a few words: `Google Analytics (www.google-analytics.com)`;
-    an endpoint a policy or a packager set (`Decision.endpoint`) is named as such."""
-    url = endpoint.origin.get("url", "") if endpoint and endpoint.source in _WHOSE else ""
+    an endpoint a policy, a packager or the override variable set (`Decision.endpoint`) is named
+    as such, so that the sentence never names a destination the hits would not go to."""
+    url = endpoint.origin.get("url", "") if endpoint is not None else ""
     if url and endpoint is not None:
-        return f"{host_of(spec, url)}, set by {_WHOSE[endpoint.source]} instead of {host_of(spec)}"
+        whose = _WHOSE.get(endpoint.source) or endpoint.origin.get("name", "")
+        if whose:  # a variable's value is escaped on its way out (consent/_cli/console.py)
+            return f"{host_of(spec, url)}, set by {whose} instead of {host_of(spec)}"
     host = host_of(spec)
     if host == GOOGLE or host.endswith("." + GOOGLE):
         where = ", in the EU" if spec.destination.origin == EU_URL else ""

@@ -167,11 +167,16 @@ def test_what_the_person_is_told(tmp_path: Path) -> None:
     overridden = resolve(SPEC, environ=mine, locs=locs, cwd=str(tmp_path), home=str(tmp_path))
     assert overridden.default_url == "" and overridden.endpoint is not None
     assert overridden.endpoint.source == "env"
-    # An organisation's endpoint is named as such, and the app's own otherwise.
+    # An organisation's endpoint is named as such, the override variable's too (a self-hosted
+    # collector is where the hits go, so the sentence says so), and the app's own otherwise.
     managed = DecidedBy("policy", "", {"url": "https://t.example.org/ga"})
     assert "set by your organization's policy instead of" in first_run_text(SPEC, managed)
-    override = DecidedBy("env", "", {"url": "http://127.0.0.1:9"})
-    assert first_run_text(SPEC, override) == first_run_text(SPEC)
+    override = overridden.endpoint
+    for text in (first_run_text(SPEC, override), question_text(SPEC, override, ("usage",))):
+        assert "Where: 127.0.0.1:9, set by LUMOGON_TELEMETRY_ENDPOINT instead of " in " ".join(
+            text.split()
+        )
+    assert "Where: Google Analytics (www.google-analytics.com)" in first_run_text(SPEC)
     locs = locs_with(tmp_path, "[telemetry]\nmode = 7\n")
     broken = resolve(SPEC, environ={}, locs=locs, cwd=str(tmp_path), home=str(tmp_path))
     assert packager_text(SPEC, broken).startswith(
