@@ -325,7 +325,21 @@ STAGES = {
     ),
 }
 # An empty package and two empty modules in it: what importing any module costs, before its code.
-EMPTY = ("+ an empty package", "+ an empty module in it", "+ a second empty module")
+# Then what argparse charges for a `telemetry` subcommand, which it cannot build lazily (the
+# lines are consent/argparse.py `install`'s): with the three modules, the least any start path of
+# this layout costs an argparse program.
+EMPTY = (
+    "+ an empty package",
+    "+ an empty module in it",
+    "+ a second empty module",
+    "+ a `telemetry` subparser taking every word",
+)
+TELEMETRY_SUBPARSER = """\
+telemetry = commands.add_parser(
+    "telemetry", help="See and change what it may send.", add_help=False, prefix_chars="\\0"
+)
+telemetry.add_argument("words", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+"""
 
 
 def _stage_program(framework: str, upto: int, work: Path) -> Path:
@@ -348,7 +362,8 @@ def _stage_program(framework: str, upto: int, work: Path) -> Path:
 
 
 def _empty_program(upto: int, work: Path) -> Path:
-    """The bare argparse program importing an empty package and `upto` empty modules of it."""
+    """The bare argparse program importing an empty package and `upto` empty modules of it (and
+    with the `telemetry` subparser, past the modules)."""
     package = work / "emptypkg"
     package.mkdir(exist_ok=True)
     for name in ("__init__.py", "a.py", "b.py"):
@@ -359,6 +374,9 @@ def _empty_program(upto: int, work: Path) -> Path:
     text = text.replace(
         "import argparse\n", "import argparse\n" + head + "".join(f"import {n}\n" for n in names)
     )
+    if upto >= 3:
+        anchor = 'commands.add_parser("version", help="Print the version.")\n'
+        text = text.replace(anchor, anchor + TELEMETRY_SUBPARSER, 1)
     path = work / f"empty_{upto}.py"
     path.write_text(text, "utf-8")
     return path
@@ -469,7 +487,9 @@ def stages_section(counted: dict[str, list[tuple[str, float]]], runs: int) -> li
         "each difference is that stage's cost (callgrind, medians of "
         f"{runs} runs; `python bench/instructions.py PYTHON --stages`). The last rows: the bare "
         "argparse program importing an empty package and empty modules of it, what the import "
-        "machinery costs any module before its own code runs.",
+        "machinery costs any module before its own code runs, then with the `telemetry` "
+        "subparser, which argparse builds whole: the least a start path of three modules costs "
+        "an argparse program.",
         "",
         *stage_table(counted),
         "",
@@ -498,8 +518,9 @@ def splice(path: Path, pythons: list[str], runs: int) -> None:
     stages = stage_counts(pythons[0], runs)
     text = path.read_text("utf-8")
     head = "## Instructions on the disabled path"
-    text = _replace_section(text, head, section(pythons, runs, counted, lean), "## The adapters")
-    text = _replace_section(text, STAGES_HEAD, stages_section(stages, runs), "## The adapters")
+    after = "## One hit from a plain script"  # the section both come before, if missing
+    text = _replace_section(text, head, section(pythons, runs, counted, lean), after)
+    text = _replace_section(text, STAGES_HEAD, stages_section(stages, runs), after)
     lines = text.split("\n")
     for row in instruction_rows(counted, lean):
         goal = row.split(" | ")[0] + " | "

@@ -171,8 +171,8 @@ def test_the_checker_sees_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
 # private, whatever its name (consent._core, an old name like consent.core, consent.testing._audit).
 PUBLIC = ("consent", "consent.click", "consent.argparse")
 # Code written as an adopter writes it, so held to the public face. bench/*.py beside bench/apps/
-# are measuring tools, not apps: bench/growth.py times the decision in process and bench/floor.py
-# builds a prototype of the package's layout, so they reach the internals on purpose.
+# are measuring tools, not apps: bench/growth.py times the decision in process, so they reach the
+# internals on purpose.
 ADOPTERS = {
     "lumogon": ROOT / "lumogon" / "src" / "lumogon",
     "example": ROOT / "docs" / "examples",
