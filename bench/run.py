@@ -21,10 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from floor import section as floor_section
 from goals import section as goals_section
 from growth import section as growth_section
-from instructions import framework_counts, lean_counts
+from instructions import framework_counts, lean_counts, stage_counts, stages_section
 from instructions import section as instructions_section
 from onehit import counts as onehit_counts
 from onehit import section as onehit_section
@@ -449,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         [] if args.only or args.quick else instructions_section(pythons, 3, counted, lean)
     )
     if instructions:
-        instructions += floor_section(sys.executable, 3)
+        instructions += stages_section(stage_counts(sys.executable, 3), 3)
         instructions += onehit_section(sys.executable, 3, 15, onehit)
 
     meta = Meta(
