@@ -12,7 +12,6 @@ import pytest
 from consent._store.safeopen import (
     DANGLING,
     LINK_NOT_FOLLOWED,
-    MAX_LINKS,
     MAX_STEPS,
     THROUGH_LINK,
     NotRegularFile,
@@ -246,14 +245,20 @@ def chain(root: Path, links: int) -> str:
     return str(root / "etc" / "l0")
 
 
-def test_links_on_the_way_are_counted_exactly(tmp_path: Path) -> None:
+def test_links_on_the_way_are_counted_as_the_kernel_counts_them(tmp_path: Path) -> None:
+    """As many links as the kernel follows on one way (Linux's MAXSYMLINKS, 40), no more."""
     root = system_root(tmp_path / "forty")
-    target = str(root / "store" / "policy.toml")
-    assert resolve_trusted(chain(root, MAX_LINKS), str(root))[0] == target
+    forty = chain(root, 40)
+    os.stat(forty)  # the kernel follows them
+    assert resolve_trusted(forty, str(root))[0] == str(root / "store" / "policy.toml")
     root = system_root(tmp_path / "more")
+    more = chain(root, 41)
+    with pytest.raises(OSError) as kernel:
+        os.stat(more)
+    assert kernel.value.errno == errno.ELOOP
     with pytest.raises(UntrustedLink) as caught:
-        resolve_trusted(chain(root, MAX_LINKS + 1), str(root))
-    assert caught.value.strerror == f"{LINK_NOT_FOLLOWED}: more than {MAX_LINKS} links on its way"
+        resolve_trusted(more, str(root))
+    assert caught.value.strerror == f"{LINK_NOT_FOLLOWED}: more than 40 links on its way"
 
 
 def test_a_way_is_counted_step_by_step(tmp_path: Path) -> None:
@@ -310,6 +315,7 @@ def test_a_root_named_through_a_link_or_with_a_slash_holds_both_of_its_names(
         policy
     )
     assert resolve_trusted(str(real / "etc" / "via-real"), f"{real}/")[0] == policy
+    assert resolve_trusted(str(named / "etc" / "via-name"), f"{named}/")[0] == policy
     assert resolve_trusted(f"{real}/etc/./policy.toml", str(real))[0] == policy
 
 
@@ -386,13 +392,17 @@ def test_match_owner_gives_nothing_away_unless_root(tmp_path: Path) -> None:
     path.write_text("x\n")
     os.chown(path, 4321, 4321)
     like = os.stat(tmp_path).__class__((0o100644, 0, 0, 1, 4321, 4322, 0, 0, 0, 0))
+    tmp_path.chmod(0o711)  # the user may look the file up there, from there
     pid = os.fork()
     if pid == 0:  # the child becomes that user, in both groups
         code = 1
         try:
+            os.chdir(tmp_path)
+            path = Path("mine")
             os.setgroups([4321, 4322])
             os.setgid(4321)
             os.setuid(4321)
+            os.stat(path)  # the user can reach it: a chown would not fail for want of that
             match_owner(path, like)
             code = 0
         finally:
