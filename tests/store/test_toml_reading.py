@@ -105,6 +105,30 @@ def test_a_config_symlink_is_followed_by_default(tmp_path: Path) -> None:
     assert (reading.state, reading.doc) == ("ok", {"a": 1})
 
 
+def test_a_policy_link_says_which_file_was_read_or_why_it_was_not(tmp_path: Path) -> None:
+    # A system root (its owner counts as root, consent/_store/safeopen.py): a policy linked
+    # into a store, as NixOS makes it, is read and names the file read; a link that anyone
+    # could redirect is never followed, and is "special" like any other form but a file.
+    root = tmp_path / "root"
+    store = root / "store"
+    store.mkdir(parents=True)
+    (store / "policy.toml").write_text("[telemetry]\nenabled = false\n")
+    (root / "etc").mkdir()
+    (root / "etc" / "policy.toml").symlink_to("../store/policy.toml")
+    for d in (root, store, root / "etc"):
+        d.chmod(0o755)
+    reading = read_toml(root / "etc" / "policy.toml", policy_root=str(root))
+    assert (reading.state, reading.target) == ("ok", str(store / "policy.toml"))
+    assert reading.doc == {"telemetry": {"enabled": False}}
+    store.chmod(0o777)
+    reading = read_toml(root / "etc" / "policy.toml", policy_root=str(root))
+    assert (reading.state, reading.reason, reading.target) == ("error", "special", "")
+    assert (
+        reading.problem
+        == f"is a symbolic link that is not followed: {store} is writable by every user"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "doc"),
     [
