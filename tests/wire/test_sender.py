@@ -427,21 +427,20 @@ class Clock:
 def answering_server(answer: bytes) -> Iterator[tuple[int, list[bytes]]]:
     """A loopback server for one connection: it answers `answer` to a request (at once when
     `answer` is empty: nothing), and records in the list what it received before the client
-    closed, once it closed (so the list is filled when the `with` ends)."""
+    closed or reset the connection (so the list is filled when the `with` ends)."""
     server = socket.create_server(("127.0.0.1", 0))
     got: list[bytes] = []
 
     def serve() -> None:
-        with contextlib.suppress(OSError):
-            conn, _ = server.accept()
-            with conn:
-                conn.settimeout(30)
-                data = b""
-                while chunk := conn.recv(65536):
-                    data += chunk
-                    if answer and data.endswith(b"\r\n\r\n"):
-                        conn.sendall(answer)
-                got.append(data)
+        conn, _ = server.accept()
+        data = b""
+        with conn, contextlib.suppress(OSError):  # a client that closes unread resets it
+            conn.settimeout(30)
+            while chunk := conn.recv(65536):
+                data += chunk
+                if answer and data.endswith(b"\r\n\r\n"):
+                    conn.sendall(answer)
+        got.append(data)
 
     thread = threading.Thread(target=serve)
     thread.start()
