@@ -3,6 +3,7 @@ version that follows what is sent, without moving for the Google destinations.""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -156,6 +157,38 @@ def test_the_endpoint_and_the_headers_at_their_edges() -> None:
             f"header {pair!r} must be a (name, value) pair of strings"
         ]
     assert header_problems((("X!#$%&'*+-.^_`|~", "v"), ("X9", "v"))) == []
+
+
+def test_a_name_may_hold_every_allowed_character_at_once() -> None:
+    """The allowed characters are a set a name may use whole, not only part of."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    key = "a" + letters + "0123456789" + "_-.z"
+    assert is_attribute_key(key) and is_event_name(key)
+    assert value_type("constant", None, "1234567890") == "int"
+    host = "abcdefghijklmnopqrstuvwxyz0123456789.x-y"
+    path = "/" + letters + "0123456789-._~/"
+    assert plainly_https(f"https://{host}{path}") is True
+    assert header_problems((("X" + letters + "0123456789!#$%&'*+-.^_`|~", "v"),)) == []
+    # And nothing beyond: an upper-case host is lower-cased by parse_endpoint (not plain), a
+    # port or a number with a letter is no number.
+    for other in ("http://h", "https://X", "https://h:X", "https://h:1X"):
+        assert plainly_https(other) is False, other
+    assert value_type("constant", None, "X") == value_type("constant", None, "1X") == "string"
+    assert split_endpoint("https://X/baseX") == ("https://X/baseX", "/v1/logs")
+    assert endpoint_problems("https://h/v1/logsX") == [
+        "the OTLP endpoint 'https://h/v1/logsX' must end with /v1/logs, the OTLP/HTTP path for logs"
+    ]
+
+
+def test_a_plainly_valid_endpoint_is_checked_without_the_endpoint_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An app checks its own endpoint on every run it uses its spec: a plain https URL needs
+    neither the endpoint parser nor its errors (consent/_core/otlp.py, plainly_https)."""
+    monkeypatch.setitem(sys.modules, "consent._core.endpoint", None)  # importing it fails
+    assert endpoint_problems("https://otel.example.com/v1/logs") == []
+    with pytest.raises(ImportError):
+        endpoint_problems("https://otel.example.com:99999/v1/logs")
 
 
 def test_a_valid_otlp_spec_builds() -> None:
