@@ -11,12 +11,14 @@ import ssl
 import stat
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from consent._core.endpoint import parse_endpoint
+from consent._store import fileio
 from consent._store.fileio import locked, make_dirs
 from consent._store.identity import create_lock, id_lock, load_at
 from consent._store.log import entries
@@ -644,3 +646,40 @@ def test_a_purpose_turned_off_is_named_with_its_own_reason(home: Path) -> None:
         "not sent: disabled before sending "
         f"(config: {config}: telemetry.enabled = true for notice {SPEC.notice_version})",
     ]
+
+
+class VirtualTime:
+    """`time` for consent/_store/fileio.py: sleeping moves the clock on at once, so that a wait
+    of seconds costs a test a few hundred lock attempts and no seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def time(self) -> float:  # the wall clock (file times), left as it is
+        return time.time()
+
+
+def test_a_sender_gives_up_on_a_held_lock_after_five_seconds(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However long `disable` (or another creator) holds the lock, the detached sender waits
+    5 s of the clock, and then ends, sending nothing."""
+    clock = VirtualTime()
+    monkeypatch.setattr(fileio, "time", clock)
+    with Collector() as collector:
+        job = job_for(home, collector.url)
+        id_file = Path(job.id_file)
+        make_dirs(id_file.parent, 0o700)
+        with locked(id_lock(id_file)):
+            sender.run(job)
+        assert collector.received() == []
+    (logged,) = entries(Path(job.log))
+    said = f"failed: LockTimeoutError: another process has held {id_lock(id_file)} for 5 s; "
+    assert logged["outcome"].startswith(said), logged
+    assert 1005.0 <= clock.now < 1005.1
