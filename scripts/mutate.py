@@ -189,6 +189,24 @@ MODULES: dict[str, list[str]] = {
         "tests/wire/test_fuzz_wire.py",
         "tests/wire/test_gate.py",
     ],
+    # The request bytes (every protocol's), and the OpenTelemetry encoding and its rules.
+    "consent/_wire/http.py": [
+        "tests/wire/test_http.py",
+        "tests/core/test_protocols.py",
+        "tests/wire/test_otlp_wire.py",
+        "tests/wire/test_hit_limits.py",
+        "tests/wire/test_sender.py",
+    ],
+    "consent/_wire/otlp.py": [
+        "tests/wire/test_otlp_wire.py",
+        "tests/testing/test_collector_otlp.py",
+    ],
+    "consent/_core/otlp.py": [
+        "tests/core/test_otlp_spec.py",
+        "tests/wire/test_http.py",  # MAX_BODY, and what the notice says of the body (ENVELOPE)
+        "tests/wire/test_otlp_wire.py",
+        "tests/testing/test_collector_otlp.py",
+    ],
     "consent/_wire/proxy.py": [
         "tests/wire/test_proxy.py",
         "tests/wire/test_fuzz_wire.py",

@@ -3,6 +3,7 @@ version that follows what is sent, without moving for the Google destinations.""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -10,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consent._core.endpoint import parse_endpoint
-from consent._core.otlp import is_attribute_key, plainly_https, value_type
+from consent._core.otlp import (
+    attribute_value,
+    endpoint_problems,
+    header_problems,
+    is_attribute_key,
+    is_event_name,
+    plainly_https,
+    split_endpoint,
+    value_type,
+)
 from consent._core.spec import AppSpec, Destination, Event, Field
 from consent._errors import SpecError
 from lumogon import SPEC as LUMOGON
@@ -45,6 +55,140 @@ def otlp_spec(**changes: Any) -> AppSpec:
     }
     values.update(changes)
     return AppSpec(**values)
+
+
+# --- each rule, at its edges (consent/_core/otlp.py) ----------------------------------------------
+
+# The namespaces a declared field may not use: what the notice says is never sent.
+RESERVED = (
+    "service.", "telemetry.", "host.", "os.", "user.", "enduser.", "client.", "source.",
+    "network.", "net.", "device.", "process.", "container.", "geo.",
+)  # fmt: skip
+# Headers a destination may not set: written by the sender, or changing how a body is carried.
+RESERVED_HEADERS = (
+    "Host", "User-Agent", "Content-Type", "Content-Length", "Connection", "Transfer-Encoding",
+    "Content-Encoding", "TE", "Trailer", "Upgrade", "Expect", "Keep-Alive",
+    "Proxy-Authorization", "Proxy-Connection",
+)  # fmt: skip
+
+
+def test_names_keys_and_event_names_at_their_edges() -> None:
+    for prefix in RESERVED:
+        for key in (prefix + "x", prefix.upper() + "x"):
+            assert not is_attribute_key(key), key
+        assert is_attribute_key("app." + prefix + "x")  # a reserved word further in is fine
+        assert is_event_name(prefix + "x")  # an event's name is no attribute
+    for good in ("a", "A", "a" * 128, "a1", "a_b", "a-b", "a.b", "Z9"):
+        assert is_attribute_key(good) and is_event_name(good), good
+    for bad in ("", "a" * 129, "1a", "_a", "-a", ".a", "a..b", "a.", "a b", "a/b", "é"):
+        assert not is_attribute_key(bad) and not is_event_name(bad), bad
+
+
+def test_values_are_typed_at_their_edges() -> None:
+    top, bottom = 2**63 - 1, -(2**63)
+    assert value_type("constant", None, top) == value_type("constant", None, bottom) == "int"
+    assert value_type("constant", None, top + 1) == value_type("constant", None, bottom - 1)
+    assert value_type("constant", None, top + 1) == "string"
+    assert value_type("constant", None, str(top)) == value_type("constant", None, str(bottom))
+    assert value_type("constant", None, str(bottom)) == "int"
+    for text in (str(top + 1), str(bottom - 1), "1" * 20, "-", "", "-01", "00", "+1", "1.0"):
+        assert value_type("constant", None, text) == "string", text
+    for text in ("0", "-0", "1" * 19, "-" + "1" * 19, "10"):
+        assert value_type("constant", None, text) == "int", text
+    assert value_type("constant", None, True) == "string"  # a bool is no integer here
+    assert value_type("constant", None, "true") == value_type("constant", None, "false")
+    assert value_type("constant", None, "false") == "bool"
+    assert value_type("constant", None, "True") == "string"
+    assert value_type("runtime", ("true", "false"), None) == "bool"
+    assert value_type("runtime", frozenset({"false", "true"}), None) == "bool"
+    assert value_type("runtime", ("true",), None) == "string"
+    assert value_type("runtime", ("true", "false", "x"), None) == "string"
+    assert value_type("runtime", None, None) == "string"
+    assert value_type("command", ("false", "true"), None) == "string"
+    assert value_type("runtime", range(0, 2), None) == value_type("command", range(0, 1), None)
+    assert value_type("command", range(0, 1), None) == "int"
+    assert value_type("runtime", None, "7") == "string"  # only a constant's value says int
+    assert attribute_value("int", 7) == {"intValue": "7"}
+    assert attribute_value("int", "-7") == {"intValue": "-7"}
+    assert attribute_value("bool", "true") == {"boolValue": True}
+    assert attribute_value("bool", "false") == {"boolValue": False}
+    assert attribute_value("string", 7) == {"stringValue": "7"}
+
+
+def test_the_endpoint_and_the_headers_at_their_edges() -> None:
+    assert split_endpoint(" https://h/otlp/v1/logs/ ") == ("https://h/otlp", "/v1/logs")
+    assert split_endpoint("https://h/v1/logs") == ("https://h", "/v1/logs")
+    assert split_endpoint("https://h/base") == ("https://h/base", "/v1/logs")
+    assert endpoint_problems("https://h/v1/logs") == []
+    assert endpoint_problems(" https://h/v1/logs/ ") == []
+    assert endpoint_problems("http://127.0.0.1:4318/v1/logs") == []
+    assert endpoint_problems(" ") == [
+        'an OTLP destination needs its endpoint: endpoint="https://…/v1/logs"'
+    ]
+    assert endpoint_problems("https://h/logs") == [
+        "the OTLP endpoint 'https://h/logs' must end with /v1/logs, the OTLP/HTTP path for logs"
+    ]
+    (problem,) = endpoint_problems("http://h.example/v1/logs")
+    assert problem.startswith("the OTLP endpoint: ") and "http://h.example" in problem
+    for plain in ("https://h", "https://h:1", "https://h:65535", "https://a-b.c9/x/y_z~.-"):
+        assert plainly_https(plain), plain
+    for other in ("https://", "https://h:0", "https://h:65536", "https://h:000443", "https://H",
+                  "https://h:x", "http://h", "https://h/?q", "https://h/%41", "https://[::1]"):  # fmt: skip
+        assert not plainly_https(other), other
+    assert header_problems((("X-Key", "v"), ("X-Other", "a" * 1024), ("x-t", "~ !"))) == []
+    for name in RESERVED_HEADERS:
+        for spelled in (name, name.lower(), name.upper()):
+            assert header_problems(((spelled, "v"),)) == [
+                f"header {spelled!r} is written by the sender itself, or not allowed"
+            ]
+    value_rule = (
+        "its value must be printable ASCII, 1 to 1024 characters, without leading or trailing "
+        "spaces"
+    )
+    assert header_problems((("X-A", "1"), ("x-a", "2"))) == ["header 'x-a' is given twice"]
+    for bad in ("", "a" * 1025, " v", "v ", "a\tb", "a\x7fb", "é"):
+        assert header_problems((("X-K", bad),)) == [f"header 'X-K': {value_rule}"], bad
+    for name in ("", "X K", "X:K", "é"):
+        assert header_problems(((name, "v"),)) == [
+            f"header name {name!r} must be letters, digits or '-'"
+        ]
+    for pair in (("X-K",), ("X-K", "v", "w"), ("X-K", 1), ["X-K", "v"]):
+        assert header_problems((pair,)) == [  # type: ignore[arg-type]
+            f"header {pair!r} must be a (name, value) pair of strings"
+        ]
+    assert header_problems((("X!#$%&'*+-.^_`|~", "v"), ("X9", "v"))) == []
+
+
+def test_a_name_may_hold_every_allowed_character_at_once() -> None:
+    """The allowed characters are a set a name may use whole, not only part of."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    key = "a" + letters + "0123456789" + "_-.z"
+    assert is_attribute_key(key) and is_event_name(key)
+    assert value_type("constant", None, "1234567890") == "int"
+    host = "abcdefghijklmnopqrstuvwxyz0123456789.x-y"
+    path = "/" + letters + "0123456789-._~/"
+    assert plainly_https(f"https://{host}{path}") is True
+    assert header_problems((("X" + letters + "0123456789!#$%&'*+-.^_`|~", "v"),)) == []
+    # And nothing beyond: an upper-case host is lower-cased by parse_endpoint (not plain), a
+    # port or a number with a letter is no number.
+    for other in ("http://h", "https://X", "https://h:X", "https://h:1X"):
+        assert plainly_https(other) is False, other
+    assert value_type("constant", None, "X") == value_type("constant", None, "1X") == "string"
+    assert split_endpoint("https://X/baseX") == ("https://X/baseX", "/v1/logs")
+    assert endpoint_problems("https://h/v1/logsX") == [
+        "the OTLP endpoint 'https://h/v1/logsX' must end with /v1/logs, the OTLP/HTTP path for logs"
+    ]
+
+
+def test_a_plainly_valid_endpoint_is_checked_without_the_endpoint_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An app checks its own endpoint on every run it uses its spec: a plain https URL needs
+    neither the endpoint parser nor its errors (consent/_core/otlp.py, plainly_https)."""
+    monkeypatch.setitem(sys.modules, "consent._core.endpoint", None)  # importing it fails
+    assert endpoint_problems("https://otel.example.com/v1/logs") == []
+    with pytest.raises(ImportError):
+        endpoint_problems("https://otel.example.com:99999/v1/logs")
 
 
 def test_a_valid_otlp_spec_builds() -> None:

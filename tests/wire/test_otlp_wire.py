@@ -209,3 +209,40 @@ def test_every_body_is_a_valid_export_logs_service_request(
         when,
     )
     assert list(entry.attributes) == declared
+
+
+def test_an_event_that_does_not_carry_its_name_is_a_record_without_one() -> None:
+    """OTLP requires no field of a hit (consent/_core/spec.py): an event whose fields leave out
+    the hit type's field is a log record with an empty eventName (the proto3 default), still a
+    valid request, and its other fields are its attributes."""
+    spec = AppSpec(
+        name="app",
+        display_name="App",
+        version="1.0",
+        env_prefix="APP",
+        mode="opt-in",
+        destination=Destination("otlp", endpoint="https://otel.example.com/v1/logs"),
+        fields=(
+            Field("app.id", "Pseudonymous id.", "6f1c…", "client_id"),
+            Field("app.event", "Which event.", "x", "hit_type"),
+            Field("app.count", "How many.", "3", "runtime", allowed=range(0, 10)),
+        ),
+        common=("app.id",),
+        events=(Event("ran", "It ran.", "app.ran", ("app.count",)),),
+        **NOTICE,
+    )
+    spec.check()
+    hit = build_hit(spec, "ran", client_id="id-1", values={"app.count": 3})
+    body = encode(spec, hit, endpoint_for(spec, {}), time_unix_nano=7).body
+    parsed = ExportLogsServiceRequest()
+    json_format.Parse(body.decode("utf-8"), parsed, ignore_unknown_fields=False)
+    (record,) = parsed.resource_logs[0].scope_logs[0].log_records
+    assert record.event_name == "" and [a.key for a in record.attributes] == ["app.id", "app.count"]
+    assert json.loads(body)["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0] == {
+        "timeUnixNano": "7",
+        "eventName": "",
+        "attributes": [
+            {"key": "app.id", "value": {"stringValue": "id-1"}},
+            {"key": "app.count", "value": {"intValue": "3"}},
+        ],
+    }

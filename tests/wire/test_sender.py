@@ -4,15 +4,23 @@ wire only, sends the bytes it was given and records every outcome in the log."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
+import ssl
 import stat
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from consent._core.endpoint import parse_endpoint
-from consent._store.identity import load_at
+from consent._store import fileio
+from consent._store.fileio import locked, make_dirs
+from consent._store.identity import create_lock, id_lock, load_at
 from consent._store.log import entries
 from consent._wire import sender
 from consent._wire.gate import new_uuid4
@@ -20,8 +28,9 @@ from consent._wire.hits import build_hit
 from consent._wire.http import encode
 from consent._wire.job import Job
 from consent.testing.collector import Collector
+from consent.testing.proxy import ConnectProxy
 from lumogon import SPEC
-from tests.helpers import enabled_config
+from tests.helpers import enabled_config, self_signed
 
 
 def job_for(root: Path, url: str, **changes: object) -> Job:
@@ -273,6 +282,7 @@ def test_an_id_that_cannot_be_stored_sends_nothing_and_says_why(home: Path) -> N
         (b"HTTP/1.1 204\r\n\r\n", "sent: HTTP 204"),  # no reason phrase, not even its space
         (b"HTTP/1.0 200 OK\r\n", "sent: HTTP 200"),
         (b"HTTP/1.1 OK 200\r\n", None),
+        (b"HTTP/1.1\r\n", None),  # a version alone
         (b"ICY 200 OK\r\n", None),
         (b"", None),
     ],
@@ -315,3 +325,361 @@ def test_localhost_written_as_the_absolute_name_reaches_this_machine(home: Path)
         job = job_for(home, collector.url, id_placeholder="")
         assert sender.post(endpoint.host, endpoint.port, False, job.raw) == "sent: HTTP 200"
         assert len(collector.wait_for(1, timeout=30)) == 1
+
+
+# --- TLS: the name is verified, and sent ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    """Throwaway certificates (each its own CA) for `localhost` and for `collector.test`, and
+    `bundle`: both, as one CA file for SSL_CERT_FILE, so that a certificate is trusted and only
+    its name can be wrong."""
+    made: dict[str, tuple[str, str]] = {}
+    for name in ("localhost", "collector.test"):
+        pair = self_signed(tmp_path_factory.mktemp("tls"), name)
+        if pair is None:
+            pytest.skip("neither the openssl CLI nor cryptography to make a certificate")
+        made[name] = pair
+    bundle = tmp_path_factory.mktemp("tls") / "bundle.pem"
+    bundle.write_text("".join(Path(cert).read_text() for cert, _ in made.values()))
+    made["bundle"] = (str(bundle), "")
+    return made
+
+
+def tls_collector(pair: tuple[str, str], names: list[str | None]) -> Collector:
+    """A collector speaking https with the certificate `pair`; the name each client asked for
+    (SNI) is appended to `names`."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*pair)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment,misc,return-value]
+    return Collector(tls=context)
+
+
+def test_tls_verifies_the_name_it_connects_to_and_sends_it(
+    tmp_path: Path,
+    certificates: dict[str, tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The certificate must be for the host the request goes to: one for another name, though
+    trusted, gets nothing; the right one gets the bytes, and the host's name was sent (SNI)."""
+    monkeypatch.setenv("SSL_CERT_FILE", certificates["bundle"][0])
+    raw = job_for(tmp_path, "http://127.0.0.1:1", id_placeholder="").raw
+    names: list[str | None] = []
+    with tls_collector(certificates["collector.test"], names) as wrong:
+        port = int(wrong.url.rsplit(":", 1)[1])
+        with pytest.raises(ssl.SSLCertVerificationError, match="localhost"):
+            sender.post("localhost", port, True, raw, 30)
+        assert wrong.received() == []
+    assert names == ["localhost"]
+    names.clear()
+    with tls_collector(certificates["localhost"], names) as right:
+        port = int(right.url.rsplit(":", 1)[1])
+        assert sender.post("localhost", port, True, raw, 30) == "sent: HTTP 200"
+        (hit,) = right.wait_for(1, timeout=30)
+    assert hit.raw_request == raw and names == ["localhost"]
+
+
+def test_a_job_goes_through_the_hosts_proxy_verified_as_without_one(
+    home: Path, certificates: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy variables copied into the job are used: a CONNECT tunnel to the host, TLS with
+    the host's name inside it; the host's name is never looked up here."""
+    monkeypatch.setenv("SSL_CERT_FILE", certificates["bundle"][0])
+    asked: list[str] = []
+
+    def resolve(host: str) -> str:
+        asked.append(host)
+        if host != "127.0.0.1":
+            raise OSError(f"no lookup of {host} in this test")
+        return host
+
+    monkeypatch.setattr(sender, "resolver_name", resolve)
+    with tls_collector(certificates["collector.test"], []) as collector:
+        port = int(collector.url.rsplit(":", 1)[1])
+        routes = {"collector.test:443": ("127.0.0.1", port)}
+        with ConnectProxy(routes=routes) as proxy:
+            job = job_for(
+                home, "https://collector.test", tls=True, proxy_env=(("HTTPS_PROXY", proxy.url),)
+            )
+            sender.run(job)
+            (seen,) = proxy.seen()
+        (hit,) = collector.wait_for(1, timeout=30)
+    (logged,) = entries(Path(job.log))
+    assert logged["outcome"] == f"sent: HTTP 200 (through the proxy {proxy.url})"
+    assert seen.line == "CONNECT collector.test:443 HTTP/1.1" and asked == ["127.0.0.1"]
+    assert hit.raw_request.startswith(b"POST /collect HTTP/1.1\r\nHost: collector.test\r\n")
+
+
+# --- one deadline, every step ---------------------------------------------------------------------
+
+
+class Clock:
+    """`time` for the sender's module: monotonic() gives these readings in turn, then the last
+    one for ever; so that a test says at which step the budget runs out."""
+
+    def __init__(self, *readings: float) -> None:
+        self.readings = list(readings)
+
+    def monotonic(self) -> float:
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+
+@contextlib.contextmanager
+def answering_server(answer: bytes) -> Iterator[tuple[int, list[bytes]]]:
+    """A loopback server for one connection: it answers `answer` to a request (at once when
+    `answer` is empty: nothing), and records in the list what it received before the client
+    closed or reset the connection (so the list is filled when the `with` ends)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    got: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        data = b""
+        with conn, contextlib.suppress(OSError):  # a client that closes unread resets it
+            conn.settimeout(30)
+            while chunk := conn.recv(65536):
+                data += chunk
+                if answer and data.endswith(b"\r\n\r\n"):
+                    conn.sendall(answer)
+        got.append(data)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        yield server.getsockname()[1], got
+    finally:
+        thread.join(30)
+        server.close()
+
+
+REQUEST = b"POST /collect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+
+
+def test_the_budget_spent_before_a_step_stops_the_request_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deadline is checked before the request is written and before each read of the
+    answer: what is spent before (the connection, a proxy, the handshake) is not given again."""
+    # Spent by the time the request would be written: nothing is written.
+    monkeypatch.setattr(sender, "time", Clock(0.0, 0.5, 1.0))
+    with answering_server(b"HTTP/1.1 200 OK\r\n\r\n") as (port, got):
+        with pytest.raises(TimeoutError) as caught:
+            sender.post("127.0.0.1", port, False, REQUEST, 1.0)
+        assert str(caught.value) == "no answer within 1 s"
+    assert got == [b""]
+    # Spent by the time the answer would be read: written, but the answer is not taken.
+    monkeypatch.setattr(sender, "time", Clock(0.0, 0.1, 0.2, 1.5))
+    with (
+        answering_server(b"HTTP/1.1 200 OK\r\n\r\n") as (port, got),
+        pytest.raises(TimeoutError, match=r"^no answer within 1\.5 s$"),
+    ):
+        sender.post("127.0.0.1", port, False, REQUEST, 1.5)
+    assert got == [REQUEST]
+
+
+def test_the_budget_spent_before_the_handshake_stops_the_request_there(
+    certificates: dict[str, tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", certificates["bundle"][0])
+    monkeypatch.setattr(sender, "time", Clock(0.0, 0.5, 1.0))
+    names: list[str | None] = []
+    with tls_collector(certificates["localhost"], names) as collector:
+        port = int(collector.url.rsplit(":", 1)[1])
+        with pytest.raises(TimeoutError, match=r"^no answer within 1 s$"):
+            sender.post("localhost", port, True, REQUEST, 1.0)
+        assert collector.received() == []
+    assert names == []  # no handshake begun
+
+
+def test_a_connection_that_is_never_accepted_costs_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A listener whose queue is full drops the connection attempt (the kernel answers nothing):
+    the attempt is bounded by the time left, as every other step."""
+    listener = socket.socket()
+    with listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # the queue's one place
+            monkeypatch.setattr(sender, "time", Clock(0.0, 0.95))
+            with pytest.raises(TimeoutError):
+                sender.post("127.0.0.1", port, False, REQUEST, 1.0)
+
+
+def test_the_connection_is_closed_when_the_answer_is_not_http() -> None:
+    """The server sees the end of the connection at once, while the error is still held."""
+    server = socket.create_server(("127.0.0.1", 0))
+    ended = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(30)
+                conn.recv(65536)
+                conn.sendall(b"SSH-2.0-OpenSSH\r\n")
+                if conn.recv(65536) == b"":
+                    ended.set()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        with pytest.raises(ValueError, match="not HTTP") as caught:
+            sender.post("127.0.0.1", server.getsockname()[1], False, REQUEST, 30)
+        assert ended.wait(10), "the connection is still open"
+        del caught
+    finally:
+        server.close()
+        thread.join(30)
+
+
+# --- the id, and the locks around it ----------------------------------------------------------------
+
+
+def test_a_request_that_carries_no_id_creates_none(home: Path) -> None:
+    with Collector() as collector:
+        job = job_for(home, collector.url, id_placeholder="")
+        sender.run(job)
+        (hit,) = collector.wait_for(1, timeout=30)
+    assert hit.raw_request == job.raw
+    assert entries(Path(job.log))[0]["outcome"] == "sent: HTTP 200"
+    assert load_at(job.keyring_service, Path(job.id_file)).value is None
+    assert not Path(job.id_file).exists()
+
+
+def test_a_held_lock_is_waited_for_as_long_as_the_sender_allows(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`disable` holding the id's lock, or another sender creating the id, is waited for
+    LOCK_WAIT and no longer; once an id exists, a sender never waits for a creator."""
+    monkeypatch.setattr(sender, "LOCK_WAIT", 0.05)
+    with Collector() as collector:
+        job = job_for(home, collector.url)
+        id_file = Path(job.id_file)
+        make_dirs(id_file.parent, 0o700)
+        locks = (id_lock(id_file), create_lock(id_file))
+        for i, lock in enumerate(locks):  # no id yet
+            with locked(lock):
+                sender.run(job.replace(id=f"held-{i}"))
+        sender.run(job.replace(id="made"))
+        with locked(create_lock(id_file)):
+            sender.run(job.replace(id="read"))
+        assert len(collector.wait_for(2, timeout=30)) == 2
+    outcomes = {e["id"]: e["outcome"] for e in entries(Path(job.log))}
+    for i, lock in enumerate(locks):
+        said = f"failed: LockTimeoutError: another process has held {lock} for 50 ms; "
+        assert outcomes[f"held-{i}"].startswith(said), outcomes
+    assert outcomes["made"] == outcomes["read"] == "sent: HTTP 200", outcomes
+
+
+def test_an_id_placeholder_of_another_length_than_an_id_is_not_filled_in(home: Path) -> None:
+    """The request's Content-Length counts the placeholder: an id of another length would
+    make it wrong, so nothing is sent."""
+    with Collector() as collector:
+        job = job_for(home, collector.url)
+        raw = job.raw.replace(job.id_placeholder.encode(), b"@cid@")
+        sender.run(job.replace(raw=raw, id_placeholder="@cid@"))
+        assert collector.received() == []
+    (logged,) = entries(Path(job.log))
+    assert logged["outcome"] == "failed: ValueError: the pseudonymous id could not be filled in"
+
+
+# --- the reason a hit stops, in the log ------------------------------------------------------------
+
+
+def test_local_mode_with_a_stronger_off_says_off(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Local mode chosen and the variable set: the hit is not kept for local mode, it is off;
+    the log names the variable. Local mode alone names where it was chosen, cut to 300."""
+    enabled = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n'
+    (home / "config.toml").write_text(enabled + 'mode = "local"\n')
+    outcomes = []
+    with Collector() as collector:
+        for i, variable in enumerate(("", "1")):
+            monkeypatch.setenv(SPEC.disable_env, variable)
+            job = job_for(home, collector.url, log=str(home / "state" / f"log-{i}"))
+            sender.run(job)
+            outcomes.append(entries(Path(job.log))[0]["outcome"])
+        deep = home / ("d" * 200) / ("e" * 200)
+        deep.mkdir(parents=True)
+        (deep / "config.toml").write_text(enabled + 'mode = "local"\n')
+        monkeypatch.delenv(SPEC.disable_env)
+        job = job_for(home, collector.url, config_path=str(deep / "config.toml"))
+        sender.run(job)
+        cut = entries(Path(job.log))[0]["outcome"]
+        assert collector.received() == []
+    config = home / "config.toml"
+    assert outcomes[0] == (
+        "not sent: local mode was chosen before sending "
+        f'(config: {config}: telemetry.mode = "local": nothing leaves this machine)'
+    )
+    assert outcomes[1] == f"not sent: disabled before sending (env: {SPEC.disable_env}='1')"
+    assert cut.startswith("not sent: local mode was chosen before sending (config: ")
+    assert len(cut) == 300
+
+
+def test_a_purpose_turned_off_is_named_with_its_own_reason(home: Path) -> None:
+    """The log gives the reason of the hit's own purpose, not the app's (another purpose may be
+    on); a purpose the job's app does not declare is off, with the app's reason."""
+    enabled = f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n'
+    (home / "config.toml").write_text(enabled + 'disabled_purposes = "usage"\n')
+    outcomes = []
+    with Collector() as collector:
+        for i, purposes in enumerate((SPEC.purpose_names, ("service-health",))):
+            job = job_for(
+                home,
+                collector.url,
+                purpose="usage",
+                purposes=purposes,
+                log=str(home / "state" / f"log-{i}"),
+            )
+            sender.run(job)
+            outcomes.append(entries(Path(job.log))[0]["outcome"])
+        assert collector.received() == []
+    config = home / "config.toml"
+    assert outcomes == [
+        "not sent: disabled before sending "
+        f"(config: {config}: telemetry.disabled_purposes includes 'usage')",
+        "not sent: disabled before sending "
+        f"(config: {config}: telemetry.enabled = true for notice {SPEC.notice_version})",
+    ]
+
+
+class VirtualTime:
+    """`time` for consent/_store/fileio.py: sleeping moves the clock on at once, so that a wait
+    of seconds costs a test a few hundred lock attempts and no seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def time(self) -> float:  # the wall clock (file times), left as it is
+        return time.time()
+
+
+def test_a_sender_gives_up_on_a_held_lock_after_five_seconds(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However long `disable` (or another creator) holds the lock, the detached sender waits
+    5 s of the clock, and then ends, sending nothing."""
+    clock = VirtualTime()
+    monkeypatch.setattr(fileio, "time", clock)
+    with Collector() as collector:
+        job = job_for(home, collector.url)
+        id_file = Path(job.id_file)
+        make_dirs(id_file.parent, 0o700)
+        with locked(id_lock(id_file)):
+            sender.run(job)
+        assert collector.received() == []
+    (logged,) = entries(Path(job.log))
+    said = f"failed: LockTimeoutError: another process has held {id_lock(id_file)} for 5 s; "
+    assert logged["outcome"].startswith(said), logged
+    assert 1005.0 <= clock.now < 1005.1

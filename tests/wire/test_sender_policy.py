@@ -56,11 +56,16 @@ def test_a_hit_addressed_to_another_path_of_the_managed_host_is_not_sent(
         outcomes = [str(e["outcome"]) for e in entries(log)]
         assert outcomes == [f"not sent: the admin policy's endpoint is now {collector.url}/b"] * 4
         assert collector.received() == []
-        for i, target in enumerate((b"/b/collect", b"/b/mp/collect?measurement_id=x")):
+        # A request line that is not `METHOD target version` is addressed nowhere.
+        run(job.replace(id="line", raw=RAW.replace(b"/collect HTTP/1.1", b"/b/collect", 1)))
+        assert str(entries(log)[-1]["outcome"]).startswith("not sent: the admin policy's")
+        targets = (b"/b/collect", b"/b/mp/collect?measurement_id=x", b"/b/v1/logs")
+        for i, target in enumerate(targets):
             run(job.replace(id=f"i{i}", raw=RAW.replace(b"/collect", target, 1)))
-        assert sorted(r.path for r in collector.wait_for(2, timeout=60)) == [
+        assert sorted(r.path for r in collector.wait_for(3, timeout=60)) == [
             "/b/collect",
             "/b/mp/collect",
+            "/b/v1/logs",
         ]
 
 
@@ -126,3 +131,19 @@ def test_an_https_hit_whose_proxy_cannot_be_used_is_not_sent_at_all(consent_home
     run(job.replace(id="long", proxy_env=(("HTTPS_PROXY", f"{scheme}://127.0.0.1:1"),)))
     outcomes = [str(e["outcome"]) for e in entries(consent_home.locations(spec).log_file)]
     assert outcomes[-1] == f"not sent: HTTPS_PROXY names a {scheme}"[:300]
+
+
+def test_a_plain_http_hit_never_goes_through_a_proxy(consent_home: Home) -> None:
+    """Only https is tunnelled: a plain-http hit goes directly, whatever the proxy variables
+    (0.0.0.0 is not a loopback name, so only the scheme keeps the proxy out; connecting to it
+    reaches this machine's collector)."""
+    spec = SPEC.replace(system_root=str(consent_home.system_root))
+    consent_home.enable(spec)
+    with Collector() as collector:
+        job = job_to(consent_home, collector.url).replace(
+            host="0.0.0.0", proxy_env=(("HTTPS_PROXY", "socks5://127.0.0.1:1"),)
+        )
+        run(job)
+        assert len(collector.wait_for(1, timeout=60)) == 1
+    (entry,) = entries(consent_home.locations(spec).log_file)
+    assert entry["outcome"] == "sent: HTTP 200"
