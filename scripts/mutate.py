@@ -19,11 +19,12 @@ Each mutant changes one thing in one module:
   `while` never entered;
 - a keyword argument dropped (`start_new_session=True`, `timeout=…`, `follow=False`).
 
-The module is rewritten in a scratch copy of the repository and the module's tests (MODULES: fast,
-mostly in-process ones; the `slow`-marked ones left out) run there with `pytest -x`, in a process forked from this one after it
-imported pytest and the test dependencies (never consent or lumogon), so that a mutant costs its
-tests and little more; a mutant is killed when they fail (or time out). Which test runs which
-line is traced once per module: a mutant runs the tests that ran its lines (all of them for a
+The module is rewritten in a scratch copy of the repository and the module's tests (MODULES:
+fast, mostly in-process ones; the `slow`-marked ones left out) run there with `pytest -x`, in a
+process forked from this one after it imported pytest and the test dependencies (never consent or
+lumogon), so that a mutant costs its tests and little more; a mutant is killed when they fail, or
+time out twice (the second time given three times as long: a loaded machine stalls runs too).
+Which test runs which line is traced once per module: a mutant runs the tests that ran its lines (all of them for a
 line run at import, or by no test in this process, as a subprocess may run it). That can only
 miss a kill, never invent one; `--again --full` runs the survivors against every test.
 
@@ -885,6 +886,9 @@ def run_module(
             if m.index not in results
         ]
         free = list(copies)
+        # A loaded machine can stall a run past its bound: a timeout is run once more, given
+        # three times as long, and only a second one counts as a kill (a mutant that hangs).
+        retried: set[int] = set()
         while pending or running:
             while pending and free:
                 (m, chosen), where = pending.pop(0), free.pop()
@@ -892,7 +896,8 @@ def run_module(
                 original = target.read_text("utf-8")
                 target.write_text(mutated_source(module, m.index), "utf-8")
                 pid = start_tests(where, chosen)
-                running[pid] = (m, chosen, where, original, time.monotonic() + timeout)
+                limit = timeout * (3 if m.index in retried else 1)
+                running[pid] = (m, chosen, where, original, time.monotonic() + limit)
             for pid, (m, chosen, where, original, deadline) in list(running.items()):
                 result = finish(pid, deadline)
                 if result is None:
@@ -900,6 +905,9 @@ def run_module(
                 del running[pid]
                 if result == "error" and chosen != tests:
                     pending.insert(0, (m, tests))  # the whole list decides
+                elif result == "timeout" and m.index not in retried:
+                    retried.add(m.index)
+                    pending.append((m, chosen))
                 else:
                     # With the whole list, a usage error is a conftest the mutant broke.
                     results[m.index] = "killed" if result == "error" else result
@@ -1067,7 +1075,9 @@ def main(argv: list[str]) -> int:
         # Saved after each module (read again first: another run may have saved meanwhile), so
         # that a long run stopped half-way keeps what it found.
         data = {**saved(), module: result}
-        out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", "utf-8")
+        out.write_text(
+            json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
+        )
     counted = sum(
         int(d["mutants"]) - len(d.get("equivalent", [])) - len(d.get("not_covered_here", []))
         for d in data.values()
