@@ -24,9 +24,10 @@ fast, mostly in-process ones; the `slow`-marked ones left out) run there with `p
 process forked from this one after it imported pytest and the test dependencies (never consent or
 lumogon), so that a mutant costs its tests and little more; a mutant is killed when they fail, or
 time out twice (the second time given three times as long: a loaded machine stalls runs too).
-Which test runs which line is traced once per module: a mutant runs the tests that ran its lines (all of them for a
-line run at import, or by no test in this process, as a subprocess may run it). That can only
-miss a kill, never invent one; `--again --full` runs the survivors against every test.
+Which test runs which line is traced once per module: a mutant runs the tests that ran its lines
+(all of them for a line run at import, or by no test in this process, as a subprocess may run
+it). That can only miss a kill, never invent one; `--again --full` runs the survivors against
+every test.
 
 A survivor is one of three things, each reported apart:
 
