@@ -239,6 +239,27 @@ def test_the_project_search_stops_where_the_full_readers_does(world: World) -> N
     gone(found)
 
 
+def test_a_nearer_project_file_never_lifts_a_parents_opt_out(world: World) -> None:
+    """consent/_store/sources.py `read_project`: the first file that disables decides; one that
+    says nothing, only `enabled = true`, or is no file at all, does not end the search."""
+    write(world.config, SAYS_YES)
+    write(world.home / "work" / f".{APP}" / "telemetry.toml", LOCKS)
+    nearer = world.work / f".{APP}"
+    for text in (None, "", "[telemetry]\n", SAYS_YES, "# caf\u00e9\n", "file"):
+        if text == "file":
+            nearer.write_text("")  # a file named `.lumogon`: no project file in it
+        else:
+            nearer.mkdir()
+            if text is not None:
+                write(nearer / "telemetry.toml", text)
+        assert read_project(APP, str(world.work), str(world.home)).disables, text
+        assert world.off() is True, text
+        if nearer.is_dir():
+            shutil.rmtree(nearer)
+        else:
+            nearer.unlink()
+
+
 def test_a_working_directory_that_is_gone_is_the_full_decisions(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
