@@ -28,6 +28,7 @@ from consent._glance import (
     parse_simple,
 )
 from consent._store.sources import read_project
+from consent._store.tomlread import read_toml
 
 APP = "lumogon"
 LOCKS = "[telemetry]\nenabled = false\n"
@@ -237,6 +238,49 @@ def test_the_project_search_stops_where_the_full_readers_does(world: World) -> N
     found = project(deep.parents[31])  # the 33rd
     assert world.off(cwd=deep) is False and not full(deep, world.home)
     gone(found)
+    # The project file through a link, followed as the full reader follows it.
+    linked = write(world.root / "shared" / "telemetry.toml", LOCKS)
+    (world.home / "work" / f".{APP}").mkdir()
+    (world.home / "work" / f".{APP}" / "telemetry.toml").symlink_to(linked)
+    assert world.off() is True and full(world.work, world.home)
+
+
+def test_where_the_glance_looks_with_the_defaults(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no XDG variable, HOME the root and no system root: the policy in /etc/xdg (as the
+    system root's and as the default config dir), the config in /.config (consent/_store/paths.py
+    spells them so). Only the paths opened are looked at: these are the real machine's."""
+    opened: list[str] = []
+    real_open = os.open
+
+    def record(path: str, flags: int, *args: int) -> int:
+        opened.append("/" + str(path).lstrip("/"))  # a leading "//" is "/" here
+        return real_open(path, flags, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "open", record)
+        files_off(APP, "", {"HOME": "/"}, str(world.work))
+    policy, config = f"/etc/xdg/{APP}/telemetry.toml", f"/.config/{APP}/config.toml"
+    assert [p for p in opened if not p.endswith(f"/.{APP}/telemetry.toml")] == [
+        policy,
+        policy,
+        config,
+    ]
+
+
+def test_a_home_of_any_name(tmp_path: Path) -> None:
+    """A home whose name ends in a letter (here "X"): its config and its projects are found."""
+    world = World(tmp_path)
+    home = tmp_path / "homeX"
+    work = home / "work" / "repo"
+    work.mkdir(parents=True)
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": None}
+    write(home / ".config" / APP / "config.toml", SAYS_NO)
+    assert world.off(env=env, cwd=work) is True
+    write(home / ".config" / APP / "config.toml", SAYS_YES)
+    write(home / "work" / f".{APP}" / "telemetry.toml", LOCKS)
+    assert world.off(env=env, cwd=work) is True
 
 
 def test_a_nearer_project_file_never_lifts_a_parents_opt_out(world: World) -> None:
@@ -286,11 +330,24 @@ def test_the_glance_reads_small_regular_files_only(world: World) -> None:
     # Exactly its 64 KiB is read; a byte more is the full reader's (tomlread's caps).
     pad = _GLANCE_BYTES - len(SAYS_NO)
     filler = ("#" * 99 + "\n") * (pad // 100) + "#" * (pad % 100 - 1) + "\n"
-    write(world.config, filler + SAYS_NO)
+    write(world.config, SAYS_NO + filler)
     assert world.config.stat().st_size == _GLANCE_BYTES == 64 * 1024
     assert world.off() is True
-    write(world.config, filler + " " + SAYS_NO)
+    write(world.config, SAYS_NO + filler + "#")
     assert world.off() is False  # recorded, too large to glance at: not "nothing recorded"
+    # Recorded, yet not read at a glance: never "nothing recorded" either.
+    world.config.write_bytes(SAYS_NO.encode() + b"# \xff\n")  # not UTF-8
+    assert world.off() is False
+    write(world.config, SAYS_NO + 'local_purposes = "usage"\n')
+    assert world.off() is not None
+    world.config.unlink()
+    world.config.symlink_to(world.config)  # a link that loops
+    assert world.off() is False
+    # A dangling link where the config belongs is no config, as the full reader finds it.
+    world.config.unlink()
+    world.config.symlink_to(world.root / "nowhere.toml")
+    assert world.off() is None
+    assert read_toml(str(world.config)).state == "missing"
     # A FIFO is never read: its writer's bytes stay in it.
     world.config.unlink()
     os.mkfifo(world.config)

@@ -149,6 +149,10 @@ EDGES = [
     ("a = " + "9" * 100 + "\n", True),  # up to 100 digits: longer is tomllib's (_MAX_DIGITS)
     ("a = -" + "9" * 100 + "\n", True),
     ("a = " + "9" * 101 + "\n", False),
+    ("a = +\n", False),  # a sign without digits (not TOML)
+    ("a = -\n", False),
+    ('a = "caf\u00e9"\n', False),  # beyond ASCII: tomllib's (_plain)
+    ("# caf\u00e9\n", False),
 ]
 
 
