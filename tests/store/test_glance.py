@@ -157,6 +157,9 @@ def test_each_file_is_read_where_and_as_the_full_decision_reads_it(world: World)
         assert world.off(platform=platform) is False, platform
     android = {"ANDROID_DATA": "/data", "ANDROID_ROOT": "/system"}
     assert world.off(env=android) is False
+    with pytest.MonkeyPatch.context() as patch:  # Python built for Android says so in sys
+        patch.setattr(sys, "getandroidapilevel", lambda: 34, raising=False)
+        assert world.off() is False
     assert world.off(env={"ANDROID_DATA": "/data"}) is True
     assert world.off(env={"ANDROID_ROOT": "/system"}) is True
 
@@ -256,6 +259,8 @@ def test_where_the_glance_looks_with_the_defaults(
 
     def record(path: str, flags: int, *args: int) -> int:
         opened.append("/" + str(path).lstrip("/"))  # a leading "//" is "/" here
+        # Never blocked by a FIFO, never inherited by a child a host's thread starts meanwhile.
+        assert flags & os.O_NONBLOCK and flags & os.O_CLOEXEC, path
         return real_open(path, flags, *args)
 
     with monkeypatch.context() as patch:
