@@ -160,9 +160,12 @@ def _project_disables(app: str, cwd: "str | None", home: str) -> bool:
         folder = (here if here.endswith("/") else here + "/") + dot
         if os.access(folder, os.F_OK):
             doc = _glance(folder + "/" + POLICY_NAME, follow=True)
-            if isinstance(doc, dict):
-                return _project_opts_out(doc)
-            return False  # a `.app` file, a file beyond the subset: the full reader decides
+            if isinstance(doc, dict) and _project_opts_out(doc):
+                return True
+            # Else the search goes on, as the full reader's does: a nearer file that says
+            # nothing never lifts a parent's opt-out, and one the glance cannot read (a `.app`
+            # file, a file beyond the subset) the full reader either fails closed on or passes
+            # over, so an opt-out found above it is the full reader's answer too.
         parent = os.path.dirname(here)
         if here in (home, parent):
             return False

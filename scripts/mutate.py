@@ -160,6 +160,7 @@ MODULES: dict[str, list[str]] = {
     ],
     # The start (issue 23): what a host command decides before the rest of consent loads.
     "consent/_glance.py": [
+        "tests/store/test_glance.py",
         "tests/store/test_tomlfast.py",
         "tests/store/test_fuzz_files.py",
         "tests/e2e/test_start_differential.py",

@@ -144,6 +144,15 @@ EDGES = [
     ('a = "a\\tb"\n', False),  # an escape: tomllib's
     ('a = "x\\"\n', False),  # an escaped quote, then no end
     ('a = """m"""\n', False),  # multi-line strings: tomllib's
+    ("true\n", False),  # a value without a key (and not TOML)
+    ("12\n", False),
+    ("a = " + "9" * 100 + "\n", True),  # up to 100 digits: longer is tomllib's (_MAX_DIGITS)
+    ("a = -" + "9" * 100 + "\n", True),
+    ("a = " + "9" * 101 + "\n", False),
+    ("a = +\n", False),  # a sign without digits (not TOML)
+    ("a = -\n", False),
+    ('a = "caf\u00e9"\n', False),  # beyond ASCII: tomllib's (_plain)
+    ("# caf\u00e9\n", False),
 ]
 
 
