@@ -604,7 +604,7 @@ def test_debug_never_waits_on_a_sender_holding_the_id(
 ) -> None:
     """A sender in flight holds the id's lock: the debug run prints the request at once with
     the stand-in id instead of waiting for the sender's lock (up to 5 s)."""
-    from consent._store.fileio import HOST_LOCK_TIMEOUT, locked_shared, make_dirs
+    from consent._store.fileio import locked_shared, make_dirs
     from consent._store.identity import id_lock
     from consent._store.paths import locations
     from consent._wire import gate
@@ -616,7 +616,7 @@ def test_debug_never_waits_on_a_sender_holding_the_id(
         result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
     waited = time.monotonic() - started
     assert result.outcome == "printed", result
-    assert waited < HOST_LOCK_TIMEOUT * 40  # a generous multiple of the host's bound
+    assert waited < 2.5  # 50 times the host's bound, half of what a sender waits (5 s)
     err = capfd.readouterr().err
     cid = err.split("cid=", 1)[1][:36]
     assert len(cid) == 36 and cid.count("-") == 4 and not id_file.exists()
@@ -657,13 +657,15 @@ def test_the_popen_fallback_leaves_nothing_to_warn_about(tmp_path: Path) -> None
     from consent._wire import gate
 
     where = tmp_path / "got"
+    gc.collect()  # what earlier tests left (a socket in a cycle) warns now, not below
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        gate._popen_detached(
-            ["/bin/sh", "-c", f"cat > {where}.tmp && mv {where}.tmp {where}"], b"job"
-        )
+        argv = ["/bin/sh", "-c", f"cat > {where}.tmp && mv {where}.tmp {where}"]
+        gate._popen_detached(argv, b"job")
         gc.collect()
-    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    ours = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    # Popen's "subprocess N is still running", or the pipe's "unclosed file <...BufferedWriter"
+    assert [m for m in ours if "subprocess" in m or "BufferedWriter" in m] == []
     deadline = time.monotonic() + 30
     while not where.exists():  # its stdin reached EOF: the host's end is closed
         assert time.monotonic() < deadline, "the child never saw the end of its input"
