@@ -123,3 +123,27 @@ def test_compact_refuses_what_json_refuses() -> None:
             json.dumps(bad, separators=(",", ":"), ensure_ascii=False)
         with pytest.raises(TypeError):
             compact(bad)
+
+
+def test_compact_writes_and_refuses_as_json_does_at_every_edge() -> None:
+    """The cases a random draw may miss, each against json.dumps itself: the infinities and NaN
+    as values and as keys, floats on either side of zero, every scalar key, and the words of
+    each refusal."""
+    import pytest
+
+    from consent._core.jsonline import compact
+
+    def as_json(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    specials = [float("inf"), float("-inf"), float("nan"), 0.0, -0.0, 1.5, -1.5, 1e-300]
+    for value in [*specials, specials, {k: 1 for k in specials}]:
+        assert compact(value) == as_json(value), value
+    keys = {"a": 1, 2: 2, -3: 3, True: 4, False: 5, None: 6, 0.5: 7}
+    assert compact(keys) == as_json(keys)
+    for bad in ({(1, 2): 1}, {object(): 1}, {"set": {1}}, object(), b"bytes"):
+        with pytest.raises(TypeError) as expected:
+            as_json(bad)
+        with pytest.raises(TypeError) as got:
+            compact(bad)
+        assert str(got.value) == str(expected.value), bad

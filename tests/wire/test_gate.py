@@ -9,11 +9,14 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from consent._store.sources import resolve
+from consent.testing.collector import Collector
+from consent.testing.home import Home
 from lumogon import SPEC
 
 
@@ -73,7 +76,7 @@ def test_a_refused_endpoint_is_logged_and_said(
     environ = {SPEC.endpoint_env: "http://10.1.2.3"}
     result = gate.submit(SPEC, "screenview", command="version", environ=environ)
     assert result.outcome == "refused" and SPEC.endpoint_env in result.detail
-    assert capfd.readouterr().err.endswith("; nothing was sent\n")
+    assert capfd.readouterr().err == f"telemetry: {result.detail}; nothing was sent\n"
     (item,) = entries(enabled_home)
     assert item["outcome"].startswith(f"refused: {SPEC.endpoint_env}")
     assert item["event"] == "screenview"
@@ -235,6 +238,17 @@ def test_a_sender_that_cannot_start_is_an_error_in_the_log(
     assert item["event"] == "screenview" and item["time"].endswith("Z")
     assert item["outcome_at"].endswith("Z")  # when the failure happened
 
+    def short(job: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(gate, "spawn_sender", short)
+    failed = gate.submit(SPEC, "screenview", command="version", environ={})
+    assert (
+        failed.detail
+        == "failed: the sender could not be started (OSError: [Errno 24] Too many open files)"
+    )
+    assert entries(enabled_home)[-1]["outcome"] == failed.detail
+
 
 def test_a_hit_that_cannot_be_logged_is_not_handed_over(
     enabled_home: Path, handed: list[object]
@@ -247,7 +261,8 @@ def test_a_hit_that_cannot_be_logged_is_not_handed_over(
         if debug:
             assert result.outcome == "printed"  # printed, and the log is only a record of it
         else:
-            assert result.outcome == "error" and "nothing was sent" in result.detail
+            assert result.outcome == "error"
+            assert result.detail == f"cannot write the log {enabled_home}; nothing was sent"
     assert handed == []
 
 
@@ -268,10 +283,17 @@ def test_local_mode_keeps_the_exact_request_and_starts_nothing(
     assert item["hit"]["cid"] == LOCAL_ID and item["url"] == result.detail
     assert item["request"].startswith("POST ") and item["request"].endswith(item["payload"])
     assert f"cid={LOCAL_ID}" in item["payload"]
+    values = {"el": "ok", "ev": 7}
+    kept = gate.submit(SPEC, "upload", values=values, environ={}, recorded_by="lumogon report")
+    assert kept.outcome == "local" and entries(enabled_home)[-1]["hit"]["ev"] == 7
+    elsewhere = gate.submit(SPEC, "upload", values=values, environ={}, recorded_by="lumogon scan")
+    assert elsewhere.outcome == "refused" and "'lumogon scan'" in elsewhere.detail
+    assert len(entries(enabled_home)) == 2 and handed == []
     enabled_home.unlink()
     enabled_home.mkdir()  # the log cannot be written: the hit is dropped, and says so
     dropped = gate.submit(SPEC, "screenview", command="version", environ={})
-    assert dropped.outcome == "error" and dropped.detail.endswith("the hit was dropped")
+    assert dropped.outcome == "error"
+    assert dropped.detail == f"cannot write the log {enabled_home}; the hit was dropped"
 
 
 def test_debug_prints_the_stored_id_and_logs_the_phrase(
@@ -310,6 +332,8 @@ def test_debug_prints_to_a_text_only_stderr(
     result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
     assert result.outcome == "printed"
     text = stream.getvalue()
+    said = f"telemetry: {SPEC.debug_env} is set: printing this request instead of sending it\n"
+    assert text.startswith(said)
     after = text.split("printing this request instead of sending it\n", 1)[1]
     route, request = after.split("\n", 1)  # how it would connect, then the request
     assert route.startswith("telemetry: it would connect directly to ")
@@ -438,3 +462,212 @@ def test_the_sender_holds_none_of_the_hosts_descriptors(tmp_path: Path) -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_hit_in_flight_when_the_person_or_an_admin_turns_it_off_never_leaves(
+    consent_home: Home, monkeypatch: pytest.MonkeyPatch, handed: list[object]
+) -> None:
+    """The job the gate hands over carries everything the sender decides again with, just
+    before it connects (consent/_wire/sender.py, `_refusal`): a purpose turned off, an admin's
+    lock, a packager's file broken since, the disable variable, a proxy variable that cannot be
+    used. Each stops a hit already handed over; the same job, nothing changed, is sent."""
+    from consent._wire import gate
+    from consent._wire.job import Job
+    from consent._wire.sender import run
+
+    spec = SPEC.replace(system_root=str(consent_home.system_root))
+    monkeypatch.setattr(sys, "prefix", str(consent_home.root / "prefix"))  # the defaults' home
+    consent_home.enable(spec)
+    config = consent_home.locations(spec).config_file
+    defaults = Path(consent_home.locations(spec).defaults_path)
+    with Collector() as collector:
+
+        def handed_job(extra: dict[str, str] | None = None) -> Job:
+            environ = {spec.endpoint_env: collector.url, **(extra or {})}
+            assert gate.submit(spec, "screenview", command="version", environ=environ).outcome == (
+                "handed"
+            )
+            job = handed.pop()
+            assert isinstance(job, Job) and not handed
+            return job
+
+        run(handed_job())  # nothing changed: it leaves
+        assert len(collector.wait_for(1, timeout=30)) == 1
+        changes: list[tuple[Callable[[], object], Callable[[], object]]] = [
+            (
+                lambda: config.write_text(config.read_text() + 'disabled_purposes = "usage"\n'),
+                lambda: consent_home.enable(spec),
+            ),
+            (
+                lambda: consent_home.write_system_policy(spec, "[telemetry]\nenabled = false\n"),
+                lambda: consent_home.system_policy_file(spec).unlink(),
+            ),
+            (
+                lambda: _write(defaults, "[telemetry]\nmode = 1\n"),
+                defaults.unlink,
+            ),
+            (
+                lambda: monkeypatch.setenv(spec.disable_env, "1"),
+                lambda: monkeypatch.delenv(spec.disable_env),
+            ),
+        ]
+        for change, undo in changes:
+            job = handed_job()
+            change()
+            run(job)
+            undo()
+        # The proxy variables go along as the host had them (a loopback collector is reached
+        # directly, so the job itself shows it): the sender routes by them, never by its own.
+        proxied = handed_job({"HTTPS_PROXY": " ", "no_proxy": "x", "HTTP_PROXY": "y"})
+        assert proxied.proxy_env == (("HTTPS_PROXY", " "), ("no_proxy", "x"))
+        # A packager's endpoint, which the override variable would beat, is where it goes.
+        _write(defaults, f'[telemetry]\nendpoint = "{collector.url}/pkg"\n')
+        packaged = gate.submit(spec, "screenview", command="version", environ={})
+        assert packaged.detail == f"{collector.url}/pkg/collect", packaged
+        (job,) = handed
+        assert isinstance(job, Job) and job.raw.startswith(b"POST /pkg/collect ")
+        outcomes = [str(e["outcome"]) for e in consent_home.log(spec)]
+        assert outcomes[0].startswith("sent: HTTP 2"), outcomes
+        assert all(o.startswith("not sent: disabled before sending") for o in outcomes[1:5])
+        assert len(outcomes) == 7 and len(collector.received()) == 1
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_record_event_counts_the_runs_command_and_raises_only_in_strict_mode(
+    enabled_home: Path, handed: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Inside a command's run an event must be one the command may record (lumogon's `upload`
+    lists `report`); whatever goes wrong inside, the host goes on, except in strict mode."""
+    from consent._wire import gate
+    from consent.testing.runs import command_run
+
+    values = {"el": "ok", "ev": 1}
+    with command_run(SPEC, "lumogon scan", decision=resolve(SPEC, environ={})):
+        assert gate.record_event(SPEC, "upload", values) is None  # refused, silently
+    assert handed == []
+    with command_run(SPEC, "lumogon report", decision=resolve(SPEC, environ={})):
+        gate.record_event(SPEC, "upload", values)
+    assert len(handed) == 1
+    gate.record_event(None, "upload", values)  # type: ignore[arg-type]  # no spec: still no raise
+    monkeypatch.setenv(gate.STRICT_ENV, str(tmp_path / "strict.jsonl"))
+    with pytest.raises(AttributeError):
+        gate.record_event(None, "upload", values)  # type: ignore[arg-type]
+    assert len(handed) == 1
+
+
+def test_a_disabled_run_checks_its_events_only_under_debug_or_strict_mode(
+    enabled_home: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Turned off, an event is still checked as it would be built (its command, its values, the
+    run's command) when an author asks to see misuse; refused, it is said exactly once, naming
+    event and field; otherwise a disabled run stays silent and lean."""
+    from consent._errors import HitError
+    from consent._wire import gate
+
+    off = {"DO_NOT_TRACK": "1"}
+    strict = {**off, gate.STRICT_ENV: str(tmp_path / "strict.jsonl")}
+    good, bad = {"el": "ok", "ev": 1}, {"el": "maybe", "ev": 1}
+    for event, command, values, by in [
+        ("screenview", "version", None, ""),
+        ("upload", None, good, "lumogon report"),
+    ]:
+        done = gate.submit(
+            SPEC, event, command=command, values=values, recorded_by=by, environ=strict
+        )
+        assert done.outcome == "disabled", done
+    with pytest.raises(HitError, match="'maybe'"):
+        gate.submit(SPEC, "upload", values=bad, recorded_by="lumogon report", environ=strict)
+    with pytest.raises(HitError, match="'lumogon scan'"):
+        gate.submit(SPEC, "upload", values=good, recorded_by="lumogon scan", environ=strict)
+    assert capfd.readouterr().err == ""
+    debug = {**off, SPEC.debug_env: "1"}
+    field = gate.submit(SPEC, "upload", values=bad, environ=debug)
+    event = gate.submit(SPEC, "no-such-event", environ=debug)
+    assert (field.outcome, event.outcome) == ("refused", "refused")
+    assert capfd.readouterr().err == (
+        f"telemetry: refused event 'upload', field 'el': {field.detail}. "
+        "Nothing of this event was sent\n"
+        f"telemetry: refused event 'no-such-event': {event.detail}. "
+        "Nothing of this event was sent\n"
+    )
+    assert gate.submit(SPEC, "upload", values=bad, environ=off).outcome == "disabled"
+    assert gate.submit(SPEC, "no-such-event", environ={}).outcome == "refused"
+    assert capfd.readouterr().err == ""  # outside both modes: silent
+
+
+def test_debug_never_waits_on_a_sender_holding_the_id(
+    enabled_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A sender in flight holds the id's lock: the debug run prints the request at once with
+    the stand-in id instead of waiting for the sender's lock (up to 5 s)."""
+    from consent._store.fileio import locked_shared, make_dirs
+    from consent._store.identity import id_lock
+    from consent._store.paths import locations
+    from consent._wire import gate
+
+    id_file = locations(SPEC).id_file
+    make_dirs(id_file.parent, 0o700)
+    started = time.monotonic()
+    with locked_shared(id_lock(id_file)):
+        result = gate.submit(SPEC, "screenview", command="version", environ={SPEC.debug_env: "1"})
+    waited = time.monotonic() - started
+    assert result.outcome == "printed", result
+    assert waited < 2.5  # 50 times the host's bound, half of what a sender waits (5 s)
+    err = capfd.readouterr().err
+    cid = err.split("cid=", 1)[1][:36]
+    assert len(cid) == 36 and cid.count("-") == 4 and not id_file.exists()
+
+
+def test_warnings_and_the_debug_request_reach_a_block_buffered_stderr_at_once(
+    enabled_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A host's stderr may be a file (block-buffered): what the gate says is on disk when it
+    returns, in order, however long the host then runs."""
+    from consent._wire import gate
+
+    path = tmp_path / "stderr"
+    with open(path, "w", encoding="utf-8") as stream:
+        monkeypatch.setattr(sys, "stderr", stream)
+        refused = gate.submit(
+            SPEC, "screenview", command="version", environ={SPEC.endpoint_env: "http://10.1.2.3"}
+        )
+        said = f"telemetry: {refused.detail}; nothing was sent\n".encode()
+        assert path.read_bytes() == said
+        debug = {SPEC.debug_env: "1"}
+        assert gate.submit(SPEC, "screenview", command="version", environ=debug).outcome == (
+            "printed"
+        )
+        written = path.read_bytes()
+        assert written.startswith(said) and written.endswith(b"\n")
+        assert written.split(b"telemetry: ")[-1].split(b"\n", 1)[1].startswith(b"POST /collect ")
+        assert b"\r\n\r\n" in written
+
+
+def test_the_popen_fallback_leaves_nothing_to_warn_about(tmp_path: Path) -> None:
+    """Popen's way (no posix_spawn, a std stream closed) hands the bytes over and closes its
+    end of the pipe; never waiting, it still leaves nothing that warns at exit (a host run with
+    -W error or -X dev must not print a ResourceWarning)."""
+    import gc
+    import warnings
+
+    from consent._wire import gate
+
+    where = tmp_path / "got"
+    gc.collect()  # what earlier tests left (a socket in a cycle) warns now, not below
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        argv = ["/bin/sh", "-c", f"cat > {where}.tmp && mv {where}.tmp {where}"]
+        gate._popen_detached(argv, b"job")
+        gc.collect()
+    ours = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    # Popen's "subprocess N is still running", or the pipe's "unclosed file <...BufferedWriter"
+    assert [m for m in ours if "subprocess" in m or "BufferedWriter" in m] == []
+    deadline = time.monotonic() + 30
+    while not where.exists():  # its stdin reached EOF: the host's end is closed
+        assert time.monotonic() < deadline, "the child never saw the end of its input"
+        time.sleep(0.01)
+    assert where.read_bytes() == b"job"

@@ -129,23 +129,80 @@ def test_without_setsid_in_posix_spawn_it_falls_back_to_popen(
 
 
 def test_a_host_with_its_stdin_closed_still_hands_the_bytes_over(tmp_path: Path) -> None:
-    """The pipe then takes descriptor 0 in the host: subprocess handles that case."""
-    where = tmp_path / "seen.json"
+    """The pipe then takes descriptor 0 in the host: subprocess handles that case, and the host
+    keeps no end of that pipe. With every std stream open, the pipe's lowest possible ends (3
+    and 4) still go by posix_spawn, and an inheritable descriptor 3 is not passed on."""
+    seen = [tmp_path / f"seen{i}.json" for i in range(3)]
     host = (
         "import os, sys\n"
+        "from consent._wire import gate\n"
+        "def is_open(fd):\n"
+        "    try: os.fstat(fd)\n"
+        "    except OSError: return 0\n"
+        "    return 1\n"
+        "def spawn(i, data):\n"
+        "    gate.spawn_detached([sys.executable, '-c', sys.argv[1], sys.argv[2 + i]], data)\n"
+        "r, w = os.pipe(); os.close(r); os.close(w)\n"
+        "assert (r, w) == (3, 4), (r, w)  # the pipe the spawn makes next\n"
+        "spawn(0, b'first')\n"
+        "print(len(gate.STARTED), is_open(3), is_open(4))\n"
+        "fd = os.open(os.devnull, os.O_RDONLY)\n"
+        "assert fd == 3, fd\n"
+        "os.set_inheritable(fd, True)  # a shell's `3<file`\n"
+        "spawn(1, b'second')\n"
+        "os.close(fd)\n"
         "os.close(0)\n"
-        "from consent._wire.gate import spawn_detached\n"
-        "spawn_detached([sys.executable, '-c', sys.argv[1], sys.argv[2]], b'job bytes')\n"
+        "spawn(2, b'job bytes')\n"
+        "print(len(gate.STARTED), is_open(0), is_open(3))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", host, PROBE, str(where)],
+        [sys.executable, "-c", host, PROBE, *map(str, seen)],
         capture_output=True,
         check=False,
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    seen = _seen(where)
-    assert seen["stdin"] == "job bytes" and seen["session_leader"] and seen["fds"] == [0, 1, 2]
+    # posix_spawn twice, then subprocess; no end of any pipe left open in the host
+    assert proc.stdout.split(b"\n")[:2] == [b"1 0 0", b"2 0 0"]
+    for where, data in zip(seen, ("first", "second", "job bytes"), strict=True):
+        got = _seen(where)
+        assert got["stdin"] == data and got["session_leader"] and got["fds"] == [0, 1, 2]
+
+
+def test_where_the_descriptors_cannot_be_listed_popen_starts_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """posix_spawn needs the host's descriptors listed, to close the inheritable ones: Linux's
+    /proc/self/fd, macOS's /dev/fd (here a link to the former). A platform with neither, or a
+    listing that fails (no /proc mounted), goes through subprocess instead. Each way hands the
+    bytes over and leaves no descriptor behind."""
+    del gate.STARTED[:]
+    before = _open_fds()
+
+    def started(name: str) -> bytes:
+        where = tmp_path / name
+        gate.spawn_detached(["/bin/sh", "-c", f"cat > {where}.tmp && mv {where}.tmp {where}"], b"x")
+        deadline = time.monotonic() + 30
+        while not where.exists():
+            assert time.monotonic() < deadline, "the child never got its input"
+            time.sleep(0.01)
+        return where.read_bytes()
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert started("darwin") == b"x" and len(gate.STARTED) == 1  # by posix_spawn
+    os.waitpid(gate.STARTED[0], 0)  # (reaped here: the next spawn forgets it)
+    monkeypatch.setattr(sys, "platform", "sunos5")
+    # by subprocess
+    assert started("sunos5") == b"x" and gate.STARTED == []
+    monkeypatch.undo()
+
+    def unlisted(path: object) -> list[str]:
+        raise PermissionError(13, "no /proc here")
+
+    monkeypatch.setattr(os, "listdir", unlisted)
+    assert started("unlisted") == b"x" and gate.STARTED == []
+    monkeypatch.undo()
+    assert _open_fds() == before
 
 
 def test_a_real_sender_leaves_the_hosts_directory(tmp_path: Path) -> None:
@@ -243,3 +300,17 @@ def test_finished_senders_are_reaped_at_the_next_spawn(tmp_path: Path) -> None:
     gate.spawn_detached([sys.executable, "-c", "pass"], b"")
     assert [state(pid) for pid in first] == ["gone", "gone"]
     assert gate.STARTED == [pid for pid in gate.STARTED if pid not in first] != []
+
+
+def test_a_sender_the_host_reaped_itself_is_forgotten_at_the_next_spawn() -> None:
+    """A host that waits for any child (os.wait, a subprocess helper) may reap a sender first:
+    the next spawn forgets it instead of failing on it, and still starts its own child."""
+    del gate.STARTED[:]
+    gate.spawn_detached(["/bin/sh", "-c", ":"], b"")
+    (first,) = gate.STARTED
+    os.waitpid(first, 0)  # the host's own wait took it
+    gate.spawn_detached(["/bin/sh", "-c", ":"], b"")
+    (second,) = gate.STARTED
+    assert second != first
+    os.waitpid(second, 0)
+    del gate.STARTED[:]
