@@ -119,13 +119,14 @@ def test_each_refusal_says_what_locks_and_that_nothing_was_recorded(
 
     hint = "nothing was recorded. Ask whoever manages this machine if it should change."
     path = str(iso.policy)
-    for policy, what in (
+    for policy, said in (
         ("enabled = false", "it sets telemetry.enabled = false, which enable cannot override"),
         ('mode = "off"', 'it sets telemetry.mode = "off", which enable cannot override'),
         ("colour = 1", ""),
     ):
         consent_home.write_policy(SPEC, f"[telemetry]\n{policy}\n")
-        if not what:
+        what = said
+        if not said:
             (reading,) = (r for r in read_policies(iso.locs) if r.path == path)
             what = f"{reading.problem}, so it counts as a lock"
         for attempt in (
