@@ -118,6 +118,7 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_packager_defaults.py",
     ],
     "consent/_core/words.py": [
+        "tests/core/test_words.py",
         "tests/store/test_notice_version.py",
         "tests/store/test_purpose_choices.py",
         "tests/store/test_public_choices.py",

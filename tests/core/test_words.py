@@ -47,7 +47,7 @@ def test_each_act_is_named_and_receipted() -> None:
 def test_reset_changes_no_word_and_anything_else_is_no_transition() -> None:
     words = Words((("usage", "yes"),), "v1", True, ("usage",), "v1", "t0", "t1", "via")
     assert hear(words, Speech(RESET, at="t2", method="m"), purposes=P, version="v2") is words
-    with pytest.raises(ValueError, match="^not a transition: 'shout'$"):
+    with pytest.raises(ValueError, match=r"^not a transition: 'shout'$"):
         hear(words, Speech("shout"), purposes=P, version="v1")  # type: ignore[arg-type]
     shown = hear(words, Speech(SHOWN, at="t3"), purposes=P, version="v2")
     assert shown == words.replace(shown="v2", shown_at="t3")
