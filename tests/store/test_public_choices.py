@@ -235,3 +235,31 @@ def test_what_could_not_be_done_is_a_warning_and_the_choice_stands(iso: Iso) -> 
     ), scrubbed
     assert backup.startswith("the earlier config could not be read; it is kept as "), backup
     assert table(iso)["enabled"] is False and not iso.locs.id_file.exists()
+
+
+def test_a_host_commands_bound_on_the_locks_is_kept(iso: Iso) -> None:
+    """`timeout` bounds the waits for the config's lock (nothing recorded past it) and for the
+    receipts' lock (the choice stands; the receipt's problem says how long it waited)."""
+    from consent._errors import LockTimeoutError
+    from consent._store.choices import record_choice, record_notice_shown
+    from consent._store.fileio import locked
+
+    config = iso.config
+    config.parent.mkdir(parents=True, exist_ok=True)
+    with locked(config.parent / f".{config.name}.lock"):
+        with pytest.raises(LockTimeoutError) as waited:
+            record_notice_shown(SPEC, iso.locs, timeout=0.02)
+        assert waited.value.waited == 0.02
+        with pytest.raises(LockTimeoutError) as waited:
+            record_choice(SPEC, iso.locs, enabled=False, via="prompt", timeout=0.03)
+        assert waited.value.waited == 0.03
+    assert not config.exists()
+    receipts_path = iso.locs.receipts_file
+    receipts_path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(receipts_path.parent / f".{receipts_path.name}.lock"):
+        rec = record_notice_shown(SPEC, iso.locs, timeout=0.02)
+    lock = receipts_path.parent / f".{receipts_path.name}.lock"
+    assert rec.receipt_problem.startswith(
+        f"{receipts_path}: another process has held {lock} for 20 ms; "
+    ), rec.receipt_problem
+    assert table(iso)["notice_shown_version"] == SPEC.notice_version
