@@ -216,9 +216,8 @@ def test_what_could_not_be_done_is_a_warning_and_the_choice_stands(iso: Iso) -> 
     iso.locs.receipts_file.mkdir()  # the receipts cannot be appended to
     decision = consent.disable(SPEC, "usage", via="a dialog")
     assert table(iso)["disabled_purposes"] == "usage" and table_head(iso) == head
-    (warning,) = decision.warnings
-    assert warning.startswith(f"no consent receipt could be written ({iso.locs.receipts_path}: "), (
-        warning
+    assert decision.warnings == (
+        f"no consent receipt could be written ({iso.locs.receipts_path}: Is a directory)",
     )
     iso.locs.receipts_file.rmdir()
     iso.write_config("this is not [ toml")
@@ -263,3 +262,30 @@ def test_a_host_commands_bound_on_the_locks_is_kept(iso: Iso) -> None:
         f"{receipts_path}: another process has held {lock} for 20 ms; "
     ), rec.receipt_problem
     assert table(iso)["notice_shown_version"] == SPEC.notice_version
+
+
+def test_disable_deletes_the_id_once_no_purpose_is_left_on_and_always_can(iso: Iso) -> None:
+    """Disabling each purpose by name deletes the id with the last one; a config that cannot
+    be written refuses the choice (ConfigError) yet the id is deleted all the same, while
+    enable, refused alike, leaves it."""
+    from consent._errors import ConfigError
+
+    def with_id() -> None:
+        iso.locs.id_file.parent.mkdir(parents=True, exist_ok=True)
+        iso.locs.id_file.write_text("35009a79-1a05-49d7-b876-2b884d0f825b\n", "utf-8")
+
+    consent.enable(SPEC, via="a dialog")
+    with_id()
+    consent.disable(SPEC, "usage", via="a dialog")
+    assert iso.locs.id_file.exists()
+    consent.disable(SPEC, "service-health", via="a dialog")
+    assert not iso.locs.id_file.exists()
+    iso.config.unlink()
+    iso.config.mkdir()  # where the config should be: nothing can be recorded
+    with_id()
+    with pytest.raises(ConfigError):
+        consent.enable(SPEC, via="a dialog")
+    assert iso.locs.id_file.exists()
+    with pytest.raises(ConfigError):
+        consent.disable(SPEC, "usage", via="a dialog")
+    assert not iso.locs.id_file.exists()
