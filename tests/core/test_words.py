@@ -91,3 +91,68 @@ def test_the_canonical_keys() -> None:
     assert words_of(record, P).kept == ("service-health",)
     assert words_of(record.replace(local_purposes="usage"), P).kept == ("usage",)
     assert words_of(record.replace(mode="send", local_purposes="usage"), P).kept == ()
+
+
+def test_local_mode_keeps_what_it_is_told_purpose_by_purpose() -> None:
+    local = hear(Words(), Speech(LOCAL), purposes=P, version="v")
+    assert (local.local, local.kept) == (True, P)
+    one = hear(local, Speech(DISABLE, ("usage",)), purposes=P, version="v")
+    assert (one.local, one.kept, one.said) == (True, ("service-health",), (("usage", "no"),))
+    again = hear(one, Speech(ANSWER, ("usage",), yes=True), purposes=P, version="v")
+    assert (again.local, again.kept) == (True, P)  # the answer keeps the mode, adds the purpose
+    none = hear(one, Speech(DISABLE, ("service-health",)), purposes=P, version="v")
+    assert (none.local, none.kept) == (False, ())  # disabling every purpose kept ends it
+
+
+def test_a_yes_stands_for_the_notice_it_was_given_for_only() -> None:
+    words = Words((("usage", "yes"), ("service-health", "no")), "v0")
+    assert words.yes("usage", "v0") and not words.yes("usage", "v1")
+    assert not words.yes("service-health", "v0") and words.all_no(("service-health",))
+    # A yes for a name the app no longer declares keeps `enabled = true` beside a no for all
+    # of the app's purposes.
+    got = keys(Words((("usage", "no"), ("service-health", "no"), ("x", "yes")), "v"), P)
+    assert (got["enabled"], got["enabled_purposes"], got["disabled_purposes"]) == (
+        True,
+        "x",
+        "usage service-health",
+    )
+
+
+def test_same_compares_what_the_words_mean() -> None:
+    from consent._core.words import same
+
+    base = Words((("usage", "yes"),), "v1", True, ("usage",), "v1", "t0", "t1", "via")
+    assert same(base, base.replace(shown_at="", at="", via="", kept=("usage",)), P)
+    for other in (
+        base.replace(said=(("usage", "no"),)),
+        base.replace(said=(("usage", "yes"), ("ads", "no"))),  # a name only one side has
+        base.replace(version="v2"),  # the yes was given for another notice
+        base.replace(local=False, kept=()),
+        base.replace(kept=P),
+        base.replace(shown="v2"),
+    ):
+        assert not same(base, other, P), other
+        assert not same(other, base, P), other
+    no_yes = Words((("usage", "no"),), "v1")
+    assert same(no_yes, no_yes.replace(version="v2"), P)  # no yes: its version means nothing
+    sending = Words((("usage", "no"),), "v1", False, ())
+    assert same(sending, sending.replace(kept=("usage",)), P)  # kept means nothing then
+
+
+def test_changed_keys_keep_the_persons_spelling_where_it_still_means_the_same() -> None:
+    """Only the keys whose meaning changed are written; but when the person's other keys would
+    then say something else, every key is written in the canonical spelling."""
+    from consent._core.words import changed_keys
+
+    mine = ConsentRecord(enabled=True, enabled_purposes="usage service-health", notice_version="v")
+    mine = mine.replace(mode="send")
+    after = hear(words_of(mine, P), Speech(SHOWN, at="t"), purposes=P, version="v")
+    assert changed_keys(mine, after, P) == {"notice_shown_version": "v", "notice_shown_at": "t"}
+    # A local_purposes left over while sending would narrow local mode: rewritten.
+    stale = ConsentRecord(local_purposes="usage")
+    after = hear(words_of(stale, P), Speech(LOCAL), purposes=P, version="v")
+    assert changed_keys(stale, after, P) == keys(after, P)
+    # disabled_purposes beside `enabled = false` would outlive a yes to every purpose.
+    both = ConsentRecord(enabled=False, disabled_purposes="usage service-health")
+    after = hear(words_of(both, P), Speech(ENABLE), purposes=P, version="v")
+    assert changed_keys(both, after, P) == keys(after, P)
