@@ -138,7 +138,6 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_fleet_sources.py",
         "tests/store/test_policy_table.py",
         "tests/store/test_packager_defaults.py",
-        "tests/notice/test_admx.py",
     ],
     "consent/_store/tomlread.py": [
         "tests/store/test_toml_caps.py",
