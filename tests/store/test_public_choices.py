@@ -179,6 +179,11 @@ def test_what_a_choice_returns_and_stores_with_it(iso: Iso) -> None:
     rec = record_choice(SPEC, iso.locs, enabled=True, via="command: x", purposes=("usage",))
     stored = parse_toml(iso.config.read_bytes())["telemetry"]
     (receipt,) = receipts.records(iso.locs.receipts_path)
+    assert (receipt["method"], receipt["expressed"], stored["decided_via"]) == (
+        "command",
+        "x",
+        "command: x",
+    )
     assert (rec.notice_version, rec.purposes, rec.everything_off) == (
         SPEC.notice_version,
         ("usage",),
@@ -204,6 +209,13 @@ def test_what_a_choice_returns_and_stores_with_it(iso: Iso) -> None:
         None,
     )
     assert iso.config.read_bytes() == before and len(receipts.records(iso.locs.receipts_path)) == 2
+    record_choice(SPEC, iso.locs, enabled=True, via="command: app telemetry local", local=True)
+    newest = receipts.records(iso.locs.receipts_path)[-1]
+    assert (newest["action"], newest["method"], newest["expressed"]) == (
+        "local",
+        "command",
+        "app telemetry local",
+    )
 
 
 def test_what_could_not_be_done_is_a_warning_and_the_choice_stands(iso: Iso) -> None:
@@ -229,9 +241,14 @@ def test_what_could_not_be_done_is_a_warning_and_the_choice_stands(iso: Iso) -> 
     lock.mkdir()  # the log's lock cannot be taken: the log cannot be scrubbed
     decision = consent.disable(SPEC, via="a dialog")
     (scrubbed, backup) = decision.warnings
-    assert scrubbed.startswith(
-        f"could not delete the pseudonymous id from the log {iso.locs.log_file} ("
-    ), scrubbed
+    from consent._core.names import ID_IN_LOG
+    from consent._store.log import scrub
+
+    with pytest.raises((OSError, ConsentError)) as failed:
+        scrub(iso.locs.log_file, "35009a79-1a05-49d7-b876-2b884d0f825b", ID_IN_LOG)
+    assert scrubbed == (
+        f"could not delete the pseudonymous id from the log {iso.locs.log_file} ({failed.value})"
+    )
     assert backup.startswith("the earlier config could not be read; it is kept as "), backup
     assert table(iso)["enabled"] is False and not iso.locs.id_file.exists()
 
