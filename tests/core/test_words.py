@@ -26,6 +26,15 @@ P = ("usage", "service-health")
 
 
 def test_each_act_is_named_and_receipted() -> None:
+    # The names the `Act` type spells: a typed caller may write them as literals.
+    assert (ENABLE, DISABLE, LOCAL, ANSWER, SHOWN, RESET) == (
+        "enable",
+        "disable",
+        "local",
+        "answer",
+        "shown",
+        "reset",
+    )
     actions = {act: Speech(act).receipt_action for act in (ENABLE, DISABLE, LOCAL, SHOWN, RESET)}
     assert actions == {
         "enable": "given",
@@ -110,6 +119,7 @@ def test_a_yes_stands_for_the_notice_it_was_given_for_only() -> None:
     assert not words.yes("service-health", "v0") and words.all_no(("service-health",))
     # A yes for a name the app no longer declares keeps `enabled = true` beside a no for all
     # of the app's purposes.
+    assert keys(Words((("usage", "yes"), ("x", "yes")), "v"), P)["enabled_purposes"] == "usage x"
     got = keys(Words((("usage", "no"), ("service-health", "no"), ("x", "yes")), "v"), P)
     assert (got["enabled"], got["enabled_purposes"], got["disabled_purposes"]) == (
         True,
