@@ -117,6 +117,28 @@ MODULES: dict[str, list[str]] = {
         "tests/store/test_policy_links.py",  # a policy through links
         "tests/store/test_packager_defaults.py",
     ],
+    "consent/_core/words.py": [
+        "tests/core/test_words.py",
+        "tests/store/test_notice_version.py",
+        "tests/store/test_purpose_choices.py",
+        "tests/store/test_public_choices.py",
+        "tests/cli/test_consent_state_machine.py",  # the stateful property, against its oracle
+        "tests/cli/test_purpose_commands.py",
+    ],
+    "consent/_store/choices.py": [
+        "tests/store/test_public_choices.py",
+        "tests/store/test_purpose_choices.py",
+        "tests/store/test_notice_version.py",
+        "tests/store/test_receipts.py",
+        "tests/cli/test_purpose_commands.py",
+        "tests/cli/test_consent_state_machine.py",  # every way of speaking, against its oracle
+    ],
+    "consent/_store/paths.py": [
+        "tests/store/test_paths.py",
+        "tests/store/test_fleet_sources.py",
+        "tests/store/test_policy_table.py",
+        "tests/store/test_packager_defaults.py",
+    ],
     "consent/_store/tomlread.py": [
         "tests/store/test_toml_caps.py",
         "tests/store/test_toml_reading.py",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import sys
@@ -55,6 +56,7 @@ from consent._core.spec import AppSpec
 from consent._core.words import words_of
 from consent._store import receipts
 from consent._store.sources import read_config, resolve
+from consent._store.tomlread import parse_toml
 from consent.testing.home import Home
 from lumogon import SPEC
 
@@ -117,6 +119,10 @@ class Oracle:
         self.kept: set[str] = set()
         self.shown = ""  # the notice version last shown
         self.receipts = 0
+        # The newest receipt: (action, method, expressed); and how the newest word was said, as
+        # the config's `decided_via` records it ("" before any).
+        self.receipt: tuple[str, str, str] = ("", "", "")
+        self.via = ""
         self.policy = "none"
         self.project = ["none"] * LEVELS
         self.flag = False
@@ -166,34 +172,67 @@ class Oracle:
         return any(self.open(p) for p in PURPOSES)
 
     # What the person says.
-    def say(self, word: str, purposes: tuple[str, ...]) -> None:
+    def say(self, word: str, purposes: tuple[str, ...], how: Said) -> None:
         # A yes for another notice than the current one was never consent for it: the store
         # keeps the yeses of one notice version, the one the newest word was given for.
         self.words = {p: w for p, w in self.words.items() if w[0] == "no" or w[1] == self.version}
         for p in purposes:
             self.words[p] = (word, self.version)
+        self.heard(how)
+
+    def heard(self, how: Said) -> None:
+        """A receipt appended for what was said (`how`: its action, method and expressed, and
+        the config's `decided_via`, None when the words do not change: the notice shown)."""
+        action, method, expressed, via = how
         self.receipts += 1
+        self.receipt = (action, method, expressed)
+        if via is not None:
+            self.via = via
 
     def enable_refused(self, purposes: tuple[str, ...]) -> bool:
         locked = {"locks-usage": "usage", "locks-health": "service-health"}.get(self.policy)
         return self.policy in LOCKS_ALL or locked in purposes
 
-    def enable(self, purposes: tuple[str, ...]) -> None:
-        self.say("yes", purposes or PURPOSES)
+    def enable(self, purposes: tuple[str, ...], through: str) -> None:
+        self.say("yes", purposes or PURPOSES, said("enable", "given", purposes, through))
         self.local, self.kept = False, set()
 
-    def disable(self, purposes: tuple[str, ...]) -> None:
-        self.say("no", purposes or PURPOSES)
+    def disable(self, purposes: tuple[str, ...], through: str) -> None:
+        self.say("no", purposes or PURPOSES, said("disable", "withdrawn", purposes, through))
         self.kept -= set(purposes or PURPOSES)
         self.local = self.local and bool(self.kept)
 
     def go_local(self) -> None:
         self.local, self.kept = True, set(PURPOSES)
-        self.receipts += 1
+        # Local mode is no yes and no no: `decided_via` keeps the newest of those.
+        self.heard((*said("local", "local", (), "command")[:3], None))
+
+
+Said = tuple[str, str, str, str | None]  # receipt action, method, expressed; decided_via
+API_METHOD = "a settings dialog"
+PROMPT: Said = ("", "prompt", "the first-run question", "prompt")  # the action: the answer's
+SHOWN: Said = ("notified", "first-run notice", "the first-run notice, shown on the terminal", None)
+
+
+def said(act: str, action: str, purposes: tuple[str, ...], through: str) -> Said:
+    """How a command (`lumogon telemetry <act> P…`) or the public API (`consent.<act>`, its
+    `via` the method) is recorded, in the words docs/configuration.md gives."""
+    if through == "command":
+        expressed = " ".join(("lumogon telemetry", act, *purposes))
+        return (action, "command", expressed, f"command: {expressed}")
+    expressed = " ".join((act, *purposes))
+    return (action, API_METHOD, expressed, f"{API_METHOD}: {expressed}")
 
 
 # -- the machine -----------------------------------------------------------------------------
 NAMES = st.lists(st.sampled_from(PURPOSES), max_size=2, unique=True).map(tuple)
+# A hand-written spelling of the same words: every yes named (not the single `enabled = true`),
+# a no for every purpose as names (not `enabled = false`), `mode = "send"` written out, local
+# mode's purposes named, and a `local_purposes` left over while sending (it means nothing then).
+Spelling = tuple[bool, bool, bool, bool, str]
+SPELLINGS = st.tuples(
+    st.booleans(), st.booleans(), st.booleans(), st.booleans(), st.sampled_from(("", *PURPOSES))
+)
 
 
 class Sequences(RuleBasedStateMachine):
@@ -235,33 +274,36 @@ class Sequences(RuleBasedStateMachine):
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         return result.exit_code
 
-    @rule(purposes=NAMES, through=st.sampled_from(("command", "api")))
-    def enable(self, purposes: tuple[str, ...], through: str) -> None:
+    @rule(purposes=NAMES, through=st.sampled_from(("command", "api")), spelling=SPELLINGS)
+    def enable(self, purposes: tuple[str, ...], through: str, spelling: Spelling) -> None:
+        self.respell(spelling)
         refused = self.oracle.enable_refused(purposes)
         if through == "command":
             assert self.command("enable", *purposes) == (1 if refused else 0)
         else:
             try:
-                consent.enable(self.spec, *purposes, via="a settings dialog")
+                consent.enable(self.spec, *purposes, via=API_METHOD)
             except PolicyLockedError:
                 assert refused
             else:
                 assert not refused
         if not refused:
-            self.oracle.enable(purposes)
+            self.oracle.enable(purposes, through)
         self.just_enabled = () if refused else purposes or PURPOSES
 
-    @rule(purposes=NAMES, through=st.sampled_from(("command", "api")))
-    def disable(self, purposes: tuple[str, ...], through: str) -> None:
+    @rule(purposes=NAMES, through=st.sampled_from(("command", "api")), spelling=SPELLINGS)
+    def disable(self, purposes: tuple[str, ...], through: str, spelling: Spelling) -> None:
+        self.respell(spelling)
         if through == "command":
             assert self.command("disable", *purposes) == 0
         else:
-            consent.disable(self.spec, *purposes, via="a settings dialog")
-        self.oracle.disable(purposes)
+            consent.disable(self.spec, *purposes, via=API_METHOD)
+        self.oracle.disable(purposes, through)
         self.just_enabled = ()
 
-    @rule()
-    def local(self) -> None:
+    @rule(spelling=SPELLINGS)
+    def local(self, spelling: Spelling) -> None:
+        self.respell(spelling)
         refused = self.oracle.policy in LOCKS_ALL
         assert self.command("local") == (1 if refused else 0)
         if not refused:
@@ -273,9 +315,10 @@ class Sequences(RuleBasedStateMachine):
         assert self.command("reset") == 0  # a new id; what the person said does not change
         self.just_enabled = ()
 
-    @rule(answer=st.booleans())
-    def first_run(self, answer: bool) -> None:
+    @rule(answer=st.booleans(), spelling=SPELLINGS)
+    def first_run(self, answer: bool, spelling: Spelling) -> None:
         """A host command at a terminal: it shows the notice or asks, if anything is open."""
+        self.respell(spelling)
         decision = self.decide(full=False)
         asks = decision.pending is not None and all(decision.verdict(p) == "drop" for p in PURPOSES)
         assert asks == self.oracle.asks(), (decision.pending, self.oracle.__dict__)
@@ -284,11 +327,12 @@ class Sequences(RuleBasedStateMachine):
                 firstrun.first_run(self.spec, decision)
             if self.oracle.mode == "opt-out":
                 self.oracle.shown = self.oracle.version
-                self.oracle.receipts += 1
+                self.oracle.heard(SHOWN)
             elif answer:  # a yes covers the purposes asked about; the answer keeps the mode
-                self.oracle.say("yes", tuple(p for p in PURPOSES if self.oracle.open(p)))
+                asked = tuple(p for p in PURPOSES if self.oracle.open(p))
+                self.oracle.say("yes", asked, ("given", *PROMPT[1:]))
             else:
-                self.oracle.say("no", PURPOSES)
+                self.oracle.say("no", PURPOSES, ("refused", *PROMPT[1:]))
         self.just_enabled = ()
 
     # What is stronger than the person, and what a release changes: one rule, so that the
@@ -307,6 +351,43 @@ class Sequences(RuleBasedStateMachine):
         what, *args = change
         getattr(self, f"set_{what}")(*args)
         self.just_enabled = ()
+
+    def respell(self, spelling: Spelling) -> None:
+        """The person edits the config by hand before they speak again: the same words in
+        another spelling. What is written next must keep their
+        spelling where it still means the same, and mean the oracle's words."""
+        path = Home(self.root / "xdg", self.home_env).locations(self.spec).config_file
+        if not path.is_file():
+            return
+        every_yes_named, no_as_names, send_named, kept_named, stale_kept = spelling
+        o = self.oracle
+        table = dict(parse_toml(path.read_bytes())["telemetry"])
+        for key in ("enabled", "enabled_purposes", "disabled_purposes", "mode", "local_purposes"):
+            table.pop(key, None)
+        yes = [p for p in PURPOSES if o.words.get(p, ("",))[0] == "yes"]
+        no = [p for p in PURPOSES if o.words.get(p, ("",))[0] == "no"]
+        if yes:
+            table["enabled"] = True
+            table["notice_version"] = o.words[yes[0]][1]
+            if every_yes_named or len(yes) < len(PURPOSES):
+                table["enabled_purposes"] = " ".join(yes)
+        elif len(no) == len(PURPOSES) and not no_as_names:
+            table["enabled"] = False
+        if no and table.get("enabled") is not False:
+            table["disabled_purposes"] = " ".join(no)
+        if o.local:
+            table["mode"] = "local"
+            if kept_named or o.kept != {p for p in PURPOSES if p not in no}:
+                table["local_purposes"] = " ".join(sorted(o.kept))
+        else:
+            if send_named:
+                table["mode"] = "send"
+            if stale_kept:  # means nothing while sending
+                table["local_purposes"] = stale_kept
+        if o.shown:
+            table["notice_shown_version"] = o.shown
+        lines = [f"{k} = {json.dumps(v)}" for k, v in table.items()]
+        path.write_text("# by hand\n[telemetry]\n" + "\n".join(lines) + "\n", "utf-8")
 
     def set_policy(self, policy: str) -> None:
         path = Path(Home(self.root / "xdg", self.home_env).policy_file(SPEC))
@@ -387,11 +468,19 @@ class Sequences(RuleBasedStateMachine):
             assert words.yes(p, o.version) == (said == ("yes", o.version)), p
         assert words.local == o.local and (not o.local or set(words.kept) == o.kept)
         assert words.shown == o.shown
+        # When and how: the newest word's, and the notice's shown (never one without the other).
+        record = config.record
+        assert record.decided_via == (o.via or None), (record.decided_via, o.via)
+        assert (record.decided_at is None) == (not o.via)
+        assert (record.notice_shown_at is None) == (not o.shown)
         path = Home(self.root / "xdg", self.home_env).locations(spec).receipts_path
-        head = config.record.latest_receipt_sha256
+        head = record.latest_receipt_sha256
         verdict = receipts.verify(path, head)
         assert verdict.ok and verdict.count == o.receipts, verdict
         assert head == (receipts.sha256_hex(receipts.read(path)[-1]) if o.receipts else None)
+        if o.receipts:
+            newest = receipts.records(path)[-1]
+            assert (newest["action"], newest["method"], newest["expressed"]) == o.receipt
 
 
 _VARIANTS: dict[tuple[str, str], AppSpec] = {}

@@ -6,9 +6,10 @@ registry functions behind it describe it:
 - handles: `HKEY_LOCAL_MACHINE` is an integer constant; `OpenKeyEx` returns a handle object
   that is a context manager and can be closed (`Close`, `CloseKey`); a closed handle raises
   OSError (winerror 6, ERROR_INVALID_HANDLE);
-- `OpenKeyEx(key, sub_key, reserved=0, access=KEY_READ)`: key paths are separated by
-  backslashes and compared without regard to case; a key that does not exist raises
-  FileNotFoundError (winerror 2), one the caller may not open PermissionError (winerror 5);
+- `OpenKeyEx(key, sub_key, reserved=0, access=KEY_READ)`, reserved zero as documented: key
+  paths are separated by backslashes and compared without regard to case; a key that does not
+  exist raises FileNotFoundError (winerror 2), one the caller may not open PermissionError
+  (winerror 5);
 - the access mask: a handle opened without KEY_QUERY_VALUE cannot read values, one without
   KEY_ENUMERATE_SUB_KEYS cannot list subkeys (PermissionError, winerror 5);
 - registry views: a 32-bit process reads `HKLM\\SOFTWARE\\…` from the 32-bit view
@@ -174,6 +175,8 @@ class FakeRegistry:
     ) -> PyHKEY:
         if not isinstance(sub_key, str):
             raise TypeError("sub_key must be a str")
+        if reserved != 0:  # winreg's documentation: "reserved ... must be zero"
+            raise ValueError("reserved must be zero")
         self.opened.append((sub_key, access))
         if isinstance(key, PyHKEY):
             start, hive = key.key(), None
@@ -257,6 +260,9 @@ def _check_data(data: object, kind: int) -> None:
         REG_MULTI_SZ: isinstance(data, list) and all(isinstance(s, str) for s in data),
         REG_BINARY: isinstance(data, bytes | type(None)),
         REG_NONE: isinstance(data, bytes | type(None)),
+        # Every other type, as winreg returns it: its raw bytes.
+        REG_LINK: isinstance(data, bytes | type(None)),
+        REG_DWORD_BIG_ENDIAN: isinstance(data, bytes | type(None)),
     }.get(kind, False)
     if not ok:
         raise ValueError(f"{data!r} cannot be stored as registry type {kind}")

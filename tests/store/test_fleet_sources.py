@@ -333,3 +333,105 @@ def test_per_user_managed_preferences_are_read_like_the_machine_wide_ones(tmp_pa
     mine.write_bytes(b"<plist>")  # unreadable: locks, as the machine-wide one would
     decision = resolve(SPEC, environ={}, locs=policies(tmp_path, *paths), cwd=str(tmp_path))
     assert decision.decided_by.source == "policy" and str(mine) in decision.warnings[0]
+
+
+def test_nested_project_files_are_reported_nearest_first_passed_and_ignored(
+    tmp_path: Path,
+) -> None:
+    """Every file the search went past is named (`passed`), and those whose `enabled = true` it
+    ignored; the one that decides is the first that disables, or else the nearest."""
+    home, inner = tree(tmp_path, 2)
+    outer = inner.parent
+    near = opt_out(inner, "[telemetry]\nenabled = true\n")
+    middle = opt_out(outer, "[telemetry]\n")
+    far = opt_out(home)
+    assert read_project("lumogon", str(inner), str(home)) == ProjectReading(
+        str(far), "ok", True, passed=(str(near), str(middle)), ignored=(str(near),)
+    )
+    far.write_text("[telemetry]\ncolour = 1\n")  # cannot be read exactly: it disables
+    got = read_project("lumogon", str(inner), str(home))
+    assert (got.path, got.disables, got.passed) == (str(far), True, (str(near), str(middle)))
+    assert "colour" in got.problem
+    far.unlink()
+    far.mkdir()  # a directory where the file should be: fails closed, naming what it passed
+    got = read_project("lumogon", str(inner), str(home))
+    assert (got.path, got.state, got.disables) == (str(far), "error", True)
+    assert (got.passed, got.ignored) == ((str(near), str(middle)), (str(near),))
+    far.rmdir()
+    searched = f"(.lumogon/telemetry.toml in {inner} or above it, up to {home})"
+    assert read_project("lumogon", str(inner), str(home)) == ProjectReading(
+        str(near), "ok", False, enable_ignored=True, searched=searched, passed=(str(middle),)
+    )
+    near.write_text("[telemetry]\n")
+    middle.write_text("[telemetry]\nenabled = true\n")
+    assert read_project("lumogon", str(inner), str(home)) == ProjectReading(
+        str(near),
+        "ok",
+        False,
+        searched=searched,
+        passed=(str(middle),),
+        ignored=(str(middle),),
+    )
+
+
+def test_the_project_search_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative home bounds nothing; a working directory spelled with a trailing separator
+    names the file as any other; a search that meets no home ends at the root; a `.lumogon`
+    link that loops is seen (not followed) and fails closed; a directory without a `.lumogon`
+    entry costs no read; a working directory gone without $PWD is said so."""
+    from consent._store import tomlread
+
+    home, inner = tree(tmp_path, 2)
+    monkeypatch.chdir(tmp_path)
+    above = opt_out(tmp_path)
+    got = read_project("lumogon", str(inner), "home")  # relative: not where the search stops
+    assert (got.path, got.disables) == (str(above), True)
+    above.unlink()
+    here = opt_out(inner)
+    assert read_project("lumogon", str(inner) + os.sep, str(home)).path == str(here)
+    here.unlink()
+    got = read_project("lumogon", str(inner), str(tmp_path / "elsewhere"))
+    assert got.state == "missing" and got.searched.endswith(" up to /)"), got.searched
+    reads: list[str] = []
+    real = tomlread.read_toml
+
+    def counted(path: str, **kwargs: object) -> object:
+        reads.append(path)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tomlread, "read_toml", counted)
+    (inner / ".lumogon").rmdir()
+    (tmp_path / ".lumogon").rmdir()
+    assert read_project("lumogon", str(inner), str(home)).state == "missing"
+    assert reads == []  # no `.lumogon` anywhere: nothing opened
+    (inner / ".lumogon").symlink_to(inner / ".lumogon")
+    got = read_project("lumogon", str(inner), str(home))
+    assert (got.state, got.disables) == ("error", True) and reads == [got.path]
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    monkeypatch.delenv("PWD", raising=False)
+    gone.rmdir()
+    assert read_project("lumogon").problem == (
+        "the working directory cannot be read (No such file or directory), so no project "
+        "file can be looked for"
+    )
+
+
+def test_a_whole_configuration_profile_at_the_managed_preferences_locks(tmp_path: Path) -> None:
+    """A `.mobileconfig` copied where macOS writes managed preferences: its settings sit in
+    payloads, not at the top level, and cannot be read exactly: it locks, saying so."""
+    from consent._store.sources import _read_plist
+
+    payload = {"PayloadType": SPEC.name, "enabled": True}
+    path = plist(tmp_path, {"PayloadContent": [payload], "PayloadType": "Configuration"})
+    problem = (
+        "is a whole configuration profile (PayloadContent), not the managed preferences it "
+        "installs: its settings cannot be read exactly"
+    )
+    assert _read_plist(path) == TomlReading(path, "error", {}, "invalid", problem)
+    (reading,) = read_policies(policies(tmp_path, path), PURPOSES)
+    assert (reading.state, reading.locks, reading.problem) == ("error", True, problem)
+    # Its own Payload… keys beside the settings are skipped, not read as settings.
+    path = plist(tmp_path, {"PayloadType": SPEC.name, "PayloadUUID": "x", "enabled": False})
+    assert _read_plist(path).doc == {"telemetry": {"enabled": False}}

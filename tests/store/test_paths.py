@@ -130,3 +130,144 @@ def test_no_home_at_all_is_a_message_not_a_traceback(tmp_path: Path) -> None:
             assert proc.stderr.startswith("error: cannot tell where lumogon keeps its files")
             assert "set HOME" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written into the cwd
+
+
+def test_clean_spells_a_path_as_pathlib_does() -> None:
+    """`_clean` stands in for str(Path(p)) on the start's path: every spelling of up to six
+    characters of `/`, `.` and a name, leading `//` and `///` included."""
+    import itertools
+
+    from consent._store.paths import _clean
+
+    for n in range(7):
+        for chars in itertools.product("/.a", repeat=n):
+            path = "".join(chars)
+            assert _clean(path) == str(Path(path)), path
+
+
+def test_the_xdg_answer_steps_aside_only_on_android() -> None:
+    """Android (both of its variables, with their values) is platformdirs' to answer; one of
+    them alone, or another value, is a Linux home like any other."""
+    home = {"HOME": "/home/ada"}
+    android = {"ANDROID_DATA": "/data", "ANDROID_ROOT": "/system"}
+    assert _xdg_locations("lumogon", {**home, **android}) is None
+    for env in (
+        {"ANDROID_DATA": "/data"},
+        {"ANDROID_ROOT": "/system"},
+        {"ANDROID_DATA": "/data2", "ANDROID_ROOT": "/system"},
+        {"ANDROID_DATA": "/data", "ANDROID_ROOT": "/sys"},
+    ):
+        found = _xdg_locations("lumogon", {**home, **env})
+        assert found is not None, env
+        assert found.config_path == "/home/ada/.config/lumogon/config.toml", env
+
+
+def test_locations_without_a_home_name_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When neither the XDG rule nor platformdirs finds a home: ConfigError naming the cause and
+    the variables to set; a relative answer (an older platformdirs' `~/...`) is no home either."""
+    from consent._errors import ConfigError
+    from consent._store import paths
+    from consent._store.paths import Locations, locations
+    from lumogon import SPEC
+
+    def no_home(name: str) -> Locations:
+        raise RuntimeError("could not determine home directory")
+
+    monkeypatch.setattr(paths, "_xdg_locations", lambda name, env: None)
+    monkeypatch.setattr(paths, "_platformdirs_locations", no_home)
+    with pytest.raises(ConfigError) as raised:
+        locations(SPEC)
+    assert str(raised.value).startswith(
+        "cannot tell where lumogon keeps its files: could not determine home directory"
+    )
+    assert raised.value.hint == (
+        "set HOME (or XDG_CONFIG_HOME, XDG_DATA_HOME and XDG_STATE_HOME) to an absolute "
+        "directory; nothing is sent until then"
+    )
+    for where in range(4):  # each of the paths relative in turn
+        parts = ["/c/config.toml", "/d/id", "/s/log", "/etc/xdg/lumogon/telemetry.toml"]
+        parts[where] = "rel/" + parts[where][1:]
+        relative = Locations(parts[0], (parts[3],), parts[1], parts[2])
+        monkeypatch.setattr(paths, "_platformdirs_locations", lambda name, r=relative: r)
+        with pytest.raises(ConfigError) as raised:
+            locations(SPEC)
+        assert raised.value.message == (
+            "cannot tell where lumogon keeps its files: no home directory "
+            f"({Path(parts[0])} is not an absolute path)"
+        )
+    found = Locations("/c/config.toml", ("/opt/lumogon/telemetry.toml",), "/d/id", "/s/log")
+    monkeypatch.setattr(paths, "_platformdirs_locations", lambda name: found)
+    assert locations(SPEC) == paths.with_system(SPEC, found)
+
+
+def test_the_system_locations_come_first_once_each_with_the_packager_defaults() -> None:
+    from consent._store.paths import Locations, defaults_path, with_system
+    from lumogon import SPEC
+
+    fixed = "/etc/xdg/lumogon/telemetry.toml"
+    found = Locations("/c/config.toml", ("/opt/a.toml", fixed, "/opt/b.toml"), "/d/id", "/s/l")
+    got = with_system(SPEC.replace(system_root="/r"), found)
+    # Another root moves the fixed location: the environment's /etc/xdg is then one more.
+    assert got.policy_paths == ("/r/etc/xdg/lumogon/telemetry.toml", *found.policy_paths)
+    assert got.system_root == "/r"
+    assert with_system(SPEC, found).policy_paths == (fixed, "/opt/a.toml", "/opt/b.toml")
+    assert got.defaults_path == defaults_path("lumogon")
+    assert defaults_path("lumogon") == f"{sys.prefix}/share/lumogon/telemetry-defaults.toml"
+    assert defaults_path("x", "/opt/py") == "/opt/py/share/x/telemetry-defaults.toml"
+    assert found.receipts_path == "/s/consent-receipts.jsonl"
+    assert found.receipts_file == Path("/s/consent-receipts.jsonl")
+    assert (found.config_file, found.id_file, found.log_file) == (
+        Path("/c/config.toml"),
+        Path("/d/id"),
+        Path("/s/l"),
+    )
+    assert found.policy_files == tuple(Path(p) for p in found.policy_paths)
+
+
+def test_without_a_user_database_entry_no_per_user_preferences(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """macOS: the per-user managed preferences need the account's name from the user database;
+    without an entry there is none to read (and USER is never asked)."""
+    from consent._store.paths import system_policy_paths
+
+    monkeypatch.setenv("USER", "mallory")
+    with mock.patch("pwd.getpwuid", side_effect=KeyError("no passwd entry")):
+        paths = system_policy_paths("lumogon", platform="darwin")
+    assert paths == (
+        "/Library/Application Support/lumogon/telemetry.toml",
+        "/Library/Managed Preferences/lumogon.plist",
+    )
+    assert system_policy_paths("lumogon", platform="plan9") == ()
+    assert system_policy_paths("lumogon", platform="cygwin") == (
+        "C:\\ProgramData\\lumogon\\telemetry.toml",
+    )
+
+
+def test_the_xdg_rule_answers_without_platformdirs_from_an_absolute_home(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the XDG rule finds a home, platformdirs (5 ms to import) is never asked; the home
+    loses only its trailing separators; a home from the user database that is not absolute is
+    no home."""
+    from types import SimpleNamespace
+
+    from consent._store import paths
+    from consent._store.paths import locations
+    from lumogon import SPEC
+
+    def asked(name: str) -> None:
+        raise AssertionError("platformdirs asked")
+
+    monkeypatch.setattr(paths, "_platformdirs_locations", asked)
+    monkeypatch.setenv("HOME", "/home/MAX//")
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    assert locations(SPEC).config_path == "/home/MAX/.config/lumogon/config.toml"
+    with mock.patch("pwd.getpwuid", return_value=SimpleNamespace(pw_dir="home/ada")):
+        assert _xdg_locations("lumogon", {}) is None
+    with mock.patch("pwd.getpwuid", return_value=SimpleNamespace(pw_dir="/home/ada/")):
+        found = _xdg_locations("lumogon", {})
+    assert found is not None and found.log_path == (
+        "/home/ada/.local/state/lumogon/telemetry-log.jsonl"
+    )

@@ -337,3 +337,29 @@ def test_a_dangling_link_is_named_so_whatever_else_is_wrong_on_its_way(tmp_path:
     assert (reading.state, reading.problem) == (
         "error", "is a dangling symbolic link, not a regular file"
     )  # fmt: skip
+
+
+def test_managed_preferences_reached_through_a_trusted_link_name_the_file_read(
+    tmp_path: Path,
+) -> None:
+    """A managed-preferences plist behind a link that only root could change is read, and the
+    reading names the file it read, as for a policy file."""
+    import plistlib
+
+    root = tmp_path / "root"
+    location = Path(system_policy_paths("lumogon", platform="darwin", root=str(root), user="")[1])
+    real = root / "Library" / "Profiles" / "lumogon.plist"
+    real.parent.mkdir(parents=True)
+    location.parent.mkdir(parents=True)
+    real.write_bytes(plistlib.dumps({"mode": "local"}))
+    location.symlink_to(real)
+    for d in (root, *root.rglob("*")):
+        if d.is_dir() and not d.is_symlink():
+            d.chmod(0o755)
+    where = Locations(
+        str(tmp_path / "config.toml"), (str(location),), str(tmp_path / "id"),
+        str(tmp_path / "log"), system_root=str(root),
+    )  # fmt: skip
+    (reading,) = read_policies(where, PURPOSES)
+    assert (reading.state, reading.local, reading.problem) == ("ok", True, "")
+    assert reading.target == str(real)

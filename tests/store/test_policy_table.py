@@ -265,3 +265,106 @@ def test_the_fake_behaves_as_winreg_documents() -> None:
                       (wr.REG_SZ, 1), (wr.REG_MULTI_SZ, "a")):  # fmt: skip
         with pytest.raises(ValueError):
             reg.set_value("SOFTWARE\\x", "v", bad, kind)
+
+
+def test_every_refusal_of_the_registry_reader_is_exact() -> None:
+    """Each way a key cannot be read as a policy: its reason and its problem, word for word,
+    and the bounds (values, bytes) at the limit and one past it."""
+    from consent._store.tomlread import MAX_BYTES, TomlReading
+
+    def read(reg: FakeRegistry) -> TomlReading:
+        return read_registry(LOCATION, reg.module())
+
+    def error(reason: str, problem: str) -> TomlReading:
+        return TomlReading(LOCATION, "error", {}, reason, problem)
+
+    reg = FakeRegistry()
+    reg.create_key(KEY + "\\Recommended")
+    assert read(reg) == error("invalid", "has the subkey 'Recommended' (only values are read)")
+    reg = FakeRegistry()
+    reg.create_key(KEY)  # the key, without a value: no policy, as an empty file
+    assert read(reg) == TomlReading(LOCATION, "ok", {})
+    for count in (64, 65):
+        reg = FakeRegistry()
+        for i in range(count):
+            reg.set_value(KEY, f"v{i}", "x", wr.REG_SZ)
+        names = "'enabled', 'disabled_purposes', 'mode', 'endpoint'"
+        assert read(reg) == (
+            error("invalid", f"has the value 'v0' (only {names} are read)")
+            if count == 64
+            else error("too_complex", "is too complex to read safely (more than 64 values)")
+        )
+    reg = FakeRegistry()
+    reg.set_value(KEY, "", "off", wr.REG_SZ)  # the key's default value has no name
+    assert read(reg).problem.startswith("has the value '(Default)' (only ")
+    for extra in (0, 1):  # the size bound: the names and values' text, at most MAX_BYTES
+        reg = FakeRegistry()
+        data = "x" * (MAX_BYTES - len("endpoint") - 2 + extra)  # repr adds the two quotes
+        reg.set_value(KEY, "endpoint", data, wr.REG_SZ)
+        got = read(reg)
+        assert got == (
+            error("too_large", "is larger than 1 MiB")
+            if extra
+            else TomlReading(LOCATION, "ok", {"telemetry": {"endpoint": data}})
+        )
+    reg = FakeRegistry()
+    reg.set_value(KEY, "mode", b"\x00", wr.REG_LINK)
+    assert read(reg) == error(
+        "invalid",
+        "has the value 'mode' of type REG_LINK; a policy value is REG_DWORD (enabled), "
+        "REG_SZ (mode, endpoint) or REG_MULTI_SZ (disabled_purposes)",
+    )
+    reg = FakeRegistry()
+    reg.set_value(KEY, "enabled", b"\x00\x00\x00\x01", wr.REG_DWORD_BIG_ENDIAN)
+    assert read(reg).problem.startswith("has the value 'enabled' of type type 5; ")
+    reg = FakeRegistry()
+    reg.deny(KEY)
+    assert read(reg) == error("unreadable", "cannot be read (Access is denied, Windows error 5)")
+
+
+def test_a_value_deleted_while_the_key_is_read_or_a_failing_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between QueryInfoKey and EnumValue a value may go (ERROR_NO_MORE_ITEMS): what is left is
+    the policy. Any other failure to read a value, or to open the key, is no policy: it locks,
+    naming the error (its Windows code when it has one)."""
+    reg = FakeRegistry()
+    reg.set_value(KEY, "mode", "off", wr.REG_SZ)
+    reg.set_value(KEY, "enabled", 1, wr.REG_DWORD)
+    module = reg.module()
+    listed = module.EnumValue
+
+    def gone_after_the_first(key: object, index: int) -> object:
+        if index > 0:
+            raise wr.win_error(wr.ERROR_NO_MORE_ITEMS)
+        return listed(key, index)
+
+    monkeypatch.setattr(module, "EnumValue", gone_after_the_first)
+    got = read_registry(LOCATION, module)
+    assert (got.state, got.doc) == ("ok", {"telemetry": {"mode": "off"}})
+
+    def denied(key: object, index: int) -> object:
+        raise wr.win_error(wr.ERROR_ACCESS_DENIED)
+
+    monkeypatch.setattr(module, "EnumValue", denied)
+    got = read_registry(LOCATION, module)
+    assert (got.state, got.reason, got.problem) == (
+        "error",
+        "unreadable",
+        "cannot be read (Access is denied, Windows error 5)",
+    )
+
+    def plain(*args: object) -> object:
+        raise OSError("the key could not be opened")
+
+    monkeypatch.setattr(module, "OpenKeyEx", plain)
+    got = read_registry(LOCATION, module)
+    assert (got.state, got.reason, got.problem) == (
+        "error",
+        "unreadable",
+        "cannot be read (the key could not be opened)",
+    )
+    monkeypatch.delitem(sys.modules, "winreg", raising=False)
+    if sys.platform != "win32":
+        got = read_registry(LOCATION)
+        assert (got.state, got.reason) == ("error", "unreadable")

@@ -12,7 +12,7 @@ from consent._core.rules import decide
 from consent._notice.status import Extras, status_json
 from consent._store.sources import gather, read_policies, recheck, resolve
 from lumogon import SPEC
-from tests.helpers import enabled_config, locs_in
+from tests.helpers import Iso, enabled_config, locs_in
 
 
 @pytest.mark.parametrize(
@@ -161,3 +161,82 @@ def test_a_policy_that_is_a_link_locks_even_when_its_target_allows(tmp_path: Pat
     decision = resolve(SPEC, environ={}, locs=locs_in(tmp_path))
     assert not decision.enabled and decision.decided_by.source == "policy"
     assert "symbolic link" in decision.decided_by.detail
+
+
+def test_every_entry_point_reads_the_process_environment_by_default(
+    iso: Iso, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`consent.decide` (read_decision), `resolve` and the sender's `recheck` read the process's
+    variables unless given others, and the flag only when given."""
+    from consent._store.sources import read_decision
+
+    iso.write_config(f'[telemetry]\nenabled = true\nnotice_version = "{SPEC.notice_version}"\n')
+    monkeypatch.delenv(SPEC.disable_env, raising=False)
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+
+    def rechecked() -> bool:
+        return recheck(SPEC.name, SPEC.notice_version, mode=SPEC.mode,
+                       disable_env=SPEC.disable_env, locs=iso.locs).enabled  # fmt: skip
+
+    assert read_decision(SPEC).enabled and resolve(SPEC).enabled and rechecked()
+    assert read_decision(SPEC, flag=True).decided_by.source == "flag"
+    by_env = read_decision(SPEC, environ={"DO_NOT_TRACK": "1"}).decided_by
+    assert (by_env.source, by_env.origin.get("name")) == ("env", "DO_NOT_TRACK")
+    monkeypatch.setenv(SPEC.disable_env, "1")
+    for decision in (read_decision(SPEC), resolve(SPEC)):
+        assert not decision.enabled and decision.decided_by.source == "env"
+    assert not rechecked()
+    assert read_decision(SPEC, environ={}).enabled  # the variables given, not the process's
+
+
+def test_recheck_decides_each_purpose_it_names(tmp_path: Path) -> None:
+    enabled_config(tmp_path)
+    (tmp_path / "policy.toml").write_text('[telemetry]\ndisabled_purposes = ["usage"]\n')
+    decision = recheck(SPEC.name, SPEC.notice_version, mode=SPEC.mode,
+                       disable_env=SPEC.disable_env, locs=locs_in(tmp_path), environ={},
+                       purposes=SPEC.purpose_names)  # fmt: skip
+    assert (decision.verdict("usage"), decision.verdict("service-health")) == ("drop", "send")
+
+
+def test_resolve_bounds_the_project_search_by_the_home_it_is_given(tmp_path: Path) -> None:
+    enabled_config(tmp_path)
+    (tmp_path / ".lumogon").mkdir()
+    (tmp_path / ".lumogon" / "telemetry.toml").write_text("[telemetry]\nenabled = false\n")
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    here = {"cwd": str(home / "work"), "environ": {}, "locs": locs_in(tmp_path)}
+    assert resolve(SPEC, home=str(home), **here).enabled  # type: ignore[arg-type]
+    outside = resolve(SPEC, home=str(tmp_path / "elsewhere"), **here)  # type: ignore[arg-type]
+    assert outside.decided_by.source == "project"
+
+
+def test_a_config_that_parses_but_cannot_be_read_exactly_names_why(tmp_path: Path) -> None:
+    from consent._store.sources import read_config
+
+    (tmp_path / "config.toml").write_text('[telemetry]\nenabled = "yes"\n')
+    got = read_config(locs_in(tmp_path))
+    assert (got.state, got.problem) == (
+        "error",
+        "is invalid: 'telemetry.enabled' must be true or false, found 'yes'",
+    )
+
+
+def test_the_fast_path_reads_the_packager_only_while_a_purpose_may_be_on(tmp_path: Path) -> None:
+    """The packager's defaults are read last, and a host command's run skips them once the
+    config turns every purpose off (unreadable, or `enabled = false` while sending); a project
+    file that does not disable lets the run read on."""
+    locs = locs_in(tmp_path).replace(defaults_path=str(tmp_path / "defaults.toml"))
+    (tmp_path / "w" / ".lumogon").mkdir(parents=True)
+    (tmp_path / "w" / ".lumogon" / "telemetry.toml").write_text("[telemetry]\n")
+    where = {"cwd": str(tmp_path / "w"), "home": str(tmp_path), "environ": {}, "locs": locs}
+    for config, read in (
+        ("[telemetry]\nenabled = false\n", False),
+        ('[telemetry]\nenabled = "no"\n', False),
+        ('[telemetry]\nenabled = false\nmode = "local"\n', True),
+        ("[telemetry]\n", True),
+    ):
+        (tmp_path / "config.toml").write_text(config)
+        fast = gather(SPEC, full=False, **where)  # type: ignore[arg-type]
+        assert fast.project is not None and fast.config is not None, config
+        assert (fast.packager is not None) == read, config
+        assert gather(SPEC, **where).packager is not None  # type: ignore[arg-type]
