@@ -1,0 +1,202 @@
+"""The start (consent/_start.py) on its own terms: the names a lazy reference derives as the spec
+would, the modes that leave even a disabled run to the full decision, the rule for a person at a
+terminal, and the runs it turns off — a run's scope ends with its command, and nested runs of one
+app restore the outer one, whatever order they end in.
+
+tests/e2e/test_start_differential.py holds the start to the full decision; this file holds the
+parts of it that no decision sees."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import consent.click
+from consent._cli.interactive import is_interactive
+from consent._core.runs import OffRun
+from consent._start import OFF_RUNS, OffScope, SpecRef, _interactive, run_is_off
+from consent.argparse import install, run
+from consent.testing.home import Home
+from consent.testing.runs import current_command, outside_any_run
+from lumogon import SPEC
+
+REF = ("lumogon.spec:SPEC", "lumogon", "LUMOGON")
+OFF = {"LUMOGON_DISABLE_ANALYTICS": "1"}
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_reference_names_everything_as_its_spec_does() -> None:
+    ref = SpecRef(*REF, None)
+    assert repr(ref) == "SpecRef('lumogon.spec:SPEC', name='lumogon', env_prefix='LUMOGON')"
+    names = ("name", "env_prefix", "group", "commands", "system_root")
+    assert [getattr(ref, n) for n in names] == [getattr(SPEC, n) for n in names]
+    assert ref.display_name == "lumogon"  # the spec's own ("Lumogon") is known once it loads
+    variables = (ref.disable_env, ref.debug_env, ref.endpoint_env)
+    assert variables == (SPEC.disable_env, SPEC.debug_env, SPEC.endpoint_env)
+    assert variables == (
+        "LUMOGON_DISABLE_ANALYTICS",
+        "LUMOGON_TELEMETRY_DEBUG",
+        "LUMOGON_TELEMETRY_ENDPOINT",
+    )
+    # A fixed record, as the spec is: a misspelt attribute is an error, not a silent new one.
+    with outside_any_run(), OffScope(ref, True, (), "lumogon") as scope:
+        for obj in (ref, scope):
+            with pytest.raises(AttributeError):
+                setattr(obj, "grop", "consent")  # noqa: B010 - an attribute neither declares
+
+
+def test_debug_and_strict_mode_leave_even_a_disabled_run_to_the_full_decision() -> None:
+    """Under the debug variable or the plugin's strict mode a disabled run still checks its
+    screenview (consent/_wire/gate.py), so the start must not stop it."""
+    ref = SpecRef(*REF, None)
+    for flag, environ in ((True, {}), (False, OFF), (False, {"DO_NOT_TRACK": "yes"})):
+        assert run_is_off(ref, flag=flag, environ=environ)
+        assert run_is_off(ref, flag=flag, environ={**environ, "LUMOGON_TELEMETRY_DEBUG": " 0 "})
+        assert run_is_off(ref, flag=flag, environ={**environ, "CONSENT_STRICT_LOG": ""})
+        assert not run_is_off(ref, flag=flag, environ={**environ, "LUMOGON_TELEMETRY_DEBUG": "1"})
+        assert not run_is_off(ref, flag=flag, environ={**environ, "CONSENT_STRICT_LOG": "/s"})
+        assert not run_is_off(SPEC, flag=flag, environ={**environ, SPEC.debug_env: "on"})
+
+
+def test_a_reference_reads_the_files_at_a_glance(consent_home: Home, tmp_path: Path) -> None:
+    ref = SpecRef(*REF, None)
+    environ, cwd = dict(os.environ), str(tmp_path)
+    # Nothing recorded: off unless a person is there to see the notice.
+    assert run_is_off(ref, flag=False, environ=environ, cwd=cwd, interactive=False)
+    assert not run_is_off(ref, flag=False, environ=environ, cwd=cwd, interactive=True)
+    consent_home.write_config(SPEC, "[telemetry]\nenabled = false\n")
+    assert run_is_off(ref, flag=False, environ=environ, cwd=cwd, interactive=True)
+
+
+def test_a_person_is_at_a_terminal_when_stdin_and_stderr_are_one_and_no_ci_is_set(
+    monkeypatch: pytest.MonkeyPatch, consent_home: Home, tmp_path: Path
+) -> None:
+    """consent/_cli/interactive.py's rule, on a real pseudo-terminal."""
+    master, slave = os.openpty()
+    environ, cwd = dict(os.environ), str(tmp_path)
+    try:
+        with open(slave) as tty_in, open(os.dup(slave), "w") as tty_err, open(os.devnull) as null:
+            closed = open(os.devnull, "w")  # noqa: SIM115 - closed on purpose
+            closed.close()
+            with monkeypatch.context() as m:
+                m.setattr(sys, "stdin", tty_in)
+                m.setattr(sys, "stderr", tty_err)
+                for env, person in (
+                    ({}, True),
+                    ({"CI": "false", "BUILD_NUMBER": "0"}, True),
+                    ({"CI": "true"}, False),
+                    ({"JENKINS_URL": "https://ci.example/"}, False),
+                    ({"TF_BUILD": " off "}, True),
+                ):
+                    assert _interactive(env) is person is is_interactive(env), env
+                # Nothing recorded, a person there: the notice is due, the run is not off.
+                assert not run_is_off(SPEC, flag=False, environ=environ, cwd=cwd)
+                ci = {**environ, "GITHUB_ACTIONS": "true"}
+                assert run_is_off(SPEC, flag=False, environ=ci, cwd=cwd)
+                for stdin, stderr in ((null, tty_err), (tty_in, null), (None, tty_err)):
+                    m.setattr(sys, "stdin", stdin)
+                    m.setattr(sys, "stderr", stderr)
+                    assert _interactive({}) is False is is_interactive({})
+                m.setattr(sys, "stdin", tty_in)
+                m.setattr(sys, "stderr", closed)  # isatty() raises ValueError
+                assert _interactive({}) is False
+                assert run_is_off(SPEC, flag=False, environ=environ, cwd=cwd)
+    finally:
+        os.close(master)
+
+
+def test_an_off_run_lasts_for_its_command_and_nested_runs_restore_the_outer_one() -> None:
+    ref = SpecRef(*REF, None)
+    with outside_any_run():
+        kept = (("LUMOGON_DISABLE_ANALYTICS", "1"),)
+        outer = OffScope(ref, True, kept, "lumogon scan")
+        got = (outer.app, outer.flag, outer.kept, outer.command, outer.ended, outer.run)
+        assert got == (ref, True, kept, "lumogon scan", False, None)
+        assert outer.previous is None and OFF_RUNS["lumogon"] is outer
+        assert current_command(SPEC) == "lumogon scan"  # made a run of, the reference loaded
+        made = outer.run
+        assert made is not None and not made.ended
+        assert made.decision == OffRun(SPEC, True, kept)  # as it was when the command started
+        with OffScope(ref, False, (), "lumogon report") as inner:
+            assert inner.previous is outer and OFF_RUNS["lumogon"] is inner
+            assert current_command(SPEC) == "lumogon report"
+        assert inner.ended and not outer.ended and OFF_RUNS["lumogon"] is outer
+        assert current_command(SPEC) == "lumogon scan"
+        # Out of order: the outer command's scope ends while a nested one still runs.
+        middle = OffScope(ref, False, (), "lumogon report")
+        inner = OffScope(ref, False, (), "lumogon version")
+        inner.run = SimpleNamespace(ended=False)
+        middle.end()
+        assert middle.ended and OFF_RUNS["lumogon"] is inner
+        inner.end()
+        assert inner.run.ended and OFF_RUNS["lumogon"] is outer  # the ended middle skipped
+        inner.end()  # twice does no harm
+        assert OFF_RUNS["lumogon"] is outer
+        outer.end()
+        assert made.ended and "lumogon" not in OFF_RUNS and current_command(SPEC) is None
+        # The outer one ending first leaves nothing once the nested one ends.
+        outer, inner = OffScope(ref, True, (), "lumogon"), OffScope(ref, True, (), "lumogon")
+        outer.end()
+        assert OFF_RUNS["lumogon"] is inner
+        inner.end()
+        assert "lumogon" not in OFF_RUNS
+
+
+def test_an_argparse_run_off_at_the_start_is_the_scope_of_its_command(
+    consent_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parser = argparse.ArgumentParser(prog="lumogon")
+    parser.add_subparsers(dest="command", required=True).add_parser("version")
+    install(parser, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
+    shown = flat(parser.format_help())
+    assert "Send no usage data in this run (see `lumogon telemetry status`)." in shown
+    assert "See and change what lumogon may send about its use." in shown
+    with run(parser, parser.parse_args(["--disable-analytics", "version"])) as scope:
+        assert isinstance(scope, OffScope) and OFF_RUNS["lumogon"] is scope
+        assert (scope.flag, scope.kept, scope.command) == (True, (), "lumogon version")
+    assert scope.ended and "lumogon" not in OFF_RUNS
+    endpoint = "http://127.0.0.1:9/"
+    monkeypatch.setenv("LUMOGON_TELEMETRY_ENDPOINT", endpoint)
+    monkeypatch.setenv("DO_NOT_TRACK", " Yes ")
+    monkeypatch.setenv("LUMOGON_DISABLE_ANALYTICS", "0")
+    with run(parser, parser.parse_args(["version"])) as scope:
+        assert isinstance(scope, OffScope)
+        assert (scope.flag, scope.command) == (False, "lumogon version")
+        assert scope.kept == (
+            ("LUMOGON_DISABLE_ANALYTICS", "0"),
+            ("DO_NOT_TRACK", " Yes "),
+            ("LUMOGON_TELEMETRY_ENDPOINT", endpoint),
+        )
+        assert current_command(SPEC) == "lumogon version"
+    assert current_command(SPEC) is None and "lumogon" not in OFF_RUNS
+
+
+def test_a_click_run_off_by_the_flag_given_late_is_its_commands_run(consent_home: Home) -> None:
+    seen: list[str | None] = []
+
+    @click.group()
+    def main() -> None:
+        pass
+
+    @main.command()
+    def version() -> None:
+        seen.append(current_command(SPEC))
+        seen.append(type(OFF_RUNS["lumogon"].run).__name__)
+
+    consent.click.install(main, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
+    shown = flat(CliRunner().invoke(main, ["version", "--help"]).output)
+    assert "Send no usage data in this run (see `lumogon telemetry status`)." in shown
+    result = CliRunner().invoke(main, ["version", "--disable-analytics"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["lumogon version", "Run"]
+    assert current_command(SPEC) is None and "lumogon" not in OFF_RUNS
