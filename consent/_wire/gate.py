@@ -82,8 +82,8 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
 
 def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
     """The decision and command path of the run a CLI adapter started, if one is running. A
-    run the flag or an env variable turned off (`OffRun`) is decided here, once, for the spec
-    that started it and from the variables as they were then: the decision
+    run consent/_start.py turned off (`OffRun`) is decided here, once, for the spec that started
+    it, from the variables and the working directory as they were then: the decision
     `resolve(full=False)` would have made as the command started."""
     run = current_run(spec)
     if run is None:
@@ -93,7 +93,9 @@ def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
         from consent._store.sources import resolve
 
         off = decision
-        decision = resolve(off.spec, flag=off.flag, environ=dict(off.environ), full=False)
+        decision = resolve(
+            off.spec, flag=off.flag, environ=dict(off.environ), full=False, cwd=off.cwd
+        )
         run.decision = decision
     return decision, run.command
 

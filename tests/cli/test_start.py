@@ -22,6 +22,7 @@ import consent.click
 from consent._cli.interactive import is_interactive
 from consent._core.runs import OffRun
 from consent._start import OFF_RUNS, OffScope, SpecRef, _interactive, run_is_off
+from consent._wire import gate
 from consent.argparse import install, run
 from consent.testing.home import Home
 from consent.testing.runs import current_command, outside_any_run
@@ -49,7 +50,7 @@ def test_a_reference_names_everything_as_its_spec_does() -> None:
         "LUMOGON_TELEMETRY_ENDPOINT",
     )
     # A fixed record, as the spec is: a misspelt attribute is an error, not a silent new one.
-    with outside_any_run(), OffScope(ref, True, (), "lumogon") as scope:
+    with outside_any_run(), OffScope(ref, True, (), "lumogon", None) as scope:
         for obj in (ref, scope):
             with pytest.raises(AttributeError):
                 setattr(obj, "grop", "consent")  # noqa: B010 - an attribute neither declares
@@ -119,22 +120,24 @@ def test_an_off_run_lasts_for_its_command_and_nested_runs_restore_the_outer_one(
     ref = SpecRef(*REF, None)
     with outside_any_run():
         kept = (("LUMOGON_DISABLE_ANALYTICS", "1"),)
-        outer = OffScope(ref, True, kept, "lumogon scan")
-        got = (outer.app, outer.flag, outer.kept, outer.command, outer.ended, outer.run)
-        assert got == (ref, True, kept, "lumogon scan", False, None)
+        outer = OffScope(ref, True, kept, "lumogon scan", "/srv/repo")
+        got = (outer.app, outer.flag, outer.kept, outer.command, outer.cwd, outer.ended, outer.run)
+        assert got == (ref, True, kept, "lumogon scan", "/srv/repo", False, None)
         assert outer.previous is None and OFF_RUNS["lumogon"] is outer
         assert current_command(SPEC) == "lumogon scan"  # made a run of, the reference loaded
         made = outer.run
         assert made is not None and not made.ended
-        assert made.decision == OffRun(SPEC, True, kept)  # as it was when the command started
-        with OffScope(ref, False, (), "lumogon report") as inner:
+        assert made.decision == OffRun(
+            SPEC, True, kept, "/srv/repo"
+        )  # as it was when the command started
+        with OffScope(ref, False, (), "lumogon report", None) as inner:
             assert inner.previous is outer and OFF_RUNS["lumogon"] is inner
             assert current_command(SPEC) == "lumogon report"
         assert inner.ended and not outer.ended and OFF_RUNS["lumogon"] is outer
         assert current_command(SPEC) == "lumogon scan"
         # Out of order: the outer command's scope ends while a nested one still runs.
-        middle = OffScope(ref, False, (), "lumogon report")
-        inner = OffScope(ref, False, (), "lumogon version")
+        middle = OffScope(ref, False, (), "lumogon report", None)
+        inner = OffScope(ref, False, (), "lumogon version", None)
         inner.run = SimpleNamespace(ended=False)
         middle.end()
         assert middle.ended and OFF_RUNS["lumogon"] is inner
@@ -145,7 +148,10 @@ def test_an_off_run_lasts_for_its_command_and_nested_runs_restore_the_outer_one(
         outer.end()
         assert made.ended and "lumogon" not in OFF_RUNS and current_command(SPEC) is None
         # The outer one ending first leaves nothing once the nested one ends.
-        outer, inner = OffScope(ref, True, (), "lumogon"), OffScope(ref, True, (), "lumogon")
+        outer, inner = (
+            OffScope(ref, True, (), "lumogon", None),
+            OffScope(ref, True, (), "lumogon", None),
+        )
         outer.end()
         assert OFF_RUNS["lumogon"] is inner
         inner.end()
@@ -164,6 +170,7 @@ def test_an_argparse_run_off_at_the_start_is_the_scope_of_its_command(
     with run(parser, parser.parse_args(["--disable-analytics", "version"])) as scope:
         assert isinstance(scope, OffScope) and OFF_RUNS["lumogon"] is scope
         assert (scope.flag, scope.kept, scope.command) == (True, (), "lumogon version")
+        assert scope.cwd == os.getcwd()
     assert scope.ended and "lumogon" not in OFF_RUNS
     endpoint = "http://127.0.0.1:9/"
     monkeypatch.setenv("LUMOGON_TELEMETRY_ENDPOINT", endpoint)
@@ -200,3 +207,35 @@ def test_a_click_run_off_by_the_flag_given_late_is_its_commands_run(consent_home
     assert result.exit_code == 0, result.output
     assert seen == ["lumogon version", "Run"]
     assert current_command(SPEC) is None and "lumogon" not in OFF_RUNS
+
+
+def test_a_run_off_by_its_project_stays_off_when_the_command_changes_directory(
+    consent_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is decided as its command started, in the directory it started in: a command
+    that moves out of a project that opts out does not send (consent/_core/runs.py `OffRun`,
+    decided by consent/_wire/gate.py `run_decision`), as a run the start left to the full
+    decision does not (consent/_cli/hostrun.py decides it once, as the command starts)."""
+    consent_home.enable(SPEC)
+    home = tmp_path / "h"
+    (home / "work" / ".lumogon").mkdir(parents=True)
+    (home / "work" / ".lumogon" / "telemetry.toml").write_text("[telemetry]\nenabled = false\n")
+    (home / "work" / "repo").mkdir()
+    (home / "elsewhere").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home / "work" / "repo")
+    parser = argparse.ArgumentParser(prog="lumogon")
+    parser.add_subparsers(dest="command", required=True).add_parser("version")
+    install(parser, SPEC)
+    with run(parser, parser.parse_args(["version"])) as scope:
+        assert isinstance(scope, OffScope)
+        monkeypatch.chdir(home / "elsewhere")  # consent there says yes
+        decided = gate.run_decision(SPEC)
+        assert decided is not None
+        decision, command = decided
+        verdicts = {decision.verdict(p) for p in SPEC.purpose_names}
+        assert (verdicts, decision.decided_by.source, command) == (
+            {"drop"},
+            "project",
+            "lumogon version",
+        )
