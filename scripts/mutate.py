@@ -165,6 +165,7 @@ MODULES: dict[str, list[str]] = {
     "consent/_start.py": [
         "tests/cli/test_start.py",  # the names, the modes, the terminal rule, the off runs' scopes
         "tests/cli/test_lazy_reference.py",
+        "tests/core/test_env_grammar.py",  # the words and markers defined here, read there
         "tests/core/test_cheap_spec.py",
         "tests/cli/test_adapters.py",
         "tests/cli/test_one_decision.py",  # an off run through the typer adapter, and after it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,13 +22,24 @@ from click.testing import CliRunner
 import consent.click
 from consent._cli.interactive import is_interactive
 from consent._core.runs import OffRun
-from consent._start import OFF_RUNS, OffScope, SpecRef, _interactive, run_is_off
+from consent._start import (
+    CI_MARKERS,
+    OFF_RUNS,
+    OffScope,
+    SpecRef,
+    _interactive,
+    disables,
+    flag_help,
+    run_is_off,
+    start,
+)
 from consent._wire import gate
 from consent.argparse import install, run
 from consent.testing.home import Home
 from consent.testing.runs import current_command, outside_any_run
 from lumogon import SPEC
 
+ROOT = Path(__file__).resolve().parents[2]
 REF = ("lumogon.spec:SPEC", "lumogon", "LUMOGON")
 OFF = {"LUMOGON_DISABLE_ANALYTICS": "1"}
 
@@ -64,9 +76,23 @@ def test_debug_and_strict_mode_leave_even_a_disabled_run_to_the_full_decision() 
         assert run_is_off(ref, flag=flag, environ=environ)
         assert run_is_off(ref, flag=flag, environ={**environ, "LUMOGON_TELEMETRY_DEBUG": " 0 "})
         assert run_is_off(ref, flag=flag, environ={**environ, "CONSENT_STRICT_LOG": ""})
-        assert not run_is_off(ref, flag=flag, environ={**environ, "LUMOGON_TELEMETRY_DEBUG": "1"})
-        assert not run_is_off(ref, flag=flag, environ={**environ, "CONSENT_STRICT_LOG": "/s"})
+        debug = {**environ, "LUMOGON_TELEMETRY_DEBUG": "1"}
+        assert run_is_off(ref, flag=flag, environ=debug) is False
+        assert run_is_off(ref, flag=flag, environ={**environ, "CONSENT_STRICT_LOG": "/s"}) is False
         assert not run_is_off(SPEC, flag=flag, environ={**environ, SPEC.debug_env: "on"})
+
+
+def test_the_start_reads_a_variable_as_the_env_grammar_says() -> None:
+    """docs/configuration.md: trimmed, case-insensitive; unset, empty or a false word is no
+    vote; a true word, or any other value (fail closed), disables."""
+    rows = {None: False, "": False, " \t": False, "0": False, "false": False, " NO ": False}
+    rows |= {"Off": False, "1": True, "TRUE": True, "yes": True, " on ": True, "maybe": True}
+    assert [disables(raw) for raw in rows] == list(rows.values())
+    assert all(type(disables(raw)) is bool for raw in rows)
+    assert list(CI_MARKERS) == DOCUMENTED_MARKERS  # the page and the code name the same
+    assert flag_help("acme telemetry") == (
+        "Send no usage data in this run (see `acme telemetry status`)."
+    )
 
 
 def test_a_reference_reads_the_files_at_a_glance(consent_home: Home, tmp_path: Path) -> None:
@@ -77,6 +103,14 @@ def test_a_reference_reads_the_files_at_a_glance(consent_home: Home, tmp_path: P
     assert not run_is_off(ref, flag=False, environ=environ, cwd=cwd, interactive=True)
     consent_home.write_config(SPEC, "[telemetry]\nenabled = false\n")
     assert run_is_off(ref, flag=False, environ=environ, cwd=cwd, interactive=True)
+
+
+# The CI markers docs/configuration.md lists (its table's row that ends "CI markers.").
+DOCUMENTED_MARKERS = next(
+    re.findall(r"`([A-Z_]+)`", line)
+    for line in (ROOT / "docs" / "configuration.md").read_text("utf-8").splitlines()
+    if "| CI markers." in line
+)
 
 
 def test_a_person_is_at_a_terminal_when_stdin_and_stderr_are_one_and_no_ci_is_set(
@@ -100,6 +134,8 @@ def test_a_person_is_at_a_terminal_when_stdin_and_stderr_are_one_and_no_ci_is_se
                     ({"TF_BUILD": " off "}, True),
                 ):
                     assert _interactive(env) is person is is_interactive(env), env
+                for marker in DOCUMENTED_MARKERS:  # each one, set, means no person is there
+                    assert _interactive({marker: "1"}) is False, marker
                 # Nothing recorded, a person there: the notice is due, the run is not off.
                 assert not run_is_off(SPEC, flag=False, environ=environ, cwd=cwd)
                 ci = {**environ, "GITHUB_ACTIONS": "true"}
@@ -165,7 +201,7 @@ def test_an_argparse_run_off_at_the_start_is_the_scope_of_its_command(
     parser.add_subparsers(dest="command", required=True).add_parser("version")
     install(parser, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
     shown = flat(parser.format_help())
-    assert "Send no usage data in this run (see `lumogon telemetry status`)." in shown
+    assert "--disable-analytics Send no usage data in this run (see `lumogon telemetry" in shown
     assert "See and change what lumogon may send about its use." in shown
     with run(parser, parser.parse_args(["--disable-analytics", "version"])) as scope:
         assert isinstance(scope, OffScope) and OFF_RUNS["lumogon"] is scope
@@ -239,3 +275,43 @@ def test_a_run_off_by_its_project_stays_off_when_the_command_changes_directory(
             "project",
             "lumogon version",
         )
+
+
+def test_a_run_off_by_a_variable_stays_off_when_the_command_clears_it(
+    consent_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables that decide are kept as the command started (`OffScope.kept`): a program
+    that changes them for its own children does not turn its run on."""
+    consent_home.enable(SPEC)
+    parser = argparse.ArgumentParser(prog="lumogon")
+    parser.add_subparsers(dest="command", required=True).add_parser("version")
+    install(parser, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
+    for name in ("LUMOGON_DISABLE_ANALYTICS", "DO_NOT_TRACK"):
+        monkeypatch.setenv(name, "1")
+        with run(parser, parser.parse_args(["version"])) as scope:
+            assert isinstance(scope, OffScope)
+            monkeypatch.setenv(name, "0")
+            decided = gate.run_decision(SPEC)
+            assert decided is not None
+            decision = decided[0]
+            verdicts = {decision.verdict(p) for p in SPEC.purpose_names}
+            assert (verdicts, decision.decided_by.source) == ({"drop"}, "env"), name
+        monkeypatch.delenv(name)
+
+
+def test_a_run_off_in_a_directory_that_is_gone_is_off_and_its_project_fails_closed(
+    consent_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consent_home.enable(SPEC)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with outside_any_run():
+        scope = start(SpecRef(*REF, None), "lumogon version", flag=True)
+        assert isinstance(scope, OffScope) and scope.cwd is None
+        with scope:
+            assert current_command(SPEC) == "lumogon version"
+        # Off by the files, the flag aside: the project search cannot start, the run is the
+        # full decision's (consent/_store/sources.py `read_project` fails closed there).
+        assert start(SpecRef(*REF, None), "lumogon version", flag=False) is None
