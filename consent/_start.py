@@ -210,6 +210,15 @@ def prepared(
 
 
 # -- the runs turned off at the start ----------------------------------------------------------
+# Where an app's files are, on the platforms whose locations come from the environment
+# (consent/_store/paths.py `_xdg_locations`): an off run keeps them as its command started.
+LOCATION_VARIABLES = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CONFIG_DIRS",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+)
 # App name -> the scope of the run this module turned off for it (the newest; it holds the one it
 # shadows). consent/_core/runs.py makes a run of it when something of the run asks for it.
 OFF_RUNS: "dict[str, OffScope]" = {}
@@ -220,8 +229,9 @@ class OffScope:
     (`end()`, or leaving a `with` block) when the command returns, as it ends a decided run's
     consent/_core/runs.py `Scope`, so that a later event outside any run decides on the spot.
     What deciding it needs is kept as it was when the command started (the spec or its
-    reference, the flag, the variables that decide, the working directory, where a project file
-    may opt out: a command that moves elsewhere is still the run that started there)."""
+    reference, the flag, the variables that decide and those that say where the files are, the
+    working directory, where a project file may opt out): a command that moves elsewhere, or
+    changes those variables for its own children, is still the run that started as it did."""
 
     __slots__ = ("app", "command", "cwd", "ended", "flag", "kept", "previous", "run")
 
@@ -277,7 +287,7 @@ def start(app: "App | SpecRef", command: str, *, flag: bool) -> "OffScope | None
             cwd = None
         if not run_is_off(app, flag=flag, environ=environ, cwd=cwd):
             return None
-        names = (app.disable_env, DO_NOT_TRACK, app.endpoint_env)
+        names = (app.disable_env, DO_NOT_TRACK, app.endpoint_env, *LOCATION_VARIABLES)
         kept = tuple((n, v) for n in names if (v := environ.get(n)) is not None)
         return OffScope(app, flag, kept, command, cwd)
     except Exception:  # noqa: BLE001 - undecided here: the full decision decides

@@ -48,7 +48,8 @@ class OffRun(Record):
 
     spec: AppSpec
     flag: bool
-    environ: tuple[tuple[str, str], ...]  # the variables that decide such a run, as set then
+    # The variables that decide such a run and say where its files are, as set then.
+    environ: tuple[tuple[str, str], ...]
     cwd: str | None  # the working directory then, where the project search starts
 
 

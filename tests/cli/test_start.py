@@ -41,6 +41,7 @@ from lumogon import SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = ("lumogon.spec:SPEC", "lumogon", "LUMOGON")
+WHERE = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_DATA_HOME", "XDG_STATE_HOME")
 OFF = {"LUMOGON_DISABLE_ANALYTICS": "1"}
 
 
@@ -205,8 +206,10 @@ def test_an_argparse_run_off_at_the_start_is_the_scope_of_its_command(
     assert "See and change what lumogon may send about its use." in shown
     with run(parser, parser.parse_args(["--disable-analytics", "version"])) as scope:
         assert isinstance(scope, OffScope) and OFF_RUNS["lumogon"] is scope
-        assert (scope.flag, scope.kept, scope.command) == (True, (), "lumogon version")
-        assert scope.cwd == os.getcwd()
+        assert (scope.flag, scope.command, scope.cwd) == (True, "lumogon version", os.getcwd())
+        # What says where the files are, and none of the app's variables: none is set.
+        assert scope.kept == tuple((n, os.environ[n]) for n in WHERE if n in os.environ)
+        assert "XDG_CONFIG_HOME" in dict(scope.kept)
     assert scope.ended and "lumogon" not in OFF_RUNS
     endpoint = "http://127.0.0.1:9/"
     monkeypatch.setenv("LUMOGON_TELEMETRY_ENDPOINT", endpoint)
@@ -215,11 +218,12 @@ def test_an_argparse_run_off_at_the_start_is_the_scope_of_its_command(
     with run(parser, parser.parse_args(["version"])) as scope:
         assert isinstance(scope, OffScope)
         assert (scope.flag, scope.command) == (False, "lumogon version")
-        assert scope.kept == (
+        assert scope.kept[:3] == (
             ("LUMOGON_DISABLE_ANALYTICS", "0"),
             ("DO_NOT_TRACK", " Yes "),
             ("LUMOGON_TELEMETRY_ENDPOINT", endpoint),
         )
+        assert scope.kept[3:] == tuple((n, os.environ[n]) for n in WHERE if n in os.environ)
         assert current_command(SPEC) == "lumogon version"
     assert current_command(SPEC) is None and "lumogon" not in OFF_RUNS
 
@@ -275,6 +279,46 @@ def test_a_run_off_by_its_project_stays_off_when_the_command_changes_directory(
             "project",
             "lumogon version",
         )
+
+
+def test_a_run_off_by_its_files_stays_off_when_the_command_moves_them(
+    consent_home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The variables that say where the files are, kept as the command started: a command that
+    changes them (for its own children, say) does not lift a policy's lock, a config's no or a
+    project's opt-out for its own run, though the files they name now let it send."""
+    consent_home.enable(SPEC)
+    home, config_home = tmp_path / "h", os.environ["XDG_CONFIG_HOME"]
+    no = "[telemetry]\nenabled = false\n"
+    for path in (
+        "h/work/.lumogon/telemetry.toml",
+        "etc/lumogon/telemetry.toml",
+        "no/lumogon/config.toml",
+    ):
+        (tmp_path / path).parent.mkdir(parents=True)
+        (tmp_path / path).write_text(no)
+    (home / "work" / "repo").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    parser = argparse.ArgumentParser(prog="lumogon")
+    parser.add_subparsers(dest="command", required=True).add_parser("version")
+    install(parser, "lumogon.spec:SPEC", name="lumogon", env_prefix="LUMOGON")
+    cases = (  # source, where the command starts, set then, changed by the command
+        ("policy", home, ("XDG_CONFIG_DIRS", str(tmp_path / "etc")), str(tmp_path / "none")),
+        ("config", home, ("XDG_CONFIG_HOME", str(tmp_path / "no")), config_home),
+        ("project", home / "work" / "repo", ("HOME", str(home)), str(home / "work" / "repo")),
+    )
+    for source, where, (name, then), now in cases:
+        with monkeypatch.context() as m:
+            m.chdir(where)
+            m.setenv(name, then)
+            with run(parser, parser.parse_args(["version"])) as scope:
+                assert isinstance(scope, OffScope), source
+                m.setenv(name, now)
+                decided = gate.run_decision(SPEC)
+                assert decided is not None
+                decision = decided[0]
+                verdicts = {decision.verdict(p) for p in SPEC.purpose_names}
+                assert (verdicts, decision.decided_by.source) == ({"drop"}, source)
 
 
 def test_a_run_off_by_a_variable_stays_off_when_the_command_clears_it(
