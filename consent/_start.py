@@ -287,8 +287,12 @@ def start(app: "App | SpecRef", command: str, *, flag: bool) -> "OffScope | None
             cwd = None
         if not run_is_off(app, flag=flag, environ=environ, cwd=cwd):
             return None
-        names = (app.disable_env, DO_NOT_TRACK, app.endpoint_env, *LOCATION_VARIABLES)
+        names = (app.disable_env, DO_NOT_TRACK, app.endpoint_env)
         kept = tuple((n, v) for n in names if (v := environ.get(n)) is not None)
+        if not flag and not any(disables(v) for n, v in kept if n != app.endpoint_env):
+            # Off by a file: where the files are, too (a run off by the flag or a variable is
+            # decided without reading one: consent/_store/sources.py `gather`).
+            kept += tuple((n, v) for n in LOCATION_VARIABLES if (v := environ.get(n)) is not None)
         return OffScope(app, flag, kept, command, cwd)
     except Exception:  # noqa: BLE001 - undecided here: the full decision decides
         return None
