@@ -210,6 +210,15 @@ def prepared(
 
 
 # -- the runs turned off at the start ----------------------------------------------------------
+# Where an app's files are, on the platforms whose locations come from the environment
+# (consent/_store/paths.py `_xdg_locations`): an off run keeps them as its command started.
+LOCATION_VARIABLES = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CONFIG_DIRS",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+)
 # App name -> the scope of the run this module turned off for it (the newest; it holds the one it
 # shadows). consent/_core/runs.py makes a run of it when something of the run asks for it.
 OFF_RUNS: "dict[str, OffScope]" = {}
@@ -220,17 +229,25 @@ class OffScope:
     (`end()`, or leaving a `with` block) when the command returns, as it ends a decided run's
     consent/_core/runs.py `Scope`, so that a later event outside any run decides on the spot.
     What deciding it needs is kept as it was when the command started (the spec or its
-    reference, the flag, the variables that decide)."""
+    reference, the flag, the variables that decide and those that say where the files are, the
+    working directory, where a project file may opt out): a command that moves elsewhere, or
+    changes those variables for its own children, is still the run that started as it did."""
 
-    __slots__ = ("app", "command", "ended", "flag", "kept", "previous", "run")
+    __slots__ = ("app", "command", "cwd", "ended", "flag", "kept", "previous", "run")
 
     def __init__(
-        self, app: "App | SpecRef", flag: bool, kept: "tuple[tuple[str, str], ...]", command: str
+        self,
+        app: "App | SpecRef",
+        flag: bool,
+        kept: "tuple[tuple[str, str], ...]",
+        command: str,
+        cwd: "str | None",
     ) -> None:
         self.app = app
         self.flag = flag
         self.kept = kept
         self.command = command
+        self.cwd = cwd  # None: it could not be read (the project search then fails closed)
         self.ended = False
         self.run: Any = None  # the run consent/_core/runs.py made of it, once asked
         self.previous = OFF_RUNS.get(app.name)  # a run of the same app this one runs inside
@@ -264,11 +281,19 @@ def start(app: "App | SpecRef", command: str, *, flag: bool) -> "OffScope | None
     the full decision decides. Never raises."""
     try:
         environ = os.environ
-        if not run_is_off(app, flag=flag, environ=environ):
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:
+            cwd = None
+        if not run_is_off(app, flag=flag, environ=environ, cwd=cwd):
             return None
         names = (app.disable_env, DO_NOT_TRACK, app.endpoint_env)
         kept = tuple((n, v) for n in names if (v := environ.get(n)) is not None)
-        return OffScope(app, flag, kept, command)
+        if not flag and not any(disables(v) for n, v in kept if n != app.endpoint_env):
+            # Off by a file: where the files are, too (a run off by the flag or a variable is
+            # decided without reading one: consent/_store/sources.py `gather`).
+            kept += tuple((n, v) for n in LOCATION_VARIABLES if (v := environ.get(n)) is not None)
+        return OffScope(app, flag, kept, command, cwd)
     except Exception:  # noqa: BLE001 - undecided here: the full decision decides
         return None
 

@@ -188,9 +188,14 @@ MODULES: dict[str, list[str]] = {
         "tests/e2e/test_start_differential.py",
     ],
     "consent/_start.py": [
-        "tests/core/test_cheap_spec.py",
+        "tests/cli/test_start.py",  # the names, the modes, the terminal rule, the off runs' scopes
         "tests/cli/test_lazy_reference.py",
+        "tests/core/test_env_grammar.py",  # the words and markers defined here, read there
+        "tests/core/test_cheap_spec.py",
+        "tests/cli/test_adapters.py",
+        "tests/cli/test_one_decision.py",  # an off run through the typer adapter, and after it
         "tests/e2e/test_start_differential.py",
+        "tests/e2e/test_lean_disabled_path.py",  # each off case imports nothing more
     ],
     "consent/_wire/hits.py": ["tests/wire/test_hits.py", "tests/wire/test_hit_limits.py"],
     "consent/_wire/gate.py": [

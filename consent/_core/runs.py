@@ -42,13 +42,15 @@ if TYPE_CHECKING:
 
 
 class OffRun(Record):
-    """A run that the flag or an env variable turned off, not decided yet: what deciding it
-    needs, as it was when the command started (a program may change its variables later). It is
-    decided for the spec that started it, whichever spec records the event."""
+    """A run that consent/_start.py turned off, not decided yet: what deciding it needs, as it
+    was when the command started (a program may change its variables or its directory later).
+    It is decided for the spec that started it, whichever spec records the event."""
 
     spec: AppSpec
     flag: bool
-    environ: tuple[tuple[str, str], ...]  # the variables that decide such a run, as set then
+    # The variables that decide such a run and say where its files are, as set then.
+    environ: tuple[tuple[str, str], ...]
+    cwd: str | None  # the working directory then, where the project search starts
 
 
 class Run:
@@ -130,7 +132,7 @@ def current_run(spec: AppSpec) -> Run | None:
 
             # Adapters start it with an AppSpec or a SpecRef (the start names only a protocol).
             app: AppSpec | SpecRef = off.app  # type: ignore[assignment]
-            decision = OffRun(spec_of(app), off.flag, off.kept)
+            decision = OffRun(spec_of(app), off.flag, off.kept, off.cwd)
             off.run = Run(spec.name, decision, off.command)
         run: Run = off.run
         return run

@@ -180,9 +180,10 @@ def with_system(spec: AppSpec, found: Locations) -> Locations:
     )
 
 
-def locations(spec: AppSpec) -> Locations:
-    """The app's files; raises ConfigError when no home directory can be found for them."""
-    found = _xdg_locations(spec.name, os.environ)
+def locations(spec: AppSpec, environ: dict[str, str] | None = None) -> Locations:
+    """The app's files (where `environ` says, else the process's variables, on the platforms
+    whose locations come from them); raises ConfigError when no home directory can be found."""
+    found = _xdg_locations(spec.name, os.environ if environ is None else environ)
     if found is not None:
         return with_system(spec, found)
     try:

@@ -82,18 +82,34 @@ def record_event(spec: AppSpec, event: str, values: Mapping[str, Value] | None =
 
 def run_decision(spec: AppSpec) -> tuple[Decision, str] | None:
     """The decision and command path of the run a CLI adapter started, if one is running. A
-    run the flag or an env variable turned off (`OffRun`) is decided here, once, for the spec
-    that started it and from the variables as they were then: the decision
-    `resolve(full=False)` would have made as the command started."""
+    run consent/_start.py turned off (`OffRun`) is decided here, once, for the spec that started
+    it, from the variables, the files' locations and the working directory as they were then:
+    the decision `resolve(full=False)` would have made as the command started."""
     run = current_run(spec)
     if run is None:
         return None
     decision = run.decision
     if isinstance(decision, OffRun):
+        from consent._errors import ConsentError
+        from consent._store.paths import locations
         from consent._store.sources import resolve
 
         off = decision
-        decision = resolve(off.spec, flag=off.flag, environ=dict(off.environ), full=False)
+        environ = dict(off.environ)
+        try:
+            locs = locations(off.spec, environ)
+        except ConsentError:  # no home then, so the flag or a variable turned it off (the
+            locs = None  # start reads no file without one): resolve reads no file either
+        home = environ.get("HOME") or None
+        decision = resolve(
+            off.spec,
+            flag=off.flag,
+            environ=environ,
+            locs=locs,
+            full=False,
+            cwd=off.cwd,
+            home=home,
+        )
         run.decision = decision
     return decision, run.command
 

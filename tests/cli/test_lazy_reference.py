@@ -25,16 +25,38 @@ def loose(target: str, name: str, prefix: str, group: str | None = None) -> Spec
 
 
 def test_a_reference_needs_name_and_env_prefix() -> None:
-    with pytest.raises(ConsentError, match="without name= and env_prefix="):
+    with pytest.raises(ConsentError) as caught:
         prepared("lumogon.spec:SPEC", group=None, name=None, env_prefix=None)
-    with pytest.raises(ConsentError, match="without env_prefix="):
-        prepared("lumogon.spec:SPEC", group=None, name="lumogon", env_prefix="")
+    assert caught.value.message == (
+        "install() was given the spec as the reference 'lumogon.spec:SPEC' without name= and "
+        "env_prefix="
+    )
+    assert caught.value.hint == (
+        "pass them beside it, e.g. install(app, 'lumogon.spec:SPEC', name=\"acme\", "
+        'env_prefix="ACME"): a run is decided by them before the spec loads'
+    )
+    for name, prefix, missing in (("lumogon", "", "env_prefix="), (None, "LUMOGON", "name=")):
+        with pytest.raises(ConsentError) as caught:
+            prepared("lumogon.spec:SPEC", group=None, name=name, env_prefix=prefix)
+        assert caught.value.message.endswith(f"'lumogon.spec:SPEC' without {missing}")
 
 
 def test_the_object_form_checks_the_arguments_given_beside_it() -> None:
-    assert prepared(SPEC, group=None, name="lumogon", env_prefix="LUMOGON") is SPEC
+    for name, prefix in (("lumogon", "LUMOGON"), (None, None), ("lumogon", None)):
+        assert prepared(SPEC, group=None, name=name, env_prefix=prefix) is SPEC
+    # The spec itself, not a copy, unless its group changes (a copy checks itself anew).
+    assert prepared(SPEC, group="telemetry", name=None, env_prefix=None) is SPEC
+    renamed = prepared(SPEC, group="consent", name=None, env_prefix=None)
+    assert (renamed.group, renamed.commands) == ("consent", "lumogon consent")
+    assert SPEC.group == "telemetry"
     with pytest.raises(SpecError, match="name='acme' but the spec's is 'lumogon'"):
         prepared(SPEC, group=None, name="acme", env_prefix=None)
+    with pytest.raises(SpecError) as caught:
+        prepared(SPEC, group=None, name="acme", env_prefix="ACME")
+    assert caught.value.message == (
+        "install() was given arguments that disagree with the spec: name='acme' but the "
+        "spec's is 'lumogon'; env_prefix='ACME' but the spec's is 'LUMOGON'"
+    )
 
 
 def test_a_matching_reference_loads_the_spec_once() -> None:
