@@ -271,3 +271,15 @@ def test_the_xdg_rule_answers_without_platformdirs_from_an_absolute_home(
     assert found is not None and found.log_path == (
         "/home/ada/.local/state/lumogon/telemetry-log.jsonl"
     )
+
+
+def test_locations_read_the_variables_they_are_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An off run decides with the variables its command started with (consent/_start.py
+    `OffScope`), not with what the process holds by then."""
+    from consent._store.paths import locations
+    from lumogon import SPEC
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/later/config")
+    given = {"HOME": "/h", "XDG_CONFIG_HOME": "/then/config"}
+    assert locations(SPEC, given).config_path == "/then/config/lumogon/config.toml"
+    assert locations(SPEC).config_path == "/later/config/lumogon/config.toml"
