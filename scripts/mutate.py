@@ -205,6 +205,7 @@ MODULES: dict[str, list[str]] = {
         "tests/wire/test_refusals_reported.py",
         "tests/e2e/test_other_users.py",
         "tests/cli/test_one_decision.py",  # run_decision: a run turned off is decided once, here
+        "tests/cli/test_start.py",  # an off run decided where and as its command started
     ],
     "consent/_wire/job.py": [
         "tests/wire/test_job.py",
